@@ -1,0 +1,117 @@
+"""The Python API: `charter.Registry(path)` offers training and deploy code what the CLI offers people."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from charter.config import RegistryConfig, find_registry_root
+from charter.documents import Document
+from charter.errors import CharterError
+from charter.index import RegistryIndex
+from charter.kinds import KINDS, Kind
+from charter.loader import LoadedRegistry, load_registry
+from charter.references import Reference, parse_reference
+from charter.validation.runner import ValidationReport, validate_registry
+from charter.versions import version_key
+from charter.yamlio import dotted
+
+
+@dataclass(frozen=True)
+class EntrySummary:
+    """One row of `list`: what a person or a script needs to find an entry."""
+
+    ref: str
+    kind: str
+    name: str
+    version: str | None
+    status: str
+    owner: str
+    path: str
+    description: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"ref": self.ref, "kind": self.kind, "name": self.name, "version": self.version,
+                "status": self.status, "owner": self.owner, "path": self.path, "description": self.description}
+
+
+@dataclass(frozen=True)
+class EntryDetail:
+    """One entry with its outgoing references and the entries that refer to it (computed)."""
+
+    summary: EntrySummary
+    data: dict[str, Any]
+    references: list[tuple[str, str]]  # (field, reference)
+    used_by: list[tuple[str, str]]  # (referring entry, field)
+    versions: list[str]  # every version of this entry's name, oldest first
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            **self.summary.to_dict(),
+            "document": self.data,
+            "references": [{"field": f, "ref": r} for f, r in self.references],
+            "usedBy": [{"ref": r, "field": f} for r, f in self.used_by],
+            "versions": self.versions,
+        }
+
+
+def summarize(doc: Document) -> EntrySummary:
+    assert doc.kind is not None  # only indexed documents are summarized
+    return EntrySummary(str(doc.ref), doc.kind.name, doc.name or "", doc.version, doc.status, doc.owner,
+                        doc.path, doc.description)
+
+
+class Registry:
+    """A registry on disk. Reading is lazy: nothing is parsed until an answer needs it."""
+
+    def __init__(self, path: str | Path = ".") -> None:
+        self.root = find_registry_root(Path(path))
+
+    @cached_property
+    def _loaded(self) -> LoadedRegistry:
+        return load_registry(self.root)
+
+    @property
+    def index(self) -> RegistryIndex:
+        return self._loaded.index
+
+    @property
+    def config(self) -> RegistryConfig:
+        return self._loaded.config
+
+    def validate(self, paths: Sequence[str | Path] | None = None, base: str | None = None) -> ValidationReport:
+        return validate_registry(self.root, paths, base)
+
+    def list(self, kind: Kind | None = None, status: str | None = None) -> list[EntrySummary]:
+        docs = self.index.entries(kind)
+        rows = [summarize(d) for d in docs if status is None or d.status == status]
+        return sorted(rows, key=lambda r: (r.kind, r.name, version_key(r.version or "")))
+
+    def get(self, ref: str | Reference) -> Document:
+        reference = parse_reference(ref) if isinstance(ref, str) else ref
+        doc = self.index.get(reference)
+        if doc is None:
+            hint = "list entries with `charter list`"
+            kind = reference.kind
+            if kind is not None and kind.versioned:
+                versions = [d.version or "" for d in self.index.versions(kind, reference.name)]
+                if versions:
+                    hint = f"existing versions: {', '.join(versions)}"
+            raise CharterError(f"{reference} does not exist in {self.root}", hint)
+        return doc
+
+    def show(self, ref: str | Reference) -> EntryDetail:
+        doc = self.get(ref)
+        references = [(dotted(link.field), str(link.target)) for link in self.index.references_from(doc)]
+        used_by = [(str(link.source.ref), dotted(link.field)) for link in self.index.dependents(doc.ref or "")]
+        if doc.kind is not None and doc.kind.name == "Model" and doc.name:
+            family_versions = self.index.versions(KINDS["ModelVersion"], doc.name)
+        elif doc.kind is not None and doc.kind.versioned and doc.name:
+            family_versions = self.index.versions(doc.kind, doc.name)
+        else:
+            family_versions = []
+        return EntryDetail(summarize(doc), doc.data, references, sorted(used_by),
+                           [d.version or "" for d in family_versions])

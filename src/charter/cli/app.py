@@ -1,0 +1,85 @@
+"""The `charter` command: one Typer app, one error handler, commands registered from their own modules."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from typer.core import TyperGroup
+
+from charter import __version__
+from charter.cli import init as init_cmd
+from charter.cli import listing, schema, show, validate
+from charter.cli.console import err, print_error
+from charter.errors import CharterError
+
+EXIT_INTERNAL = 3
+
+
+class CharterGroup(TyperGroup):
+    """Turns a CharterError into one line and exit 2, and a bug into a short report (never a traceback)."""
+
+    def invoke(self, ctx: Any) -> Any:  # typer's vendored click Context is private
+        try:
+            return super().invoke(ctx)
+        except CharterError as error:
+            print_error(error)
+            raise typer.Exit(2) from None
+        except (typer.Exit, typer.Abort, typer.TyperException):
+            raise
+        except KeyboardInterrupt:
+            err.print("interrupted")
+            raise typer.Exit(130) from None
+        except Exception as error:
+            if os.environ.get("CHARTER_DEBUG"):
+                raise
+            err.print(f"[bold red]internal error:[/] {type(error).__name__}: {error}", markup=True)
+            err.print("  this is a bug in charter: rerun with CHARTER_DEBUG=1 for the traceback and report it")
+            raise typer.Exit(EXIT_INTERNAL) from None
+
+
+app = typer.Typer(
+    cls=CharterGroup,
+    name="charter",
+    help="A git-native registry for machine-learning governance.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    rich_markup_mode="rich",
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"charter {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    directory: Annotated[
+        Path | None,
+        typer.Option("-C", help="Run as if charter was started in this folder (like git -C).",
+                     file_okay=False, metavar="PATH"),
+    ] = None,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    """Charter keeps models, their evidence and what runs where as reviewed YAML in git."""
+    ctx.obj = directory or Path.cwd()
+
+
+app.command("init", epilog="Example: charter init ./ml-registry")(init_cmd.run)
+app.command("validate", epilog="Example: charter validate --base origin/main --format github")(validate.run)
+app.command("show", epilog="Example: charter show model:sepsis-risk@1.1.0")(show.run)
+app.command("list", epilog="Example: charter list cohort --format json")(listing.run)
+app.command("schema", epilog="Example: charter schema Contract > contract.schema.json")(schema.run)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,24 @@
+"""`charter init PATH`: a new registry, committed, with a worked example unless --empty."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+
+from charter.cli.console import out
+from charter.init import create_registry
+
+
+def run(
+    ctx: typer.Context,
+    path: Annotated[Path, typer.Argument(help="Folder to create (must not exist, or be empty).")],
+    empty: Annotated[bool, typer.Option("--empty", help="No worked example: configuration only.")] = False,
+) -> None:
+    """Create a registry: git repository, registry.yaml, hooks, CI workflows and a worked example."""
+    target = path if path.is_absolute() else ctx.obj / path
+    commit = create_registry(target, empty=empty)
+    out.print(f"[green]✓[/] created registry at {escape(str(target))} (commit {commit[:10]})")
+    out.print(f"  next: cd {escape(str(path))} && charter validate && charter list")

@@ -1,0 +1,49 @@
+"""`charter list [KIND]`: a table for people, an array of objects for machines."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from charter.api import Registry
+from charter.cli.console import TableFormat, out, print_json
+from charter.documents import STATUSES
+from charter.errors import CharterError
+from charter.kinds import KINDS, find_kind
+
+
+def run(
+    ctx: typer.Context,
+    kind_name: Annotated[
+        str | None,
+        typer.Argument(metavar="[KIND]", help="Only this kind: a kind name or prefix (model, event, cohort, ...)."),
+    ] = None,
+    status: Annotated[
+        str | None, typer.Option("--status", help=f"Only entries with this status ({', '.join(STATUSES)}).")
+    ] = None,
+    output: Annotated[TableFormat, typer.Option("--format", help="Output format.")] = TableFormat.table,
+) -> None:
+    """List the registry's entries."""
+    kind = None
+    if kind_name is not None:
+        kind = find_kind(kind_name)
+        if kind is None:
+            raise CharterError(f"unknown kind {kind_name!r}", f"use one of: {', '.join(KINDS)}")
+    if status is not None and status not in STATUSES:
+        raise CharterError(f"unknown status {status!r}", f"use one of: {', '.join(STATUSES)}")
+    rows = Registry(ctx.obj).list(kind, status)
+    if output is TableFormat.json:
+        print_json([r.to_dict() for r in rows])
+        return
+    table = Table(show_edge=False)
+    for column in ("reference", "kind", "status", "owner", "path"):
+        table.add_column(column, overflow="fold")
+    for r in rows:
+        style = {"retired": "dim", "deprecated": "yellow", "draft": "cyan"}.get(r.status, "")
+        table.add_row(escape(r.ref), r.kind, f"[{style}]{r.status}[/]" if style else r.status,
+                      escape(r.owner), escape(r.path))
+    out.print(table)
+    out.print(f"[dim]{len(rows)} entr{'y' if len(rows) == 1 else 'ies'}[/]")

@@ -1,0 +1,91 @@
+"""`charter validate`: findings as text, JSON or GitHub annotations; exit 1 when any is an error."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+
+from charter.cli.console import display_path, out, print_json
+from charter.config import find_registry_root
+from charter.findings import Finding, Severity
+from charter.validation.runner import ValidationReport, validate_registry
+
+
+class ValidateFormat(StrEnum):
+    text = "text"
+    json = "json"
+    github = "github"
+
+
+def run(
+    ctx: typer.Context,
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Entry files or folders to check (the pre-commit case); default: the whole registry.",
+                       show_default=False),
+    ] = None,
+    base: Annotated[
+        str | None,
+        typer.Option("--base", help="Also check that entries released at this git revision are unchanged.",
+                     metavar="REF"),
+    ] = None,
+    output: Annotated[ValidateFormat, typer.Option("--format", help="Output format.")] = ValidateFormat.text,
+) -> None:
+    """Check the registry: YAML, schemas, paths, references, environments, and history with --base.
+
+    Exit codes: 0 no errors, 1 errors found, 2 usage or environment error.
+    """
+    cwd: Path = ctx.obj
+    root = find_registry_root(paths[0] if paths and len(paths) == 1 and paths[0].is_dir() else cwd)
+    report = validate_registry(root, paths or None, base, cwd=cwd)
+    if output is ValidateFormat.json:
+        print_json(report.to_dict())
+    elif output is ValidateFormat.github:
+        _print_github(report)
+    else:
+        _print_text(report)
+    raise typer.Exit(0 if report.ok else 1)
+
+
+def _print_text(report: ValidationReport) -> None:
+    for f in report.findings:
+        colour = "red" if f.severity is Severity.ERROR else "yellow"
+        where = escape(f"{display_path(report.root, f.path)}:{f.line}:{f.column}")
+        out.print(f"{where}: [{colour}]{f.severity.value}[/] [bold]{f.code}[/] {escape(f.message)}")
+        if f.hint:
+            out.print(f"    [dim]hint: {escape(f.hint)}[/]")
+    if report.findings:
+        out.print()
+    plural = "s" if report.files_checked != 1 else ""
+    if report.ok:
+        extra = f", {report.warnings} warning{'s' * (report.warnings != 1)}" if report.warnings else ""
+        out.print(f"[green]✓[/] {report.files_checked} file{plural} valid{extra}")
+    else:
+        out.print(f"[red]✗[/] {report.errors} error{'s' * (report.errors != 1)}, "
+                  f"{report.warnings} warning{'s' * (report.warnings != 1)} in {report.files_checked} file{plural}")
+
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def github_annotation(root: Path, f: Finding) -> str:
+    """One workflow command; GitHub shows it on the line of the pull request's diff."""
+    level = "error" if f.severity is Severity.ERROR else "warning"
+    message = f"{f.message}. {f.hint}" if f.hint else f.message
+    return (f"::{level} file={_escape_property(display_path(root, f.path))},line={f.line},col={f.column},"
+            f"title={_escape_property(f.code)}::{_escape_data(message)}")
+
+
+def _print_github(report: ValidationReport) -> None:
+    for f in report.findings:
+        print(github_annotation(report.root, f))
+    print(f"charter: {report.errors} error(s), {report.warnings} warning(s) in {report.files_checked} file(s)")

@@ -1,0 +1,99 @@
+"""Parsed documents: one YAML file of a registry, with what its envelope says it is."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from charter.findings import Finding, finding
+from charter.kinds import KINDS, REGISTRY_FILE, REGISTRY_KIND, Kind
+from charter.references import Reference, reference_of
+from charter.yamlio import JsonPath, Positions, decode_text, parse_yaml
+
+STATUSES = ("draft", "active", "deprecated", "retired")
+
+
+@dataclass
+class Document:
+    """A file that parsed as a YAML mapping. Its identity is read leniently: the schema check judges it."""
+
+    path: str
+    data: dict[str, Any]
+    positions: Positions
+
+    def _metadata(self, key: str) -> str | None:
+        metadata = self.data.get("metadata")
+        value = metadata.get(key) if isinstance(metadata, dict) else None
+        return value if isinstance(value, str) else None
+
+    @cached_property
+    def kind(self) -> Kind | None:
+        declared = self.data.get("kind")
+        if self.path == REGISTRY_FILE and declared == REGISTRY_KIND.name:
+            return REGISTRY_KIND
+        return KINDS.get(declared) if isinstance(declared, str) else None
+
+    @property
+    def name(self) -> str | None:
+        return self._metadata("name")
+
+    @property
+    def version(self) -> str | None:
+        return self._metadata("version")
+
+    @property
+    def status(self) -> str:
+        status = self._metadata("status")
+        return status if status in STATUSES else "active"
+
+    @property
+    def owner(self) -> str:
+        return self._metadata("owner") or ""
+
+    @property
+    def description(self) -> str:
+        return self._metadata("description") or ""
+
+    @property
+    def spec(self) -> Any:
+        return self.data.get("spec")
+
+    @cached_property
+    def ref(self) -> Reference | None:
+        kind, name = self.kind, self.name
+        if kind is None or kind is REGISTRY_KIND or name is None:
+            return None
+        if kind.versioned and self.version is None:
+            return None
+        return reference_of(kind, name, self.version)
+
+    def place(self, path: JsonPath, *, key: bool = False) -> tuple[int, int]:
+        return self.positions.locate(path, key=key)
+
+
+def parse_document(raw: bytes, relpath: str) -> tuple[Document | None, list[Finding]]:
+    """Bytes of one file to a Document, or the findings that say why it is not one."""
+    text, findings = decode_text(raw, relpath)
+    if text is None:
+        return None, findings
+    parsed = parse_yaml(text, relpath)
+    findings = parsed.findings
+    if parsed.data is None:
+        return None, findings
+    if not isinstance(parsed.data, dict):
+        shown = type(parsed.data).__name__.replace("str", "a string").replace("list", "a list")
+        findings.append(finding("CH104", relpath, (1, 1), f"document is {shown}, not a mapping",
+                                "an entry is a mapping with apiVersion, kind, metadata and spec"))
+        return None, findings
+    return Document(relpath, parsed.data, parsed.positions), findings
+
+
+def read_document(root: Path, relpath: str) -> tuple[Document | None, list[Finding]]:
+    try:
+        raw = (root / relpath).read_bytes()
+    except OSError as exc:
+        return None, [finding("CH100", relpath, (1, 1), f"cannot read file: {exc.strerror}",
+                              "check the file's permissions")]
+    return parse_document(raw, relpath)

@@ -1,0 +1,97 @@
+"""Findings: what checks return instead of raising.
+
+Every finding has a documented code (see `docs/findings.md`; a test keeps the two in step), a severity, a place
+(file, line, column, 1-based) and a message with a hint that says what to do.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+
+class Severity(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True, slots=True)
+class FindingCode:
+    code: str
+    severity: Severity
+    title: str
+
+
+def _codes(*codes: FindingCode) -> dict[str, FindingCode]:
+    return {c.code: c for c in codes}
+
+
+E, W = Severity.ERROR, Severity.WARNING
+
+#: The catalogue of finding codes. 1xx: reading files; 2xx: schema; 3xx: identity and layout;
+#: 4xx: references; 5xx: environments and registry configuration; 6xx: history (`--base`).
+CODES: dict[str, FindingCode] = _codes(
+    FindingCode("CH100", E, "file cannot be read as UTF-8 text"),
+    FindingCode("CH101", E, "YAML syntax error"),
+    FindingCode("CH102", E, "duplicate key"),
+    FindingCode("CH103", E, "unsupported YAML construct"),
+    FindingCode("CH104", E, "document is empty or not a mapping"),
+    FindingCode("CH200", E, "schema violation"),
+    FindingCode("CH201", E, "unknown field"),
+    FindingCode("CH202", E, "missing required field"),
+    FindingCode("CH203", E, "wrong type"),
+    FindingCode("CH204", E, "invalid value"),
+    FindingCode("CH205", E, "unknown kind or apiVersion"),
+    FindingCode("CH301", E, "file path does not match kind, name and version"),
+    FindingCode("CH302", E, "duplicate entry"),
+    FindingCode("CH303", E, "file is not at an entry location"),
+    FindingCode("CH304", E, "model version without its model"),
+    FindingCode("CH401", E, "unresolved reference"),
+    FindingCode("CH402", E, "reference to a retired entry"),
+    FindingCode("CH403", W, "reference to a deprecated entry"),
+    FindingCode("CH404", W, "released entry refers to a draft"),
+    FindingCode("CH501", E, "environment not declared in registry.yaml"),
+    FindingCode("CH502", E, "environment assigns a draft model version"),
+    FindingCode("CH503", W, "declared environment has no environment file"),
+    FindingCode("CH504", E, "model version assigned twice in one environment"),
+    FindingCode("CH505", E, "registry.yaml is missing"),
+    FindingCode("CH506", E, "policy names an undeclared environment"),
+    FindingCode("CH601", E, "released entry changed"),
+    FindingCode("CH602", E, "released entry deleted"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    code: str
+    severity: Severity
+    path: str
+    line: int
+    column: int
+    message: str
+    hint: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "severity": self.severity.value,
+            "path": self.path,
+            "line": self.line,
+            "column": self.column,
+            "message": self.message,
+            "hint": self.hint,
+        }
+
+    @property
+    def sort_key(self) -> tuple[str, int, int, str]:
+        return (self.path, self.line, self.column, self.code)
+
+
+def finding(code: str, path: str, place: tuple[int, int], message: str, hint: str = "") -> Finding:
+    """Build a finding whose severity comes from the catalogue, so a code's severity is written once."""
+    return Finding(code, CODES[code].severity, path, place[0], place[1], message, hint)
+
+
+def has_errors(findings: list[Finding]) -> bool:
+    return any(f.severity is Severity.ERROR for f in findings)

@@ -1,0 +1,93 @@
+"""The registry index: every entry by reference, the references each makes, and who refers to whom.
+
+Reverse relations are computed here and nowhere else; nobody writes them by hand.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from charter.documents import Document
+from charter.kinds import Kind
+from charter.references import REFERENCE_RE, Reference
+from charter.versions import version_key
+from charter.yamlio import JsonPath
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """One reference written in a document: where it is and what it names."""
+
+    source: Document
+    field: JsonPath
+    target: Reference
+
+
+def find_references(data: Any, path: JsonPath = ()) -> Iterator[tuple[JsonPath, Reference]]:
+    """Every string in `spec` that is a whole reference, with its JSON path."""
+    if isinstance(data, str):
+        match = REFERENCE_RE.match(data)
+        if match:
+            yield path, Reference(match.group(1), match.group(2), match.group(3))
+    elif isinstance(data, dict):
+        for key, value in data.items():
+            yield from find_references(value, (*path, key))
+    elif isinstance(data, list):
+        for i, value in enumerate(data):
+            yield from find_references(value, (*path, i))
+
+
+class RegistryIndex:
+    def __init__(self, documents: Iterable[Document]) -> None:
+        self._by_ref: dict[str, Document] = {}
+        self.duplicates: list[tuple[Document, Document]] = []
+        self._links: dict[str, list[Link]] = {}
+        self._reverse: dict[str, list[Link]] = defaultdict(list)
+        self._by_kind: dict[str, list[Document]] = defaultdict(list)
+        for doc in documents:
+            self.add(doc)
+
+    def add(self, doc: Document) -> None:
+        ref, kind = doc.ref, doc.kind
+        if ref is None or kind is None:
+            return
+        key = str(ref)
+        if key in self._by_ref:
+            self.duplicates.append((self._by_ref[key], doc))
+            return
+        self._by_ref[key] = doc
+        self._by_kind[kind.name].append(doc)
+        links = [Link(doc, ("spec", *field), target)
+                 for field, target in find_references(doc.spec, ())]
+        self._links[key] = links
+        for link in links:
+            self._reverse[str(link.target)].append(link)
+
+    def get(self, ref: Reference | str) -> Document | None:
+        return self._by_ref.get(str(ref))
+
+    def __contains__(self, ref: object) -> bool:
+        return str(ref) in self._by_ref
+
+    def __len__(self) -> int:
+        return len(self._by_ref)
+
+    def entries(self, kind: Kind | None = None) -> list[Document]:
+        if kind is not None:
+            return list(self._by_kind.get(kind.name, []))
+        return list(self._by_ref.values())
+
+    def references_from(self, doc: Document) -> list[Link]:
+        return list(self._links.get(str(doc.ref), [])) if doc.ref else []
+
+    def dependents(self, ref: Reference | str) -> list[Link]:
+        """Every link that points at `ref` (for a model family, also at any of its versions)."""
+        return list(self._reverse.get(str(ref), []))
+
+    def versions(self, kind: Kind, name: str) -> list[Document]:
+        """All versions of one versioned entry, oldest first by semver precedence."""
+        found = [d for d in self._by_kind.get(kind.name, []) if d.name == name and d.version]
+        return sorted(found, key=lambda d: version_key(d.version or ""))

@@ -1,0 +1,115 @@
+"""The kinds of entry, and where each lives in a registry (see docs/format.md)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+API_VERSION = "charter/v1"
+NAME_PATTERN = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
+# semver.org's grammar, so that a path's version segment can be recognised before the schema check runs.
+SEMVER_PATTERN = (
+    r"(?:0|[1-9]\d*)\.(?:0|[1-9]\d*)\.(?:0|[1-9]\d*)"
+    r"(?:-(?:(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?"
+    r"(?:\+(?:[0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?"
+)
+NAME_RE = re.compile(rf"^{NAME_PATTERN}$")
+SEMVER_RE = re.compile(rf"^{SEMVER_PATTERN}$")
+
+
+@dataclass(frozen=True, slots=True)
+class Kind:
+    name: str
+    prefix: str
+    versioned: bool
+    folder: str
+    schema_file: str
+
+    def relative_path(self, name: str, version: str | None) -> str:
+        if self.name == "Model":
+            return f"models/{name}/model.yaml"
+        if self.name == "ModelVersion":
+            return f"models/{name}/versions/{version}.yaml"
+        if self.versioned:
+            return f"{self.folder}/{name}/{version}.yaml"
+        return f"{self.folder}/{name}.yaml"
+
+
+KINDS: dict[str, Kind] = {
+    k.name: k
+    for k in (
+        Kind("Model", "model", False, "models", "model.json"),
+        Kind("ModelVersion", "model", True, "models", "modelversion.json"),
+        Kind("EventDefinition", "event", True, "events", "eventdefinition.json"),
+        Kind("Cohort", "cohort", True, "cohorts", "cohort.json"),
+        Kind("Contract", "contract", True, "contracts", "contract.json"),
+        Kind("Evaluation", "evaluation", True, "evaluations", "evaluation.json"),
+        Kind("Environment", "environment", False, "environments", "environment.json"),
+        Kind("DeploymentRecord", "record", False, "records", "deploymentrecord.json"),
+    )
+}
+REGISTRY_KIND = Kind("Registry", "registry", False, "", "registry.json")
+REGISTRY_FILE = "registry.yaml"
+ENTRY_FOLDERS = tuple(sorted({k.folder for k in KINDS.values()}))
+
+
+def kind_for_prefix(prefix: str, versioned: bool) -> Kind | None:
+    for kind in KINDS.values():
+        if kind.prefix == prefix and kind.versioned == versioned:
+            return kind
+    return None
+
+
+def find_kind(text: str) -> Kind | None:
+    """A kind by its name or reference prefix, case-insensitively (`modelversion`, `event`, `Cohort`)."""
+    lowered = text.lower()
+    for kind in KINDS.values():
+        if kind.name.lower() == lowered:
+            return kind
+    for kind in KINDS.values():
+        if kind.prefix == lowered or kind.folder == lowered:
+            return kind_for_prefix(kind.prefix, True) or kind
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """What a file's path says it holds."""
+
+    kind: Kind
+    name: str
+    version: str | None
+
+
+_SEGMENT = r"([^/]+)"
+_VERSION_FILE = r"([^/]+)\.ya?ml"
+_LOCATIONS: tuple[tuple[re.Pattern[str], Kind], ...] = (
+    (re.compile(rf"^models/{_SEGMENT}/model\.ya?ml$"), KINDS["Model"]),
+    (re.compile(rf"^models/{_SEGMENT}/versions/{_VERSION_FILE}$"), KINDS["ModelVersion"]),
+    *(
+        (re.compile(rf"^{k.folder}/{_SEGMENT}/{_VERSION_FILE}$"), k)
+        for k in KINDS.values()
+        if k.versioned and k.name != "ModelVersion"
+    ),
+    *(
+        (re.compile(rf"^{k.folder}/{_VERSION_FILE}$"), k)
+        for k in KINDS.values()
+        if not k.versioned and k.name != "Model"
+    ),
+)
+
+
+def locate_path(relpath: str) -> Location | None:
+    """The kind, name and version a registry-relative path stands for, or None where no entry belongs."""
+    for pattern, kind in _LOCATIONS:
+        match = pattern.match(relpath)
+        if match:
+            groups = match.groups()
+            return Location(kind, groups[0], groups[1] if kind.versioned else None)
+    return None
+
+
+def is_entry_candidate(relpath: str) -> bool:
+    """A YAML file below one of the entry folders: it must be an entry."""
+    top = relpath.split("/", 1)[0]
+    return top in ENTRY_FOLDERS and relpath.endswith((".yaml", ".yml")) and "/" in relpath

@@ -1,0 +1,102 @@
+"""Charter's JSON Schemas: loaded once, compiled once per kind, and bundled for other tools.
+
+jsonschema is imported only here and only when a schema is needed, so `charter --help` stays light.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from charter.errors import CharterError
+from charter.kinds import KINDS, REGISTRY_KIND, Kind
+
+if TYPE_CHECKING:
+    from jsonschema.protocols import Validator
+
+SCHEMA_DIR = Path(__file__).parent / "data" / "schemas"
+DEFINITIONS_FILE = "definitions.json"
+_DEFS_PREFIX = f"{DEFINITIONS_FILE}#/$defs/"
+
+
+@cache
+def load_schema(file_name: str) -> dict[str, Any]:
+    path = SCHEMA_DIR / file_name
+    try:
+        loaded: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise CharterError(f"{path}: cannot load Charter's schema ({exc})",
+                           "reinstall charter: its package data is damaged") from exc
+    return loaded
+
+
+def schema_kinds() -> list[Kind]:
+    return [*KINDS.values(), REGISTRY_KIND]
+
+
+@cache
+def validator_for(kind: Kind) -> Validator:
+    """The compiled validator of a kind; compiled once per process."""
+    from jsonschema import Draft202012Validator
+    from referencing import Registry, Resource
+
+    resources = [
+        Resource.from_contents(load_schema(k.schema_file)) for k in schema_kinds()
+    ] + [Resource.from_contents(load_schema(DEFINITIONS_FILE))]
+    registry: Registry[Any] = Registry().with_resources(
+        (resource.id() or "", resource) for resource in resources
+    )
+    return Draft202012Validator(
+        load_schema(kind.schema_file),
+        registry=registry,
+        format_checker=Draft202012Validator.FORMAT_CHECKER,
+    )
+
+
+def bundled_schema(kind: Kind) -> dict[str, Any]:
+    """The kind's schema with every shared definition it uses copied in, so it stands alone."""
+    schema = copy.deepcopy(load_schema(kind.schema_file))
+    shared = load_schema(DEFINITIONS_FILE).get("$defs", {})
+    own = set(schema.get("$defs", {}))
+    bundled: dict[str, Any] = schema.setdefault("$defs", {})
+    pending = _rewrite_refs(schema)
+    while pending:
+        name = pending.pop()
+        if name in bundled:
+            if name in own:
+                raise CharterError(f"schema {kind.schema_file}: local definition {name!r} shadows a shared one")
+            continue
+        if name not in shared:
+            raise CharterError(f"schema {kind.schema_file} refers to unknown shared definition {name!r}")
+        bundled[name] = copy.deepcopy(shared[name])
+        pending |= _rewrite_refs(bundled[name], inner=True)
+    return schema
+
+
+def _rewrite_refs(node: Any, *, inner: bool = False) -> set[str]:
+    """Point refs to definitions.json at the bundled `$defs`; return the shared names they need."""
+    needed: set[str] = set()
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if isinstance(ref, str):
+            if ref.startswith(_DEFS_PREFIX):
+                name = ref[len(_DEFS_PREFIX):]
+                node["$ref"] = f"#/$defs/{name}"
+                needed.add(name)
+            elif inner and ref.startswith("#/$defs/"):
+                needed.add(ref[len("#/$defs/"):])
+        for value in node.values():
+            needed |= _rewrite_refs(value, inner=inner)
+    elif isinstance(node, list):
+        for item in node:
+            needed |= _rewrite_refs(item, inner=inner)
+    return needed
+
+
+def schema_comment(kind: Kind, relpath: str) -> str:
+    """The `yaml-language-server` first line for a file at `relpath`, pointing at the registry's bundled copy."""
+    depth = relpath.count("/")
+    return f"# yaml-language-server: $schema={'../' * depth}.charter/schemas/{kind.schema_file}"

@@ -1,0 +1,61 @@
+"""Environment checks: assignments name declared environments and released model versions, once each."""
+
+from __future__ import annotations
+
+from charter.config import RegistryConfig
+from charter.documents import Document
+from charter.findings import Finding, finding
+from charter.index import RegistryIndex
+from charter.kinds import KINDS, REGISTRY_FILE, REGISTRY_KIND
+
+
+def check_environment(doc: Document, index: RegistryIndex, config: RegistryConfig) -> list[Finding]:
+    if doc.kind is not KINDS["Environment"] or doc.name is None:
+        return []
+    findings: list[Finding] = []
+    if config.document is not None and doc.name not in config.environments:
+        declared = ", ".join(config.environments) or "none"
+        findings.append(finding("CH501", doc.path, doc.place(("metadata", "name")),
+                                f"environment {doc.name!r} is not declared in {REGISTRY_FILE}",
+                                f"declared environments: {declared}; add it to spec.environments there"))
+    spec = doc.spec if isinstance(doc.spec, dict) else {}
+    assignments = spec.get("assignments")
+    seen: dict[str, int] = {}
+    for i, assignment in enumerate(assignments if isinstance(assignments, list) else []):
+        model = assignment.get("model") if isinstance(assignment, dict) else None
+        if not isinstance(model, str):
+            continue
+        field = ("spec", "assignments", i, "model")
+        if model in seen:
+            findings.append(finding("CH504", doc.path, doc.place(field),
+                                    f"{model} is assigned twice (also at assignment {seen[model] + 1})",
+                                    "keep one assignment per model version"))
+            continue
+        seen[model] = i
+        target = index.get(model)
+        if target is not None and target.status == "draft":
+            findings.append(finding("CH502", doc.path, doc.place(field),
+                                    f"{model} is a draft and cannot be assigned to {doc.name}",
+                                    f"release it first (metadata.status: active in {target.path})"))
+    return findings
+
+
+def check_registry_config(doc: Document, config: RegistryConfig, index: RegistryIndex,
+                          *, whole_registry: bool) -> list[Finding]:
+    """registry.yaml's policy names only declared environments; each declared one has its file."""
+    if doc.kind is not REGISTRY_KIND:
+        return []
+    findings: list[Finding] = []
+    for env in config.policy:
+        if env not in config.environments:
+            findings.append(finding("CH506", doc.path, doc.place(("spec", "policy", env), key=True),
+                                    f"policy for {env!r}, which is not a declared environment",
+                                    f"declared environments: {', '.join(config.environments) or 'none'}"))
+    if whole_registry:
+        present = {d.name for d in index.entries(KINDS["Environment"])}
+        for i, env in enumerate(config.environments):
+            if env not in present:
+                findings.append(finding("CH503", doc.path, doc.place(("spec", "environments", i)),
+                                        f"environment {env!r} has no file environments/{env}.yaml",
+                                        "create it with an empty list: spec.assignments: []"))
+    return findings

@@ -1,0 +1,73 @@
+"""History checks (`validate --base REF`): what was released at REF stays as it was.
+
+An entry of a versioned kind (and every deployment record) that exists at REF with a status other than draft is
+released: its `spec` must not change and its file must not be deleted. Metadata status, description, owner, tags
+and annotations may change, so versions can be deprecated and retired. Models and environments are living
+documents: a model family's description evolves and environments change by promotion.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from charter.adapters.git import RevisionReader
+from charter.documents import Document, parse_document
+from charter.findings import Finding, finding
+from charter.kinds import ENTRY_FOLDERS, KINDS
+from charter.loader import LoadedRegistry
+from charter.yamlio import JsonPath, dotted
+
+IMMUTABLE_KINDS = frozenset(k for k in KINDS.values() if k.versioned) | {KINDS["DeploymentRecord"]}
+
+
+def first_difference(old: Any, new: Any, path: JsonPath = ()) -> JsonPath | None:
+    """The path of the first place where two documents differ, for pointing at it."""
+    if isinstance(old, dict) and isinstance(new, dict):
+        for key in [*old, *(k for k in new if k not in old)]:
+            if key not in old or key not in new:
+                return (*path, key)
+            found = first_difference(old[key], new[key], (*path, key))
+            if found is not None:
+                return found
+        return None
+    if isinstance(old, list) and isinstance(new, list):
+        for i, (a, b) in enumerate(zip(old, new, strict=False)):
+            found = first_difference(a, b, (*path, i))
+            if found is not None:
+                return found
+        return None if len(old) == len(new) else (*path, min(len(old), len(new)))
+    if old != new or type(old) is not type(new):
+        return path
+    return None
+
+
+def check_history(root: Path, loaded: LoadedRegistry, base: str, selected: set[str] | None) -> list[Finding]:
+    reader = RevisionReader(root, base)
+    findings: list[Finding] = []
+    for change in reader.changes(ENTRY_FOLDERS):
+        if change.status == "A" or (selected is not None and change.path not in selected):
+            continue
+        raw = reader.read(change.path)
+        before, _ = parse_document(raw, change.path) if raw is not None else (None, [])
+        if before is None or before.kind not in IMMUTABLE_KINDS or before.status == "draft":
+            continue
+        current = loaded.documents.get(change.path)
+        if change.status == "D" or not (root / change.path).exists():
+            findings.append(finding(
+                "CH602", change.path, (1, 1), f"{before.ref} is released at {base} and was deleted",
+                f"restore it (git checkout {base} -- {change.path}); to withdraw it, set metadata.status: retired"))
+        elif current is not None:
+            findings.extend(_changed_spec(before, current, base))
+    return findings
+
+
+def _changed_spec(before: Document, current: Document, base: str) -> list[Finding]:
+    diff = first_difference(before.spec, current.spec, ("spec",))
+    if diff is None:
+        return []
+    return [finding(
+        "CH601", current.path, current.place(diff),
+        f"{before.ref} is released at {base}: its spec must not change ({dotted(diff)} differs)",
+        "make the change in a new version (copy the file with a bumped version); "
+        "only metadata status, description, owner, tags and annotations may change")]

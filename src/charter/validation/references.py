@@ -1,0 +1,45 @@
+"""Reference checks: every reference resolves, and not to something withdrawn."""
+
+from __future__ import annotations
+
+from charter.documents import Document
+from charter.findings import Finding, finding
+from charter.index import RegistryIndex, find_references
+from charter.kinds import REGISTRY_KIND
+from charter.references import Reference
+from charter.yamlio import dotted
+
+
+def check_references(doc: Document, index: RegistryIndex) -> list[Finding]:
+    if doc.kind is None or doc.kind is REGISTRY_KIND:
+        return []
+    findings: list[Finding] = []
+    for field, target_ref in find_references(doc.spec, ("spec",)):
+        place = doc.place(field)
+        target = index.get(target_ref)
+        where = dotted(field)
+        if target is None:
+            findings.append(finding("CH401", doc.path, place, f"{where}: {target_ref} does not exist",
+                                    _suggest(index, target_ref)))
+        elif target.status == "retired":
+            findings.append(finding("CH402", doc.path, place, f"{where}: {target_ref} is retired",
+                                    "refer to an active version instead"))
+        elif target.status == "deprecated":
+            findings.append(finding("CH403", doc.path, place, f"{where}: {target_ref} is deprecated",
+                                    "plan a move to an active version"))
+        elif target.status == "draft" and doc.status not in ("draft", "retired"):
+            findings.append(finding("CH404", doc.path, place,
+                                    f"{where}: {target_ref} is a draft, but this entry is {doc.status}",
+                                    f"release {target_ref} (status: active) or keep this entry a draft"))
+    return findings
+
+
+def _suggest(index: RegistryIndex, ref: Reference) -> str:
+    kind = ref.kind
+    if kind is None:
+        return "correct the reference"
+    if kind.versioned:
+        versions = [d.version for d in index.versions(kind, ref.name) if d.version]
+        if versions:
+            return f"existing versions of {ref.prefix}:{ref.name}: {', '.join(versions)}"
+    return f"no {kind.name} named {ref.name!r}: create it first, or correct the reference"

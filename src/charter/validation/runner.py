@@ -1,0 +1,98 @@
+"""`validate` as a function: registry in, report out. The CLI and the Python API both call this."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from charter.errors import CharterError
+from charter.findings import Finding, Severity
+from charter.kinds import REGISTRY_FILE, is_entry_candidate
+from charter.loader import LoadedRegistry, load_registry
+from charter.validation.environments import check_environment, check_registry_config
+from charter.validation.identity import check_duplicates, check_family, check_identity
+from charter.validation.references import check_references
+from charter.validation.schema_check import check_schema
+
+
+@dataclass
+class ValidationReport:
+    root: Path
+    findings: list[Finding] = field(default_factory=list)
+    files_checked: int = 0
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for f in self.findings if f.severity is Severity.ERROR)
+
+    @property
+    def warnings(self) -> int:
+        return sum(1 for f in self.findings if f.severity is Severity.WARNING)
+
+    @property
+    def ok(self) -> bool:
+        return self.errors == 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "root": str(self.root),
+            "summary": {"files": self.files_checked, "errors": self.errors, "warnings": self.warnings},
+            "findings": [f.to_dict() for f in self.findings],
+        }
+
+
+def select_paths(root: Path, loaded: LoadedRegistry, paths: Sequence[str | Path], cwd: Path) -> set[str]:
+    """Registry-relative entry files named by PATHS (files or folders); other YAML is not Charter's."""
+    selected: set[str] = set()
+    for raw in paths:
+        given = Path(raw)
+        absolute = (given if given.is_absolute() else cwd / given).resolve()
+        try:
+            rel = absolute.relative_to(root).as_posix()
+        except ValueError:
+            raise CharterError(f"{raw}: outside the registry at {root}",
+                               "pass files inside the registry, or point -C at the right registry") from None
+        if absolute.is_dir():
+            prefix = "" if rel == "." else rel + "/"
+            selected.update(p for p in loaded.documents.keys() | loaded.parse_findings.keys()
+                            if p.startswith(prefix))
+        elif absolute.is_file():
+            if rel == REGISTRY_FILE or is_entry_candidate(rel):
+                selected.add(rel)
+        else:
+            raise CharterError(f"{raw}: no such file or directory")
+    return selected
+
+
+def validate_registry(root: Path, paths: Sequence[str | Path] | None = None, base: str | None = None,
+                      cwd: Path | None = None) -> ValidationReport:
+    """Check the registry (or only PATHS, resolving their references against the whole registry)."""
+    loaded = load_registry(root)
+    whole = not paths
+    selected = (set(loaded.documents) | set(loaded.parse_findings)) if whole else \
+        select_paths(root, loaded, paths or (), cwd or Path.cwd())
+    index = loaded.index
+    findings: list[Finding] = []
+    for relpath in sorted(selected):
+        findings.extend(loaded.parse_findings.get(relpath, ()))
+        doc = loaded.documents.get(relpath)
+        if doc is None:
+            continue
+        findings.extend(check_schema(doc))
+        if relpath == REGISTRY_FILE:
+            findings.extend(check_registry_config(doc, loaded.config, index, whole_registry=whole))
+            continue
+        findings.extend(check_identity(doc))
+        findings.extend(check_family(doc, index))
+        findings.extend(check_references(doc, index))
+        findings.extend(check_environment(doc, index, loaded.config))
+    findings.extend(check_duplicates(index, selected))
+    if base is not None:
+        from charter.validation.history import check_history
+
+        findings.extend(check_history(root, loaded, base, None if whole else selected))
+    findings.sort(key=lambda f: f.sort_key)
+    return ValidationReport(root, findings, len(selected))

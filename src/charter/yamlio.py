@@ -1,0 +1,194 @@
+"""All YAML reading: safe, strict, and with the position of every node.
+
+PyYAML's constructors drop node positions, accept duplicate keys and turn dates into `datetime` objects. Charter
+composes the node graph with the (C, when available) safe composer and builds plain JSON-like data itself, so that:
+every value and every key has a line and column, duplicate keys are findings, dates stay strings (JSON Schema checks
+their format), and anything that is not plain data (custom tags, merge keys, non-string keys, NaN) is refused.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+try:  # the C composer is several times faster; fall back where libyaml is missing
+    _Loader: type[Any] = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover - depends on how PyYAML was built
+    _Loader = yaml.SafeLoader
+
+from charter.findings import Finding, finding
+
+#: Bounds that keep hostile files (alias bombs, deep nesting) from costing unbounded time or memory.
+MAX_NODES = 1_000_000
+MAX_DEPTH = 200
+
+JsonPath = tuple[str | int, ...]
+
+_STR = "tag:yaml.org,2002:str"
+_TIMESTAMP = "tag:yaml.org,2002:timestamp"
+_SCALAR_TAGS = {
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float",
+    "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:null",
+}
+_MAP = "tag:yaml.org,2002:map"
+_SEQ = "tag:yaml.org,2002:seq"
+_MERGE = "tag:yaml.org,2002:merge"
+_SCALAR_CONSTRUCTOR = yaml.constructor.SafeConstructor()
+
+
+def dotted(path: JsonPath) -> str:
+    """`spec.input.fields[2].unit`: how a person names a place in a document."""
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or "(document)"
+
+
+@dataclass
+class Positions:
+    """Line and column (1-based) of every value and every mapping key, by JSON path."""
+
+    values: dict[JsonPath, tuple[int, int]] = field(default_factory=dict)
+    keys: dict[JsonPath, tuple[int, int]] = field(default_factory=dict)
+
+    def locate(self, path: JsonPath, *, key: bool = False) -> tuple[int, int]:
+        """Where `path` is, or its nearest ancestor that exists (a missing field is reported at its parent)."""
+        probe = tuple(path)
+        if key and probe in self.keys:
+            return self.keys[probe]
+        while probe:
+            if probe in self.values:
+                return self.values[probe]
+            probe = probe[:-1]
+        return self.values.get((), (1, 1))
+
+
+@dataclass
+class ParsedYaml:
+    data: Any
+    positions: Positions
+    findings: list[Finding]
+
+
+class _Refused(Exception):
+    def __init__(self, node: yaml.Node, message: str) -> None:
+        super().__init__(message)
+        self.node = node
+
+
+def _place(mark: Any) -> tuple[int, int]:
+    return (mark.line + 1, mark.column + 1)
+
+
+def decode_text(raw: bytes, path: str) -> tuple[str | None, list[Finding]]:
+    """Bytes to text; binary and non-UTF-8 files are findings, a UTF-8 BOM is accepted."""
+    if b"\x00" in raw:
+        return None, [finding("CH100", path, (1, 1), "file is binary (contains NUL bytes)",
+                              "registry entries are UTF-8 YAML text")]
+    try:
+        return raw.decode("utf-8-sig"), []
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        return None, [finding("CH100", path, (line, column), f"file is not valid UTF-8 (byte {exc.start})",
+                              "save the file as UTF-8")]
+
+
+def parse_yaml(text: str, path: str) -> ParsedYaml:
+    """Parse one YAML document into plain data with positions; problems become findings, never exceptions."""
+    positions = Positions()
+    try:
+        root = yaml.compose(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        place = _place(mark) if mark is not None else (1, 1)
+        problem = exc.problem or "invalid YAML"
+        if isinstance(exc, yaml.composer.ComposerError) and "single document" in (exc.context or ""):
+            return ParsedYaml(None, positions, [finding(
+                "CH103", path, place, "file holds more than one YAML document",
+                "keep one entry per file: remove the extra `---` section")])
+        context = f" ({exc.context})" if exc.context else ""
+        return ParsedYaml(None, positions, [finding(
+            "CH101", path, place, f"YAML syntax error: {problem}{context}",
+            "fix the YAML at this place (check indentation, quotes and colons)")])
+    except yaml.YAMLError as exc:
+        return ParsedYaml(None, positions, [finding("CH101", path, (1, 1), f"YAML error: {exc}",
+                                                    "fix the YAML syntax")])
+    if root is None:
+        return ParsedYaml(None, positions, [finding("CH104", path, (1, 1), "file is empty",
+                                                    "write an entry or delete the file")])
+    builder = _Builder(path, positions)
+    try:
+        data = builder.build(root, (), 0)
+    except _Refused as exc:
+        builder.findings.append(finding("CH103", path, _place(exc.node.start_mark), str(exc),
+                                        "write plain YAML data"))
+        data = None
+    return ParsedYaml(data, positions, builder.findings)
+
+
+class _Builder:
+    def __init__(self, path: str, positions: Positions) -> None:
+        self.path = path
+        self.positions = positions
+        self.findings: list[Finding] = []
+        self.nodes = 0
+
+    def build(self, node: yaml.Node, path: JsonPath, depth: int) -> Any:
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            raise _Refused(node, f"document expands to more than {MAX_NODES} nodes (alias bomb?)")
+        if depth > MAX_DEPTH:
+            raise _Refused(node, f"document is nested deeper than {MAX_DEPTH} levels")
+        self.positions.values.setdefault(path, _place(node.start_mark))
+        if isinstance(node, yaml.ScalarNode):
+            return self._scalar(node)
+        if isinstance(node, yaml.SequenceNode):
+            if node.tag != _SEQ:
+                raise _Refused(node, f"custom tag {node.tag!r} is not allowed")
+            return [self.build(item, (*path, i), depth + 1) for i, item in enumerate(node.value)]
+        if isinstance(node, yaml.MappingNode):
+            return self._mapping(node, path, depth)
+        raise _Refused(node, "unsupported YAML node")  # pragma: no cover - the composer makes only these
+
+    def _scalar(self, node: yaml.ScalarNode) -> Any:
+        if node.tag in (_STR, _TIMESTAMP):
+            return node.value
+        if node.tag in _SCALAR_TAGS:
+            value = _SCALAR_CONSTRUCTOR.construct_object(node)
+            if isinstance(value, float) and not math.isfinite(value):
+                raise _Refused(node, f"{node.value!r} (NaN or infinity) is not a number Charter accepts")
+            return value
+        raise _Refused(node, f"custom tag {node.tag!r} is not allowed")
+
+    def _mapping(self, node: yaml.MappingNode, path: JsonPath, depth: int) -> dict[str, Any]:
+        if node.tag != _MAP:
+            raise _Refused(node, f"custom tag {node.tag!r} is not allowed")
+        result: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == _MERGE:
+                raise _Refused(key_node, "merge keys (`<<`) are not supported: write the keys out")
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag != _STR:
+                shown = key_node.value if isinstance(key_node, yaml.ScalarNode) else key_node.tag
+                raise _Refused(key_node, f"mapping key {shown!r} is not a string: quote it")
+            key = key_node.value
+            if key in result:
+                first = self.positions.keys[(*path, key)]
+                self.findings.append(finding(
+                    "CH102", self.path, _place(key_node.start_mark),
+                    f"duplicate key {key!r} (first defined at line {first[0]})",
+                    "remove one of the two keys: YAML keeps only the last, silently"))
+                continue
+            self.positions.keys[(*path, key)] = _place(key_node.start_mark)
+            result[key] = self.build(value_node, (*path, key), depth + 1)
+        return result
+
+
+def dump_yaml(data: Any) -> str:
+    """The one way Charter writes YAML: block style, key order kept, unicode as is."""
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, default_flow_style=False, width=110)
