@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	bash scripts/demo.sh
+	bash tests/demo.sh
 
 test: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

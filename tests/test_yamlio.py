@@ -48,7 +48,7 @@ def test_dates_stay_strings_and_scalars_keep_their_types() -> None:
     ],
 )
 def test_refused_constructs_are_findings(text: str, code: str, words: str) -> None:
-    doc, findings = parse_document(text.encode(), "f.yaml")
+    _doc, findings = parse_document(text.encode(), "f.yaml")
     assert [f.code for f in findings] == [code]
     assert words in findings[0].message
     assert findings[0].line >= 1 and findings[0].column >= 1

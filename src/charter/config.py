@@ -18,6 +18,8 @@ class RegistryConfig:
     document: Document | None
     environments: list[str] = field(default_factory=list)
     policy: dict[str, Any] = field(default_factory=dict)
+    naming: dict[str, Any] = field(default_factory=dict)
+    risk_tiers: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def from_document(cls, doc: Document | None) -> RegistryConfig:
@@ -25,8 +27,12 @@ class RegistryConfig:
         envs = spec.get("environments")
         names = [e["name"] for e in envs if isinstance(e, dict) and isinstance(e.get("name"), str)] \
             if isinstance(envs, list) else []
-        policy = spec.get("policy")
-        return cls(doc, names, policy if isinstance(policy, dict) else {})
+        return cls(doc, names, _mapping(spec.get("policy")), _mapping(spec.get("naming")),
+                   _mapping(spec.get("riskTiers")))
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 def find_registry_root(start: Path) -> Path:

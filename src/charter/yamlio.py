@@ -49,6 +49,19 @@ def dotted(path: JsonPath) -> str:
     return text or "(document)"
 
 
+def value_at(data: Any, path: JsonPath) -> Any:
+    """The value at a path of plain data, or None where the path does not exist."""
+    node = data
+    for part in path:
+        if isinstance(node, dict):
+            node = node.get(part)
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+        else:
+            return None
+    return node
+
+
 @dataclass
 class Positions:
     """Line and column (1-based) of every value and every mapping key, by JSON path."""

@@ -14,7 +14,9 @@ from charter.loader import LoadedRegistry, load_registry
 from charter.validation.environments import check_environment, check_registry_config
 from charter.validation.identity import check_duplicates, check_family, check_identity
 from charter.validation.references import check_references
+from charter.validation.registry_rules import check_naming, check_risk_tier
 from charter.validation.schema_check import check_schema
+from charter.validation.semantics import check_periods, check_unique_keys
 
 
 @dataclass
@@ -82,6 +84,8 @@ def validate_registry(root: Path, paths: Sequence[str | Path] | None = None, bas
         if doc is None:
             continue
         findings.extend(check_schema(doc))
+        findings.extend(check_unique_keys(doc))
+        findings.extend(check_periods(doc))
         if relpath == REGISTRY_FILE:
             findings.extend(check_registry_config(doc, loaded.config, index, whole_registry=whole))
             continue
@@ -89,6 +93,8 @@ def validate_registry(root: Path, paths: Sequence[str | Path] | None = None, bas
         findings.extend(check_family(doc, index))
         findings.extend(check_references(doc, index))
         findings.extend(check_environment(doc, index, loaded.config))
+        findings.extend(check_naming(doc, loaded.config))
+        findings.extend(check_risk_tier(doc, index, loaded.config))
     findings.extend(check_duplicates(index, selected))
     if base is not None:
         from charter.validation.history import check_history

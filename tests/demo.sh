@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# `make demo`: build a registry in a temporary folder and walk it end to end, the way a newcomer would.
+# Run from the project root after `make demo` created .venv (tests/test_demo.py runs it too, so it cannot rot).
+set -euo pipefail
+
+charter="${CHARTER:-$PWD/.venv/bin/charter}"
+work="$(mktemp -d "${TMPDIR:-/tmp}/charter-demo.XXXXXX")"
+registry="$work/ml-registry"
+export NO_COLOR="${NO_COLOR:-}"
+step() { printf '\n\033[1m== %s\033[0m\n$ %s\n' "$1" "${*:2}"; }
+
+step "Create a registry with a worked example (git repository, first commit)" charter init "$registry"
+"$charter" init "$registry"
+cd "$registry"
+git log --oneline
+
+step "Validate everything: schemas, paths, references, environments" charter validate
+"$charter" validate
+
+step "What is in it" charter list
+"$charter" list
+
+step "One entry, what it refers to and what refers to it" charter show event:sepsis-onset@2.0.0
+"$charter" show event:sepsis-onset@2.0.0
+
+step "Machines get JSON" "charter list model --format json | head -n 12"
+"$charter" list modelversion --format json | head -n 12
+
+step "The kinds, and one kind's self-contained JSON Schema for other tools" "charter schema; charter schema Contract | head"
+"$charter" schema
+"$charter" schema Contract | head -n 8
+
+step "A hostile edit: a typo, a duplicate key and a dangling reference are findings with file:line:col" \
+  "charter validate (exit 1)"
+version_file=models/sepsis-risk/versions/1.1.0.yaml
+cp "$version_file" "$work/saved.yaml"
+sed -i 's/^  owner: \(.*\)$/  owner: \1\n  ownr: typo\n  owner: again/' "$version_file"
+sed -i 's/^  labelEvent: .*$/  labelEvent: event:sepsis-onset@9.9.9/' "$version_file"
+if "$charter" validate; then echo "expected findings"; exit 1; else echo "(exit $?)"; fi
+
+step "The same findings as GitHub annotations, for CI" "charter validate --format github"
+"$charter" validate --format github || true
+cp "$work/saved.yaml" "$version_file"
+
+step "Released entries are immutable: changing a released spec is a finding against the base" \
+  "charter validate --base HEAD (exit 1)"
+sed -i 's/^  notes: .*$/  notes: rewritten after release/' "$version_file"
+grep -q "rewritten after release" "$version_file" || printf '  notes: rewritten after release\n' >> "$version_file"
+if "$charter" validate --base HEAD; then echo "expected a CH601 finding"; exit 1; else echo "(exit $?)"; fi
+git checkout -q -- "$version_file"
+
+step "Back to clean" charter validate --base HEAD
+"$charter" validate --base HEAD
+
+printf '\nThe demo registry is at %s\n' "$registry"

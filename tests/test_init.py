@@ -1,0 +1,137 @@
+"""`charter init`: a registry a newcomer can use at once, committed, with hooks, CI and editor support."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from charter.kinds import KINDS
+from charter.loader import discover_files
+from tests.conftest import Charter, git
+
+BIN = Path(sys.executable).parent
+
+
+def test_init_creates_a_committed_registry_that_validates(charter: Charter, tmp_path: Path) -> None:
+    result = charter("init", "reg")
+    assert result.code == 0, result
+    root = tmp_path / "reg"
+    assert "created registry" in result.stdout
+    assert git(root, "status", "--porcelain") == ""
+    assert git(root, "log", "--format=%s").strip() == "Create Charter registry"
+    assert git(root, "branch", "--show-current").strip() == "main"
+    tracked = set(git(root, "ls-files").split())
+    assert {"registry.yaml", ".pre-commit-config.yaml", ".github/workflows/charter.yml", ".gitlab-ci.yml"} <= tracked
+    validated = charter("validate", "--format", "json", cwd=root)
+    report = json.loads(validated.stdout)
+    assert validated.code == 0 and report["ok"] and report["findings"] == [], report
+
+
+def test_worked_example_has_what_the_issue_promises(template_registry: Path, charter: Charter) -> None:
+    rows = json.loads(charter("-C", template_registry, "list", "--format", "json").stdout)
+    refs = {r["ref"] for r in rows}
+    assert {"model:sepsis-risk", "model:card-fraud", "contract:sepsis-risk-serving@1.0.0"} <= refs
+    sepsis_versions = [r for r in rows if r["kind"] == "ModelVersion" and r["name"] == "sepsis-risk"]
+    assert len(sepsis_versions) >= 2
+    assert any(r["kind"] == "EventDefinition" and r["name"] == "sepsis-onset" for r in rows)
+    assert sum(r["kind"] == "Cohort" for r in rows) >= 2
+    assert sum(r["kind"] == "Evaluation" for r in rows) >= 2
+    envs = {r["name"]: r for r in rows if r["kind"] == "Environment"}
+    assert {"production", "staging"} <= set(envs)
+    production = json.loads(charter("-C", template_registry, "show", "environment:production", "--format",
+                                    "json").stdout)
+    staging = json.loads(charter("-C", template_registry, "show", "environment:staging", "--format", "json").stdout)
+    assigned_prod = {a["model"] for a in production["document"]["spec"]["assignments"]}
+    assigned_staging = {a["model"] for a in staging["document"]["spec"]["assignments"]}
+    sepsis_prod = {m for m in assigned_prod if m.startswith("model:sepsis-risk@")}
+    sepsis_staging = {m for m in assigned_staging if m.startswith("model:sepsis-risk@")}
+    assert sepsis_prod and sepsis_staging and sepsis_prod != sepsis_staging
+    evaluation = next(r for r in rows if r["kind"] == "Evaluation")
+    detail = json.loads(charter("-C", template_registry, "show", evaluation["ref"], "--format", "json").stdout)
+    assert detail["document"]["spec"]["thresholds"] and detail["document"]["spec"]["subgroups"]
+
+
+def test_every_entry_points_its_editor_at_a_bundled_schema_that_exists(template_registry: Path) -> None:
+    files = ["registry.yaml", *discover_files(template_registry)]
+    assert len(files) > 15
+    for relpath in files:
+        first = (template_registry / relpath).read_text().splitlines()[0]
+        match = re.fullmatch(r"# yaml-language-server: \$schema=(\S+)", first)
+        assert match, f"{relpath}: first line is {first!r}"
+        schema = (template_registry / relpath).parent / match.group(1)
+        assert schema.is_file(), f"{relpath}: {schema} does not exist"
+        bundled = json.loads(schema.read_text())
+        assert "definitions.json" not in json.dumps(bundled), f"{schema} is not self-contained"
+
+
+def test_empty_registry_has_configuration_and_environments_only(charter: Charter, tmp_path: Path) -> None:
+    assert charter("init", "--empty", "empty").code == 0
+    root = tmp_path / "empty"
+    rows = json.loads(charter("-C", root, "list", "--format", "json").stdout)
+    assert rows and {r["kind"] for r in rows} == {"Environment"}
+    result = charter("-C", root, "validate")
+    assert result.code == 0, result
+    assert not (root / "models").exists()
+
+
+def test_init_refuses_a_folder_that_has_files_and_leaves_it_untouched(charter: Charter, tmp_path: Path) -> None:
+    target = tmp_path / "busy"
+    target.mkdir()
+    (target / "keep.txt").write_text("mine")
+    result = charter("init", target)
+    assert result.code == 2
+    assert "already exists" in result.stderr and "Traceback" not in result.stderr
+    assert [p.name for p in target.iterdir()] == ["keep.txt"]
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".busy")]
+
+
+def test_init_works_without_a_git_identity(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL"):
+        monkeypatch.delenv(name, raising=False)
+    result = subprocess.run([str(BIN / "charter"), "init", str(tmp_path / "r")], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert git(tmp_path / "r", "log", "--format=%an").strip() == "Charter"
+
+
+def test_github_workflow_passes_actionlint(template_registry: Path) -> None:
+    workflow = template_registry / ".github" / "workflows" / "charter.yml"
+    result = subprocess.run([str(BIN / "actionlint"), "-no-color", str(workflow)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "charter validate" in workflow.read_text()
+
+
+def test_gitlab_ci_passes_gitlabs_schema(template_registry: Path) -> None:
+    ci = template_registry / ".gitlab-ci.yml"
+    result = subprocess.run([str(BIN / "check-jsonschema"), "--builtin-schema", "vendor.gitlab-ci", str(ci)],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "charter validate" in ci.read_text()
+
+
+def test_schema_command_prints_self_contained_schemas(charter: Charter) -> None:
+    listing = json.loads(charter("schema", "--format", "json").stdout)
+    assert {row["kind"] for row in listing} == {*KINDS, "Registry"}
+    for kind in [*KINDS, "Registry"]:
+        result = charter("schema", kind)
+        assert result.code == 0
+        schema = json.loads(result.stdout)
+        assert schema["$schema"].endswith("2020-12/schema")
+        assert "definitions.json" not in result.stdout
+    bad = charter("schema", "Nope")
+    assert bad.code == 2 and "unknown kind" in bad.stderr
+
+
+def test_bundled_schemas_work_for_check_jsonschema(template_registry: Path, tmp_path: Path,
+                                                   charter: Charter) -> None:
+    """Another tool can use `charter schema KIND` as is on the registry's files."""
+    schema_file = tmp_path / "contract.json"
+    schema_file.write_text(charter("schema", "Contract").stdout)
+    contracts = sorted((template_registry / "contracts").rglob("*.yaml"))
+    result = subprocess.run([str(BIN / "check-jsonschema"), "--schemafile", str(schema_file),
+                             *map(str, contracts)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
