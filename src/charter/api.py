@@ -88,7 +88,8 @@ class Registry:
     def list(self, kind: Kind | None = None, status: str | None = None) -> list[EntrySummary]:
         docs = self.index.entries(kind)
         rows = [summarize(d) for d in docs if status is None or d.status == status]
-        return sorted(rows, key=lambda r: (r.kind, r.name, version_key(r.version or "")))
+        order = {name: i for i, name in enumerate(KINDS)}
+        return sorted(rows, key=lambda r: (order.get(r.kind, len(order)), r.name, version_key(r.version or "")))
 
     def get(self, ref: str | Reference) -> Document:
         reference = parse_reference(ref) if isinstance(ref, str) else ref

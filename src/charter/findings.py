@@ -60,6 +60,7 @@ CODES: dict[str, FindingCode] = _codes(
     FindingCode("CH503", W, "declared environment has no environment file"),
     FindingCode("CH504", E, "model version assigned twice in one environment"),
     FindingCode("CH506", E, "policy names an undeclared environment"),
+    FindingCode("CH507", E, "policy names a cohort that does not exist"),
     FindingCode("CH601", E, "released entry changed"),
     FindingCode("CH602", E, "released entry deleted"),
 )

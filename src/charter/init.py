@@ -15,6 +15,8 @@ from charter.yamlio import dump_yaml, parse_yaml
 
 TEMPLATE_DIR = Path(__file__).parent / "data" / "registry-template"
 SCHEMA_FOLDER = ".charter/schemas"
+#: Files that replace the worked example's own for `init --empty` (registry.yaml, README.md).
+EMPTY_OVERLAY = ".empty"
 
 
 def create_registry(target: Path, *, empty: bool = False) -> str:
@@ -35,6 +37,7 @@ def create_registry(target: Path, *, empty: bool = False) -> str:
         build = staging / "registry"
         shutil.copytree(TEMPLATE_DIR, build, ignore=_ignore_for(empty))
         if empty:
+            shutil.copytree(TEMPLATE_DIR / EMPTY_OVERLAY, build, dirs_exist_ok=True)
             _write_empty_environments(build)
         write_bundled_schemas(build)
         from charter.adapters.git import init_and_commit
@@ -50,7 +53,7 @@ def create_registry(target: Path, *, empty: bool = False) -> str:
 
 def _ignore_for(empty: bool) -> Callable[[str, list[str]], set[str]]:
     def ignore(folder: str, names: list[str]) -> set[str]:
-        skipped = {n for n in names if n in ("__pycache__", ".charter")}
+        skipped = {n for n in names if n in ("__pycache__", ".charter", EMPTY_OVERLAY)}
         if empty and Path(folder).resolve() == TEMPLATE_DIR.resolve():
             skipped |= {n for n in names if n in ENTRY_FOLDERS}
         return skipped

@@ -39,11 +39,16 @@ def run(
         print_json([r.to_dict() for r in rows])
         return
     table = Table(show_edge=False)
-    for column in ("reference", "kind", "status", "owner", "path"):
-        table.add_column(column, overflow="fold")
+    table.add_column("reference", no_wrap=True)
+    if kind is None:
+        table.add_column("kind")
+    table.add_column("status")
+    table.add_column("owner", overflow="fold")
+    table.add_column("path", overflow="fold")
     for r in rows:
         style = {"retired": "dim", "deprecated": "yellow", "draft": "cyan"}.get(r.status, "")
-        table.add_row(escape(r.ref), r.kind, f"[{style}]{r.status}[/]" if style else r.status,
-                      escape(r.owner), escape(r.path))
+        cells = [escape(r.ref), *([r.kind] if kind is None else []),
+                 f"[{style}]{r.status}[/]" if style else r.status, escape(r.owner), escape(r.path)]
+        table.add_row(*cells)
     out.print(table)
     out.print(f"[dim]{len(rows)} entr{'y' if len(rows) == 1 else 'ies'}[/]")

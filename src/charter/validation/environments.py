@@ -7,6 +7,7 @@ from charter.documents import Document
 from charter.findings import Finding, finding
 from charter.index import RegistryIndex
 from charter.kinds import KINDS, REGISTRY_FILE, REGISTRY_KIND
+from charter.yamlio import value_at
 
 
 def check_environment(doc: Document, index: RegistryIndex, config: RegistryConfig) -> list[Finding]:
@@ -51,6 +52,7 @@ def check_registry_config(doc: Document, config: RegistryConfig, index: Registry
             findings.append(finding("CH506", doc.path, doc.place(("spec", "policy", env), key=True),
                                     f"policy for {env!r}, which is not a declared environment",
                                     f"declared environments: {', '.join(config.environments) or 'none'}"))
+    findings.extend(_policy_cohorts(doc, config, index))
     if whole_registry:
         present = {d.name for d in index.entries(KINDS["Environment"])}
         for i, env in enumerate(config.environments):
@@ -58,4 +60,24 @@ def check_registry_config(doc: Document, config: RegistryConfig, index: Registry
                 findings.append(finding("CH503", doc.path, doc.place(("spec", "environments", i)),
                                         f"environment {env!r} has no file environments/{env}.yaml",
                                         "create it with an empty list: spec.assignments: []"))
+    return findings
+
+
+def _policy_cohorts(doc: Document, config: RegistryConfig, index: RegistryIndex) -> list[Finding]:
+    """Evidence cohorts named by the policy exist: a cohort name means any of its versions."""
+    findings: list[Finding] = []
+    cohort = KINDS["Cohort"]
+    for env, rules in config.policy.items():
+        cohorts = value_at(rules, ("evaluation", "cohorts"))
+        for i, name in enumerate(cohorts if isinstance(cohorts, list) else []):
+            if not isinstance(name, str):
+                continue
+            pinned = name.startswith("cohort:")
+            if (index.get(name) is not None) if pinned else bool(index.versions(cohort, name)):
+                continue
+            field = ("spec", "policy", env, "evaluation", "cohorts", i)
+            findings.append(finding(
+                "CH507", doc.path, doc.place(field),
+                f"policy for {env!r} asks for evidence on cohort {name!r}, which does not exist",
+                "create the cohort, or correct the name (NAME means any version, cohort:NAME@VERSION pins one)"))
     return findings
