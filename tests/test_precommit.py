@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -19,9 +20,10 @@ def try_repo(registry: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 def test_hook_passes_clean_changes_and_blocks_bad_ones(registry: Path) -> None:
     path = registry / VERSION
-    path.write_text(path.read_text().replace("\n  owner:", "\n  description: reworded\n  owner:", 1)
-                    if "\n  description:" not in path.read_text() else path.read_text())
+    path.write_text(re.sub(r"^  description: .*$", "  description: Reworded.", path.read_text(), count=1,
+                           flags=re.M))
     git(registry, "add", "-A")
+    assert git(registry, "diff", "--cached", "--name-only").strip() == VERSION
     clean = try_repo(registry)
     assert clean.returncode == 0, clean.stdout + clean.stderr
     assert "charter validate" in clean.stdout and "Passed" in clean.stdout

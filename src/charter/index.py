@@ -47,6 +47,7 @@ class RegistryIndex:
         self._links: dict[str, list[Link]] = {}
         self._reverse: dict[str, list[Link]] = defaultdict(list)
         self._by_kind: dict[str, list[Document]] = defaultdict(list)
+        self.unusable: set[str] = set()
         for doc in documents:
             self.add(doc)
 
@@ -65,6 +66,10 @@ class RegistryIndex:
         self._links[key] = links
         for link in links:
             self._reverse[str(link.target)].append(link)
+
+    def add_unusable(self, ref: Reference) -> None:
+        """An entry that exists on disk but does not parse or disagrees with its path."""
+        self.unusable.add(str(ref))
 
     def get(self, ref: Reference | str) -> Document | None:
         return self._by_ref.get(str(ref))

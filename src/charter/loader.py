@@ -11,7 +11,8 @@ from charter.config import RegistryConfig
 from charter.documents import Document, read_document
 from charter.findings import Finding
 from charter.index import RegistryIndex
-from charter.kinds import ENTRY_FOLDERS, REGISTRY_FILE
+from charter.kinds import ENTRY_FOLDERS, REGISTRY_FILE, Location, locate_path
+from charter.references import reference_of
 
 
 def discover_files(root: Path) -> list[str]:
@@ -37,7 +38,28 @@ class LoadedRegistry:
 
     @cached_property
     def index(self) -> RegistryIndex:
-        return RegistryIndex(self.documents[p] for p in sorted(self.documents) if p != REGISTRY_FILE)
+        """Entries whose path agrees with what they declare; the others have their own findings (CH1xx, CH30x).
+
+        An entry whose file does not parse, or disagrees with its path, still exists: references to what its path
+        says are not "unresolved" (its own finding is the one to fix), so the index remembers it as unusable.
+        """
+        index = RegistryIndex(())
+        for relpath in sorted(self.documents.keys() | self.parse_findings.keys()):
+            if relpath == REGISTRY_FILE:
+                continue
+            doc = self.documents.get(relpath)
+            location = locate_path(relpath)
+            if doc is not None and _agrees(doc, location):
+                index.add(doc)
+            elif location is not None:
+                index.add_unusable(reference_of(location.kind, location.name, location.version))
+        return index
+
+
+def _agrees(doc: Document, location: Location | None) -> bool:
+    if location is None or doc.kind is not location.kind or doc.name != location.name:
+        return False
+    return not location.kind.versioned or doc.version == location.version
 
 
 def load_registry(root: Path) -> LoadedRegistry:

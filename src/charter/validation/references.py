@@ -18,6 +18,8 @@ def check_references(doc: Document, index: RegistryIndex) -> list[Finding]:
         place = doc.place(field)
         target = index.get(target_ref)
         where = dotted(field)
+        if target is None and str(target_ref) in index.unusable:
+            continue  # the target's own file has a finding; this reference is not the problem
         if target is None:
             findings.append(finding("CH401", doc.path, place, f"{where}: {target_ref} does not exist",
                                     _suggest(index, target_ref)))

@@ -1,0 +1,78 @@
+"""The benchmark's synthetic registries are valid, and the benchmark runs end to end at the small scale."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import subprocess
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from charter.validation.runner import validate_registry
+
+BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
+SMALL = {"models": 20, "versions_per_model": 3, "events": 6, "cohorts": 6, "contracts": 8, "evaluations": 5}
+
+
+def _load(name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", BENCHMARKS / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def synth() -> ModuleType:
+    return _load("synth")
+
+
+def test_synthetic_registry_is_valid(synth: ModuleType, tmp_path: Path) -> None:
+    root = tmp_path / "registry"
+    summary = synth.build_registry(root, **SMALL, seed=7)
+
+    report = validate_registry(root)
+
+    assert [f.to_dict() for f in report.findings] == []
+    expected_entries = (SMALL["models"] * (1 + SMALL["versions_per_model"]) + SMALL["events"] + SMALL["cohorts"]
+                        + SMALL["contracts"] + SMALL["evaluations"] + len(synth.ENVIRONMENTS))
+    assert summary["entries"] == expected_entries
+    assert report.files_checked == expected_entries + 1  # and registry.yaml
+    assert summary["counts"]["ModelVersion"] == SMALL["models"] * SMALL["versions_per_model"]
+    assert summary["counts"]["Evaluation"] == SMALL["evaluations"]
+
+
+def test_generator_is_deterministic(synth: ModuleType, tmp_path: Path) -> None:
+    small = {**SMALL, "models": 4, "events": 3, "cohorts": 3, "contracts": 4, "evaluations": 2}
+    first, second = tmp_path / "a", tmp_path / "b"
+    synth.build_registry(first, **small, seed=3)
+    synth.build_registry(second, **small, seed=3)
+
+    files = sorted(p.relative_to(first) for p in first.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(second) for p in second.rglob("*") if p.is_file())
+    assert all((first / f).read_bytes() == (second / f).read_bytes() for f in files)
+
+
+def test_benchmark_runs_at_small_scale(tmp_path: Path) -> None:
+    output = tmp_path / "results.json"
+    result = subprocess.run(
+        [sys.executable, str(BENCHMARKS / "bench_validate.py"), "--scale", "small", "--runs", "1",
+         "--output", str(output), "--cache-dir", str(tmp_path / "cache"), "--quiet"],
+        capture_output=True, text=True, timeout=300)
+
+    assert result.returncode == 0, result.stderr
+    data = json.loads(output.read_text(encoding="utf-8"))
+    expected = {"help", "validate_one", "validate_all", "validate_base", "parse_one", "parse_all", "cjs_one",
+                "cjs_all"}
+    assert set(data["operations"]) == expected
+    for key, op in data["operations"].items():
+        assert op["runs"] == 1, key
+        assert op["median_s"] > 0 and all(t > 0 for t in op["times_s"]), key
+        assert op["peak_rss_mib"] > 0, key
+    assert {"validate_all/parse_all", "validate_all/cjs_all", "validate_one/cjs_one"} <= set(data["ratios"])
+    assert data["registry"]["files"] > 100
+    assert {"machine", "python", "date"} <= set(data)

@@ -1,0 +1,25 @@
+"""`make demo` runs tests/demo.sh; running it here keeps the newcomer's first walk from rotting."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import PROJECT
+
+
+def test_demo_walks_end_to_end(tmp_path: Path) -> None:
+    env = {**os.environ, "CHARTER": str(Path(sys.executable).parent / "charter"), "TMPDIR": str(tmp_path)}
+    result = subprocess.run(["bash", str(PROJECT / "tests" / "demo.sh")], cwd=PROJECT, env=env,
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    out = result.stdout
+    assert "error CH201 unknown field 'metadata.ownr'" in out
+    assert "error CH102 duplicate key 'owner'" in out
+    assert "error CH401 spec.labelEvent: event:sepsis-onset@9.9.9 does not exist" in out
+    assert "::error file=models/sepsis-risk/versions/1.1.0.yaml" in out
+    assert "error CH601" in out
+    assert out.rstrip().splitlines()[-1].startswith("The demo registry is at")
+    assert "\x1b[" not in out  # not a terminal: no escape codes
