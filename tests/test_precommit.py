@@ -44,3 +44,11 @@ def test_hook_ignores_yaml_that_is_not_an_entry(registry: Path) -> None:
     result = try_repo(registry)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "(no files to check)" in result.stdout
+
+
+def test_the_project_runs_its_own_hooks_on_its_schemas_and_template() -> None:
+    for hook in ("schemas-metaschema", "charter-validate-template"):
+        result = subprocess.run([str(PRE_COMMIT), "run", hook, "--all-files", "--color=never"], cwd=PROJECT,
+                                capture_output=True, text=True, timeout=300)
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert "Passed" in result.stdout

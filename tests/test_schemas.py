@@ -253,3 +253,20 @@ def test_bundled_schema_is_self_contained(stem: str) -> None:
         assert validator.is_valid(load_yaml(path)), path.name
     for path in sorted((EXAMPLE_DIR / stem / "invalid").glob("*.yaml")):
         assert not validator.is_valid(load_yaml(path)), path.name
+
+
+# Charter's own reader and schema check over the same example files: invalid ones yield findings with places.
+@pytest.mark.parametrize("example", sorted(EXAMPLE_DIR.glob("*/*/*.yaml")), ids=lambda p: "/".join(p.parts[-3:]))
+def test_charter_schema_check_agrees_with_the_examples(example: Path) -> None:
+    from charter.documents import parse_document
+    from charter.validation.schema_check import check_schema
+
+    relpath = "registry.yaml" if example.parts[-3] == "registry" else example.name
+    doc, parse_findings = parse_document(example.read_bytes(), relpath)
+    found = parse_findings + (check_schema(doc) if doc is not None else [])
+    if example.parts[-2] == "valid":
+        assert found == []
+    else:
+        assert found, f"{example} should have findings"
+        lines = len(example.read_text().splitlines())
+        assert all(1 <= f.line <= lines and f.column >= 1 for f in found)

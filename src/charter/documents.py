@@ -8,11 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from charter.findings import Finding, finding
-from charter.kinds import KINDS, REGISTRY_FILE, REGISTRY_KIND, Kind
+from charter.kinds import KINDS, REGISTRY_FILE, REGISTRY_KIND, STATUSES, Kind
 from charter.references import Reference, reference_of
 from charter.yamlio import JsonPath, Positions, decode_text, parse_yaml
-
-STATUSES = ("draft", "active", "deprecated", "retired")
 
 
 @dataclass

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 
 API_VERSION = "charter/v1"
+STATUSES = ("draft", "active", "deprecated", "retired")
 NAME_PATTERN = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
 # semver.org's grammar, so that a path's version segment can be recognised before the schema check runs.
 SEMVER_PATTERN = (

@@ -9,7 +9,6 @@ import typer
 from rich.markup import escape
 
 from charter.cli.console import out
-from charter.init import create_registry
 
 
 def run(
@@ -18,6 +17,7 @@ def run(
     empty: Annotated[bool, typer.Option("--empty", help="No worked example: configuration only.")] = False,
 ) -> None:
     """Create a registry: git repository, registry.yaml, hooks, CI workflows and a worked example."""
+    from charter.init import create_registry
     target = path if path.is_absolute() else ctx.obj / path
     commit = create_registry(target, empty=empty)
     out.print(f"[green]✓[/] created registry at {escape(str(target))} (commit {commit[:10]})")

@@ -8,11 +8,9 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from charter.api import Registry
 from charter.cli.console import TableFormat, out, print_json
-from charter.documents import STATUSES
 from charter.errors import CharterError
-from charter.kinds import KINDS, find_kind
+from charter.kinds import KINDS, STATUSES, find_kind
 
 
 def run(
@@ -27,6 +25,7 @@ def run(
     output: Annotated[TableFormat, typer.Option("--format", help="Output format.")] = TableFormat.table,
 ) -> None:
     """List the registry's entries."""
+    from charter.api import Registry
     kind = None
     if kind_name is not None:
         kind = find_kind(kind_name)

@@ -6,12 +6,9 @@ from typing import Annotated
 
 import typer
 from rich.markup import escape
-from rich.syntax import Syntax
 from rich.table import Table
 
-from charter.api import Registry
 from charter.cli.console import ReadFormat, out, print_json
-from charter.yamlio import dump_yaml
 
 
 def run(
@@ -20,6 +17,11 @@ def run(
     output: Annotated[ReadFormat, typer.Option("--format", help="Output format.")] = ReadFormat.text,
 ) -> None:
     """Show one entry: its fields, the entries it refers to, and the entries that refer to it."""
+    from rich.syntax import Syntax
+
+    from charter.api import Registry
+    from charter.yamlio import dump_yaml
+
     detail = Registry(ctx.obj).show(ref)
     if output is ReadFormat.json:
         print_json(detail.to_dict())

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
 
 from charter.cli.console import display_path, out, print_json
-from charter.config import find_registry_root
 from charter.findings import Finding, Severity
-from charter.validation.runner import ValidationReport, validate_registry
+
+if TYPE_CHECKING:
+    from charter.validation.runner import ValidationReport
 
 
 class ValidateFormat(StrEnum):
@@ -39,6 +40,8 @@ def run(
 
     Exit codes: 0 no errors, 1 errors found, 2 usage or environment error.
     """
+    from charter.config import find_registry_root
+    from charter.validation.runner import validate_registry
     cwd: Path = ctx.obj
     root = find_registry_root(paths[0] if paths and len(paths) == 1 and paths[0].is_dir() else cwd)
     report = validate_registry(root, paths or None, base, cwd=cwd)

@@ -1,0 +1,39 @@
+"""Heavy modules are imported only on the paths that need them (pre-commit runs on every commit)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+HEAVY = ("jsonschema", "git", "dvc", "referencing")
+
+PROBE = """
+import json, sys
+from charter.cli.app import main
+sys.argv = ["charter", *sys.argv[1:]]
+try:
+    main()
+except SystemExit:
+    pass
+heavy = sorted({m.split(".")[0] for m in sys.modules} & set(json.loads(HEAVY)))
+print("HEAVY=" + json.dumps(heavy), file=sys.stderr)
+"""
+
+
+def imported(*args: str, cwd: Path) -> list[str]:
+    result = subprocess.run([sys.executable, "-c", PROBE.replace("HEAVY)", f"{json.dumps(json.dumps(HEAVY))})"),
+                             *args], capture_output=True, text=True, cwd=cwd)
+    line = next(x for x in result.stderr.splitlines() if x.startswith("HEAVY="))
+    return list(json.loads(line.removeprefix("HEAVY=")))
+
+
+def test_help_imports_nothing_heavy(tmp_path: Path) -> None:
+    assert imported("--help", cwd=tmp_path) == []
+
+
+def test_validating_one_file_needs_no_git_or_dvc(template_registry: Path) -> None:
+    heavy = imported("validate", "models/sepsis-risk/versions/1.1.0.yaml", cwd=template_registry)
+    assert "git" not in heavy and "dvc" not in heavy
+    assert "jsonschema" in heavy  # the probe can see imports at all
