@@ -11,19 +11,22 @@ from pathlib import Path
 from charter.errors import CharterError
 from charter.kinds import ENTRY_FOLDERS, KINDS, REGISTRY_FILE
 from charter.schemas import DEFINITIONS_FILE, bundled_schema, schema_comment, schema_kinds
-from charter.yamlio import dump_yaml, parse_yaml
+from charter.yamlio import dump_yaml, parse_yaml, replace_scalar, value_at
 
 TEMPLATE_DIR = Path(__file__).parent / "data" / "registry-template"
 SCHEMA_FOLDER = ".charter/schemas"
 #: Files that replace the worked example's own for `init --empty` (registry.yaml, README.md).
 EMPTY_OVERLAY = ".empty"
+ARTIFACTS_FOLDER = "artifacts"
 
 
-def create_registry(target: Path, *, empty: bool = False) -> str:
+def create_registry(target: Path, *, empty: bool = False, remote: str | None = None,
+                    artifacts: bool = True) -> str:
     """Create a registry at `target` (absent or an empty folder); returns the first commit's id.
 
-    The registry is built in a sibling temporary folder and moved into place at the end, so a failure
-    leaves nothing behind.
+    The files are assembled in a sibling temporary folder and moved into place; git, DVC and the first push then
+    run at the final path (DVC and the remote URL depend on it). Any failure removes what was created, so the
+    target is left as it was found.
     """
     target = target.resolve()
     if target.exists() and (not target.is_dir() or any(target.iterdir())):
@@ -31,31 +34,93 @@ def create_registry(target: Path, *, empty: bool = False) -> str:
                            "choose a new path, or empty the folder first")
     if not TEMPLATE_DIR.is_dir():
         raise CharterError(f"the registry template is missing at {TEMPLATE_DIR}", "reinstall charter")
+    existed = target.exists()
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    remote_dir: Path | None = None
     try:
         build = staging / "registry"
-        shutil.copytree(TEMPLATE_DIR, build, ignore=_ignore_for(empty))
+        shutil.copytree(TEMPLATE_DIR, build, ignore=_ignore_for(empty, empty or not artifacts))
         if empty:
             shutil.copytree(TEMPLATE_DIR / EMPTY_OVERLAY, build, dirs_exist_ok=True)
             _write_empty_environments(build)
         write_bundled_schemas(build)
-        from charter.adapters.git import init_and_commit
-
-        commit = init_and_commit(build, "Create Charter registry")
-        if target.exists():
+        remote_name, remote_url = _settle_remote(build, target, remote)
+        if existed:
             target.rmdir()
         build.rename(target)
+        try:
+            from charter.adapters.git import commit_paths, init_repository
+
+            repo = init_repository(target)
+            if artifacts:
+                remote_dir = _local_path(remote_url)
+                remote_dir = remote_dir if remote_dir is not None and not remote_dir.exists() else None
+                _track_artifacts(target, remote_name, remote_url)
+            return commit_paths(repo, "Create Charter registry")
+        except BaseException:
+            shutil.rmtree(target, ignore_errors=True)
+            if existed:
+                target.mkdir()
+            if remote_dir is not None:
+                shutil.rmtree(remote_dir, ignore_errors=True)
+            raise
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    return commit
 
 
-def _ignore_for(empty: bool) -> Callable[[str, list[str]], set[str]]:
+def _local_path(url: str) -> Path | None:
+    return None if "://" in url else Path(url)
+
+
+def _settle_remote(build: Path, target: Path, remote: str | None) -> tuple[str, str]:
+    """The DVC remote, written into registry.yaml as an absolute path when it is a local folder.
+
+    The template's default (`../charter-artifacts`) means "beside the registry"; pinning it to an absolute path
+    keeps every clone on the machine pointing at the same store.
+    """
+    config_path = build / REGISTRY_FILE
+    text = config_path.read_text(encoding="utf-8")
+    data = parse_yaml(text, REGISTRY_FILE).data
+    configured = value_at(data, ("spec", "artifacts", "remote"))
+    if not isinstance(configured, dict):
+        raise CharterError(f"the template's {REGISTRY_FILE} has no spec.artifacts.remote", "reinstall charter")
+    name, url = str(configured.get("name", "storage")), remote or str(configured.get("url", ""))
+    if "://" not in url:
+        url = str((target / url).resolve()) if remote is None else str(Path(url).resolve())
+    config_path.write_text(replace_scalar(text, ("spec", "artifacts", "remote", "url"), url), encoding="utf-8")
+    return name, url
+
+
+def _track_artifacts(root: Path, remote_name: str, remote_url: str) -> None:
+    """`dvc init`, then track and push every artifact the example versions ship, checking their recorded hashes."""
+    from charter.adapters import dvc
+    from charter.loader import load_registry
+
+    dvc.init(root, remote_name, remote_url)
+    expected: dict[str, object] = {}
+    for doc in load_registry(root).index.entries(KINDS["ModelVersion"]):
+        path, recorded = value_at(doc.spec, ("artifact", "path")), value_at(doc.spec, ("artifact", "hash"))
+        if isinstance(path, str) and (root / path).exists():
+            expected[path] = recorded
+    if not expected:
+        return
+    tracked = dvc.track(root, sorted(expected))
+    for artifact in tracked:
+        if artifact.hash != expected[artifact.path]:
+            raise CharterError(f"template artifact {artifact.path} has hash {artifact.hash}, "
+                               f"but its model version records {expected[artifact.path]}", "reinstall charter")
+    dvc.push(root, [a.path for a in tracked], quiet=True)
+
+
+def _ignore_for(empty: bool, without_artifacts: bool) -> Callable[[str, list[str]], set[str]]:
     def ignore(folder: str, names: list[str]) -> set[str]:
         skipped = {n for n in names if n in ("__pycache__", ".charter", EMPTY_OVERLAY)}
-        if empty and Path(folder).resolve() == TEMPLATE_DIR.resolve():
-            skipped |= {n for n in names if n in ENTRY_FOLDERS}
+        if Path(folder).resolve() == TEMPLATE_DIR.resolve():
+            if without_artifacts:
+                skipped.add(ARTIFACTS_FOLDER)
+            if empty:
+                skipped |= {n for n in names if n in ENTRY_FOLDERS}
         return skipped
 
     return ignore

@@ -205,3 +205,21 @@ class _Builder:
 def dump_yaml(data: Any) -> str:
     """The one way Charter writes YAML: block style, key order kept, unicode as is."""
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, default_flow_style=False, width=110)
+
+
+def replace_scalar(text: str, path: JsonPath, value: str | int | float | bool) -> str:
+    """Change one single-line scalar in YAML text, leaving every other byte (comments, order, quoting) as it was."""
+    node = yaml.compose(text, Loader=_Loader)
+    for part in path:
+        if isinstance(node, yaml.MappingNode) and isinstance(part, str):
+            node = next((v for k, v in node.value if isinstance(k, yaml.ScalarNode) and k.value == part), None)
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
+            node = node.value[part]
+        else:
+            node = None
+        if node is None:
+            raise ValueError(f"{dotted(path)} is not in this document")
+    if not isinstance(node, yaml.ScalarNode) or node.start_mark.line != node.end_mark.line:
+        raise ValueError(f"{dotted(path)} is not a single-line scalar")
+    rendered = yaml.safe_dump(value, default_flow_style=True, width=10_000).removesuffix("\n...\n").strip()
+    return text[: node.start_mark.index] + rendered + text[node.end_mark.index :]

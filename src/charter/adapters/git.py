@@ -103,12 +103,7 @@ _FALLBACK_IDENTITY = {"GIT_AUTHOR_NAME": "Charter", "GIT_AUTHOR_EMAIL": "charter
                       "GIT_COMMITTER_NAME": "Charter", "GIT_COMMITTER_EMAIL": "charter@localhost"}
 
 
-def init_and_commit(path: Path, message: str) -> str:
-    """`git init` a folder and commit everything in it; returns the commit id.
-
-    Uses the person's git identity; where none is configured (a fresh CI machine) Charter signs as itself
-    rather than failing half-way.
-    """
+def init_repository(path: Path) -> git.Repo:
     import git
 
     try:
@@ -116,13 +111,28 @@ def init_and_commit(path: Path, message: str) -> str:
     except git.GitCommandError as exc:
         raise CharterError(f"git init failed in {path}: {exc.stderr.strip()}") from exc
     _clean_environment(repo)
+    return repo
+
+
+def commit_paths(repo: git.Repo, message: str, paths: list[str] | None = None) -> str:
+    """Commit `paths` (every change when None) and return the commit id.
+
+    Uses the person's git identity; where none is configured (a fresh CI machine) Charter signs as itself
+    rather than failing half-way. Hooks are not run: Charter validated the change itself.
+    """
+    import git
+
     reader = repo.config_reader()
     identity = {}
     if not reader.has_option("user", "name") or not reader.has_option("user", "email"):
         identity = _FALLBACK_IDENTITY
     try:
-        repo.git.add("--all")
-        repo.git.commit("--no-verify", "--quiet", "-m", message, env=identity or None)
+        if paths is None:
+            repo.git.add("--all")
+            repo.git.commit("--no-verify", "--quiet", "-m", message, env=identity or None)
+        else:
+            repo.git.add("--", *paths)
+            repo.git.commit("--no-verify", "--quiet", "-m", message, "--", *paths, env=identity or None)
     except git.GitCommandError as exc:
-        raise CharterError(f"git commit failed in {path}: {exc.stderr.strip()}") from exc
-    return repo.head.commit.hexsha
+        raise CharterError(f"git commit failed in {repo.working_tree_dir}: {exc.stderr.strip()}") from exc
+    return str(repo.head.commit.hexsha)

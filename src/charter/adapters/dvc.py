@@ -1,0 +1,175 @@
+"""All DVC access: init, track, push, fetch, and where an object is, behind functions that raise CharterError.
+
+DVC is an optional dependency (`charter[dvc]`): validating needs none of it, and the pre-commit hook's environment
+stays light. DVC writes hints for its own CLI users to stdout; Charter keeps its output its own, so DVC's stdout is
+captured, and its stderr (progress bars on a terminal) is passed through unless the caller asks for quiet.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import logging
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from charter.errors import CharterError
+
+if TYPE_CHECKING:
+    from dvc.repo import Repo
+
+INSTALL_HINT = "install Charter with its DVC support: pip install 'charter[dvc]'"
+
+
+@dataclass(frozen=True)
+class TrackedArtifact:
+    """What DVC recorded for one tracked path: the content hash (`.dir` for a folder) and the size in bytes."""
+
+    path: str
+    hash: str
+    size: int
+    files: int
+
+
+@contextlib.contextmanager
+def _dvc_output(quiet: bool) -> Iterator[None]:
+    # DVC's log handlers hold the streams they saw at import, so its logger is turned down as well.
+    logger = logging.getLogger("dvc")
+    level = logger.level
+    logger.setLevel(logging.CRITICAL + 1 if quiet else logging.WARNING)
+    sink = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(sink):
+            if quiet:
+                with contextlib.redirect_stderr(sink):
+                    yield
+            else:
+                yield
+    finally:
+        logger.setLevel(level)
+
+
+def _repo_class() -> type[Repo]:
+    try:
+        from dvc.repo import Repo
+    except ImportError as exc:
+        raise CharterError("DVC is not installed", INSTALL_HINT) from exc
+    return Repo
+
+
+def _dvc_error(action: str, exc: Exception) -> CharterError:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return CharterError(f"DVC could not {action}: {text}",
+                        "check the DVC remote in registry.yaml (spec.artifacts.remote) and that it is reachable")
+
+
+def open_repo(root: Path) -> Repo:
+    repo_class = _repo_class()
+    if not (root / ".dvc").is_dir():
+        raise CharterError(f"{root} has no DVC set-up (.dvc/ is missing)",
+                           "registries made by `charter init` have one; run `dvc init` in an older registry")
+    with _dvc_output(quiet=True):
+        return repo_class(str(root))
+
+
+def init(root: Path, remote_name: str, remote_url: str) -> None:
+    """`dvc init` in a git work tree, with one default remote."""
+    repo_class = _repo_class()
+    try:
+        with _dvc_output(quiet=True):
+            repo = repo_class.init(str(root))
+            with repo.config.edit() as conf:
+                conf["remote"][remote_name] = {"url": remote_url}
+                conf["core"]["remote"] = remote_name
+                conf["core"]["autostage"] = False
+                conf["core"]["analytics"] = False
+    except Exception as exc:  # DVC raises many unrelated types; every one means the same thing here
+        raise _dvc_error("initialise the registry", exc) from exc
+
+
+def track(root: Path, relpaths: list[str], *, quiet: bool = True) -> list[TrackedArtifact]:
+    """`dvc add`: the paths move into the cache; `<path>.dvc` and a .gitignore line appear beside each."""
+    repo = open_repo(root)
+    try:
+        with _dvc_output(quiet):
+            stages = repo.add([str(root / p) for p in relpaths])
+    except Exception as exc:
+        raise _dvc_error(f"track {', '.join(relpaths)}", exc) from exc
+    tracked = []
+    for relpath, stage in zip(relpaths, stages, strict=True):
+        out = stage.outs[0]
+        meta = out.meta
+        tracked.append(TrackedArtifact(relpath, str(out.hash_info.value), int(meta.size or 0),
+                                       int(meta.nfiles or 1)))
+    return tracked
+
+
+def push(root: Path, targets: list[str], *, remote: str | None = None, quiet: bool = False) -> int:
+    repo = open_repo(root)
+    try:
+        with _dvc_output(quiet):
+            pushed: int = repo.push(targets=[str(root / t) for t in targets], remote=remote)
+    except Exception as exc:
+        raise _dvc_error("push to the remote", exc) from exc
+    return pushed
+
+
+def hash_path(path: Path) -> tuple[str, int]:
+    """DVC's content hash of a file or folder (md5; `.dir` for a folder) and its size, computed as DVC does."""
+    try:
+        from dvc_data.hashfile.build import build
+        from dvc_data.hashfile.db import HashFileDB
+        from dvc_objects.fs.local import LocalFileSystem
+    except ImportError as exc:
+        raise CharterError("DVC is not installed", INSTALL_HINT) from exc
+    fs = LocalFileSystem()
+    with tempfile.TemporaryDirectory() as scratch:
+        odb = HashFileDB(fs, scratch)
+        _, meta, obj = build(odb, str(path), fs, "md5")
+    return str(obj.hash_info.value), int(meta.size or 0)
+
+
+def fetch_to(root: Path, relpath: str, destination: Path, *, quiet: bool = False) -> None:
+    """Copy a tracked path's content (from the cache, or the remote) to `destination`."""
+    try:
+        from dvc.api import DVCFileSystem
+    except ImportError as exc:
+        raise CharterError("DVC is not installed", INSTALL_HINT) from exc
+    try:
+        with _dvc_output(quiet):
+            fs = DVCFileSystem(repo=str(root))
+            fs.get(relpath, str(destination), recursive=fs.isdir(relpath))
+    except FileNotFoundError as exc:
+        raise CharterError(f"{relpath} is not tracked by DVC in this registry",
+                           f"its {relpath}.dvc file is missing: was the version registered with `charter register`?"
+                           ) from exc
+    except Exception as exc:
+        raise _dvc_error(f"fetch {relpath}", exc) from exc
+
+
+def locate_object(root: Path, md5: str, remote: str | None = None) -> str:
+    """Where the object with this hash is: "cache", "remote" or "missing"."""
+    repo = open_repo(root)
+    try:
+        if repo.cache.local.exists(md5):
+            return "cache"
+        odb: Any = repo.cloud.get_remote_odb(remote)
+        return "remote" if odb.exists(md5) else "missing"
+    except Exception as exc:
+        raise _dvc_error("look up artifacts", exc) from exc
+
+
+def cache_objects(root: Path) -> set[Path]:
+    """Every object file in the local cache, so that a failed change can remove exactly what it added."""
+    cache = root / ".dvc" / "cache"
+    return {p for p in cache.rglob("*") if p.is_file()} if cache.is_dir() else set()
+
+
+def restore_cache(root: Path, before: set[Path]) -> None:
+    """Remove cache objects that were not there `before` (DVC makes them read-only)."""
+    for path in cache_objects(root) - before:
+        path.chmod(0o644)
+        path.unlink(missing_ok=True)
