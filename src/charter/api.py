@@ -15,6 +15,7 @@ from charter.index import RegistryIndex
 from charter.kinds import KINDS, Kind
 from charter.loader import LoadedRegistry, load_registry
 from charter.references import Reference, parse_reference
+from charter.resolution import Resolution, resolve
 from charter.validation.runner import ValidationReport, validate_registry
 from charter.versions import version_key
 from charter.yamlio import dotted
@@ -82,8 +83,24 @@ class Registry:
     def config(self) -> RegistryConfig:
         return self._loaded.config
 
-    def validate(self, paths: Sequence[str | Path] | None = None, base: str | None = None) -> ValidationReport:
-        return validate_registry(self.root, paths, base)
+    def validate(self, paths: Sequence[str | Path] | None = None, base: str | None = None, *,
+                 check_artifacts: bool = False) -> ValidationReport:
+        return validate_registry(self.root, paths, base, check_artifacts=check_artifacts)
+
+    def resolve(self, model: str, env: str | None = None) -> list[Resolution]:
+        """What should run: `resolve("sepsis-risk", "production")`, `resolve("model:sepsis-risk@latest")`.
+
+        Several results mean several assignments (a full rollout and a canary); the first is the primary.
+        """
+        return resolve(self.index, self.config, model, env)
+
+    def pull(self, model: str, output: str | Path, env: str | None = None, *, force: bool = False,
+             quiet: bool = True) -> Path:
+        """Fetch the artifact of a version (`model:NAME@VERSION`) or of what runs in `env`, hash-checked."""
+        from charter.artifacts import pull_artifact
+
+        primary = self.resolve(model, env)[0]
+        return pull_artifact(self.root, primary.version, Path(output), force=force, quiet=quiet)
 
     def list(self, kind: Kind | None = None, status: str | None = None) -> list[EntrySummary]:
         docs = self.index.entries(kind)

@@ -30,7 +30,8 @@ def _codes(*codes: FindingCode) -> dict[str, FindingCode]:
 E, W = Severity.ERROR, Severity.WARNING
 
 #: The catalogue of finding codes. 1xx: reading files; 2xx: schema; 3xx: identity and layout;
-#: 4xx: references; 5xx: environments and registry configuration; 6xx: history (`--base`).
+#: 4xx: references; 5xx: environments and registry configuration; 6xx: history (`--base`);
+#: 7xx: artifacts (`--check-artifacts`).
 CODES: dict[str, FindingCode] = _codes(
     FindingCode("CH100", E, "file cannot be read as UTF-8 text"),
     FindingCode("CH101", E, "YAML syntax error"),
@@ -63,6 +64,9 @@ CODES: dict[str, FindingCode] = _codes(
     FindingCode("CH507", E, "policy names a cohort that does not exist"),
     FindingCode("CH601", E, "released entry changed"),
     FindingCode("CH602", E, "released entry deleted"),
+    FindingCode("CH701", E, "artifact not tracked by DVC"),
+    FindingCode("CH702", E, "artifact pointer disagrees with the version"),
+    FindingCode("CH703", E, "artifact missing from cache and remote"),
 )
 
 

@@ -150,16 +150,35 @@ def fetch_to(root: Path, relpath: str, destination: Path, *, quiet: bool = False
         raise _dvc_error(f"fetch {relpath}", exc) from exc
 
 
-def locate_object(root: Path, md5: str, remote: str | None = None) -> str:
-    """Where the object with this hash is: "cache", "remote" or "missing"."""
+def object_locations(root: Path, digests: list[str], remote: str | None = None) -> dict[str, str]:
+    """Where each object is: "cache", "remote" or "missing" (one DVC repository opened for all of them)."""
     repo = open_repo(root)
     try:
-        if repo.cache.local.exists(md5):
-            return "cache"
-        odb: Any = repo.cloud.get_remote_odb(remote)
-        return "remote" if odb.exists(md5) else "missing"
+        cache = repo.cache.local
+        odb: Any = None
+        where: dict[str, str] = {}
+        for digest in digests:
+            if cache.exists(digest):
+                where[digest] = "cache"
+                continue
+            odb = odb or repo.cloud.get_remote_odb(remote)
+            where[digest] = "remote" if odb.exists(digest) else "missing"
+    except CharterError:
+        raise
     except Exception as exc:
         raise _dvc_error("look up artifacts", exc) from exc
+    return where
+
+
+def read_pointer(root: Path, relpath: str) -> str | None:
+    """The hash a `<path>.dvc` pointer file records, read as plain YAML (no DVC import needed)."""
+    from charter.yamlio import parse_yaml, value_at
+
+    pointer = root / f"{relpath}.dvc"
+    if not pointer.is_file():
+        return None
+    digest = value_at(parse_yaml(pointer.read_text(encoding="utf-8"), f"{relpath}.dvc").data, ("outs", 0, "md5"))
+    return digest if isinstance(digest, str) else None
 
 
 def cache_objects(root: Path) -> set[Path]:

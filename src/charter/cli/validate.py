@@ -35,6 +35,11 @@ def run(
                      metavar="REF"),
     ] = None,
     output: Annotated[ValidateFormat, typer.Option("--format", help="Output format.")] = ValidateFormat.text,
+    check_artifacts: Annotated[
+        bool,
+        typer.Option("--check-artifacts", help="Also check that every artifact is in the DVC cache or remote "
+                                               "with its recorded hash (needs charter[dvc])."),
+    ] = False,
 ) -> None:
     """Check the registry: YAML, schemas, paths, references, environments, and history with --base.
 
@@ -44,7 +49,7 @@ def run(
     from charter.validation.runner import validate_registry
     cwd: Path = ctx.obj
     root = find_registry_root(paths[0] if paths and len(paths) == 1 and paths[0].is_dir() else cwd)
-    report = validate_registry(root, paths or None, base, cwd=cwd)
+    report = validate_registry(root, paths or None, base, cwd=cwd, check_artifacts=check_artifacts)
     if output is ValidateFormat.json:
         print_json(report.to_dict())
     elif output is ValidateFormat.github:

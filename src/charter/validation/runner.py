@@ -70,7 +70,7 @@ def select_paths(root: Path, loaded: LoadedRegistry, paths: Sequence[str | Path]
 
 
 def validate_registry(root: Path, paths: Sequence[str | Path] | None = None, base: str | None = None,
-                      cwd: Path | None = None) -> ValidationReport:
+                      cwd: Path | None = None, *, check_artifacts: bool = False) -> ValidationReport:
     """Check the registry (or only PATHS, resolving their references against the whole registry)."""
     loaded = load_registry(root)
     whole = not paths
@@ -100,5 +100,9 @@ def validate_registry(root: Path, paths: Sequence[str | Path] | None = None, bas
         from charter.validation.history import check_history
 
         findings.extend(check_history(root, loaded, base, None if whole else selected))
+    if check_artifacts:
+        from charter.artifacts import check_artifacts as artifact_findings
+
+        findings.extend(artifact_findings(root, index, None if whole else selected))
     findings.sort(key=lambda f: f.sort_key)
     return ValidationReport(root, findings, len(selected))

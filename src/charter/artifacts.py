@@ -1,0 +1,88 @@
+"""Model artifacts: fetched exactly as approved (hash checked), and checked for existence in cache or remote."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+
+from charter.documents import Document
+from charter.errors import CharterError
+from charter.findings import Finding, finding
+from charter.index import RegistryIndex
+from charter.kinds import KINDS
+from charter.yamlio import value_at
+
+
+def recorded_artifact(doc: Document) -> tuple[str, str]:
+    path, digest = value_at(doc.spec, ("artifact", "path")), value_at(doc.spec, ("artifact", "hash"))
+    if not isinstance(path, str) or not isinstance(digest, str):
+        raise CharterError(f"{doc.ref} records no artifact path and hash", f"see {doc.path}: spec.artifact")
+    return path, digest
+
+
+def pull_artifact(root: Path, doc: Document, output: Path, *, force: bool = False, quiet: bool = False) -> Path:
+    """Fetch a version's artifact into `output` and prove it is the recorded one; a bad copy never stays.
+
+    The download lands in a temporary folder beside `output` and is moved into place only after its hash
+    matches the model version's record.
+    """
+    from charter.adapters import dvc
+
+    relpath, expected = recorded_artifact(doc)
+    destination = output / Path(relpath).name if output.is_dir() else output
+    if destination.exists() and not force:
+        raise CharterError(f"{destination} already exists", "pass --force to replace it, or choose another path")
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=".charter-pull-", dir=destination.parent) as scratch:
+        fetched = Path(scratch) / Path(relpath).name
+        dvc.fetch_to(root, relpath, fetched, quiet=quiet)
+        actual, _ = dvc.hash_path(fetched)
+        if actual != expected:
+            raise CharterError(f"the artifact of {doc.ref} has hash {actual}, but the registry records {expected}",
+                               "the remote or cache holds a different file: nothing was written; "
+                               "re-push the approved artifact")
+        if destination.exists():
+            if destination.is_dir() and not destination.is_symlink():
+                shutil.rmtree(destination)
+            else:
+                destination.unlink()
+        fetched.rename(destination)
+    return destination
+
+
+def check_artifacts(root: Path, index: RegistryIndex, selected: set[str] | None) -> list[Finding]:
+    """Every model version's artifact is tracked by DVC with the recorded hash and exists in cache or remote."""
+    from charter.adapters import dvc
+
+    findings: list[Finding] = []
+    to_locate: dict[str, Document] = {}
+    for doc in index.entries(KINDS["ModelVersion"]):
+        if selected is not None and doc.path not in selected:
+            continue
+        path, digest = value_at(doc.spec, ("artifact", "path")), value_at(doc.spec, ("artifact", "hash"))
+        if not isinstance(path, str) or not isinstance(digest, str):
+            continue  # the schema check reports it
+        pointer = dvc.read_pointer(root, path)
+        if pointer is None:
+            findings.append(finding(
+                "CH701", doc.path, doc.place(("spec", "artifact", "path")),
+                f"{path} is not tracked by DVC ({path}.dvc is missing)",
+                "register artifacts with `charter register`, or `dvc add` the file and commit its .dvc file"))
+        elif pointer != digest:
+            findings.append(finding(
+                "CH702", doc.path, doc.place(("spec", "artifact", "hash")),
+                f"{path}.dvc records hash {pointer}, but this version records {digest}",
+                "a released version's artifact cannot change: register the new artifact as a new version"))
+        else:
+            to_locate[digest] = doc
+    if to_locate:
+        where = dvc.object_locations(root, list(to_locate))
+        for digest, doc in to_locate.items():
+            if where[digest] == "missing":
+                path = str(value_at(doc.spec, ("artifact", "path")))
+                findings.append(finding(
+                    "CH703", doc.path, doc.place(("spec", "artifact", "hash")),
+                    f"the artifact {path} ({digest}) is neither in the DVC cache nor in the remote",
+                    f"push it from the machine that registered it: dvc push {path}.dvc"))
+    return findings
