@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from charter.config import RegistryConfig, find_registry_root
 from charter.documents import Document
@@ -19,6 +19,9 @@ from charter.resolution import Resolution, resolve
 from charter.validation.runner import ValidationReport, validate_registry
 from charter.versions import version_key
 from charter.yamlio import dotted
+
+if TYPE_CHECKING:
+    from charter.registration import Registration
 
 
 @dataclass(frozen=True)
@@ -86,6 +89,32 @@ class Registry:
     def validate(self, paths: Sequence[str | Path] | None = None, base: str | None = None, *,
                  check_artifacts: bool = False) -> ValidationReport:
         return validate_registry(self.root, paths, base, check_artifacts=check_artifacts)
+
+    def register(self, model: str, artifact: str | Path, **options: Any) -> str:
+        """Register a trained model from a training script; returns the new reference, e.g. `model:x@1.3.0`.
+
+        Options are the fields of `charter.registration.Registration` (version, metrics, params, event, cohorts,
+        validation_cohorts, contract, parent, message, code_repo, entry_point, started_at, finished_at, draft,
+        push). Framework versions are recorded for the frameworks this process has imported.
+        """
+        import sys
+
+        from charter.registration import Registration
+
+        options.setdefault("modules_in_use", list(sys.modules))
+        options.setdefault("entry_point", " ".join(sys.argv) if sys.argv and sys.argv[0] else None)
+        for key in ("metrics", "params"):
+            if key in options:
+                value = options[key]
+                options[key] = [Path(v) for v in (value if isinstance(value, list | tuple) else [value])]
+        return str(self.register_request(Registration(model=model, artifact=Path(artifact), **options)))
+
+    def register_request(self, request: Registration) -> Reference:
+        from charter.registration import register_version
+
+        reference = register_version(self.root, request)
+        self.__dict__.pop("_loaded", None)  # the registry changed: read it again on next use
+        return reference
 
     def resolve(self, model: str, env: str | None = None) -> list[Resolution]:
         """What should run: `resolve("sepsis-risk", "production")`, `resolve("model:sepsis-risk@latest")`.

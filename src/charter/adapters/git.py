@@ -6,6 +6,7 @@ them set for *its* repository and they would silently redirect ours.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -134,5 +135,52 @@ def commit_paths(repo: git.Repo, message: str, paths: list[str] | None = None) -
             repo.git.add("--", *paths)
             repo.git.commit("--no-verify", "--quiet", "-m", message, "--", *paths, env=identity or None)
     except git.GitCommandError as exc:
-        raise CharterError(f"git commit failed in {repo.working_tree_dir}: {exc.stderr.strip()}") from exc
+        if paths is not None:  # leave the index as it was: nothing of ours stays staged
+            with contextlib.suppress(git.GitCommandError):
+                repo.git.reset("--quiet", "--", *paths)
+        raise CharterError(f"git commit failed in {repo.working_tree_dir}: {exc.stderr.strip()}",
+                           "another git process may hold the repository's lock; try again") from exc
     return str(repo.head.commit.hexsha)
+
+
+@dataclass(frozen=True)
+class CodeState:
+    """Where training code came from: its repository (origin URL, else its path), commit, and uncommitted edits."""
+
+    repository: str
+    commit: str
+    dirty: bool
+
+
+def describe_code(path: Path) -> CodeState | None:
+    """The git state of the training code at `path`, or None where it is not in a git repository."""
+    import git
+
+    try:
+        repo = git.Repo(path, search_parent_directories=True)
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+        return None
+    _clean_environment(repo)
+    try:
+        commit = repo.head.commit.hexsha
+    except ValueError:  # a repository without commits
+        return None
+    try:
+        url = _without_credentials(next(iter(repo.remote("origin").urls)))
+    except (ValueError, StopIteration, git.GitCommandError):
+        url = str(Path(repo.working_tree_dir or path).resolve())
+    return CodeState(url, commit, repo.is_dirty(untracked_files=False))
+
+
+def _without_credentials(url: str) -> str:
+    """A remote URL may carry a token (https://user:token@host/...); it must never be written anywhere."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    if parts.scheme and "@" in parts.netloc:
+        return urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]))
+    return url
+
+
+def staged_paths(repo: git.Repo) -> list[str]:
+    return [line for line in repo.git.diff("--cached", "--name-only").splitlines() if line]

@@ -12,7 +12,7 @@ from typer.core import TyperGroup
 
 from charter import __version__
 from charter.cli import init as init_cmd
-from charter.cli import listing, pull, resolve, schema, show, validate
+from charter.cli import listing, pull, register, resolve, schema, show, validate
 from charter.cli.console import err, print_error
 from charter.errors import CharterError
 
@@ -86,6 +86,8 @@ app.command("validate", epilog="Example: charter validate --base origin/main --f
 app.command("show", epilog="Example: charter show model:sepsis-risk@1.1.0")(show.run)
 app.command("list", epilog="Example: charter list cohort --format json")(listing.run)
 app.command("schema", epilog="Example: charter schema Contract > contract.schema.json")(schema.run)
+app.command("register", epilog="Example: charter register sepsis-risk --artifact out/model.onnx "
+            "--metrics out/metrics.json")(register.run)
 app.command("resolve", epilog="Example: charter resolve sepsis-risk --env production --format json")(resolve.run)
 app.command("pull", epilog="Example: charter pull sepsis-risk --env production -o model.onnx")(pull.run)
 

@@ -59,15 +59,20 @@ def run(
     raise typer.Exit(0 if report.ok else 1)
 
 
-def _print_text(report: ValidationReport) -> None:
-    for f in report.findings:
+def print_findings(root: Path, findings: list[Finding]) -> None:
+    """Findings as `file:line:col: severity CODE message` with the hint below: the one text form everywhere."""
+    for f in findings:
         colour = "red" if f.severity is Severity.ERROR else "yellow"
-        where = escape(f"{display_path(report.root, f.path)}:{f.line}:{f.column}")
+        where = escape(f"{display_path(root, f.path)}:{f.line}:{f.column}")
         out.print(f"{where}: [{colour}]{f.severity.value}[/] [bold]{f.code}[/] {escape(f.message)}")
         if f.hint:
             out.print(f"    [dim]hint: {escape(f.hint)}[/]")
-    if report.findings:
+    if findings:
         out.print()
+
+
+def _print_text(report: ValidationReport) -> None:
+    print_findings(report.root, report.findings)
     plural = "s" if report.files_checked != 1 else ""
     if report.ok:
         extra = f", {report.warnings} warning{'s' * (report.warnings != 1)}" if report.warnings else ""
