@@ -53,4 +53,38 @@ git checkout -q -- "$version_file"
 step "Back to clean" charter validate --base HEAD
 "$charter" validate --base HEAD
 
+step "Artifacts are real and tracked by DVC: every example version's artifact is in the remote" \
+  "charter validate --check-artifacts"
+"$charter" validate --check-artifacts
+
+step "What should run in production, for a deploy system" "charter resolve sepsis-risk --env production"
+"$charter" resolve sepsis-risk --env production
+"$charter" resolve model:card-fraud@dev --format json > "$work/card-fraud-dev.json"
+grep -m 3 -E '"(ref|mode|percent)"' "$work/card-fraud-dev.json"
+
+step "A training run finishes: register its output with no hand-typed metadata" \
+  "charter register sepsis-risk --artifact model.onnx --metrics metrics.json --code-repo TRAINING_REPO"
+train="$work/training-code"
+mkdir -p "$train"
+git -C "$train" init -q
+printf 'learning_rate: 0.03\nmax_depth: 6\nfeatures:\n  horizon_hours: 12\n' > "$train/params.yaml"
+printf '{"auroc": 0.866, "auprc": 0.352, "calibration": {"brier": 0.0161}}\n' > "$train/metrics.json"
+git -C "$train" add params.yaml metrics.json
+git -C "$train" -c user.name=demo -c user.email=demo@localhost commit -qm "training code"
+"$charter" pull model:sepsis-risk@1.1.0 -o "$train/model.onnx" --quiet   # stands in for a freshly trained model
+"$charter" register sepsis-risk --artifact "$train/model.onnx" --metrics "$train/metrics.json" \
+  --code-repo "$train" --started-at 2026-11-20T08:00:00Z --finished-at 2026-11-20T09:10:00Z \
+  -m "Retrained on data up to October 2026"
+git log --oneline -n 2
+"$charter" show model:sepsis-risk@1.2.0 > "$work/show.txt"
+head -n 40 "$work/show.txt"
+
+step "The latest release, and the approved artifact pulled (hash-checked) from a fresh clone" \
+  "git clone ...; charter pull sepsis-risk --env production -o deploy/"
+"$charter" resolve model:sepsis-risk@latest
+git clone -q "$registry" "$work/deploy-clone"
+mkdir -p "$work/deploy"
+"$charter" -C "$work/deploy-clone" pull sepsis-risk --env production -o "$work/deploy"
+ls -l "$work/deploy"
+
 printf '\nThe demo registry is at %s\n' "$registry"
