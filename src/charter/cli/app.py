@@ -12,7 +12,7 @@ from typer.core import TyperGroup
 
 from charter import __version__
 from charter.cli import init as init_cmd
-from charter.cli import listing, pull, register, resolve, schema, show, validate
+from charter.cli import listing, new, pull, register, resolve, schema, show, validate
 from charter.cli.console import err, print_error
 from charter.errors import CharterError
 
@@ -90,6 +90,8 @@ app.command("register", epilog="Example: charter register sepsis-risk --artifact
             "--metrics out/metrics.json")(register.run)
 app.command("resolve", epilog="Example: charter resolve sepsis-risk --env production --format json")(resolve.run)
 app.command("pull", epilog="Example: charter pull sepsis-risk --env production -o model.onnx")(pull.run)
+app.command("new", epilog="Example: charter new cohort icu-adults "
+            "--from cohort:sepsis-adult-inpatients-eval@1.0.0")(new.run)
 
 
 def main() -> None:
