@@ -277,3 +277,12 @@ def test_hostile_files(registry: Path, charter: Charter, content: bytes, code: s
     (registry / "cohorts/hostile/1.0.0.yaml").write_bytes(content)
     exit_code, found = findings(charter, registry)
     assert exit_code == 1 and codes(found) == [code]
+
+
+def test_each_missing_field_is_reported_once(registry: Path, charter: Charter) -> None:
+    cohort = registry / "cohorts/sepsis-adult-inpatients-eval/1.0.0.yaml"
+    text = cohort.read_text()
+    cohort.write_text(text[: text.index("\nspec:")] + "\nspec: {}\n")
+    code, found = findings(charter, registry, str(cohort.relative_to(registry)))
+    missing = [f["message"] for f in found if f["code"] == "CH202"]
+    assert code == 1 and len(missing) == len(set(missing)) >= 3

@@ -38,10 +38,10 @@ def check_schema(doc: Document) -> list[Finding]:
     if envelope or doc.kind is None:
         return envelope
     validator = validator_for(doc.kind)
-    findings: list[Finding] = []
+    findings: dict[Finding, None] = {}  # one finding per problem: jsonschema reports `required` once per field
     for error in validator.iter_errors(doc.data):
-        findings.extend(_to_findings(doc, doc.kind, error))
-    return findings
+        findings.update(dict.fromkeys(_to_findings(doc, doc.kind, error)))
+    return list(findings)
 
 def _to_findings(doc: Document, kind: Kind, error: ValidationError) -> list[Finding]:
     if error.validator in ("oneOf", "anyOf") and error.context:
