@@ -135,3 +135,38 @@ def test_bundled_schemas_work_for_check_jsonschema(template_registry: Path, tmp_
     result = subprocess.run([str(BIN / "check-jsonschema"), "--schemafile", str(schema_file),
                              *map(str, contracts)], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_init_moves_example_dates_forward_so_the_example_never_rots(tmp_path: Path) -> None:
+    import shutil
+    from datetime import date, timedelta
+
+    from charter.init import DATE_RE, TEMPLATE_DATE, TEMPLATE_DIR, stamp_dates
+    from charter.yamlio import parse_yaml
+
+    def dates(root: Path) -> list[str]:
+        found: list[str] = []
+
+        def walk(node: object) -> None:
+            if isinstance(node, str) and DATE_RE.match(node):
+                found.append(node[:10])
+            elif isinstance(node, dict):
+                for value in node.values():
+                    walk(value)
+            elif isinstance(node, list):
+                for value in node:
+                    walk(value)
+
+        for path in sorted(root.rglob("*.yaml")):
+            walk(parse_yaml(path.read_text(), path.name).data)
+        return found
+
+    copy = tmp_path / "t"
+    shutil.copytree(TEMPLATE_DIR / "evaluations", copy / "evaluations")
+    before = dates(copy)
+    later = TEMPLATE_DATE + timedelta(days=400)
+    stamp_dates(copy, later)
+    after = dates(copy)
+    assert len(before) == len(after) > 0
+    assert all(date.fromisoformat(b) + timedelta(days=400) == date.fromisoformat(a) for b, a in zip(before, after))
+    assert max(after) <= later.isoformat()

@@ -3,21 +3,27 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from datetime import date
 from pathlib import Path
 
 from charter.errors import CharterError
 from charter.kinds import ENTRY_FOLDERS, KINDS, REGISTRY_FILE
 from charter.schemas import DEFINITIONS_FILE, bundled_schema, schema_comment, schema_kinds
-from charter.yamlio import dump_yaml, parse_yaml, replace_scalar, value_at
+from charter.yamlio import JsonPath, dump_yaml, parse_yaml, replace_scalar, replace_scalars, value_at
 
 TEMPLATE_DIR = Path(__file__).parent / "data" / "registry-template"
 SCHEMA_FOLDER = ".charter/schemas"
 #: Files that replace the worked example's own for `init --empty` (registry.yaml, README.md).
 EMPTY_OVERLAY = ".empty"
 ARTIFACTS_FOLDER = "artifacts"
+#: The day the worked example's dates were written; `init` moves them forward by the days since.
+TEMPLATE_DATE = date(2026, 11, 20)
+#: A YAML date or date-time, as a whole string value.
+DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[Tt ][0-9:.]+(?:[Zz]|[+-]\d{2}:\d{2})?)?$")
 
 
 def create_registry(target: Path, *, empty: bool = False, remote: str | None = None,
@@ -45,6 +51,7 @@ def create_registry(target: Path, *, empty: bool = False, remote: str | None = N
             shutil.copytree(TEMPLATE_DIR / EMPTY_OVERLAY, build, dirs_exist_ok=True)
             _write_empty_environments(build)
         write_bundled_schemas(build)
+        stamp_dates(build, date.today())
         remote_name, remote_url = _settle_remote(build, target, remote)
         if existed:
             target.rmdir()
@@ -67,6 +74,41 @@ def create_registry(target: Path, *, empty: bool = False, remote: str | None = N
             raise
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def stamp_dates(build: Path, today: date) -> None:
+    """Move every date of the worked example forward by the days since it was written, so it never rots.
+
+    Evaluations stay as recent as the policy asks (e.g. newer than 180 days) whenever `init` runs; dates keep
+    their order and distances, and none lands in the future.
+    """
+    shift = today - TEMPLATE_DATE
+    if shift.days <= 0:
+        return
+    from charter.loader import discover_files
+
+    for relpath in discover_files(build):
+        path = build / relpath
+        text = path.read_text(encoding="utf-8")
+        parsed = parse_yaml(text, relpath)
+        changes: dict[JsonPath, str | int | float | bool] = {}
+        for field, value in _strings(parsed.data, ()):
+            if DATE_RE.match(value):
+                moved = date.fromisoformat(value[:10]) + shift
+                changes[field] = moved.isoformat() + value[10:]
+        if changes:
+            path.write_text(replace_scalars(text, changes, verbatim=True), encoding="utf-8")
+
+
+def _strings(data: object, path: JsonPath) -> Iterator[tuple[JsonPath, str]]:
+    if isinstance(data, str):
+        yield path, data
+    elif isinstance(data, dict):
+        for key, value in data.items():
+            yield from _strings(value, (*path, key))
+    elif isinstance(data, list):
+        for i, value in enumerate(data):
+            yield from _strings(value, (*path, i))
 
 
 def _local_path(url: str) -> Path | None:

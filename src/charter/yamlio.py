@@ -209,7 +209,11 @@ def dump_yaml(data: Any) -> str:
 
 def replace_scalar(text: str, path: JsonPath, value: str | int | float | bool) -> str:
     """Change one single-line scalar in YAML text, leaving every other byte (comments, order, quoting) as it was."""
-    node = yaml.compose(text, Loader=_Loader)
+    return replace_scalars(text, {path: value})
+
+
+def _scalar_node(root: yaml.Node | None, path: JsonPath) -> yaml.ScalarNode:
+    node = root
     for part in path:
         if isinstance(node, yaml.MappingNode) and isinstance(part, str):
             node = next((v for k, v in node.value if isinstance(k, yaml.ScalarNode) and k.value == part), None)
@@ -221,5 +225,22 @@ def replace_scalar(text: str, path: JsonPath, value: str | int | float | bool) -
             raise ValueError(f"{dotted(path)} is not in this document")
     if not isinstance(node, yaml.ScalarNode) or node.start_mark.line != node.end_mark.line:
         raise ValueError(f"{dotted(path)} is not a single-line scalar")
-    rendered = yaml.safe_dump(value, default_flow_style=True, width=10_000).removesuffix("\n...\n").strip()
-    return text[: node.start_mark.index] + rendered + text[node.end_mark.index :]
+    return node
+
+
+def replace_scalars(text: str, changes: dict[JsonPath, str | int | float | bool], *, verbatim: bool = False) -> str:
+    """Change several single-line scalars at once; everything else stays byte for byte.
+
+    `verbatim` writes the new values' text as given (the caller knows it reads back as intended, e.g. a date
+    replacing a date), instead of as YAML would quote it.
+    """
+    root = yaml.compose(text, Loader=_Loader)
+    spans = []
+    for path, value in changes.items():
+        node = _scalar_node(root, path)
+        rendered = str(value) if verbatim else \
+            yaml.safe_dump(value, default_flow_style=True, width=10_000).removesuffix("\n...\n").strip()
+        spans.append((node.start_mark.index, node.end_mark.index, rendered))
+    for start, end, rendered in sorted(spans, reverse=True):
+        text = text[:start] + rendered + text[end:]
+    return text
