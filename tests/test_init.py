@@ -168,5 +168,6 @@ def test_init_moves_example_dates_forward_so_the_example_never_rots(tmp_path: Pa
     stamp_dates(copy, later)
     after = dates(copy)
     assert len(before) == len(after) > 0
-    assert all(date.fromisoformat(b) + timedelta(days=400) == date.fromisoformat(a) for b, a in zip(before, after))
+    shifted = [date.fromisoformat(b) + timedelta(days=400) for b in before]
+    assert shifted == [date.fromisoformat(a) for a in after]
     assert max(after) <= later.isoformat()
