@@ -116,6 +116,14 @@ class Registry:
         self.__dict__.pop("_loaded", None)  # the registry changed: read it again on next use
         return reference
 
+    def forge(self) -> Any:
+        """The forge client for pull requests, or None (no forge configured, or no token in the environment)."""
+        try:
+            from charter.adapters.forge import forge_client
+        except ImportError:
+            return None
+        return forge_client(self.root, self.config)
+
     def resolve(self, model: str, env: str | None = None) -> list[Resolution]:
         """What should run: `resolve("sepsis-risk", "production")`, `resolve("model:sepsis-risk@latest")`.
 

@@ -212,7 +212,7 @@ def replace_scalar(text: str, path: JsonPath, value: str | int | float | bool) -
     return replace_scalars(text, {path: value})
 
 
-def _scalar_node(root: yaml.Node | None, path: JsonPath) -> yaml.ScalarNode:
+def _node_at(root: yaml.Node | None, path: JsonPath) -> yaml.Node:
     node = root
     for part in path:
         if isinstance(node, yaml.MappingNode) and isinstance(part, str):
@@ -223,6 +223,13 @@ def _scalar_node(root: yaml.Node | None, path: JsonPath) -> yaml.ScalarNode:
             node = None
         if node is None:
             raise ValueError(f"{dotted(path)} is not in this document")
+    if node is None:
+        raise ValueError("empty document")
+    return node
+
+
+def _scalar_node(root: yaml.Node | None, path: JsonPath) -> yaml.ScalarNode:
+    node = _node_at(root, path)
     if not isinstance(node, yaml.ScalarNode) or node.start_mark.line != node.end_mark.line:
         raise ValueError(f"{dotted(path)} is not a single-line scalar")
     return node
@@ -244,3 +251,68 @@ def replace_scalars(text: str, changes: dict[JsonPath, str | int | float | bool]
     for start, end, rendered in sorted(spans, reverse=True):
         text = text[:start] + rendered + text[end:]
     return text
+
+
+def _line_start(text: str, index: int) -> int:
+    return text.rfind("\n", 0, index) + 1
+
+
+def _after_node(text: str, node: yaml.Node) -> int:
+    """Where the lines of a block node end: the start of the line after its last character."""
+    end = node.end_mark.index
+    if node.end_mark.column == 0:
+        return end
+    newline = text.find("\n", end)
+    return len(text) if newline < 0 else newline + 1
+
+
+def _indented(data: Any, indent: int) -> str:
+    return "".join(" " * indent + line + "\n" for line in dump_yaml(data).splitlines())
+
+
+def append_to_sequence(text: str, path: JsonPath, item: dict[str, Any]) -> str:
+    """Add an item at the end of a block sequence (or turn an empty `[]` into one), touching no other line."""
+    root = yaml.compose(text, Loader=_Loader)
+    node = _node_at(root, path)
+    if not isinstance(node, yaml.SequenceNode):
+        raise ValueError(f"{dotted(path)} is not a list")
+    if node.value and not node.flow_style:
+        first = node.value[0]
+        dash = text.rfind("-", _line_start(text, first.start_mark.index), first.start_mark.index)
+        indent = dash - _line_start(text, first.start_mark.index)
+        at = _after_node(text, node.value[-1])
+        prefix = "" if at == 0 or text[at - 1] == "\n" else "\n"
+        return text[:at] + prefix + _indented([item], indent) + text[at:]
+    if node.value:
+        raise ValueError(f"{dotted(path)} is a flow list ([...]): write it as a block list to edit it")
+    key_line = _line_start(text, node.start_mark.index)
+    indent = len(text[key_line:node.start_mark.index]) - len(text[key_line:node.start_mark.index].lstrip())
+    block = "\n" + _indented([item], indent + 2).rstrip("\n")
+    return text[: node.start_mark.index].rstrip(" ") + block + text[node.end_mark.index :]
+
+
+def remove_from_sequence(text: str, path: JsonPath, index: int) -> str:
+    """Remove one item of a block sequence with its lines (and the comment lines inside it)."""
+    root = yaml.compose(text, Loader=_Loader)
+    node = _node_at(root, path)
+    if not isinstance(node, yaml.SequenceNode) or node.flow_style or not 0 <= index < len(node.value):
+        raise ValueError(f"{dotted(path)} has no block item {index}")
+    start = _line_start(text, node.value[index].start_mark.index)
+    if index + 1 < len(node.value):
+        end = _line_start(text, node.value[index + 1].start_mark.index)
+    else:
+        end = _after_node(text, node.value[index])
+    return text[:start] + text[end:]
+
+
+def add_mapping_keys(text: str, path: JsonPath, values: dict[str, Any]) -> str:
+    """Add keys at the end of a block mapping, with its indentation; the caller makes sure they are new."""
+    root = yaml.compose(text, Loader=_Loader)
+    node = _node_at(root, path)
+    if not isinstance(node, yaml.MappingNode) or node.flow_style or not node.value:
+        raise ValueError(f"{dotted(path)} is not a block mapping")
+    first_key = node.value[0][0]
+    indent = first_key.start_mark.column
+    at = _after_node(text, node.value[-1][1])
+    prefix = "" if at == 0 or text[at - 1] == "\n" else "\n"
+    return text[:at] + prefix + _indented(values, indent) + text[at:]

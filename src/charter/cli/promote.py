@@ -1,0 +1,104 @@
+"""`charter promote` and `charter rollback`: an evidence-carrying pull request, or a refusal that says why."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+
+from charter.cli.console import ReadFormat, err, out, print_json
+
+
+def _report(result: object, output: ReadFormat) -> None:
+    from charter.promotion import PromotionResult
+
+    assert isinstance(result, PromotionResult)
+    if output is ReadFormat.json:
+        print_json(result.to_dict())
+        return
+    out.print(f"[green]✓[/] {escape(result.title)}")
+    out.print(f"  branch {escape(result.branch)} → {escape(result.base_branch)} (commit {result.commit[:10]})"
+              + ("" if result.pushed else " [yellow]not pushed: no origin remote[/]"))
+    if result.pull_request_url:
+        out.print(f"  pull request #{result.pull_request_number}: {escape(result.pull_request_url)}")
+    else:
+        if result.forge_note:
+            out.print(f"  [dim]{escape(result.forge_note)}[/]")
+        if result.compare_url:
+            out.print(f"  open it at: {escape(result.compare_url)}")
+        out.print()
+        print(result.body)
+
+
+def _run(ctx: typer.Context, request: object, output: ReadFormat) -> None:
+    from charter.api import Registry
+    from charter.cli.validate import print_findings
+    from charter.evidence import verdict_table
+    from charter.promotion import PolicyRefused, PromotionRequest, promote
+    from charter.registration import InvalidEntry
+
+    assert isinstance(request, PromotionRequest)
+    registry = Registry(ctx.obj)
+    try:
+        result = promote(registry.root, request, forge=registry.forge())
+    except PolicyRefused as refused:
+        if output is ReadFormat.json:
+            print_json({"refused": True, "verdict": refused.verdict.to_dict()})
+        else:
+            err.print(f"[red]✗[/] {escape(refused.message)}; nothing was changed")
+            print("\n".join(verdict_table(refused.verdict)))
+        raise typer.Exit(1) from None
+    except InvalidEntry as invalid:
+        print_findings(registry.root, invalid.findings)
+        err.print(f"[red]✗[/] {escape(invalid.message)}; nothing was changed")
+        raise typer.Exit(1) from None
+    _report(result, output)
+
+
+def promote_command(
+    ctx: typer.Context,
+    ref: Annotated[str, typer.Argument(help="The model version to promote, model:NAME@VERSION.")],
+    to: Annotated[str, typer.Option("--to", help="The environment to promote into.")],
+    canary: Annotated[float | None, typer.Option("--canary", metavar="PCT", help="Roll out as a canary taking "
+                                                 "PCT% of traffic.")] = None,
+    shadow: Annotated[bool, typer.Option("--shadow", help="Roll out in shadow mode (scored, not used).")] = False,
+    reason: Annotated[str | None, typer.Option("--reason", help="Why: goes into the commit, file and PR.")] = None,
+    allow_breaking: Annotated[bool, typer.Option("--allow-breaking", help="Accept a contract with breaking "
+                                                 "changes against the version assigned now.")] = False,
+    push: Annotated[bool, typer.Option("--push/--no-push", help="Push the branch and open the pull request.")] = True,
+    output: Annotated[ReadFormat, typer.Option("--format", help="Output format.")] = ReadFormat.text,
+) -> None:
+    """Promote a version: check the policy, commit the environment change on a branch, open a pull request.
+
+    Exit codes: 0 done, 1 refused by the policy (nothing changed), 2 usage or environment error.
+    """
+    from charter.errors import CharterError
+    from charter.promotion import PromotionRequest
+
+    if canary is not None and shadow:
+        raise CharterError("choose one of --canary and --shadow")
+    mode = "canary" if canary is not None else "shadow" if shadow else "full"
+    _run(ctx, PromotionRequest(ref, to, mode, canary, reason, allow_breaking, push=push), output)
+
+
+def rollback_command(
+    ctx: typer.Context,
+    model: Annotated[str, typer.Argument(help="The model (family) to roll back.")],
+    env: Annotated[str, typer.Option("--env", help="The environment to roll back.")],
+    reason: Annotated[str | None, typer.Option("--reason", help="Why: goes into the commit, file and PR.")] = None,
+    push: Annotated[bool, typer.Option("--push/--no-push", help="Push the branch and open the pull request.")] = True,
+    output: Annotated[ReadFormat, typer.Option("--format", help="Output format.")] = ReadFormat.text,
+) -> None:
+    """Roll back: promote the version assigned before the current one (from git history), through a PR."""
+    from charter.api import Registry
+    from charter.errors import CharterError
+    from charter.promotion import PromotionRequest, previous_assignment
+
+    name = model.removeprefix("model:").split("@", 1)[0]
+    previous = previous_assignment(Registry(ctx.obj).root, env, name)
+    if previous is None:
+        raise CharterError(f"{name} has no earlier assignment in {env} in this registry's history",
+                           "promote a specific version instead: charter promote model:NAME@VERSION --to ENV")
+    _run(ctx, PromotionRequest(previous, env, reason=reason or f"Roll back to {previous}", rollback=True,
+                               push=push), output)

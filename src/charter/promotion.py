@@ -1,0 +1,278 @@
+"""`promote` and `rollback`: a policy-checked change of an environment file, on its own branch, as a pull request.
+
+The change is built in a temporary worktree at the newest base (the person's checkout is never touched), checked
+against the policy on that very state, committed with a structured message, pushed, and opened as a pull request
+whose body carries the evidence. Any failure removes the branch again: nothing is half-done.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from charter.atomic import write_text_atomic
+from charter.documents import Document, parse_document
+from charter.errors import CharterError
+from charter.evidence import render_body, title
+from charter.findings import has_errors
+from charter.kinds import KINDS
+from charter.policy import Promotion, Verdict, check_promotion, current_assignment
+from charter.references import Reference
+from charter.registration import InvalidEntry
+from charter.yamlio import add_mapping_keys, append_to_sequence, parse_yaml, remove_from_sequence, replace_scalars
+
+ROLLOUT_MODES = ("full", "canary", "shadow")
+
+
+class PolicyRefused(CharterError):
+    """The policy does not allow this promotion; `verdict` says which requirements failed."""
+
+    def __init__(self, verdict: Verdict) -> None:
+        failed = "; ".join(f"{c.name}: {c.detail}" for c in verdict.failures)
+        super().__init__(f"{title(verdict)} is refused by the policy for {verdict.promotion.environment}",
+                         failed)
+        self.verdict = verdict
+
+
+@dataclass
+class PromotionRequest:
+    ref: str
+    environment: str
+    mode: str = "full"
+    percent: float | None = None
+    reason: str | None = None
+    allow_breaking: bool = False
+    rollback: bool = False
+    push: bool = True
+    today: date = field(default_factory=date.today)
+
+
+@dataclass
+class PromotionResult:
+    verdict: Verdict
+    title: str
+    body: str
+    branch: str
+    base_branch: str
+    commit: str
+    pushed: bool
+    pull_request_url: str | None = None
+    pull_request_number: int | None = None
+    compare_url: str | None = None
+    forge_note: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"title": self.title, "branch": self.branch, "base": self.base_branch, "commit": self.commit,
+                "pushed": self.pushed, "pullRequest": {"url": self.pull_request_url,
+                                                       "number": self.pull_request_number},
+                "compareUrl": self.compare_url, "forgeNote": self.forge_note, "verdict": self.verdict.to_dict(),
+                "body": self.body}
+
+
+def edit_environment(text: str, request: PromotionRequest, when: str) -> str:
+    """The environment file with only the lines of this promotion changed (comments and order kept)."""
+    data = parse_yaml(text, "environment").data
+    items = data.get("spec", {}).get("assignments") if isinstance(data, dict) else None
+    items = items if isinstance(items, list) else []
+    model = request.ref.split(":", 1)[1].split("@", 1)[0]
+    path = ("spec", "assignments")
+
+    def same_slot(item: Any) -> bool:
+        return isinstance(item, dict) and str(item.get("model", "")).startswith(f"model:{model}@") \
+            and item.get("mode", "full") == request.mode
+
+    slot = next((i for i, item in enumerate(items) if same_slot(item)), None)
+    fields: dict[str, Any] = {"model": request.ref, "mode": request.mode}
+    if request.percent is not None:
+        fields["percent"] = request.percent
+    fields["promotedAt"] = when
+    if request.reason:
+        fields["reason"] = request.reason
+    if request.allow_breaking:
+        fields["allowBreaking"] = True
+    if slot is None:
+        text = append_to_sequence(text, path, fields)
+    else:
+        existing = items[slot]
+        text = replace_scalars(text, {(*path, slot, k): v for k, v in fields.items() if k in existing
+                                      and isinstance(existing[k], str | int | float | bool)})
+        new_keys = {k: v for k, v in fields.items() if k not in existing}
+        if new_keys:
+            text = add_mapping_keys(text, (*path, slot), new_keys)
+    if request.mode == "full":  # a canary or shadow of the version it now fully replaces has graduated
+        data = parse_yaml(text, "environment").data
+        items = data["spec"]["assignments"]
+        for i in reversed(range(len(items))):
+            if items[i].get("model") == request.ref and items[i].get("mode") in ("canary", "shadow"):
+                text = remove_from_sequence(text, path, i)
+    return text
+
+
+def commit_message(verdict: Verdict, reason: str | None) -> str:
+    p = verdict.promotion
+    trailers = [f"Charter-Promotion: {p.candidate}", f"Model: {p.model}",
+                f"From-Version: {p.current.split('@', 1)[1] if p.current else 'none'}",
+                f"To-Version: {p.candidate.split('@', 1)[1]}", f"Environment: {p.environment}",
+                f"Mode: {p.mode}" + (f" {p.percent:g}%" if p.percent is not None else "")]
+    if reason:
+        trailers.append(f"Reason: {' '.join(reason.split())}")
+    if p.allow_breaking:
+        trailers.append("Allow-Breaking: true")
+    return f"{title(verdict)}\n\n" + "\n".join(trailers)
+
+
+def branch_name(request: PromotionRequest) -> str:
+    model, version = request.ref.split(":", 1)[1].split("@", 1)
+    verb = "rollback" if request.rollback else "promote"
+    suffix = "" if request.mode == "full" else f"-{request.mode}"
+    return f"charter/{verb}-{model}-{version}-to-{request.environment}{suffix}"
+
+
+def _contract_differ() -> Callable[[Document, Document], list[Any]] | None:
+    try:
+        from charter.diff import diff_entries
+    except ImportError:
+        return None
+    return lambda old, new: list(diff_entries("Contract", old.data, new.data))
+
+
+def _validate(request: PromotionRequest) -> None:
+    if request.mode not in ROLLOUT_MODES:
+        raise CharterError(f"unknown rollout mode {request.mode!r}", f"use one of: {', '.join(ROLLOUT_MODES)}")
+    if request.mode == "canary" and (request.percent is None or not 0 < request.percent < 100):
+        raise CharterError("a canary needs a percentage strictly between 0 and 100", "e.g. --canary 10")
+    if request.mode != "canary" and request.percent is not None:
+        raise CharterError("a percentage goes only with a canary")
+    ref = Reference("model", *request.ref.removeprefix("model:").split("@", 1)) if "@" in request.ref else None
+    if ref is None or ref.kind is not KINDS["ModelVersion"]:
+        raise CharterError(f"{request.ref!r} is not a model version", "write model:NAME@VERSION")
+
+
+def promote(root: Path, request: PromotionRequest, *, forge: Any = None) -> PromotionResult:
+    """Check, branch, edit, commit, push, open the pull request; returns what was done."""
+    from charter.adapters import git_branch
+    from charter.adapters.git import open_repository
+    from charter.loader import load_registry
+    from charter.validation.runner import validate_registry
+
+    if not request.ref.startswith("model:"):
+        request.ref = f"model:{request.ref}"
+    _validate(request)
+    repo = open_repository(root)
+    if not git_branch.is_clean(repo):
+        raise CharterError("the registry has uncommitted changes", "commit or stash them, then promote again")
+    base_branch = git_branch.current_branch(repo)
+    if base_branch is None:
+        raise CharterError("HEAD is detached", "check out the branch promotions should go into (e.g. main)")
+    git_branch.fetch(repo)
+    start = _starting_point(repo, base_branch)
+    branch = branch_name(request)
+    if git_branch.branch_exists(repo, branch):
+        raise CharterError(f"branch {branch} already exists",
+                           "a promotion of this version is already under way: finish or delete that branch")
+    env_path = KINDS["Environment"].relative_path(request.environment, None)
+    with git_branch.workspace(root, branch, start) as space:
+        loaded = load_registry(space.root)
+        if not (space.root / env_path).is_file():
+            raise CharterError(f"there is no environment {request.environment!r} ({env_path})",
+                               f"environments: {', '.join(loaded.config.environments)}")
+        model = request.ref.split(":", 1)[1].split("@", 1)[0]
+        current = current_assignment(loaded.index, request.environment, model)
+        if current == request.ref and request.mode == "full":
+            raise CharterError(f"{request.ref} is already assigned to {request.environment}")
+        promotion = Promotion(request.ref, request.environment, request.mode, request.percent, current,
+                              request.allow_breaking, request.rollback)
+        verdict = check_promotion(loaded.index, loaded.config, promotion, request.today,
+                                  contract_diff=_contract_differ())
+        if not verdict.passed:
+            raise PolicyRefused(verdict)
+        when = datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+        text = (space.root / env_path).read_text(encoding="utf-8")
+        write_text_atomic(space.root / env_path, edit_environment(text, request, when))
+        report = validate_registry(space.root, [env_path], cwd=space.root)
+        if has_errors(report.findings):
+            raise InvalidEntry(f"the edited {env_path} would not be valid", report.findings)
+        edited = load_registry(space.root).index
+        body = render_body(verdict, edited, request.reason)
+        commit = git_branch.commit_in(space, commit_message(verdict, request.reason), [env_path])
+        result = PromotionResult(verdict, title(verdict), body, branch, base_branch, commit, pushed=False)
+        if request.push and git_branch.has_remote(space.repo):
+            git_branch.push_branch(space.repo, branch)
+            result.pushed = True
+            try:
+                _open_pull_request(result, forge, git_branch.remote_url(repo))
+            except BaseException:
+                git_branch.delete_remote_branch(space.repo, branch)
+                raise
+    return result
+
+
+def _starting_point(repo: Any, base_branch: str) -> str:
+    """The newest base: the local branch, or origin's when it has moved on (then the policy sees origin's state)."""
+    from charter.adapters import git_branch
+
+    upstream = git_branch.resolve_commit(repo, f"origin/{base_branch}")
+    head = git_branch.resolve_commit(repo, "HEAD") or "HEAD"
+    if upstream is None or upstream == head or git_branch.is_ancestor(repo, upstream, head):
+        return head
+    if git_branch.is_ancestor(repo, head, upstream):
+        return upstream
+    raise CharterError(f"{base_branch} and origin/{base_branch} have diverged",
+                       f"pull (or push) {base_branch} first, so the promotion is checked on what reviewers see")
+
+
+def _open_pull_request(result: PromotionResult, forge: Any, origin_url: str | None) -> None:
+    if forge is None:
+        result.compare_url = _compare_link(origin_url, result.base_branch, result.branch)
+        result.forge_note = "no forge configured: open the pull request with the body below"
+        return
+    existing = forge.pull_request_for_branch(result.branch)
+    pull = existing or forge.open_pull_request(head=result.branch, base=result.base_branch, title=result.title,
+                                               body=result.body)
+    result.pull_request_url, result.pull_request_number = pull.url, pull.number
+
+
+def _compare_link(origin_url: str | None, base: str, head: str) -> str | None:
+    """A browser link to open the pull request by hand, for GitHub- and GitLab-style remotes."""
+    import re
+
+    if not origin_url:
+        return None
+    match = re.match(r"^(?:https?://(?:[^@/]+@)?|git@|ssh://git@)([^/:]+)[:/](.+?)(?:\.git)?/?$", origin_url)
+    if not match:
+        return None
+    host, path = match.groups()
+    if "gitlab" in host:
+        return (f"https://{host}/{path}/-/merge_requests/new?merge_request[source_branch]={head}"
+                f"&merge_request[target_branch]={base}")
+    return f"https://{host}/{path}/compare/{base}...{head}?expand=1"
+
+
+def previous_assignment(root: Path, environment: str, model: str) -> str | None:
+    """The version of `model` fully assigned in `environment` before the current one, from git history."""
+    from charter.adapters.git_branch import file_versions
+
+    env_path = KINDS["Environment"].relative_path(environment, None)
+    current: str | None = None
+    for _, raw in file_versions(root, env_path):
+        doc, _ = parse_document(raw, env_path)
+        if doc is None:
+            continue
+        assigned = _full_assignment(doc, model)
+        if current is None:
+            current = assigned
+        elif assigned is not None and assigned != current:
+            return assigned
+    return None
+
+
+def _full_assignment(doc: Document, model: str) -> str | None:
+    items = doc.spec.get("assignments") if isinstance(doc.spec, dict) else None
+    for item in items if isinstance(items, list) else []:
+        ref = item.get("model") if isinstance(item, dict) else None
+        if isinstance(ref, str) and ref.startswith(f"model:{model}@") and item.get("mode", "full") == "full":
+            return ref
+    return None
