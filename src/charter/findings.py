@@ -62,6 +62,7 @@ CODES: dict[str, FindingCode] = _codes(
     FindingCode("CH504", E, "model version assigned twice in one environment"),
     FindingCode("CH506", E, "policy names an undeclared environment"),
     FindingCode("CH507", E, "policy names a cohort that does not exist"),
+    FindingCode("CH508", W, "CODEOWNERS is missing or out of date"),
     FindingCode("CH601", E, "released entry changed"),
     FindingCode("CH602", E, "released entry deleted"),
     FindingCode("CH701", E, "artifact not tracked by DVC"),

@@ -64,6 +64,7 @@ def create_registry(target: Path, *, empty: bool = False, remote: str | None = N
                 remote_dir = _local_path(remote_url)
                 remote_dir = remote_dir if remote_dir is not None and not remote_dir.exists() else None
                 _track_artifacts(target, remote_name, remote_url)
+            _write_codeowners(target)
             return commit_paths(repo, "Create Charter registry")
         except BaseException:
             shutil.rmtree(target, ignore_errors=True)
@@ -109,6 +110,14 @@ def _strings(data: object, path: JsonPath) -> Iterator[tuple[JsonPath, str]]:
     elif isinstance(data, list):
         for i, value in enumerate(data):
             yield from _strings(value, (*path, i))
+
+
+def _write_codeowners(root: Path) -> None:
+    from charter.codeowners import CODEOWNERS_FILE, render_codeowners
+    from charter.loader import load_registry
+
+    loaded = load_registry(root)
+    (root / CODEOWNERS_FILE).write_text(render_codeowners(loaded.index, loaded.config), encoding="utf-8")
 
 
 def _local_path(url: str) -> Path | None:

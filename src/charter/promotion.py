@@ -131,7 +131,7 @@ def branch_name(request: PromotionRequest) -> str:
     return f"charter/{verb}-{model}-{version}-to-{request.environment}{suffix}"
 
 
-def _contract_differ() -> Callable[[Document, Document], list[Any]] | None:
+def contract_differ() -> Callable[[Document, Document], list[Any]] | None:
     try:
         from charter.diff import diff_entries
     except ImportError:
@@ -186,7 +186,7 @@ def promote(root: Path, request: PromotionRequest, *, forge: Any = None) -> Prom
         promotion = Promotion(request.ref, request.environment, request.mode, request.percent, current,
                               request.allow_breaking, request.rollback)
         verdict = check_promotion(loaded.index, loaded.config, promotion, request.today,
-                                  contract_diff=_contract_differ())
+                                  contract_diff=contract_differ())
         if not verdict.passed:
             raise PolicyRefused(verdict)
         when = datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")

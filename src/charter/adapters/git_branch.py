@@ -148,3 +148,29 @@ def file_versions(registry_root: Path, relpath: str, limit: int = 200) -> Iterat
         except KeyError:
             continue  # deleted in that commit
         yield sha, blob.data_stream.read()
+
+
+@contextlib.contextmanager
+def snapshot(registry_root: Path, revision: str) -> Iterator[Path]:
+    """The registry as it was at `revision`, checked out (detached) in a temporary worktree; yields its root."""
+    repo = open_repository(registry_root)
+    if revision.startswith("-") or resolve_commit(repo, revision) is None:
+        raise CharterError(f"unknown revision {revision!r}", "name an existing branch, tag or commit (fetch it first)")
+    top = Path(repo.working_tree_dir or registry_root).resolve()
+    prefix = registry_root.resolve().relative_to(top)
+    scratch = Path(tempfile.mkdtemp(prefix="charter-snapshot-"))
+    folder = scratch / "tree"
+    _run(repo, "worktree", "add", "--quiet", "--detach", str(folder), revision)
+    try:
+        yield folder / prefix
+    finally:
+        _remove_worktree(repo, folder)
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def repository_top(registry_root: Path) -> tuple[Path, str]:
+    """The repository's top folder and the registry's folder inside it ('' at the top)."""
+    repo = open_repository(registry_root)
+    top = Path(repo.working_tree_dir or registry_root).resolve()
+    prefix = registry_root.resolve().relative_to(top).as_posix()
+    return top, "" if prefix == "." else prefix

@@ -11,8 +11,8 @@ import typer
 from typer.core import TyperGroup
 
 from charter import __version__
+from charter.cli import gate, listing, new, promote, pull, register, resolve, schema, show, validate
 from charter.cli import init as init_cmd
-from charter.cli import listing, new, promote, pull, register, resolve, schema, show, validate
 from charter.cli.console import err, print_error
 from charter.errors import CharterError
 
@@ -91,6 +91,8 @@ app.command("register", epilog="Example: charter register sepsis-risk --artifact
 app.command("promote", epilog="Example: charter promote model:sepsis-risk@1.1.0 --to production "
             "--reason 'Better sensitivity at equal alert volume'")(promote.promote_command)
 app.command("rollback", epilog="Example: charter rollback sepsis-risk --env production")(promote.rollback_command)
+app.command("gate", epilog="Example: charter gate --base origin/main --format markdown")(gate.gate_command)
+app.command("codeowners", epilog="Example: charter codeowners --check")(gate.codeowners_command)
 app.command("resolve", epilog="Example: charter resolve sepsis-risk --env production --format json")(resolve.run)
 app.command("pull", epilog="Example: charter pull sepsis-risk --env production -o model.onnx")(pull.run)
 app.command("new", epilog="Example: charter new cohort icu-adults "

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from charter.config import RegistryConfig
 from charter.documents import Document
 from charter.findings import Finding, finding
@@ -81,3 +83,20 @@ def _policy_cohorts(doc: Document, config: RegistryConfig, index: RegistryIndex)
                 f"policy for {env!r} asks for evidence on cohort {name!r}, which does not exist",
                 "create the cohort, or correct the name (NAME means any version, cohort:NAME@VERSION pins one)"))
     return findings
+
+
+def check_codeowners(root: Path, doc: Document, config: RegistryConfig, index: RegistryIndex) -> list[Finding]:
+    """CODEOWNERS (at the top of a registry that is its own repository) matches what `charter codeowners` writes."""
+    from charter.codeowners import CODEOWNERS_FILE, render_codeowners
+
+    path = root / CODEOWNERS_FILE
+    wants_approvers = any(isinstance(r, dict) and r.get("approvers") for r in config.policy.values())
+    if not (root / ".git").exists() or (not path.is_file() and not wants_approvers):
+        return []
+    current = path.read_text(encoding="utf-8") if path.is_file() else None
+    if current == render_codeowners(index, config):
+        return []
+    state = "missing" if current is None else "out of date"
+    return [finding("CH508", doc.path, doc.place(("spec", "policy"), key=True),
+                    f"{CODEOWNERS_FILE} is {state}: the forge cannot enforce the approvers this policy names",
+                    "run `charter codeowners` and commit the file")]

@@ -11,7 +11,7 @@ from charter.errors import CharterError
 from charter.findings import Finding, Severity
 from charter.kinds import REGISTRY_FILE, is_entry_candidate
 from charter.loader import LoadedRegistry, load_registry
-from charter.validation.environments import check_environment, check_registry_config
+from charter.validation.environments import check_codeowners, check_environment, check_registry_config
 from charter.validation.identity import check_duplicates, check_family, check_identity
 from charter.validation.references import check_references
 from charter.validation.registry_rules import check_naming, check_risk_tier
@@ -88,6 +88,8 @@ def validate_registry(root: Path, paths: Sequence[str | Path] | None = None, bas
         findings.extend(check_periods(doc))
         if relpath == REGISTRY_FILE:
             findings.extend(check_registry_config(doc, loaded.config, index, whole_registry=whole))
+            if whole and not loaded.parse_findings:  # an unreadable entry would make any comparison wrong
+                findings.extend(check_codeowners(root, doc, loaded.config, index))
             continue
         findings.extend(check_identity(doc))
         findings.extend(check_family(doc, index))

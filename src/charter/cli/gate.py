@@ -1,0 +1,86 @@
+"""`charter gate` (the CI check on promotions) and `charter codeowners`."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+
+from charter.cli.console import out, print_json
+
+
+class GateFormat(StrEnum):
+    text = "text"
+    json = "json"
+    markdown = "markdown"
+    github = "github"
+
+
+def gate_command(
+    ctx: typer.Context,
+    base: Annotated[str, typer.Option("--base", help="Compare with this revision (the PR's target).",
+                                      metavar="REF")] = "origin/main",
+    output: Annotated[GateFormat, typer.Option("--format", help="Output format.")] = GateFormat.text,
+) -> None:
+    """Re-check every assignment change since --base against the policy; exit 1 if one lacks its evidence."""
+    from charter.api import Registry
+    from charter.evidence import render_body, title, verdict_table
+    from charter.gate import run_gate
+    from charter.kinds import KINDS
+
+    registry = Registry(ctx.obj)
+    report = run_gate(registry.root, base, forge=registry.forge())
+    if output is GateFormat.json:
+        print_json(report.to_dict())
+    elif output is GateFormat.markdown:
+        print(f"# charter gate: {'passed' if report.passed else 'FAILED'}\n")
+        if not report.verdicts:
+            print(f"No assignment changes since `{base}`.")
+        for verdict in report.verdicts:
+            print(render_body(verdict, registry.index, None))
+    elif output is GateFormat.github:
+        for verdict in report.verdicts:
+            path = KINDS["Environment"].relative_path(verdict.promotion.environment, None)
+            for check in verdict.failures:
+                print(f"::error file={path},title=charter gate::{title(verdict)}: {check.name}: {check.detail}")
+        print(f"charter gate: {len(report.verdicts)} promotion(s), {'passed' if report.passed else 'failed'}")
+    else:
+        if not report.verdicts:
+            out.print(f"[green]✓[/] no assignment changes since {escape(base)}")
+        for verdict in report.verdicts:
+            mark = "[green]✓[/]" if verdict.passed else "[red]✗[/]"
+            out.print(f"{mark} {escape(title(verdict))}")
+            out.print("\n".join(escape(line) for line in verdict_table(verdict)))
+    raise typer.Exit(0 if report.passed else 1)
+
+
+def codeowners_command(
+    ctx: typer.Context,
+    check: Annotated[bool, typer.Option("--check", help="Only say whether CODEOWNERS is up to date (exit 1 if not).")]
+    = False,
+) -> None:
+    """Write CODEOWNERS from entry owners and per-environment approvers, so the forge enforces approvals."""
+    from charter.adapters.git_branch import repository_top
+    from charter.api import Registry
+    from charter.atomic import write_text_atomic
+    from charter.codeowners import CODEOWNERS_FILE, render_codeowners
+
+    registry = Registry(ctx.obj)
+    top, prefix = repository_top(registry.root)
+    text = render_codeowners(registry.index, registry.config, prefix)
+    path = top / CODEOWNERS_FILE
+    current = path.read_text(encoding="utf-8") if path.is_file() else None
+    if check:
+        if current == text:
+            out.print(f"[green]✓[/] {escape(str(path))} is up to date")
+            return
+        out.print(f"[red]✗[/] {escape(str(path))} is {'missing' if current is None else 'out of date'}: "
+                  "run `charter codeowners`")
+        raise typer.Exit(1)
+    if current == text:
+        out.print(f"[green]✓[/] {escape(str(path))} is already up to date")
+        return
+    write_text_atomic(path, text)
+    out.print(f"[green]✓[/] wrote {escape(str(path))}; commit it and require code-owner review on the default branch")
