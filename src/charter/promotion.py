@@ -20,7 +20,7 @@ from charter.evidence import render_body, title
 from charter.findings import has_errors
 from charter.kinds import KINDS
 from charter.policy import Promotion, Verdict, check_promotion, current_assignment
-from charter.references import Reference
+from charter.references import parse_reference
 from charter.registration import InvalidEntry
 from charter.yamlio import add_mapping_keys, append_to_sequence, parse_yaml, remove_from_sequence, replace_scalars
 
@@ -146,7 +146,10 @@ def _validate(request: PromotionRequest) -> None:
         raise CharterError("a canary needs a percentage strictly between 0 and 100", "e.g. --canary 10")
     if request.mode != "canary" and request.percent is not None:
         raise CharterError("a percentage goes only with a canary")
-    ref = Reference("model", *request.ref.removeprefix("model:").split("@", 1)) if "@" in request.ref else None
+    try:
+        ref = parse_reference(request.ref)
+    except CharterError:
+        ref = None
     if ref is None or ref.kind is not KINDS["ModelVersion"]:
         raise CharterError(f"{request.ref!r} is not a model version", "write model:NAME@VERSION")
 
@@ -158,7 +161,7 @@ def promote(root: Path, request: PromotionRequest, *, forge: Any = None) -> Prom
     from charter.loader import load_registry
     from charter.validation.runner import validate_registry
 
-    if not request.ref.startswith("model:"):
+    if ":" not in request.ref:
         request.ref = f"model:{request.ref}"
     _validate(request)
     repo = open_repository(root)

@@ -1,0 +1,193 @@
+"""`promote`, `gate`, `rollback`, `codeowners`: real repositories with a bare origin on disk."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import Charter, git
+
+PRODUCTION = "environments/production.yaml"
+BRANCH = "charter/promote-sepsis-risk-1.1.0-to-production"
+
+
+@pytest.fixture
+def origin(registry: Path, tmp_path: Path) -> Path:
+    bare = tmp_path / "origin.git"
+    subprocess.run(["git", "clone", "-q", "--bare", str(registry), str(bare)], check=True)
+    git(registry, "remote", "add", "origin", str(bare))
+    git(registry, "fetch", "-q", "origin")
+    git(registry, "branch", "-q", "--set-upstream-to=origin/main")
+    return bare
+
+
+def state(root: Path) -> tuple[str, str, str, str]:
+    """What must not change when a command refuses: HEAD, branch list, status, worktrees."""
+    return (git(root, "rev-parse", "HEAD"), git(root, "branch", "--list"), git(root, "status", "--porcelain"),
+            git(root, "worktree", "list", "--porcelain").count("worktree "))
+
+
+def test_promote_opens_a_branch_with_only_the_lines_that_matter(registry: Path, origin: Path,
+                                                                charter: Charter) -> None:
+    before = (registry / PRODUCTION).read_text()
+    head = git(registry, "rev-parse", "HEAD")
+    result = charter("-C", registry, "promote", "model:sepsis-risk@1.1.0", "--to", "production",
+                     "--reason", "Better sensitivity")
+    assert result.code == 0, result
+    assert "Policy verdict: passed" in result.stdout and "| ✅ | evaluated |" in result.stdout
+    assert "alert volume increase" in result.stdout and "Thresholds and alert volume" in result.stdout
+    # the person's checkout is untouched
+    assert git(registry, "rev-parse", "HEAD") == head and git(registry, "status", "--porcelain") == ""
+    assert git(registry, "branch", "--show-current").strip() == "main"
+    assert git(registry, "worktree", "list").count("\n") == 1
+    assert (registry / PRODUCTION).read_text() == before
+    # the branch is on origin, one commit on top of main, with structured trailers
+    assert BRANCH in git(origin, "branch", "--list")
+    message = git(registry, "log", "-1", "--format=%B", BRANCH)
+    assert message.startswith("Promote sepsis-risk 1.1.0 to production")
+    for trailer in ("Model: sepsis-risk", "From-Version: 1.0.0", "To-Version: 1.1.0", "Environment: production",
+                    "Reason: Better sensitivity"):
+        assert trailer in message
+    diff = git(registry, "diff", "main", BRANCH, "--unified=0")
+    changed = [line for line in diff.splitlines() if re.match(r"^[+-] ", line)]
+    assert sorted(line[1:].split(":")[0].strip(" -") for line in changed) == \
+        sorted(["model", "model", "promotedAt", "promotedAt", "reason", "reason"])
+    assert "# full | canary (with percent) | shadow" in git(registry, "show", f"{BRANCH}:{PRODUCTION}")
+
+
+def test_a_promotion_without_evidence_is_refused_and_changes_nothing(registry: Path, origin: Path,
+                                                                     charter: Charter) -> None:
+    before = state(registry)
+    result = charter("-C", registry, "promote", "model:card-fraud@3.3.0", "--to", "staging")
+    assert result.code == 1
+    assert "refused by the policy" in result.stderr and "| ❌ | evaluated |" in result.stdout
+    assert state(registry) == before
+    assert "charter/" not in git(origin, "branch", "--list")
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["model:sepsis-risk@9.9.9", "--to", "production"], "missing"),
+        (["model:sepsis-risk@1.1.0", "--to", "nowhere"], "no environment 'nowhere'"),
+        (["model:sepsis-risk@1.1.0", "--to", "production", "--canary", "120"], "strictly between 0 and 100"),
+        (["cohort:x@1.0.0", "--to", "production"], "not a model version"),
+    ],
+)
+def test_bad_promotions(registry: Path, origin: Path, charter: Charter, args: list[str], words: str) -> None:
+    before = state(registry)
+    result = charter("-C", registry, "promote", *args)
+    assert result.code in (1, 2) and words in result.stdout + result.stderr, result
+    assert "Traceback" not in result.stdout + result.stderr
+    assert state(registry) == before
+
+
+def test_draft_version_cannot_be_promoted(registry: Path, origin: Path, charter: Charter) -> None:
+    version = registry / "models/card-fraud/versions/3.3.0.yaml"
+    version.write_text(version.read_text().replace("status: active", "status: draft", 1))
+    for env in ("dev", "staging", "production"):
+        path = registry / f"environments/{env}.yaml"
+        path.write_text(path.read_text().replace("model:card-fraud@3.3.0", "model:card-fraud@3.2.0"))
+    git(registry, "commit", "-qam", "3.3.0 back to draft")
+    result = charter("-C", registry, "promote", "model:card-fraud@3.3.0", "--to", "dev")
+    assert result.code == 1 and "is draft" in result.stdout
+
+
+def test_dirty_tree_and_existing_branch_are_refused(registry: Path, origin: Path, charter: Charter) -> None:
+    (registry / PRODUCTION).write_text((registry / PRODUCTION).read_text() + "# local edit\n")
+    dirty = charter("-C", registry, "promote", "model:sepsis-risk@1.1.0", "--to", "production")
+    assert dirty.code == 2 and "uncommitted changes" in dirty.stderr
+    git(registry, "checkout", "-q", "--", PRODUCTION)
+    assert charter("-C", registry, "promote", "model:sepsis-risk@1.1.0", "--to", "production").code == 0
+    again = charter("-C", registry, "promote", "model:sepsis-risk@1.1.0", "--to", "production")
+    assert again.code == 2 and "already exists" in again.stderr
+
+
+def test_canary_appends_an_assignment(registry: Path, origin: Path, charter: Charter) -> None:
+    result = charter("-C", registry, "promote", "model:sepsis-risk@1.1.0", "--to", "production", "--canary", "10")
+    assert result.code == 0, result
+    text = git(registry, "show", f"{BRANCH}-canary:{PRODUCTION}")
+    assert re.search(r"- model: model:sepsis-risk@1.1.0\n\s+mode: canary\n\s+percent: 10", text)
+    assert "model:sepsis-risk@1.0.0" in text  # the full assignment stays
+
+
+def test_promotion_is_built_on_origin_when_origin_moved(registry: Path, origin: Path, tmp_path: Path,
+                                                        charter: Charter) -> None:
+    other = tmp_path / "colleague"
+    subprocess.run(["git", "clone", "-q", str(origin), str(other)], check=True)
+    (other / "README.md").write_text((other / "README.md").read_text() + "\nA colleague's change.\n")
+    git(other, "commit", "-qam", "colleague")
+    git(other, "push", "-q", "origin", "main")
+    result = charter("-C", registry, "promote", "model:sepsis-risk@1.1.0", "--to", "production")
+    assert result.code == 0, result
+    assert git(registry, "rev-parse", f"{BRANCH}~1") == git(registry, "rev-parse", "origin/main")
+    # diverged: a local commit and a newer origin
+    (registry / "README.md").write_text("mine\n")
+    git(registry, "commit", "-qam", "local")
+    (other / "README.md").write_text("theirs\n")
+    git(other, "commit", "-qam", "again")
+    git(other, "push", "-q", "origin", "main")
+    diverged = charter("-C", registry, "promote", "model:sepsis-risk@1.1.0", "--to", "production", "--canary", "5")
+    assert diverged.code == 2 and "diverged" in diverged.stderr
+
+
+def test_without_origin_the_branch_stays_local_and_the_body_is_printed(registry: Path, charter: Charter) -> None:
+    result = charter("-C", registry, "promote", "model:sepsis-risk@1.1.0", "--to", "production")
+    assert result.code == 0 and "not pushed" in result.stdout
+    assert BRANCH in git(registry, "branch", "--list")
+    assert "<!-- charter:promotion -->" in result.stdout
+
+
+def test_gate_passes_an_evidenced_promotion_and_fails_a_hand_edit(registry: Path, origin: Path,
+                                                                  charter: Charter) -> None:
+    assert charter("-C", registry, "promote", "model:sepsis-risk@1.1.0", "--to", "production").code == 0
+    git(registry, "checkout", "-q", BRANCH)
+    passed = charter("-C", registry, "gate", "--base", "main", "--format", "json")
+    report = json.loads(passed.stdout)
+    assert passed.code == 0 and report["passed"] and len(report["promotions"]) == 1
+    approved = next(c for c in report["promotions"][0]["checks"] if c["name"] == "approved")
+    assert approved["passed"] and "CODEOWNERS" in approved["detail"]
+    git(registry, "checkout", "-q", "main")
+    # by hand: card-fraud 3.3.0 straight into production, with no evaluation
+    path = registry / PRODUCTION
+    path.write_text(path.read_text().replace("model:card-fraud@3.2.0", "model:card-fraud@3.3.0"))
+    git(registry, "commit", "-qam", "sneak it in")
+    failed = charter("-C", registry, "gate", "--base", "HEAD~1", "--format", "markdown")
+    assert failed.code == 1
+    assert "# charter gate: FAILED" in failed.stdout and "| ❌ | evaluated |" in failed.stdout
+    annotations = charter("-C", registry, "gate", "--base", "HEAD~1", "--format", "github")
+    assert annotations.code == 1 and f"::error file={PRODUCTION}" in annotations.stdout
+
+
+def test_gate_without_codeowners_cannot_settle_approvals(registry: Path, origin: Path, charter: Charter) -> None:
+    path = registry / PRODUCTION
+    path.write_text(path.read_text().replace("model:sepsis-risk@1.0.0", "model:sepsis-risk@1.1.0"))
+    (registry / "CODEOWNERS").unlink()
+    git(registry, "commit", "-qam", "promote by hand, drop CODEOWNERS")
+    result = charter("-C", registry, "gate", "--base", "HEAD~1")
+    assert result.code == 1 and "charter codeowners" in result.stdout
+
+
+def test_rollback_promotes_the_previous_version(registry: Path, origin: Path, charter: Charter) -> None:
+    assert charter("-C", registry, "promote", "model:sepsis-risk@1.1.0", "--to", "production").code == 0
+    git(registry, "merge", "-q", "--ff-only", BRANCH)
+    result = charter("-C", registry, "rollback", "sepsis-risk", "--env", "production")
+    assert result.code == 0, result
+    rollback = "charter/rollback-sepsis-risk-1.0.0-to-production"
+    assert "model:sepsis-risk@1.0.0" in git(registry, "show", f"{rollback}:{PRODUCTION}")
+    assert "Roll back sepsis-risk 1.0.0 to production" in git(registry, "log", "-1", "--format=%s", rollback)
+
+
+def test_codeowners_command(registry: Path, charter: Charter) -> None:
+    assert charter("-C", registry, "codeowners", "--check").code == 0
+    shutil.rmtree(registry / "models/card-fraud")
+    assert charter("-C", registry, "codeowners", "--check").code == 1
+    assert charter("-C", registry, "codeowners").code == 0
+    text = (registry / "CODEOWNERS").read_text()
+    assert "/models/card-fraud/" not in text
+    assert "/environments/production.yaml @clinical-governance @model-risk @ml-platform-leads" in text
