@@ -87,4 +87,34 @@ mkdir -p "$work/deploy"
 "$charter" -C "$work/deploy-clone" pull sepsis-risk --env production -o "$work/deploy"
 ls -l "$work/deploy"
 
+step "Share the registry: a bare 'origin' on disk stands in for the git host" "git push origin main"
+git clone -q --bare "$registry" "$work/origin.git"
+git remote add origin "$work/origin.git"
+git fetch -q origin && git branch -q --set-upstream-to=origin/main
+
+step "An unevaluated version cannot be promoted: the policy says what is missing, nothing changes" \
+  "charter promote model:card-fraud@3.3.0 --to staging (exit 1)"
+if "$charter" promote model:card-fraud@3.3.0 --to staging; then echo "expected a refusal"; exit 1; else echo "(exit $?)"; fi
+
+step "Promote the staging version to production: a branch, a structured commit, a PR body with the evidence" \
+  "charter promote model:sepsis-risk@1.1.0 --to production --reason ..."
+"$charter" promote model:sepsis-risk@1.1.0 --to production \
+  --reason "Higher sensitivity at the 0.6 threshold for 4% more alerts" > "$work/promotion.md"
+head -n 40 "$work/promotion.md"
+branch=charter/promote-sepsis-risk-1.1.0-to-production
+git log --format='%h %s%n%b' -n 1 "$branch"
+
+step "CI re-checks the promotion (the check branch protection requires)" "charter gate --base main"
+git checkout -q "$branch"
+"$charter" gate --base main
+git checkout -q main
+
+step "The PR is merged; then an incident: roll back through the same path" \
+  "charter rollback sepsis-risk --env production"
+git merge -q --ff-only "$branch" && git push -q origin main
+"$charter" resolve sepsis-risk --env production
+"$charter" rollback sepsis-risk --env production --reason "Alert storm on ward 4B" > "$work/rollback.md"
+head -n 3 "$work/rollback.md"
+git branch --list 'charter/*'
+
 printf '\nThe demo registry is at %s\n' "$registry"
