@@ -6,11 +6,16 @@ import json
 import re
 import shutil
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from charter.yamlio import add_mapping_keys, replace_scalar
 from tests.conftest import Charter, git
+from tests.forge_server import GITHUB, ForgeServer, github_pull, github_review, serve
+
+TOKEN = "ghp_PromoteT0kenThatMustNeverBePrinted0001"
 
 PRODUCTION = "environments/production.yaml"
 BRANCH = "charter/promote-sepsis-risk-1.1.0-to-production"
@@ -191,3 +196,39 @@ def test_codeowners_command(registry: Path, charter: Charter) -> None:
     text = (registry / "CODEOWNERS").read_text()
     assert "/models/card-fraud/" not in text
     assert "/environments/production.yaml @clinical-governance @model-risk @ml-platform-leads" in text
+
+
+@pytest.fixture
+def github() -> Iterator[ForgeServer]:
+    yield from serve(GITHUB, TOKEN)
+
+
+def test_promote_opens_the_pull_request_on_github_and_gate_counts_approvals(
+        registry: Path, origin: Path, charter: Charter, github: ForgeServer, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]) -> None:
+    config = registry / "registry.yaml"
+    text = replace_scalar(config.read_text(), ("spec", "forge", "type"), "github")
+    config.write_text(add_mapping_keys(text, ("spec", "forge"), {"repository": "acme/registry",
+                                                                 "apiUrl": github.url}))
+    git(registry, "commit", "-qam", "use GitHub")
+    monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
+    github.reply("pulls/list", 200, [])
+    github.reply("pulls/create", 201, github_pull(12, "acme", "registry", BRANCH, "main"))
+    result = charter("-C", registry, "promote", "model:sepsis-risk@1.1.0", "--to", "production")
+    assert result.code == 0, result
+    assert "pull request #12: https://github.com/acme/registry/pull/12" in result.stdout
+    [created] = github.calls("pulls/create")
+    assert created.body["head"] == BRANCH and created.body["base"] == "main"
+    assert "Policy verdict: passed" in created.body["body"]
+    # CI on that pull request: approvals come from the forge's review data
+    git(registry, "checkout", "-q", BRANCH)
+    event = tmp_path / "event.json"
+    event.write_text(json.dumps({"pull_request": {"number": 12}}))
+    monkeypatch.setenv("GITHUB_EVENT_PATH", str(event))
+    github.reply("pulls/list-reviews", 200, [github_review(1, "clinical-governance", "APPROVED"),
+                                             github_review(2, "model-risk", "APPROVED")])
+    gate = charter("-C", registry, "gate", "--base", "main", "--format", "json")
+    approved = next(c for c in json.loads(gate.stdout)["promotions"][0]["checks"] if c["name"] == "approved")
+    assert gate.code == 0 and approved["passed"] and "2 of 2" in approved["detail"]
+    out, err = capfd.readouterr()
+    assert TOKEN not in result.stdout + result.stderr + gate.stdout + gate.stderr + out + err

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -103,6 +104,8 @@ class Registry:
 
         options.setdefault("modules_in_use", list(sys.modules))
         options.setdefault("entry_point", " ".join(sys.argv) if sys.argv and sys.argv[0] else None)
+        if options.get("code_repo") is not None:
+            options["code_repo"] = Path(options["code_repo"])
         for key in ("metrics", "params"):
             if key in options:
                 value = options[key]
@@ -116,13 +119,19 @@ class Registry:
         self.__dict__.pop("_loaded", None)  # the registry changed: read it again on next use
         return reference
 
-    def forge(self) -> Any:
-        """The forge client for pull requests, or None (no forge configured, or no token in the environment)."""
+    def forge(self) -> tuple[Any, str | None]:
+        """The forge client for pull requests and, when there is none, why (None: no forge configured)."""
+        from charter.adapters.forge import ForgeUnavailable, forge_for
+        from charter.adapters.git import open_repository
+        from charter.adapters.git_branch import remote_url
+
+        spec = self.config.document.spec if self.config.document is not None else {}
+        configured = spec.get("forge") if isinstance(spec, dict) else None
         try:
-            from charter.adapters.forge import forge_client
-        except ImportError:
-            return None
-        return forge_client(self.root, self.config)
+            return forge_for(configured if isinstance(configured, dict) else None,
+                             remote_url(open_repository(self.root)), os.environ), None
+        except ForgeUnavailable as unavailable:
+            return None, f"{unavailable.message} ({unavailable.hint})" if unavailable.hint else unavailable.message
 
     def resolve(self, model: str, env: str | None = None) -> list[Resolution]:
         """What should run: `resolve("sepsis-risk", "production")`, `resolve("model:sepsis-risk@latest")`.
@@ -133,11 +142,18 @@ class Registry:
 
     def pull(self, model: str, output: str | Path, env: str | None = None, *, force: bool = False,
              quiet: bool = True) -> Path:
-        """Fetch the artifact of a version (`model:NAME@VERSION`) or of what runs in `env`, hash-checked."""
+        """Fetch the artifact of a version (`model:NAME@VERSION`) or of what runs in `env`, hash-checked.
+
+        `output` is a file path, or a folder: an existing one, or a string ending in `/` (created if needed).
+        """
+        import os
+
         from charter.artifacts import pull_artifact
 
         primary = self.resolve(model, env)[0]
-        return pull_artifact(self.root, primary.version, Path(output), force=force, quiet=quiet)
+        into_folder = isinstance(output, str) and output.endswith(("/", os.sep))
+        return pull_artifact(self.root, primary.version, Path(output), force=force, quiet=quiet,
+                             into_folder=into_folder)
 
     def list(self, kind: Kind | None = None, status: str | None = None) -> list[EntrySummary]:
         docs = self.index.entries(kind)

@@ -154,7 +154,8 @@ def _validate(request: PromotionRequest) -> None:
         raise CharterError(f"{request.ref!r} is not a model version", "write model:NAME@VERSION")
 
 
-def promote(root: Path, request: PromotionRequest, *, forge: Any = None) -> PromotionResult:
+def promote(root: Path, request: PromotionRequest, *, forge: Any = None,
+            forge_note: str | None = None) -> PromotionResult:
     """Check, branch, edit, commit, push, open the pull request; returns what was done."""
     from charter.adapters import git_branch
     from charter.adapters.git import open_repository
@@ -206,7 +207,7 @@ def promote(root: Path, request: PromotionRequest, *, forge: Any = None) -> Prom
             git_branch.push_branch(space.repo, branch)
             result.pushed = True
             try:
-                _open_pull_request(result, forge, git_branch.remote_url(repo))
+                _open_pull_request(result, forge, git_branch.remote_url(repo), forge_note)
             except BaseException:
                 git_branch.delete_remote_branch(space.repo, branch)
                 raise
@@ -227,10 +228,10 @@ def _starting_point(repo: Any, base_branch: str) -> str:
                        f"pull (or push) {base_branch} first, so the promotion is checked on what reviewers see")
 
 
-def _open_pull_request(result: PromotionResult, forge: Any, origin_url: str | None) -> None:
+def _open_pull_request(result: PromotionResult, forge: Any, origin_url: str | None, note: str | None) -> None:
     if forge is None:
         result.compare_url = _compare_link(origin_url, result.base_branch, result.branch)
-        result.forge_note = "no forge configured: open the pull request with the body below"
+        result.forge_note = f"{note or 'no forge configured'}: open the pull request with the body below"
         return
     existing = forge.pull_request_for_branch(result.branch)
     pull = existing or forge.open_pull_request(head=result.branch, base=result.base_branch, title=result.title,
@@ -240,18 +241,13 @@ def _open_pull_request(result: PromotionResult, forge: Any, origin_url: str | No
 
 def _compare_link(origin_url: str | None, base: str, head: str) -> str | None:
     """A browser link to open the pull request by hand, for GitHub- and GitLab-style remotes."""
-    import re
+    from charter.adapters.forge import compare_link, parse_remote
 
-    if not origin_url:
+    remote = parse_remote(origin_url) if origin_url else None
+    if remote is None or "." not in remote.host:
         return None
-    match = re.match(r"^(?:https?://(?:[^@/]+@)?|git@|ssh://git@)([^/:]+)[:/](.+?)(?:\.git)?/?$", origin_url)
-    if not match:
-        return None
-    host, path = match.groups()
-    if "gitlab" in host:
-        return (f"https://{host}/{path}/-/merge_requests/new?merge_request[source_branch]={head}"
-                f"&merge_request[target_branch]={base}")
-    return f"https://{host}/{path}/compare/{base}...{head}?expand=1"
+    forge_type = "gitlab" if "gitlab" in remote.host else "github"
+    return compare_link(forge_type, f"https://{remote.host}", remote.path, base, head)
 
 
 def previous_assignment(root: Path, environment: str, model: str) -> str | None:

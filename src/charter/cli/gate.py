@@ -31,7 +31,8 @@ def gate_command(
     from charter.kinds import KINDS
 
     registry = Registry(ctx.obj)
-    report = run_gate(registry.root, base, forge=registry.forge())
+    forge, _ = registry.forge()
+    report = run_gate(registry.root, base, forge=forge)
     if output is GateFormat.json:
         print_json(report.to_dict())
     elif output is GateFormat.markdown:

@@ -41,7 +41,8 @@ def _run(ctx: typer.Context, request: object, output: ReadFormat) -> None:
     assert isinstance(request, PromotionRequest)
     registry = Registry(ctx.obj)
     try:
-        result = promote(registry.root, request, forge=registry.forge())
+        forge, note = registry.forge()
+        result = promote(registry.root, request, forge=forge, forge_note=note)
     except PolicyRefused as refused:
         if output is ReadFormat.json:
             print_json({"refused": True, "verdict": refused.verdict.to_dict()})
