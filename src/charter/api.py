@@ -103,7 +103,8 @@ class Registry:
         from charter.registration import Registration
 
         options.setdefault("modules_in_use", list(sys.modules))
-        options.setdefault("entry_point", " ".join(sys.argv) if sys.argv and sys.argv[0] else None)
+        # Only the script, not its arguments: a command line may carry a secret, and this one gets committed.
+        options.setdefault("entry_point", sys.argv[0] if sys.argv and sys.argv[0] else None)
         if options.get("code_repo") is not None:
             options["code_repo"] = Path(options["code_repo"])
         for key in ("metrics", "params"):

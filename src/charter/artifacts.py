@@ -21,20 +21,27 @@ def recorded_artifact(doc: Document) -> tuple[str, str]:
     return path, digest
 
 
-def pull_artifact(root: Path, doc: Document, output: Path, *, force: bool = False, quiet: bool = False) -> Path:
+def pull_artifact(root: Path, doc: Document, output: Path, *, force: bool = False, quiet: bool = False,
+                  into_folder: bool = False) -> Path:
     """Fetch a version's artifact into `output` and prove it is the recorded one; a bad copy never stays.
 
-    The download lands in a temporary folder beside `output` and is moved into place only after its hash
-    matches the model version's record.
+    `output` is a file path, or a folder (an existing one, or any with `into_folder`, as `deploy/` says) that
+    receives the artifact under its own name. The download lands in a temporary folder beside the destination
+    and is moved into place only after its hash matches the model version's record.
     """
     from charter.adapters import dvc
 
     relpath, expected = recorded_artifact(doc)
-    destination = output / Path(relpath).name if output.is_dir() else output
+    destination = output / Path(relpath).name if into_folder or output.is_dir() else output
     if destination.exists() and not force:
         raise CharterError(f"{destination} already exists", "pass --force to replace it, or choose another path")
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix=".charter-pull-", dir=destination.parent) as scratch:
+    try:
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        workspace = tempfile.TemporaryDirectory(prefix=".charter-pull-", dir=destination.parent)
+    except OSError as exc:
+        raise CharterError(f"cannot write {destination}: {exc.strerror or exc} ({exc.filename or output})",
+                           "choose an output path in a folder you can write to") from exc
+    with workspace as scratch:
         fetched = Path(scratch) / Path(relpath).name
         dvc.fetch_to(root, relpath, fetched, quiet=quiet)
         actual, _ = dvc.hash_path(fetched)
@@ -56,7 +63,7 @@ def check_artifacts(root: Path, index: RegistryIndex, selected: set[str] | None)
     from charter.adapters import dvc
 
     findings: list[Finding] = []
-    to_locate: dict[str, Document] = {}
+    to_locate: dict[str, list[Document]] = {}  # versions may share an artifact
     for doc in index.entries(KINDS["ModelVersion"]):
         if selected is not None and doc.path not in selected:
             continue
@@ -75,11 +82,11 @@ def check_artifacts(root: Path, index: RegistryIndex, selected: set[str] | None)
                 f"{path}.dvc records hash {pointer}, but this version records {digest}",
                 "a released version's artifact cannot change: register the new artifact as a new version"))
         else:
-            to_locate[digest] = doc
+            to_locate.setdefault(digest, []).append(doc)
     if to_locate:
         where = dvc.object_locations(root, list(to_locate))
-        for digest, doc in to_locate.items():
-            if where[digest] == "missing":
+        for digest, docs in to_locate.items():
+            for doc in docs if where[digest] == "missing" else []:
                 path = str(value_at(doc.spec, ("artifact", "path")))
                 findings.append(finding(
                     "CH703", doc.path, doc.place(("spec", "artifact", "hash")),

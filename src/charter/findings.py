@@ -65,6 +65,7 @@ CODES: dict[str, FindingCode] = _codes(
     FindingCode("CH508", W, "CODEOWNERS is missing or out of date"),
     FindingCode("CH601", E, "released entry changed"),
     FindingCode("CH602", E, "released entry deleted"),
+    FindingCode("CH603", E, "breaking change without a major version bump"),
     FindingCode("CH701", E, "artifact not tracked by DVC"),
     FindingCode("CH702", E, "artifact pointer disagrees with the version"),
     FindingCode("CH703", E, "artifact missing from cache and remote"),

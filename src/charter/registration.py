@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import platform
 import shutil
 import sys
@@ -125,12 +126,12 @@ def _flatten(data: dict[str, Any], accept: Callable[[Any], bool], what: str, pat
             flat[name] = value
         else:
             raise CharterError(f"{path}: {what} {name!r} has an unsupported value {value!r}",
-                               "metrics are numbers; params are scalars or lists of scalars")
+                               "metrics are finite numbers; params are scalars or lists of scalars")
     return flat
 
 
 def _is_metric(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def _is_param(value: Any) -> bool:
@@ -161,6 +162,10 @@ def capture_provenance(request: Registration, code_root: Path) -> dict[str, Any]
 
     state = describe_code(code_root)
     if state is None:
+        if request.code_repo is not None:  # asked for explicitly: never silently register without provenance
+            what = "does not exist" if not code_root.exists() else "is not in a git repository with a commit"
+            raise CharterError(f"code repository {request.code_repo} {what}",
+                               "pass the training code's git repository with --code-repo, or leave it out")
         return None
     provenance: dict[str, Any] = {"codeRepo": state.repository, "commit": state.commit, "dirty": state.dirty}
     if request.entry_point:
@@ -257,6 +262,8 @@ def register_version(root: Path, request: Registration) -> Reference:
     artifact = request.artifact.resolve()
     if not artifact.exists():
         raise CharterError(f"artifact {request.artifact} does not exist", "pass the file or folder training wrote")
+    if artifact.is_dir() and not any(p.is_file() for p in artifact.rglob("*")):
+        raise CharterError(f"artifact folder {request.artifact} holds no files", "pass the folder training wrote into")
     index = load_registry(root).index
     family = index.get(Reference("model", model))
     if family is None:
@@ -323,8 +330,10 @@ def register_version(root: Path, request: Registration) -> Reference:
         if request.push:
             dvc.push(root, [artifact_rel], quiet=request.quiet)
         pointer = f"{artifact_rel}.dvc"
+        # git takes paths from the top of its work tree, and the registry may be a folder inside it
+        prefix = root.resolve().relative_to(Path(repo.working_tree_dir or root).resolve())
         commit_paths(repo, _commit_message(model, version, artifact_rel, tracked.hash, request.message),
-                     [relpath, pointer, (artifact_dir / ".gitignore").as_posix()])
+                     [(prefix / p).as_posix() for p in (relpath, pointer, (artifact_dir / ".gitignore").as_posix())])
     except BaseException:
         (root / relpath).unlink(missing_ok=True)
         shutil.rmtree(root / artifact_dir, ignore_errors=True)

@@ -11,7 +11,8 @@ import typer
 from typer.core import TyperGroup
 
 from charter import __version__
-from charter.cli import gate, listing, new, promote, pull, register, resolve, schema, show, validate
+from charter.cli import audit, gate, history, listing, new, promote, pull, register, resolve, schema, show, validate
+from charter.cli import diff as diff_cmd
 from charter.cli import init as init_cmd
 from charter.cli.console import err, print_error
 from charter.errors import CharterError
@@ -97,6 +98,9 @@ app.command("resolve", epilog="Example: charter resolve sepsis-risk --env produc
 app.command("pull", epilog="Example: charter pull sepsis-risk --env production -o model.onnx")(pull.run)
 app.command("new", epilog="Example: charter new cohort icu-adults "
             "--from cohort:sepsis-adult-inpatients-eval@1.0.0")(new.run)
+app.command("diff", epilog="Example: charter diff origin/main HEAD --format markdown")(diff_cmd.run)
+app.command("history", epilog="Example: charter history model:sepsis-risk --format json")(history.run)
+app.command("audit", epilog="Example: charter audit --env production --since 2026-01-01 --format csv")(audit.run)
 
 
 def main() -> None:

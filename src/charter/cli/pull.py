@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -15,7 +16,8 @@ from charter.cli.resolve import MODEL_HELP
 def run(
     ctx: typer.Context,
     model: Annotated[str, typer.Argument(help=MODEL_HELP)],
-    output: Annotated[Path, typer.Option("-o", "--output", help="Where to write the artifact (a file or folder).")],
+    output: Annotated[str, typer.Option(
+        "-o", "--output", help="Where to write the artifact: a file, or a folder (existing, or ending in /).")],
     env: Annotated[str | None, typer.Option("--env", help="Pull what should run in this environment.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace an existing file at the output path.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars or messages.")] = False,
@@ -25,8 +27,11 @@ def run(
 
     registry = Registry(ctx.obj)
     primary = registry.resolve(model, env)[0]
-    target = output if output.is_absolute() else ctx.obj / output
-    written = registry.pull(model, target, env, force=force, quiet=quiet or not out.is_terminal)
+    # a trailing slash means a folder (`-o deploy/`); Path would drop it, so it is passed on as a string
+    target = Path(output) if Path(output).is_absolute() else ctx.obj / output
+    folder = output.endswith(("/", os.sep))
+    written = registry.pull(model, f"{target}{os.sep}" if folder else target, env, force=force,
+                            quiet=quiet or not out.is_terminal)
     if not quiet:
         out.print(f"[green]✓[/] {escape(primary.ref)} → {escape(str(written))} "
                   f"(md5 {escape(str(primary.artifact.get('hash', '')))} verified)")

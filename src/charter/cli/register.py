@@ -63,27 +63,28 @@ def run(
 ) -> None:
     """Register a trained model as a new version: artifact through DVC, provenance captured, one git commit.
 
-    References not given (event, cohorts, contract) carry over from the parent version.
+    References not given (event, cohorts, contract) carry over from the parent version. Paths (artifact, metrics,
+    params, code repository) are read from where the command runs; `-C` only says where the registry is.
     """
     from charter.api import Registry
     from charter.cli.validate import print_findings
     from charter.registration import InvalidEntry, Registration
 
-    cwd: Path = ctx.obj
-    registry = Registry(cwd)
+    here = Path.cwd()  # training output and code are where the command runs; -C only finds the registry
+    registry = Registry(ctx.obj)
     request = Registration(
         model=model,
-        artifact=artifact if artifact.is_absolute() else cwd / artifact,
+        artifact=here / artifact,
         version=version,
-        metrics=[m if m.is_absolute() else cwd / m for m in metrics or []],
-        params=[p if p.is_absolute() else cwd / p for p in params or []],
+        metrics=[here / m for m in metrics or []],
+        params=[here / p for p in params or []],
         event=event,
         cohorts=cohort or [],
         validation_cohorts=validation_cohort or [],
         contract=contract,
         parent=parent,
         message=message,
-        code_repo=code_repo if code_repo is None or code_repo.is_absolute() else cwd / code_repo,
+        code_repo=None if code_repo is None else here / code_repo,
         entry_point=entry_point,
         started_at=started_at,
         finished_at=finished_at,
@@ -95,6 +96,10 @@ def run(
     try:
         ref = registry.register_request(request)
     except InvalidEntry as error:
+        if output is ReadFormat.json:
+            print_json({"registered": False, "message": error.message,
+                        "findings": [f.to_dict() for f in error.findings]})
+            raise typer.Exit(1) from None
         print_findings(registry.root, error.findings)
         out.print(f"[red]✗[/] {escape(error.message)}")
         raise typer.Exit(1) from None

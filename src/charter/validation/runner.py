@@ -99,9 +99,11 @@ def validate_registry(root: Path, paths: Sequence[str | Path] | None = None, bas
         findings.extend(check_risk_tier(doc, index, loaded.config))
     findings.extend(check_duplicates(index, selected))
     if base is not None:
+        from charter.validation.compatibility import check_compatibility
         from charter.validation.history import check_history
 
         findings.extend(check_history(root, loaded, base, None if whole else selected))
+        findings.extend(check_compatibility(root, loaded, base, None if whole else selected))
     if check_artifacts:
         from charter.artifacts import check_artifacts as artifact_findings
 

@@ -1,0 +1,215 @@
+"""`charter diff A B`: the semantic diff of two entries or two revisions, as text, JSON or a PR comment."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.markup import escape
+
+from charter.cli.console import out, print_json
+from charter.errors import CharterError
+
+if TYPE_CHECKING:
+    from charter.diff import AssignmentChange, Change, EntryDiff, RegistryDiff
+    from charter.references import Reference
+
+
+class DiffFormat(StrEnum):
+    text = "text"
+    json = "json"
+    markdown = "markdown"
+
+
+_COLOURS = {"breaking": "bold red", "warning": "yellow", "info": "cyan"}
+_BADGES = {"breaking": "🔴 breaking", "warning": "🟡 warning", "info": "🔵 info"}
+
+
+def run(
+    ctx: typer.Context,
+    old: Annotated[str, typer.Argument(help="The older side: an entry (kind:name@version) or a git revision.",
+                                       metavar="A")],
+    new: Annotated[
+        str | None,
+        typer.Argument(help="The newer side: an entry of the same kind, or a git revision (default: the work "
+                            "tree, for revisions).", metavar="[B]", show_default=False),
+    ] = None,
+    output: Annotated[
+        DiffFormat, typer.Option("--format", help="Output format (markdown: for a pull-request comment).")
+    ] = DiffFormat.text,
+) -> None:
+    """Show what changed, field by field, each change classed breaking, warning or info.
+
+    Two references compare two entries (two versions of a contract, say); two revisions compare the whole
+    registry: entries added, removed and changed, and promotions. Exit code 0: a diff is not a failure.
+    """
+    result = build_diff(ctx.obj, old, new)
+    if output is DiffFormat.json:
+        print_json(result.to_dict())
+    elif output is DiffFormat.markdown:
+        print(render_markdown(result))
+    else:
+        _print_text(result)
+
+
+def _reference(text: str | None) -> Reference | None:
+    from charter.references import parse_reference
+
+    if text is None:
+        return None
+    try:
+        return parse_reference(text)
+    except CharterError:
+        return None
+
+
+def build_diff(cwd: Path, old: str, new: str | None) -> RegistryDiff:
+    """References when both sides parse as references, else revisions; a mix is a usage error."""
+    from charter.config import find_registry_root
+    from charter.diff import RegistryDiff, diff_documents, diff_revisions
+
+    old_ref, new_ref = _reference(old), _reference(new)
+    if old_ref is not None and new_ref is not None:
+        from charter.api import Registry
+
+        registry = Registry(cwd)
+        before, after = registry.get(old_ref), registry.get(new_ref)
+        if before.kind is not after.kind:
+            kinds = [d.kind.name if d.kind else "?" for d in (before, after)]
+            raise CharterError(f"{old} is a {kinds[0]} and {new} is a {kinds[1]}: only entries of one kind compare",
+                               "give two entries of one kind, e.g. contract:x@1.0.0 contract:x@2.0.0")
+        return RegistryDiff(old, new, "references", [diff_documents(before, after)])
+    if old_ref is not None or new_ref is not None:
+        raise CharterError(f"cannot compare {old!r} with {new if new is not None else 'the work tree'!r}",
+                           "give two references (contract:x@1.0.0 contract:x@2.0.0) or two git revisions "
+                           "(HEAD~1 HEAD)")
+    return diff_revisions(find_registry_root(cwd), old, new)
+
+
+def _ordered(changes: tuple[Change, ...]) -> list[Change]:
+    from charter.diff import CLASSES
+
+    return sorted(changes, key=lambda c: CLASSES.index(c.severity))
+
+
+def _counts(result: RegistryDiff) -> str:
+    s = result.summary()
+    return f"{s['breaking']} breaking, {s['warning']} warning{'s' * (s['warning'] != 1)}, {s['info']} info"
+
+
+def _entry_title(entry: EntryDiff) -> str:
+    return entry.ref or entry.path
+
+
+def _side(result: RegistryDiff) -> str:
+    return result.new if result.new is not None else "the work tree"
+
+
+def _print_text(result: RegistryDiff) -> None:
+    from charter.diff import describe_values
+
+    if result.compares == "references":
+        out.print(f"[bold]{escape(result.old)} → {escape(_side(result))}[/]: {_counts(result)}")
+    else:
+        entries = result.summary()["entries"]
+        moves = len(result.promotions)
+        out.print(f"[bold]{escape(result.old)} → {escape(_side(result))}[/]: {entries['added']} added, "
+                  f"{entries['removed']} removed, {entries['changed']} changed, {moves} promotion"
+                  f"{'s' * (moves != 1)}; {_counts(result)}")
+    if not result.entries and not result.promotions:
+        out.print("[dim]no semantic changes[/]")
+    for entry in result.entries:
+        out.print()
+        if result.compares == "revisions":
+            compared = f", compared with {entry.previous}" if entry.status == "added" and entry.previous else ""
+            out.print(f"[bold]{entry.status:<8}[/] {escape(_entry_title(entry))} "
+                      f"[dim]({escape(entry.path)}{escape(compared)})[/]")
+        if entry.note:
+            out.print(f"  [dim]{escape(entry.note)}[/]")
+        if entry.status == "changed" and not entry.changes and not entry.note:
+            out.print("  [dim]no semantic changes[/]")
+        for change in _ordered(entry.changes):
+            colour = _COLOURS[change.severity]
+            out.print(f"  {escape(change.field)}: {escape(describe_values(change))}  "
+                      f"[{colour}]{change.severity.upper()}[/] ({escape(change.reason)})")
+    if result.promotions:
+        out.print()
+        out.print("[bold]promotions[/]")
+        for move in result.promotions:
+            out.print(f"  {escape(move.environment)}: {escape(move.model)} {escape(_promotion(move))}")
+
+
+def _mode(mode: str | None, percent: float | None) -> str:
+    return f"{mode} {percent:g}%" if percent is not None else str(mode)
+
+
+def _promotion(move: AssignmentChange) -> str:
+    if move.op == "added":
+        return f"assigned ({_mode(move.new_mode, move.new_percent)})"
+    if move.op == "removed":
+        return f"unassigned (was {_mode(move.old_mode, move.old_percent)})"
+    return f"{_mode(move.old_mode, move.old_percent)} → {_mode(move.new_mode, move.new_percent)}"
+
+
+def _cell(text: str) -> str:
+    return " ".join(text.split()).replace("|", "\\|")
+
+
+def _code(text: str) -> str:
+    return f"`{_cell(text).replace('`', chr(39))}`"
+
+
+def _md_values(change: Change) -> str:
+    from charter.diff import describe_value
+
+    old, new = change.old, change.new
+    if change.op == "added":
+        return "added" if isinstance(new, dict | list) else f"+ {_code(describe_value(new))}"
+    if change.op == "removed":
+        return "removed" if isinstance(old, dict | list) else f"- {_code(describe_value(old))}"
+    delta = f" ({change.delta:+g})" if change.delta is not None else ""
+    return f"{_code(describe_value(old))} → {_code(describe_value(new))}{delta}"
+
+
+def render_markdown(result: RegistryDiff) -> str:
+    """A heading, a summary line, and a table per entry: what a pull-request comment needs."""
+    s = result.summary()
+    new = _code(result.new) if result.new is not None else "the work tree"
+    lines = [f"## Charter diff: {_code(result.old)} → {new}", ""]
+    counts = [f"**{s['breaking']} breaking**" if s["breaking"] else "0 breaking",
+              f"{s['warning']} warning{'s' * (s['warning'] != 1)}", f"{s['info']} info"]
+    if result.compares == "revisions":
+        e = s["entries"]
+        counts.append(f"entries: {e['added']} added, {e['removed']} removed, {e['changed']} changed")
+        counts.append(f"{s['promotions']} promotion{'s' * (s['promotions'] != 1)}")
+    lines.append(" · ".join(counts))
+    if not result.entries and not result.promotions:
+        lines += ["", "No semantic changes."]
+    for entry in result.entries:
+        title = f"### {_code(_entry_title(entry))}"
+        if result.compares == "revisions":
+            title += f" ({entry.status})"
+        lines += ["", title, ""]
+        where = [_code(entry.path)]
+        if entry.previous and result.compares == "revisions":
+            where.append(f"compared with {_code(entry.previous)}")
+        elif entry.previous:
+            where.append(f"against {_code(entry.previous)}")
+        if entry.note:
+            where.append(_cell(entry.note))
+        lines.append(" · ".join(where))
+        if not entry.changes:
+            if entry.status == "changed" and not entry.note:
+                lines += ["", "No semantic changes."]
+            continue
+        lines += ["", "| class | field | old → new | reason |", "|---|---|---|---|"]
+        for change in _ordered(entry.changes):
+            lines.append(f"| {_BADGES[change.severity]} | {_code(change.field)} | {_md_values(change)} | "
+                         f"{_cell(change.reason)} |")
+    if result.promotions:
+        lines += ["", "### Promotions", "", "| environment | model | change |", "|---|---|---|"]
+        for move in result.promotions:
+            lines.append(f"| {_cell(move.environment)} | {_code(move.model)} | {_cell(_promotion(move))} |")
+    return "\n".join(lines)

@@ -1,0 +1,70 @@
+"""Compatibility checks (`validate --base REF`): a breaking change needs a new major version (CH603).
+
+A version added since REF (or still a draft at REF, so still open to edits) is compared with the version before
+it: the highest lower version in the work tree. If the diff has a breaking change and the major number did not
+rise, callers who pin `^1` would silently get something they cannot use. Only kinds whose version number promises
+compatibility are checked (contracts, event definitions, cohorts; see `charter.diff.SEMVER_KINDS`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from charter.adapters.git import RevisionReader
+from charter.diff import SEMVER_KINDS, Change, breaking_without_major_bump, next_major
+from charter.documents import Document, parse_document
+from charter.findings import Finding, finding
+from charter.index import RegistryIndex
+from charter.kinds import ENTRY_FOLDERS
+from charter.loader import LoadedRegistry
+from charter.versions import version_key
+
+
+def check_compatibility(root: Path, loaded: LoadedRegistry, base: str, selected: set[str] | None) -> list[Finding]:
+    reader = RevisionReader(root, base)
+    at_base = reader.files(ENTRY_FOLDERS)
+    drafts_at_base = set()
+    for change in reader.changes(ENTRY_FOLDERS):
+        raw = reader.read(change.path) if change.status == "M" else None
+        before = parse_document(raw, change.path)[0] if raw is not None else None
+        if before is not None and before.status == "draft":
+            drafts_at_base.add(change.path)
+    index = loaded.index
+    findings: list[Finding] = []
+    for doc in index.entries():
+        if doc.kind is None or doc.kind.name not in SEMVER_KINDS:
+            continue
+        if doc.path in at_base and doc.path not in drafts_at_base:
+            continue
+        if selected is not None and doc.path not in selected:
+            continue
+        previous = _previous(index, doc)
+        if previous is None:
+            continue
+        breaking = breaking_without_major_bump(doc.kind.name, previous.data, doc.data)
+        if breaking:
+            findings.append(_finding(doc, previous, breaking))
+    return findings
+
+
+def _previous(index: RegistryIndex, doc: Document) -> Document | None:
+    """The highest version below `doc`'s among the same entry's versions."""
+    if doc.kind is None or doc.name is None or doc.version is None:
+        return None
+    here = version_key(doc.version)
+    lower = [d for d in index.versions(doc.kind, doc.name) if d.version and version_key(d.version) < here]
+    return lower[-1] if lower else None
+
+
+def _finding(doc: Document, previous: Document, breaking: list[Change]) -> Finding:
+    first = min(breaking, key=lambda c: doc.place(c.path, key=True))
+    more = f" (and {len(breaking) - 1} more)" if len(breaking) > 1 else ""
+    major = next_major(previous.version or "")
+    assert doc.kind is not None and doc.name is not None
+    target = doc.kind.relative_path(doc.name, major)
+    return finding(
+        "CH603", doc.path, doc.place(first.path, key=True),
+        f"{doc.ref} has a breaking change against {previous.version} without a major version bump: "
+        f"{first.summary}{more}",
+        f"bump the major version: release it as {major} (move the file to {target} and set metadata.version: "
+        f"{major}), or undo the change; `charter diff {previous.ref} {doc.ref}` lists every change")
