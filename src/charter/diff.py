@@ -239,6 +239,11 @@ RULES: tuple[Rule, ...] = (
     _rule("Evaluation", "spec.thresholds.**", "changed", WARNING, "threshold row changed"),
     _rule("Evaluation", "spec.operatingThreshold", "changed", WARNING, "operating threshold changed"),
     _rule("Evaluation", "spec.subgroups[].metrics.*", "changed", WARNING, "subgroup metric changed"),
+    # Environment: assignments are promotions (also listed as such by `diff_revisions`).
+    _rule("Environment", "spec.assignments[]", "added", INFO, "model version assigned"),
+    _rule("Environment", "spec.assignments[]", "removed", WARNING, "model version unassigned"),
+    _rule("Environment", "spec.assignments[].mode", "any", WARNING, "rollout mode changed"),
+    _rule("Environment", "spec.assignments[].percent", "any", WARNING, "canary share changed"),
     # Every kind.
     _rule("*", "metadata.**", "any", INFO, "metadata changed"),
     _rule("*", "**", "added", INFO, "added"),

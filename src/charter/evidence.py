@@ -164,5 +164,5 @@ def _contract_section(verdict: Verdict, candidate: Document | None, current: Doc
         return [*lines, f"Unchanged: `{new}`."]
     lines.append(f"`{old}` → `{new}`: {len(verdict.contract_changes)} breaking change(s).")
     for change in verdict.contract_changes:
-        lines.append(f"- {getattr(change, 'reason', change)}")
+        lines.append(f"- {getattr(change, 'summary', change)}")
     return lines

@@ -218,6 +218,8 @@ def run_git(cwd: Path, args: list[str], stdin: bytes | None = None) -> bytes:
     """git's standard output as bytes; a failure becomes a CharterError that names the command."""
     import subprocess
 
+    if not cwd.is_dir():
+        raise CharterError(f"{cwd}: no such directory")
     try:
         result = subprocess.run(["git", *args], cwd=cwd, input=stdin, capture_output=True,
                                 env=_plain_environment(), check=False)
@@ -227,7 +229,7 @@ def run_git(cwd: Path, args: list[str], stdin: bytes | None = None) -> bytes:
         stderr = result.stderr.decode("utf-8", "replace").strip()
         if "not a git repository" in stderr:
             raise CharterError(f"{cwd} is not inside a git repository",
-                               "history comes from git: create the registry with `charter init`")
+                               "run `git init` there, or create the registry with `charter init`")
         last = stderr.splitlines()[-1] if stderr else f"exit code {result.returncode}"
         raise CharterError(f"git {args[0]} failed in {cwd}: {last}")
     return result.stdout
@@ -245,7 +247,7 @@ def run_git_parallel(cwd: Path, commands: list[list[str]]) -> list[bytes]:
 
 def repository_prefix(root: Path) -> str:
     """Where `root` is inside its repository: '' at the top, else a path ending in '/' (e.g. 'ml/registry/')."""
-    return run_git(root, ["rev-parse", "--show-prefix"]).decode("utf-8", "surrogateescape").strip()
+    return run_git(root, ["rev-parse", "--show-prefix"]).decode("utf-8", "surrogateescape").rstrip("\n")
 
 
 def resolve_commit(root: Path, revision: str) -> str | None:

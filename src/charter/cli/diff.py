@@ -29,12 +29,11 @@ _BADGES = {"breaking": "🔴 breaking", "warning": "🟡 warning", "info": "🔵
 
 def run(
     ctx: typer.Context,
-    old: Annotated[str, typer.Argument(help="The older side: an entry (kind:name@version) or a git revision.",
-                                       metavar="A")],
-    new: Annotated[
+    a: Annotated[str, typer.Argument(help="The older side: an entry (kind:name@version) or a git revision.")],
+    b: Annotated[
         str | None,
         typer.Argument(help="The newer side: an entry of the same kind, or a git revision (default: the work "
-                            "tree, for revisions).", metavar="[B]", show_default=False),
+                            "tree, for revisions).", show_default=False),
     ] = None,
     output: Annotated[
         DiffFormat, typer.Option("--format", help="Output format (markdown: for a pull-request comment).")
@@ -45,7 +44,7 @@ def run(
     Two references compare two entries (two versions of a contract, say); two revisions compare the whole
     registry: entries added, removed and changed, and promotions. Exit code 0: a diff is not a failure.
     """
-    result = build_diff(ctx.obj, old, new)
+    result = build_diff(ctx.obj, a, b)
     if output is DiffFormat.json:
         print_json(result.to_dict())
     elif output is DiffFormat.markdown:

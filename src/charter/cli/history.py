@@ -6,7 +6,6 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from charter.cli.console import ReadFormat, out, print_json
 
@@ -72,70 +71,65 @@ def print_history(history: EntryHistory) -> None:
         _changes_table(history.changes, with_model=history.kind not in ("Model", "ModelVersion"))
 
 
-_KEEP_WHOLE = {"version", "status", "date", "landed", "change", "environment", "model", "rollout", "commit", "PR"}
+def print_columns(title: str, headers: list[str], rows: list[list[str]]) -> None:
+    """A titled table as aligned columns of plain text (cells are data, never markup).
 
+    Not a rich Table: laying one out measures every cell and takes about a second per 2,000 rows, and a model's
+    assignment timeline reaches that. Lines longer than the terminal wrap as the terminal does.
+    """
+    from rich.cells import cell_len
+    from rich.text import Text
 
-def _table(title: str) -> Table:
-    return Table(title=title, title_justify="left", show_edge=False, title_style="bold")
+    widths = [max([cell_len(h), *(cell_len(r[i]) for r in rows)]) for i, h in enumerate(headers)]
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(c + " " * (w - cell_len(c)) for c, w in zip(cells, widths, strict=True)).rstrip()
+
+    out.print()
+    out.print(f"[bold]{escape(title)}[/]")
+    out.print(Text(line(headers), style="dim"))
+    out.print(Text("\n".join(line(r) for r in rows)))
 
 
 def _versions_table(versions: list[VersionHistory]) -> None:
     if not versions:
         return
-    table = _table("versions")
-    for column in ("version", "status", "registered", "by", "commit", "PR"):
-        table.add_column(column, no_wrap=column != "by")
+    rows = []
     for v in versions:
         first = v.registered
-        table.add_row(escape(v.version or NOTHING), escape(v.status), when(first.date if first else None),
-                      escape(first.author if first else "uncommitted"), short(first.commit if first else None),
-                      pr_cell(first.pr if first else None))
-    out.print()
-    out.print(table)
+        rows.append([v.version or NOTHING, v.status, when(first.date if first else None),
+                     first.author if first else "uncommitted", short(first.commit if first else None),
+                     pr_cell(first.pr if first else None)])
+    print_columns("versions", ["version", "status", "registered", "by", "commit", "PR"], rows)
 
 
 def _evaluations_table(history: EntryHistory) -> None:
     if not history.evaluations:
         return
-    table = _table("evaluations")
-    for column in ("version", "evaluation", "method", "cohort", "date", "metrics"):
-        table.add_column(column, overflow="fold", no_wrap=column in ("version", "date"))
-    for e in history.evaluations:
-        metrics = ", ".join(f"{name} {value:.10g}" for name, value in e.metrics.items())
-        table.add_row(escape(e.model.split("@", 1)[1]), escape(e.ref), escape(e.method or NOTHING),
-                      escape(e.cohort or NOTHING), escape(e.date or NOTHING), escape(metrics or NOTHING))
-    out.print()
-    out.print(table)
+    rows = [[e.model.split("@", 1)[1], e.ref, e.method or NOTHING, e.cohort or NOTHING, e.date or NOTHING,
+             ", ".join(f"{name} {value:.10g}" for name, value in e.metrics.items()) or NOTHING]
+            for e in history.evaluations]
+    print_columns("evaluations", ["version", "evaluation", "method", "cohort", "date", "metrics"], rows)
 
 
 def _commits_table(versions: list[VersionHistory]) -> None:
-    table = _table("commits")
-    for column in ("version", "status", "date", "change", "author", "commit", "PR", "subject"):
-        table.add_column(column, overflow="fold", no_wrap=column in _KEEP_WHOLE)
     names = {"A": "added", "M": "modified", "D": "deleted", "T": "type changed"}
+    rows = []
     for v in versions:
         if not v.commits:
-            table.add_row(escape(v.version or NOTHING), escape(v.status), NOTHING, "uncommitted", NOTHING,
-                          NOTHING, NOTHING, NOTHING)
-        for c in v.commits:
-            table.add_row(escape(v.version or NOTHING), escape(v.status), when(c.date),
-                          names.get(c.status, c.status), escape(c.author), short(c.commit), pr_cell(c.pr),
-                          escape(c.subject))
-    out.print()
-    out.print(table)
+            rows.append([v.version or NOTHING, v.status, NOTHING, "uncommitted", NOTHING, NOTHING, NOTHING, NOTHING])
+        rows.extend([v.version or NOTHING, v.status, when(c.date), names.get(c.status, c.status), c.author,
+                     short(c.commit), pr_cell(c.pr), c.subject] for c in v.commits)
+    print_columns("commits", ["version", "status", "date", "change", "author", "commit", "PR", "subject"], rows)
 
 
 def _changes_table(changes: list[AssignmentChange], *, with_model: bool) -> None:
-    table = _table("assignments (oldest first)")
-    columns = ["landed", "environment", *(["model"] if with_model else []), "change", "rollout", "author",
-               "commit", "PR", "merged by"]
-    for column in columns:
-        table.add_column(column, overflow="fold", no_wrap=column in _KEEP_WHOLE)
+    rows = []
     for c in changes:
         change = f"{side(c.old, version_only=True)} → {side(c.new, version_only=True)}"
         rollout = f"{c.old.rollout() if c.old else NOTHING} → {c.new.rollout() if c.new else NOTHING}"
-        table.add_row(when(c.landed_at), escape(c.environment), *([escape(c.model)] if with_model else []),
-                      escape(change), escape(rollout), escape(c.author), short(c.commit), pr_cell(c.pr),
-                      escape(c.merged_by or NOTHING))
-    out.print()
-    out.print(table)
+        rows.append([when(c.landed_at), c.environment, *([c.model] if with_model else []), change, rollout,
+                     c.author, short(c.commit), pr_cell(c.pr), c.merged_by or NOTHING])
+    headers = ["landed", "environment", *(["model"] if with_model else []), "change", "rollout", "author",
+               "commit", "PR", "merged by"]
+    print_columns("assignments (in the order they landed)", headers, rows)
