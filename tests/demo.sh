@@ -87,6 +87,11 @@ mkdir -p "$work/deploy"
 "$charter" -C "$work/deploy-clone" pull sepsis-risk --env production -o "$work/deploy"
 ls -l "$work/deploy"
 
+step "What changed between two versions: a semantic diff, each change classed breaking/warning/info" \
+  "charter diff model:sepsis-risk@1.0.0 model:sepsis-risk@1.1.0"
+"$charter" diff model:sepsis-risk@1.0.0 model:sepsis-risk@1.1.0 > "$work/diff.txt"
+head -n 20 "$work/diff.txt"
+
 step "Share the registry: a bare 'origin' on disk stands in for the git host" "git push origin main"
 git clone -q --bare "$registry" "$work/origin.git"
 git remote add origin "$work/origin.git"
@@ -103,6 +108,11 @@ step "Promote the staging version to production: a branch, a structured commit, 
 head -n 40 "$work/promotion.md"
 branch=charter/promote-sepsis-risk-1.1.0-to-production
 git log --format='%h %s%n%b' -n 1 "$branch"
+
+step "The whole registry between two revisions, as a reviewer sees it in the PR" \
+  "charter diff main $branch --format markdown"
+"$charter" diff main "$branch" --format markdown > "$work/pr-diff.md"
+head -n 20 "$work/pr-diff.md"
 
 step "CI re-checks the promotion (the check branch protection requires)" "charter gate --base main"
 git checkout -q "$branch"

@@ -25,6 +25,8 @@ def test_demo_walks_end_to_end(tmp_path: Path) -> None:
     assert "calibration.brier: 0.0161" in out and "parent: model:sepsis-risk@1.1.0" in out
     assert "model:sepsis-risk@1.2.0  latest  active" in out
     assert "(md5 84ef35d2acd70b99a95f051c9be61908 verified)" in out
+    assert "model:sepsis-risk@1.0.0 → model:sepsis-risk@1.1.0: 1 breaking" in out
+    assert "| production | `model:sepsis-risk@1.1.0` | assigned (full) |" in out
     assert "refused by the policy for staging" in out + result.stderr
     assert "Policy verdict: passed" in out and "To-Version: 1.1.0" in out
     assert "✓ Roll back sepsis-risk 1.0.0 to production" in out

@@ -232,3 +232,29 @@ def test_promote_opens_the_pull_request_on_github_and_gate_counts_approvals(
     assert gate.code == 0 and approved["passed"] and "2 of 2" in approved["detail"]
     out, err = capfd.readouterr()
     assert TOKEN not in result.stdout + result.stderr + gate.stdout + gate.stderr + out + err
+
+
+def test_gate_refuses_a_breaking_contract_unless_the_promotion_allows_it(registry: Path, origin: Path,
+                                                                          charter: Charter) -> None:
+    old = registry / "contracts/sepsis-risk-serving/1.0.0.yaml"
+    new = registry / "contracts/sepsis-risk-serving/2.0.0.yaml"
+    text = old.read_text().replace("version: 1.0.0", "version: 2.0.0", 1)
+    new.write_text(re.sub(r"^(\s+p99Ms: )\d+", r"\g<1>50", text, count=1, flags=re.M))  # latency tightened
+    version = registry / "models/sepsis-risk/versions/1.1.0.yaml"
+    version.write_text(re.sub(r"^(  contract: )\S+", r"\1contract:sepsis-risk-serving@2.0.0", version.read_text(),
+                              count=1, flags=re.M))
+    git(registry, "add", "-A")
+    git(registry, "commit", "-qm", "contract 2.0.0")
+    production = registry / PRODUCTION
+    production.write_text(production.read_text().replace("model:sepsis-risk@1.0.0", "model:sepsis-risk@1.1.0"))
+    git(registry, "commit", "-qam", "promote")
+    refused = charter("-C", registry, "gate", "--base", "HEAD~1", "--format", "json")
+    checks = {c["name"]: c for c in json.loads(refused.stdout)["promotions"][0]["checks"]}
+    assert refused.code == 1 and not checks["contract compatible"]["passed"]
+    assert "breaking" in checks["contract compatible"]["detail"]
+    production.write_text(re.sub(r"(- model: model:sepsis-risk@1.1.0\n)", r"\1      allowBreaking: true\n",
+                                 production.read_text()))
+    git(registry, "commit", "-qam", "allow it")
+    allowed = charter("-C", registry, "gate", "--base", "HEAD~2", "--format", "json")
+    checks = {c["name"]: c for c in json.loads(allowed.stdout)["promotions"][0]["checks"]}
+    assert checks["contract compatible"]["passed"] and "allowBreaking" in checks["contract compatible"]["detail"]
