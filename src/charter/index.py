@@ -14,7 +14,7 @@ from charter.documents import Document
 from charter.kinds import Kind
 from charter.references import REFERENCE_RE, Reference
 from charter.versions import version_key
-from charter.yamlio import JsonPath
+from charter.yamlio import JsonPath, strings_in
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,16 +28,10 @@ class Link:
 
 def find_references(data: Any, path: JsonPath = ()) -> Iterator[tuple[JsonPath, Reference]]:
     """Every string in `spec` that is a whole reference, with its JSON path."""
-    if isinstance(data, str):
-        match = REFERENCE_RE.match(data)
+    for field, text in strings_in(data, path):
+        match = REFERENCE_RE.match(text)
         if match:
-            yield path, Reference(match.group(1), match.group(2), match.group(3))
-    elif isinstance(data, dict):
-        for key, value in data.items():
-            yield from find_references(value, (*path, key))
-    elif isinstance(data, list):
-        for i, value in enumerate(data):
-            yield from find_references(value, (*path, i))
+            yield field, Reference(match.group(1), match.group(2), match.group(3))
 
 
 class RegistryIndex:

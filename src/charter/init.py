@@ -6,14 +6,14 @@ import json
 import re
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
 from charter.errors import CharterError
 from charter.kinds import ENTRY_FOLDERS, KINDS, REGISTRY_FILE
 from charter.schemas import DEFINITIONS_FILE, bundled_schema, schema_comment, schema_kinds
-from charter.yamlio import JsonPath, dump_yaml, parse_yaml, replace_scalar, replace_scalars, value_at
+from charter.yamlio import JsonPath, dump_yaml, parse_yaml, replace_scalar, replace_scalars, strings_in, value_at
 
 TEMPLATE_DIR = Path(__file__).parent / "data" / "registry-template"
 SCHEMA_FOLDER = ".charter/schemas"
@@ -93,23 +93,12 @@ def stamp_dates(build: Path, today: date) -> None:
         text = path.read_text(encoding="utf-8")
         parsed = parse_yaml(text, relpath)
         changes: dict[JsonPath, str | int | float | bool] = {}
-        for field, value in _strings(parsed.data, ()):
+        for field, value in strings_in(parsed.data):
             if DATE_RE.match(value):
                 moved = date.fromisoformat(value[:10]) + shift
                 changes[field] = moved.isoformat() + value[10:]
         if changes:
             path.write_text(replace_scalars(text, changes, verbatim=True), encoding="utf-8")
-
-
-def _strings(data: object, path: JsonPath) -> Iterator[tuple[JsonPath, str]]:
-    if isinstance(data, str):
-        yield path, data
-    elif isinstance(data, dict):
-        for key, value in data.items():
-            yield from _strings(value, (*path, key))
-    elif isinstance(data, list):
-        for i, value in enumerate(data):
-            yield from _strings(value, (*path, i))
 
 
 def _write_codeowners(root: Path) -> None:
