@@ -17,6 +17,7 @@ from __future__ import annotations
 import http.client
 import json
 import re
+from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -120,7 +121,7 @@ def _opener(api_url: str) -> OpenerDirector:
     return urllib.request.build_opener(SameOriginRedirects())
 
 
-class ForgeClient:
+class ForgeClient(ABC):
     """The HTTP half shared by both forges: requests, JSON, timeouts and errors that never carry the token."""
 
     kind = ""
@@ -140,8 +141,9 @@ class ForgeClient:
     def __repr__(self) -> str:
         return f"{type(self).__name__}(api_url={self.api_url!r}, repository={self.repository!r})"
 
+    @abstractmethod
     def _auth_headers(self, token: str) -> dict[str, str]:
-        raise NotImplementedError
+        """The headers that carry the token, in this forge's scheme."""
 
     def _scrub(self, text: str) -> str:
         return text.replace(self.__token, "***") if self.__token else text
@@ -201,15 +203,18 @@ class ForgeClient:
 
     _permission_hint = ""
 
-    # The four operations; each forge fills them in.
+    # The operations each forge implements.
+    @abstractmethod
     def open_pull_request(self, head: str, base: str, title: str, body: str) -> PullRequest:
-        raise NotImplementedError
+        """Open a pull (merge) request from `head` into `base`."""
 
+    @abstractmethod
     def pull_request_for_branch(self, head: str) -> PullRequest | None:
-        raise NotImplementedError
+        """The open pull request of a branch, if there is one."""
 
+    @abstractmethod
     def approvals(self, number: int) -> list[str]:
-        raise NotImplementedError
+        """Who approved the pull request, as forge user names."""
 
     def compare_url(self, base: str, head: str) -> str:
         return compare_link(self.kind, self.web_url, self.repository, base, head)
