@@ -286,3 +286,21 @@ def test_each_missing_field_is_reported_once(registry: Path, charter: Charter) -
     code, found = findings(charter, registry, str(cohort.relative_to(registry)))
     missing = [f["message"] for f in found if f["code"] == "CH202"]
     assert code == 1 and len(missing) == len(set(missing)) >= 3
+
+
+def test_checking_a_few_files_finds_exactly_what_the_whole_run_finds_for_them(registry: Path) -> None:
+    """PATHS are checked against a lazily read registry; it must never change a result."""
+    from charter.validation.runner import validate_registry
+
+    edit(registry, VERSION, r"^(  owner: .*)$", r"\1\n  ownr: typo")
+    edit(registry, CONTRACT, r"^(  model: .*)$", r"\1\n  broken: [unclosed")  # the version's contract: unreadable
+    edit(registry, "models/card-fraud/versions/3.3.0.yaml", r"^(  labelEvent: ).*$", r"\1event:nope@1.0.0")
+    edit(registry, "events/sepsis-onset/2.0.0.yaml", r"^(  status: ).*$", r"\1deprecated")
+    shutil.copy(registry / VERSION, registry / VERSION.replace(".yaml", ".yml"))
+    whole = validate_registry(registry).findings
+    groups = [[VERSION, VERSION.replace(".yaml", ".yml")], ["models/card-fraud/versions/3.3.0.yaml"],
+              [CONTRACT], [PRODUCTION], ["cohorts/sepsis-adult-inpatients-eval/1.0.0.yaml"]]
+    for group in groups:
+        few = validate_registry(registry, group, cwd=registry).findings
+        assert few == [f for f in whole if f.path in group], group
+        assert few or group == [PRODUCTION] or group[0].startswith("cohorts/")

@@ -61,6 +61,10 @@ class RegistryIndex:
         for link in links:
             self._reverse[str(link.target)].append(link)
 
+    def duplicate_pairs(self, paths: set[str]) -> list[tuple[Document, Document]]:
+        """Entries defined twice where either file is among `paths`."""
+        return [(a, b) for a, b in self.duplicates if a.path in paths or b.path in paths]
+
     def add_unusable(self, ref: Reference) -> None:
         """An entry that exists on disk but does not parse or disagrees with its path."""
         self.unusable.add(str(ref))

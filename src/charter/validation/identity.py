@@ -50,6 +50,5 @@ def check_duplicates(index: RegistryIndex, selected: set[str]) -> list[Finding]:
         finding("CH302", second.path, second.place(("metadata", "name")),
                 f"{second.ref} is also defined in {first.path}",
                 "each entry lives in exactly one file: remove or rename one of them")
-        for first, second in index.duplicates
-        if first.path in selected or second.path in selected
+        for first, second in index.duplicate_pairs(selected)
     ]

@@ -10,7 +10,7 @@ from typing import Any
 from charter.errors import CharterError
 from charter.findings import Finding, Severity
 from charter.kinds import REGISTRY_FILE, is_entry_candidate
-from charter.loader import LoadedRegistry, load_registry
+from charter.loader import LazyRegistry, LoadedRegistry, load_registry
 from charter.validation.environments import check_codeowners, check_environment, check_registry_config
 from charter.validation.identity import check_duplicates, check_family, check_identity
 from charter.validation.references import check_references
@@ -46,7 +46,7 @@ class ValidationReport:
         }
 
 
-def select_paths(root: Path, loaded: LoadedRegistry, paths: Sequence[str | Path], cwd: Path) -> set[str]:
+def select_paths(root: Path, files: list[str], paths: Sequence[str | Path], cwd: Path) -> set[str]:
     """Registry-relative entry files named by PATHS (files or folders); other YAML is not Charter's."""
     selected: set[str] = set()
     for raw in paths:
@@ -59,8 +59,7 @@ def select_paths(root: Path, loaded: LoadedRegistry, paths: Sequence[str | Path]
                                "pass files inside the registry, or point -C at the right registry") from None
         if absolute.is_dir():
             prefix = "" if rel == "." else rel + "/"
-            selected.update(p for p in loaded.documents.keys() | loaded.parse_findings.keys()
-                            if p.startswith(prefix))
+            selected.update(p for p in files if p.startswith(prefix))
         elif absolute.is_file():
             if rel == REGISTRY_FILE or is_entry_candidate(rel):
                 selected.add(rel)
@@ -71,39 +70,44 @@ def select_paths(root: Path, loaded: LoadedRegistry, paths: Sequence[str | Path]
 
 def validate_registry(root: Path, paths: Sequence[str | Path] | None = None, base: str | None = None,
                       cwd: Path | None = None, *, check_artifacts: bool = False) -> ValidationReport:
-    """Check the registry (or only PATHS, resolving their references against the whole registry)."""
-    loaded = load_registry(root)
+    """Check the registry (or only PATHS, resolving their references against the whole registry).
+
+    With PATHS alone (the pre-commit case) the registry is read lazily: only the given files and the entries their
+    references name are parsed. History and artifact checks need every entry, so they read everything.
+    """
     whole = not paths
-    selected = (set(loaded.documents) | set(loaded.parse_findings)) if whole else \
-        select_paths(root, loaded, paths or (), cwd or Path.cwd())
-    index = loaded.index
+    lazy = not whole and base is None and not check_artifacts
+    registry: LoadedRegistry | LazyRegistry = LazyRegistry(root) if lazy else load_registry(root)
+    selected = set(registry.files) if whole else select_paths(root, registry.files, paths or (), cwd or Path.cwd())
+    index = registry.index
+    config = registry.config
     findings: list[Finding] = []
     for relpath in sorted(selected):
-        findings.extend(loaded.parse_findings.get(relpath, ()))
-        doc = loaded.documents.get(relpath)
+        doc, parse_findings = registry.read(relpath)
+        findings.extend(parse_findings)
         if doc is None:
             continue
         findings.extend(check_schema(doc))
         findings.extend(check_unique_keys(doc))
         findings.extend(check_periods(doc))
         if relpath == REGISTRY_FILE:
-            findings.extend(check_registry_config(doc, loaded.config, index, whole_registry=whole))
-            if whole and not loaded.parse_findings:  # an unreadable entry would make any comparison wrong
-                findings.extend(check_codeowners(root, doc, loaded.config, index))
+            findings.extend(check_registry_config(doc, config, index, whole_registry=whole))
+            if isinstance(registry, LoadedRegistry) and whole and not registry.parse_findings:
+                findings.extend(check_codeowners(root, doc, config, index))  # an unreadable entry would skew it
             continue
         findings.extend(check_identity(doc))
         findings.extend(check_family(doc, index))
         findings.extend(check_references(doc, index))
-        findings.extend(check_environment(doc, index, loaded.config))
-        findings.extend(check_naming(doc, loaded.config))
-        findings.extend(check_risk_tier(doc, index, loaded.config))
+        findings.extend(check_environment(doc, index, config))
+        findings.extend(check_naming(doc, config))
+        findings.extend(check_risk_tier(doc, index, config))
     findings.extend(check_duplicates(index, selected))
-    if base is not None:
+    if isinstance(registry, LoadedRegistry) and base is not None:
         from charter.validation.compatibility import check_compatibility
         from charter.validation.history import check_history
 
-        findings.extend(check_history(root, loaded, base, None if whole else selected))
-        findings.extend(check_compatibility(root, loaded, base, None if whole else selected))
+        findings.extend(check_history(root, registry, base, None if whole else selected))
+        findings.extend(check_compatibility(root, registry, base, None if whole else selected))
     if check_artifacts:
         from charter.artifacts import check_artifacts as artifact_findings
 
