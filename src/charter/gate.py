@@ -111,7 +111,8 @@ def _settle_approvals(verdict: Verdict, config: RegistryConfig, approvals: list[
 
 def run_gate(root: Path, base: str, today: date | None = None, env: Mapping[str, str] | None = None,
              forge: Any = None) -> GateReport:
-    from charter.adapters.git_branch import repository_top, snapshot
+    from charter.adapters.git import repository_top
+    from charter.adapters.git_branch import snapshot
     from charter.loader import load_registry
 
     env = os.environ if env is None else env

@@ -77,7 +77,13 @@ class Verdict:
 
 def current_assignment(index: RegistryIndex, environment: str, model: str, mode: str = "full") -> str | None:
     """The version of `model` assigned in `environment` with `mode`, as a reference."""
-    for assignment in assignments(index, environment):
+    env = index.get(Reference("environment", environment))
+    return assigned_version(env.spec if env is not None else None, model, mode)
+
+
+def assigned_version(environment_spec: Any, model: str, mode: str = "full") -> str | None:
+    """The version of `model` an environment's spec assigns with `mode`, as a reference."""
+    for assignment in _assignment_items(environment_spec):
         ref = assignment.get("model")
         if isinstance(ref, str) and ref.startswith(f"model:{model}@") and assignment.get("mode", "full") == mode:
             return ref
@@ -86,7 +92,11 @@ def current_assignment(index: RegistryIndex, environment: str, model: str, mode:
 
 def assignments(index: RegistryIndex, environment: str) -> list[dict[str, Any]]:
     env = index.get(Reference("environment", environment))
-    found = value_at(env.spec, ("assignments",)) if env is not None else None
+    return _assignment_items(env.spec if env is not None else None)
+
+
+def _assignment_items(environment_spec: Any) -> list[dict[str, Any]]:
+    found = value_at(environment_spec, ("assignments",))
     return [a for a in found if isinstance(a, dict)] if isinstance(found, list) else []
 
 

@@ -19,7 +19,7 @@ from charter.errors import CharterError
 from charter.evidence import render_body, title
 from charter.findings import has_errors
 from charter.kinds import KINDS
-from charter.policy import Promotion, Verdict, check_promotion, current_assignment
+from charter.policy import Promotion, Verdict, assigned_version, check_promotion, current_assignment
 from charter.references import parse_reference
 from charter.registration import InvalidEntry
 from charter.yamlio import add_mapping_keys, append_to_sequence, parse_yaml, remove_from_sequence, replace_scalars
@@ -172,7 +172,7 @@ def promote(root: Path, request: PromotionRequest, *, forge: Any = None,
     if base_branch is None:
         raise CharterError("HEAD is detached", "check out the branch promotions should go into (e.g. main)")
     git_branch.fetch(repo)
-    start = _starting_point(repo, base_branch)
+    start = _starting_point(root, repo, base_branch)
     branch = branch_name(request)
     if git_branch.branch_exists(repo, branch):
         raise CharterError(f"branch {branch} already exists",
@@ -214,12 +214,14 @@ def promote(root: Path, request: PromotionRequest, *, forge: Any = None,
     return result
 
 
-def _starting_point(repo: Any, base_branch: str) -> str:
+def _starting_point(root: Path, repo: Any, base_branch: str) -> str:
     """The newest base: the local branch, or origin's when it has moved on (then the policy sees origin's state)."""
     from charter.adapters import git_branch
+    from charter.adapters.git import resolve_commit
 
-    upstream = git_branch.resolve_commit(repo, f"origin/{base_branch}")
-    head = git_branch.resolve_commit(repo, "HEAD") or "HEAD"
+    tracking = f"origin/{base_branch}"
+    upstream = resolve_commit(root, tracking) if tracking in {ref.name for ref in repo.refs} else None
+    head = resolve_commit(root, "HEAD") or "HEAD"
     if upstream is None or upstream == head or git_branch.is_ancestor(repo, upstream, head):
         return head
     if git_branch.is_ancestor(repo, head, upstream):
@@ -260,18 +262,9 @@ def previous_assignment(root: Path, environment: str, model: str) -> str | None:
         doc, _ = parse_document(raw, env_path)
         if doc is None:
             continue
-        assigned = _full_assignment(doc, model)
+        assigned = assigned_version(doc.spec, model)
         if current is None:
             current = assigned
         elif assigned is not None and assigned != current:
             return assigned
-    return None
-
-
-def _full_assignment(doc: Document, model: str) -> str | None:
-    items = doc.spec.get("assignments") if isinstance(doc.spec, dict) else None
-    for item in items if isinstance(items, list) else []:
-        ref = item.get("model") if isinstance(item, dict) else None
-        if isinstance(ref, str) and ref.startswith(f"model:{model}@") and item.get("mode", "full") == "full":
-            return ref
     return None

@@ -196,10 +196,6 @@ def _without_credentials(url: str) -> str:
     return url
 
 
-def staged_paths(repo: git.Repo) -> list[str]:
-    return [line for line in repo.git.diff("--cached", "--name-only").splitlines() if line]
-
-
 # Batched plumbing for history and audit: one git process per question, never one per commit or file. These run
 # git directly (no gitpython): their output is bytes parsed here, and `charter history` has a one-second budget.
 
@@ -248,6 +244,15 @@ def run_git_parallel(cwd: Path, commands: list[list[str]]) -> list[bytes]:
 def repository_prefix(root: Path) -> str:
     """Where `root` is inside its repository: '' at the top, else a path ending in '/' (e.g. 'ml/registry/')."""
     return run_git(root, ["rev-parse", "--show-prefix"]).decode("utf-8", "surrogateescape").rstrip("\n")
+
+
+def repository_top(root: Path) -> tuple[Path, str]:
+    """The repository's top folder and `root`'s place inside it ('' at the top, else e.g. 'ml/registry')."""
+    prefix = repository_prefix(root).rstrip("/")
+    top = root.resolve()
+    for _ in range(prefix.count("/") + 1 if prefix else 0):
+        top = top.parent
+    return top, prefix
 
 
 def resolve_commit(root: Path, revision: str) -> str | None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from charter.adapters.git import _clean_environment, commit_paths, open_repository
+from charter.adapters.git import _clean_environment, commit_paths, open_repository, repository_top, resolve_commit
 from charter.errors import CharterError
 
 if TYPE_CHECKING:
@@ -67,15 +67,6 @@ def fetch(repo: git.Repo, remote: str = "origin") -> None:
         _run(repo, "fetch", "--quiet", remote)
 
 
-def resolve_commit(repo: git.Repo, revision: str) -> str | None:
-    import git
-
-    try:
-        return str(repo.commit(revision).hexsha)
-    except (git.BadName, ValueError, git.GitCommandError):
-        return None
-
-
 def is_ancestor(repo: git.Repo, older: str, newer: str) -> bool:
     import git
 
@@ -93,8 +84,7 @@ def workspace(registry_root: Path, branch: str, start: str) -> Iterator[Workspac
     If the body raises, the branch is deleted too, so a failed change leaves no trace.
     """
     repo = open_repository(registry_root)
-    top = Path(repo.working_tree_dir or registry_root).resolve()
-    prefix = registry_root.resolve().relative_to(top)
+    _, prefix = repository_top(registry_root)
     scratch = Path(tempfile.mkdtemp(prefix="charter-worktree-"))
     folder = scratch / "tree"
     _run(repo, "worktree", "add", "--quiet", "-b", branch, str(folder), start)
@@ -139,8 +129,8 @@ def delete_remote_branch(repo: git.Repo, branch: str, remote: str = "origin") ->
 def file_versions(registry_root: Path, relpath: str, limit: int = 200) -> Iterator[tuple[str, bytes]]:
     """The file's content at each commit that changed it, newest first (one `git log`, one `cat-file` process)."""
     repo = open_repository(registry_root)
-    top = Path(repo.working_tree_dir or registry_root).resolve()
-    path = (registry_root.resolve() / relpath).relative_to(top).as_posix()
+    _, prefix = repository_top(registry_root)
+    path = f"{prefix}/{relpath}" if prefix else relpath
     shas = _run(repo, "log", f"--max-count={limit}", "--format=%H", "--", path).split()
     for sha in shas:
         try:
@@ -154,10 +144,8 @@ def file_versions(registry_root: Path, relpath: str, limit: int = 200) -> Iterat
 def snapshot(registry_root: Path, revision: str) -> Iterator[Path]:
     """The registry as it was at `revision`, checked out (detached) in a temporary worktree; yields its root."""
     repo = open_repository(registry_root)
-    if revision.startswith("-") or resolve_commit(repo, revision) is None:
-        raise CharterError(f"unknown revision {revision!r}", "name an existing branch, tag or commit (fetch it first)")
-    top = Path(repo.working_tree_dir or registry_root).resolve()
-    prefix = registry_root.resolve().relative_to(top)
+    resolve_commit(registry_root, revision)  # a clear error for an unknown revision
+    _, prefix = repository_top(registry_root)
     scratch = Path(tempfile.mkdtemp(prefix="charter-snapshot-"))
     folder = scratch / "tree"
     _run(repo, "worktree", "add", "--quiet", "--detach", str(folder), revision)
@@ -166,11 +154,3 @@ def snapshot(registry_root: Path, revision: str) -> Iterator[Path]:
     finally:
         _remove_worktree(repo, folder)
         shutil.rmtree(scratch, ignore_errors=True)
-
-
-def repository_top(registry_root: Path) -> tuple[Path, str]:
-    """The repository's top folder and the registry's folder inside it ('' at the top)."""
-    repo = open_repository(registry_root)
-    top = Path(repo.working_tree_dir or registry_root).resolve()
-    prefix = registry_root.resolve().relative_to(top).as_posix()
-    return top, "" if prefix == "." else prefix

@@ -63,7 +63,7 @@ def codeowners_command(
     = False,
 ) -> None:
     """Write CODEOWNERS from entry owners and per-environment approvers, so the forge enforces approvals."""
-    from charter.adapters.git_branch import repository_top
+    from charter.adapters.git import repository_top
     from charter.api import Registry
     from charter.atomic import write_text_atomic
     from charter.codeowners import CODEOWNERS_FILE, render_codeowners
