@@ -258,3 +258,19 @@ def test_gate_refuses_a_breaking_contract_unless_the_promotion_allows_it(registr
     allowed = charter("-C", registry, "gate", "--base", "HEAD~2", "--format", "json")
     checks = {c["name"]: c for c in json.loads(allowed.stdout)["promotions"][0]["checks"]}
     assert checks["contract compatible"]["passed"] and "allowBreaking" in checks["contract compatible"]["detail"]
+
+
+def test_an_evaluation_whose_date_cannot_be_read_is_not_recent_enough(registry: Path) -> None:
+    from datetime import date
+
+    import charter
+    from charter.policy import Promotion, check_promotion
+
+    evaluation = registry / "evaluations/sepsis-risk-1-1-0-retro/1.0.0.yaml"
+    evaluation.write_text(re.sub(r"^(  date: ).*$", r"\1someday", evaluation.read_text(), count=1, flags=re.M))
+    loaded = charter.Registry(registry)
+    verdict = check_promotion(loaded.index, loaded.config,
+                              Promotion("model:sepsis-risk@1.1.0", "production", current="model:sepsis-risk@1.0.0"),
+                              date.today())
+    evaluated = next(c for c in verdict.checks if c.name == "evaluated")
+    assert not evaluated.passed and not verdict.passed

@@ -203,7 +203,7 @@ class PolicyCheck:
         usable = [e for e in found if _cohort_matches(e, cohorts)
                   and (not methods or value_at(e.spec, ("method",)) in methods)]
         fresh = [e for e in usable if self.promotion.rollback or not isinstance(max_age, int)
-                 or (self._age(e) or 0) <= max_age]
+                 or _within(self._age(e), max_age)]
         where = f" on {' or '.join(cohorts)}" if cohorts else ""
         how = f" ({'/'.join(methods)})" if methods else ""
         if fresh:
@@ -296,6 +296,11 @@ class PolicyCheck:
         if approvers or needed:
             self._add("approved", False, f"needs {needed} approval(s) from {', '.join(approvers) or 'anyone'}",
                       pending=True)
+
+
+def _within(age: int | None, max_age: int) -> bool:
+    """An evaluation whose date cannot be read is never recent enough."""
+    return age is not None and age <= max_age
 
 
 def _invariant_holds(invariant: dict[str, Any]) -> bool:
