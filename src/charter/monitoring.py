@@ -61,6 +61,7 @@ class RecordedEntry:
     path: str  # registry-relative
     document: dict[str, Any]
     commit: str | None
+    warnings: list[Finding]
 
 
 class InvalidRecord(CharterError):
@@ -255,7 +256,7 @@ def record_event(root: Path, request: MonitorRequest) -> RecordedEntry:
     except BaseException:
         target.unlink(missing_ok=True)
         raise
-    return RecordedEntry(f"record:{name}", relpath, doc.data, commit)
+    return RecordedEntry(f"record:{name}", relpath, doc.data, commit, findings)
 
 
 def _commit(root: Path, relpath: str, doc: Document) -> str:

@@ -62,8 +62,9 @@ def record(
         raise typer.Exit(1) from None
     if output is ReadFormat.json:
         print_json({"recorded": True, "ref": recorded.ref, "path": recorded.path, "commit": recorded.commit,
-                    "document": recorded.document})
+                    "document": recorded.document, "findings": [f.to_dict() for f in recorded.warnings]})
         return
+    print_findings(root, recorded.warnings)
     spec = recorded.document["spec"]
     committed = f" (commit {recorded.commit[:7]})" if recorded.commit else " (not committed)"
     out.print(f"[green]✓[/] recorded {escape(str(spec['type']))} of {escape(str(spec['model']))} in "
