@@ -82,5 +82,5 @@ def run(
         print(to_dot(graph), end="")
     else:
         out.print(build_tree(graph))
-        what = "depend on it" if impact else "it is built from"
+        what = "depend on it" if impact else "upstream (and its evaluations)"
         out.print(f"[dim]{len(graph.nodes) - 1} entries {what}; edges read: source → refers to → target[/]")
