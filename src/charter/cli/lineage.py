@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict, deque
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated
 
@@ -13,7 +14,7 @@ from charter.cli.console import out, print_json
 if TYPE_CHECKING:
     from rich.tree import Tree
 
-    from charter.lineage import LineageGraph
+    from charter.lineage import LineageEdge, LineageGraph, LineageNode
 
 
 class LineageFormat(StrEnum):
@@ -23,8 +24,8 @@ class LineageFormat(StrEnum):
     dot = "dot"
 
 
-def _label(graph: LineageGraph, ref: str) -> str:
-    node = graph.node(ref)
+def _label(nodes: dict[str, LineageNode], ref: str) -> str:
+    node = nodes.get(ref)
     kind = f" [dim]{escape(node.kind)}[/]" if node is not None else ""
     return f"{escape(node.label if node is not None else ref)}{kind}"
 
@@ -33,14 +34,18 @@ def build_tree(graph: LineageGraph) -> Tree:
     """The graph as a tree from its root; an entry reached twice is shown once, later mentions say so."""
     from rich.tree import Tree
 
-    root = Tree(f"[bold]{_label(graph, graph.root)}[/]")
+    nodes = {n.ref: n for n in graph.nodes}
+    touching: dict[str, list[LineageEdge]] = defaultdict(list)
+    for edge in graph.edges:
+        if edge.source != edge.target:
+            touching[edge.source].append(edge)
+            touching[edge.target].append(edge)
+    root = Tree(f"[bold]{_label(nodes, graph.root)}[/]")
     shown = {graph.root}
-    queue: list[tuple[str, str | None, Tree]] = [(graph.root, None, root)]
+    queue: deque[tuple[str, str | None, Tree]] = deque([(graph.root, None, root)])
     while queue:
-        ref, parent, branch = queue.pop(0)
-        for edge in graph.edges:
-            if ref not in (edge.source, edge.target) or edge.source == edge.target:
-                continue
+        ref, parent, branch = queue.popleft()
+        for edge in touching[ref]:
             other = edge.target if edge.source == ref else edge.source
             if other == parent:  # the edge this branch was reached by
                 continue
@@ -50,7 +55,7 @@ def build_tree(graph: LineageGraph) -> Tree:
                     branch.add(f"[dim]{arrow}[/] {escape(other)} [dim](see its branch)[/]")
                 continue
             shown.add(other)
-            queue.append((other, ref, branch.add(f"[dim]{arrow}[/] {_label(graph, other)}")))
+            queue.append((other, ref, branch.add(f"[dim]{arrow}[/] {_label(nodes, other)}")))
     return root
 
 
