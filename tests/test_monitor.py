@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -178,3 +179,26 @@ def test_performance_history_joins_evaluations_and_records(registry: Path, chart
     table = charter("-C", registry, "monitor", "history", "sepsis-risk", "--metric", "auroc")
     assert "auroc" in table.stdout and "alertsPerDay" not in table.stdout
     assert charter("-C", registry, "monitor", "history", "no-such-model").code == 2
+
+
+def test_validate_checks_records_written_by_other_tools(registry: Path, charter: Charter, write: Any) -> None:
+    future = (datetime.now(UTC) + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    write("records/hand-written.yaml", f"""\
+apiVersion: charter/v1
+kind: DeploymentRecord
+metadata:
+  name: hand-written
+  owner: team-ml-platform
+  description: Written by hand, with two mistakes.
+  status: active
+spec:
+  model: model:sepsis-risk@1.0.0
+  environment: prod
+  type: deployed
+  at: {future}
+  reporter: a person
+""")
+    result = charter("-C", registry, "validate", "records/hand-written.yaml")
+    assert result.code == 1
+    assert "records/hand-written.yaml:10:16: error CH814 environment 'prod' is not declared" in result.stdout
+    assert f"records/hand-written.yaml:12:7: error CH811 at {future} is in the future" in result.stdout

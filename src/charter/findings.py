@@ -31,7 +31,7 @@ E, W = Severity.ERROR, Severity.WARNING
 
 #: The catalogue of finding codes. 1xx: reading files; 2xx: schema; 3xx: identity and layout;
 #: 4xx: references; 5xx: environments and registry configuration; 6xx: history (`--base`);
-#: 7xx: artifacts (`--check-artifacts`); 81x: monitoring records (`monitor record`).
+#: 7xx: artifacts (`--check-artifacts`); 81x: deployment and monitoring records.
 CODES: dict[str, FindingCode] = _codes(
     FindingCode("CH100", E, "file cannot be read as UTF-8 text"),
     FindingCode("CH101", E, "YAML syntax error"),
@@ -72,6 +72,7 @@ CODES: dict[str, FindingCode] = _codes(
     FindingCode("CH811", E, "record dated in the future"),
     FindingCode("CH812", E, "record file disagrees with the command line"),
     FindingCode("CH813", W, "report made before its period ends"),
+    FindingCode("CH814", E, "record names an undeclared environment"),
 )
 
 

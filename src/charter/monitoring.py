@@ -12,7 +12,7 @@ import json
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -27,8 +27,6 @@ from charter.references import Reference, parse_reference
 from charter.yamlio import JsonPath, Positions, dump_yaml, parse_yaml
 
 RECORD_TYPES = ("deployed", "canary-started", "rolled-back", "incident", "health", "outcome")
-#: Clocks of deploy systems and of this machine differ a little; more than this ahead is a mistake.
-CLOCK_SKEW = timedelta(minutes=5)
 _ENVELOPE = ("apiVersion", "kind", "metadata", "spec")
 _NAME_LIMIT = 63
 
@@ -155,30 +153,6 @@ def _agreement(doc: Document, request: MonitorRequest, model: Reference, given: 
     return findings
 
 
-def check_dates(doc: Document, now: datetime) -> list[Finding]:
-    """Reports describe the past: `at` and the period end are not in the future, and the period ended by `at`."""
-    findings: list[Finding] = []
-    spec = doc.spec if isinstance(doc.spec, dict) else {}
-    at_text = spec.get("at")
-    at = parse_instant(at_text) if isinstance(at_text, str) else None
-    if at is not None and at > now + CLOCK_SKEW:
-        findings.append(finding("CH811", doc.path, doc.place(("spec", "at")),
-                                f"at {at_text} is in the future (now {_timestamp(now)})",
-                                "record events after they happen; check the time zone"))
-    period = spec.get("period")
-    end_text = period.get("end") if isinstance(period, dict) else None
-    end = parse_instant(end_text) if isinstance(end_text, str) else None
-    if end is not None and end > now + CLOCK_SKEW:
-        findings.append(finding("CH811", doc.path, doc.place(("spec", "period", "end")),
-                                f"period.end {end_text} is in the future (now {_timestamp(now)})",
-                                "report a period once it is over"))
-    elif end is not None and at is not None and end > at:
-        findings.append(finding("CH813", doc.path, doc.place(("spec", "period", "end")),
-                                f"the report (at {at_text}) was made before its period ends ({end_text})",
-                                "set `at` to when the report was made, after the period"))
-    return findings
-
-
 def build_record(index: RegistryIndex, config: RegistryConfig, request: MonitorRequest,
                  data: dict[str, Any], positions: Positions) -> DraftRecord:
     """The record to write, as a Document whose positions point into the input file; not yet checked."""
@@ -218,6 +192,7 @@ def build_record(index: RegistryIndex, config: RegistryConfig, request: MonitorR
 
 def check_record(draft: DraftRecord, index: RegistryIndex, request: MonitorRequest) -> list[Finding]:
     """Schema, periods, references, dates, and agreement with the command line."""
+    from charter.validation.records import check_dates
     from charter.validation.references import check_references
     from charter.validation.schema_check import check_schema
     from charter.validation.semantics import check_periods
