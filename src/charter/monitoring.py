@@ -206,11 +206,12 @@ def check_record(draft: DraftRecord, index: RegistryIndex, request: MonitorReque
 def record_event(root: Path, request: MonitorRequest) -> RecordedEntry:
     """Check the input, write `records/NAME.yaml` atomically and commit it; on any failure nothing stays."""
     from charter.atomic import write_text_atomic
-    from charter.loader import load_registry
+    from charter.loader import LazyRegistry
     from charter.schemas import schema_comment
 
-    loaded = load_registry(root)
-    index, config = loaded.index, loaded.config
+    # Deploy jobs call this for every event: parse only the entries the record names, as `validate PATHS` does.
+    lazy = LazyRegistry(root)
+    index, config = lazy.index, lazy.config
     data, positions = read_input(request.file)
     draft = build_record(index, config, request, data, positions)
     findings = check_record(draft, index, request)
