@@ -24,6 +24,7 @@ from charter.index import RegistryIndex
 from charter.kinds import API_VERSION, KINDS, NAME_RE
 from charter.performance import parse_instant
 from charter.references import Reference, parse_reference
+from charter.validation.records import utc_timestamp
 from charter.yamlio import JsonPath, Positions, dump_yaml, parse_yaml
 
 RECORD_TYPES = ("deployed", "canary-started", "rolled-back", "incident", "health", "outcome")
@@ -117,10 +118,6 @@ def _now(request: MonitorRequest) -> datetime:
     return (request.now or datetime.now(UTC)).replace(microsecond=0)
 
 
-def _timestamp(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def _check_known(index: RegistryIndex, config: RegistryConfig, request: MonitorRequest) -> tuple[Reference, Document]:
     """The model version and environment named on the command line exist (usage errors otherwise)."""
     model = parse_reference(request.model if request.model.startswith("model:") else f"model:{request.model}")
@@ -172,7 +169,7 @@ def build_record(index: RegistryIndex, config: RegistryConfig, request: MonitorR
         spec.setdefault("type", request.record_type)
     if request.reporter is not None:
         spec.setdefault("reporter", request.reporter)
-    spec.setdefault("at", _timestamp(_now(request)))
+    spec.setdefault("at", utc_timestamp(_now(request)))
     at = parse_instant(spec["at"]) if isinstance(spec["at"], str) else None
     shown_type = record_type if isinstance(record_type, str) and record_type in RECORD_TYPES else "record"
     name = record_name(model, request.environment, shown_type, at or _now(request))

@@ -17,7 +17,8 @@ from charter.performance import parse_instant
 CLOCK_SKEW = timedelta(minutes=5)
 
 
-def _timestamp(moment: datetime) -> str:
+def utc_timestamp(moment: datetime) -> str:
+    """`2026-11-30T06:00:00Z`: the one form records write."""
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
@@ -29,14 +30,14 @@ def check_dates(doc: Document, now: datetime) -> list[Finding]:
     at = parse_instant(at_text) if isinstance(at_text, str) else None
     if at is not None and at > now + CLOCK_SKEW:
         findings.append(finding("CH811", doc.path, doc.place(("spec", "at")),
-                                f"at {at_text} is in the future (now {_timestamp(now)})",
+                                f"at {at_text} is in the future (now {utc_timestamp(now)})",
                                 "record events after they happen; check the time zone"))
     period = spec.get("period")
     end_text = period.get("end") if isinstance(period, dict) else None
     end = parse_instant(end_text) if isinstance(end_text, str) else None
     if end is not None and end > now + CLOCK_SKEW:
         findings.append(finding("CH811", doc.path, doc.place(("spec", "period", "end")),
-                                f"period.end {end_text} is in the future (now {_timestamp(now)})",
+                                f"period.end {end_text} is in the future (now {utc_timestamp(now)})",
                                 "report a period once it is over"))
     elif end is not None and at is not None and end > at:
         findings.append(finding("CH813", doc.path, doc.place(("spec", "period", "end")),
