@@ -123,3 +123,16 @@ def test_unknown_environment_is_a_usage_error(registry: Path, charter: Charter) 
     result = charter("-C", registry, "status", "--env", "prod")
     assert result.code == 2
     assert "'prod' is not an environment" in result.stderr and "production" in result.stderr
+
+
+def test_python_api_for_deploy_jobs(registry: Path, tmp_path: Path) -> None:
+    """A deploy job records through the API and reads the verdict back without a subprocess."""
+    api = Registry(registry)
+    assert not api.status("production").in_sync
+    event = tmp_path / "deployed.json"
+    event.write_text(json.dumps({"type": "deployed", "reporter": "spinnaker", "at": ago(1)}))
+    ref = api.record("model:card-fraud@3.2.0", "production", event)
+    assert ref.startswith("record:") and api.index.get(ref) is not None  # re-read after the write
+    assert api.status("production").in_sync
+    assert api.lineage("event:chargeback-fraud@1.0.0", impact=True).node("model:card-fraud@3.2.0") is not None
+    assert any(p.metric == "auroc" for p in api.performance("card-fraud"))
