@@ -64,14 +64,14 @@ def _declared(text: str, pattern: str) -> set[str]:
 
 
 def test_mermaid_declares_every_edge_endpoint_and_escapes_labels() -> None:
-    graph = LineageGraph("a", (LineageNode("a", "Cohort", 'say "hi" <b>#1</b>'), LineageNode("b", "x", "b")),
+    graph = LineageGraph("a", (LineageNode("a", "Cohort", 'say "hi" <b>#1</b> `md`'), LineageNode("b", "x", "b")),
                          (LineageEdge("a", "b", 'odd "relation"'),))
     text = to_mermaid(graph)
     assert text.startswith("flowchart LR\n")
     declared = _declared(text, r'^    (n\d+)\["[^"]*"\]$')
     used = re.findall(r'^    (n\d+) -->\|"[^"]*"\| (n\d+)$', text, flags=re.M)
     assert declared == {"n0", "n1"} and used == [("n0", "n1")]
-    assert "#quot;hi#quot; #lt;b#gt;#35;1#lt;/b#gt;" in text
+    assert "#quot;hi#quot; #lt;b#gt;#35;1#lt;/b#gt; #96;md#96;" in text
     assert '"' not in text.split('["', 1)[1].split('"]', 1)[0]
 
 
