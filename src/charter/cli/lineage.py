@@ -68,8 +68,9 @@ def run(
     records: Annotated[
         bool, typer.Option("--records", help="With --impact, include deployment and monitoring records.")
     ] = False,
-    output: Annotated[LineageFormat, typer.Option("--format", help="tree, json, mermaid or dot.")] =
-        LineageFormat.tree,
+    output: Annotated[
+        LineageFormat, typer.Option("--format", help="Output format: a tree, JSON, or Mermaid or Graphviz DOT text.")
+    ] = LineageFormat.tree,
 ) -> None:
     """Show lineage: a version's event definition, cohorts, contract, datasets, code commit, parent and evaluations,
     transitively; with `--impact`, every version, evaluation, contract and environment that uses REF."""
