@@ -49,8 +49,8 @@ class Confusion:
     def positives(self) -> int:
         return self.tp + self.fn
 
-    #: Each rate as (numerator, denominator) of the counts.
     def fractions(self) -> dict[str, tuple[int, int]]:
+        """Each rate as (numerator, denominator) of the counts."""
         return {
             "alertRate": (self.alerts, self.total),
             "sensitivity": (self.tp, self.positives),
@@ -97,12 +97,16 @@ def estimate(counts: Confusion, name: str) -> dict[str, Any] | None:
             "ciUpper": round(bounds[1], RATE_DIGITS), "ciLevel": CI_LEVEL, "method": "wilson"}
 
 
-def agrees(stated: float, computed: float) -> bool:
-    """True if a stated value is the computed one written with the stated number of decimals (rounded or cut)."""
+def agrees(stated: float, computed: float, *, min_decimals: int = 0) -> bool:
+    """True if `stated` is `computed` rounded to the decimals written (at least `min_decimals`), or within 0.5%.
+
+    A float does not remember trailing zeros (0.70 reads as 0.7), so rates are taken to two decimals at least.
+    """
     text = repr(float(stated))
-    if "e" in text or "E" in text:
-        mantissa, exponent = text.lower().split("e")
+    if "e" in text:
+        mantissa, exponent = text.split("e")
         decimals = len(mantissa.partition(".")[2].rstrip("0")) - int(exponent)
     else:
         decimals = len(text.partition(".")[2].rstrip("0"))
-    return abs(stated - computed) <= 10.0 ** -max(decimals, 0) + 1e-12
+    difference = abs(stated - computed)
+    return difference <= 0.5 * 10.0 ** -max(decimals, min_decimals) + 1e-12 or difference <= 0.005 * abs(computed)

@@ -118,7 +118,7 @@ class Comparison:
     def to_markdown(self, heading: str = "###") -> list[str]:
         """The comparison as Markdown lines (the promotion PR body and `--format markdown`)."""
         lines = [f"{heading} Compared with `{self.model('a')}` on `{self.cohort}`", "",
-                 f"`{self.b.ref}` against `{self.a.ref}`; Δ is candidate − reference.", ""]
+                 f"`{self.b.ref}` against `{self.a.ref}`; Δ is candidate minus reference.", ""]
         if self.metrics:
             lines += ["| metric | reference | candidate | Δ | intervals |", "|---|---|---|---|---|"]
             for m in self.metrics:
@@ -168,6 +168,10 @@ def _rows(doc: Document, key: str, field_name: str) -> dict[Any, dict[str, Any]]
 _THRESHOLD_KEYS = ("alertsPerDay", "alertRate", "sensitivity", "ppv", "specificity")
 
 
+def _rates(row: dict[str, Any]) -> dict[str, float]:
+    return {k: float(row[k]) for k in _THRESHOLD_KEYS if isinstance(row.get(k), int | float)}
+
+
 def compare_documents(a: Document, b: Document) -> Comparison:
     """Compare two evaluations (of one cohort: the caller makes sure)."""
     comparison = Comparison(a, b)
@@ -179,9 +183,8 @@ def compare_documents(a: Document, b: Document) -> Comparison:
     rows_a, rows_b = _rows(a, "thresholds", "threshold"), _rows(b, "thresholds", "threshold")
     operating = value_at(b.spec, ("operatingThreshold",))
     for threshold in sorted(set(rows_a) & set(rows_b)):
-        pick = lambda row: {k: float(row[k]) for k in _THRESHOLD_KEYS if isinstance(row.get(k), int | float)}  # noqa: E731
-        comparison.thresholds.append(ThresholdDelta(float(threshold), pick(rows_a[threshold]),
-                                                    pick(rows_b[threshold]), threshold == operating))
+        comparison.thresholds.append(ThresholdDelta(float(threshold), _rates(rows_a[threshold]),
+                                                    _rates(rows_b[threshold]), threshold == operating))
     comparison.only_a_thresholds = sorted(float(t) for t in set(rows_a) - set(rows_b))
     comparison.only_b_thresholds = sorted(float(t) for t in set(rows_b) - set(rows_a))
     groups_a, groups_b = _rows(a, "subgroups", "name"), _rows(b, "subgroups", "name")
@@ -260,4 +263,5 @@ def compare(index: RegistryIndex, a: str, b: str | None = None) -> Comparison:
         if pair is None:
             raise CharterError(f"{a_model} and {b_model} have no evaluations on a common cohort",
                                "record an evaluation of both on one cohort (charter evaluate record)")
-    return compare_documents(*pair)
+    assert pair is not None
+    return compare_documents(pair[0], pair[1])

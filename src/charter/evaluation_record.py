@@ -7,9 +7,11 @@ checks come from the model's contract when the results leave them out, so a chec
 
 from __future__ import annotations
 
+import contextlib
 import re
 from dataclasses import dataclass
 from datetime import date
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -131,7 +133,7 @@ def _check_counts(results: EvaluationResults) -> None:
             raise ResultsError(f"{row.where}: no alerts at threshold {row.threshold:g} (tp+fp is 0), so PPV is "
                                "undefined", "drop this threshold's row, or pick a lower threshold")
     ordered = sorted(results.thresholds, key=lambda r: r.threshold)
-    for low, high in zip(ordered, ordered[1:], strict=False):
+    for low, high in pairwise(ordered):
         if high.counts.alerts > low.counts.alerts or high.counts.tp > low.counts.tp:
             raise ResultsError(f"{high.where}: more alerts at threshold {high.threshold:g} ({high.counts.alerts}) "
                                f"than at the lower {low.threshold:g} ({low.counts.alerts})",
@@ -316,10 +318,8 @@ def record_evaluation(root: Path, request: EvaluationRequest, today: date | None
     except BaseException:
         target.unlink(missing_ok=True)
         if created_folder:
-            try:
+            with contextlib.suppress(OSError):
                 target.parent.rmdir()
-            except OSError:
-                pass
         raise
     return ref
 

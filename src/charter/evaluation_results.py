@@ -26,7 +26,7 @@ CSV_OPTIONAL = ("subgroup",)
 JSON_KEYS = {"date", "period", "days", "dataSnapshot", "operatingThreshold", "metrics", "thresholds", "subgroups",
              "calibration", "invariants", "notes"}
 ESTIMATE_KEYS = {"value", "ciLower", "ciUpper", "ciLevel", "method"}
-SUBGROUP_KEYS = {"attribute", "value", "threshold", "metrics", *COUNT_COLUMNS}
+SUBGROUP_KEYS = {"name", "attribute", "value", "threshold", "metrics", *COUNT_COLUMNS}
 INVARIANT_KEYS = {"name", "description", "input", "expected", "result"}
 
 
@@ -48,10 +48,12 @@ class SubgroupCounts:
     counts: Confusion
     metrics: dict[str, float]
     where: str
+    label: str | None = None
 
     @property
     def name(self) -> str:
-        return f"{self.attribute}={self.value}"
+        """The subgroup's label: given, or `attribute=value`."""
+        return self.label or f"{self.attribute}={self.value}"
 
 
 @dataclass
@@ -193,8 +195,8 @@ class _DocumentReader:
         self.low, self.high = threshold_range
         self.positions = Positions()
 
-    def fail(self, at: JsonPath, message: str, hint: str) -> ResultsError:
-        line, column = self.positions.locate(at)
+    def fail(self, at: JsonPath, message: str, hint: str, *, key: bool = False) -> ResultsError:
+        line, column = self.positions.locate(at, key=key)
         name = dotted(at) if at else "the document"
         return ResultsError(f"{self.path}:{line}:{column}: {name}: {message}", hint)
 
@@ -244,7 +246,8 @@ class _DocumentReader:
     def known(self, data: dict[str, Any], at: JsonPath, allowed: set[str]) -> None:
         for key in data:
             if key not in allowed:
-                raise self.fail((*at, key), "unknown field", f"the fields here are {', '.join(sorted(allowed))}")
+                raise self.fail((*at, key), "unknown field", f"the fields here are {', '.join(sorted(allowed))}",
+                                key=True)
 
     def text_at(self, data: dict[str, Any], key: str) -> str | None:
         value = data.get(key)
@@ -255,7 +258,7 @@ class _DocumentReader:
         return value
 
     def day(self, data: dict[str, Any], at: JsonPath) -> str:
-        value = data[at[-1]]
+        value = data[str(at[-1])]
         try:
             parsed = date.fromisoformat(value) if isinstance(value, str) else value
         except ValueError:
@@ -278,7 +281,8 @@ class _DocumentReader:
         if period is None:
             return None
         if not isinstance(period, dict) or set(period) != {"start", "end"}:
-            raise self.fail(("period",), "must be a mapping with start and end", "e.g. {start: 2025-07-01, end: 2025-12-31}")
+            raise self.fail(("period",), "must be a mapping with start and end",
+                            "e.g. {start: 2025-07-01, end: 2025-12-31}")
         start = date.fromisoformat(self.day(period, ("period", "start")))
         end = date.fromisoformat(self.day(period, ("period", "end")))
         if end < start:
@@ -351,7 +355,8 @@ class _DocumentReader:
                 raise self.fail(at, "missing threshold", "give the threshold the counts are at")
             threshold = self.threshold(item["threshold"], (*at, "threshold"))
             if threshold in seen:
-                raise self.fail((*at, "threshold"), f"threshold {threshold:g} is given twice (also item {seen[threshold] + 1})",
+                raise self.fail((*at, "threshold"),
+                                f"threshold {threshold:g} is given twice (also item {seen[threshold] + 1})",
                                 "keep one item per threshold")
             seen[threshold] = i
             line, _ = self.positions.locate(at)
@@ -362,7 +367,8 @@ class _DocumentReader:
         if value is None:
             return []
         if not isinstance(value, list):
-            raise self.fail(("subgroups",), "must be a list", "one item per subgroup: {attribute, value, tp, fp, tn, fn}")
+            raise self.fail(("subgroups",), "must be a list",
+                            "one item per subgroup: {attribute, value, tp, fp, tn, fn}")
         found: list[SubgroupCounts] = []
         names: dict[str, int] = {}
         for i, item in enumerate(value):
@@ -386,7 +392,8 @@ class _DocumentReader:
             extra = self.metrics(item["metrics"], (*at, "metrics")) if "metrics" in item else {}
             group = SubgroupCounts(attribute.strip(), label, self.counts(item, at),
                                    {k: float(v["value"]) for k, v in extra.items()},
-                                   f"{self.path}:{self.positions.locate(at)[0]}")
+                                   f"{self.path}:{self.positions.locate(at)[0]}",
+                                   item["name"] if isinstance(item.get("name"), str) and item["name"] else None)
             if group.name in names:
                 raise self.fail(at, f"subgroup {group.name} is given twice (also item {names[group.name] + 1})",
                                 "keep one item per subgroup")
@@ -411,11 +418,11 @@ class _DocumentReader:
                 raise self.fail((*at, "result"), f"{item.get('result')!r} is not a number",
                                 "give the output the model produced for the input")
             expected = item.get("expected")
-            if expected is not None:
-                if not isinstance(expected, dict) or not expected or set(expected) - {"min", "max"} or any(
-                        _number(v) is None for v in expected.values()):
-                    raise self.fail((*at, "expected"), "must be {min, max} with numbers (one or both)",
-                                    "e.g. {max: 0.05}")
+            if expected is not None and (not isinstance(expected, dict) or not expected
+                                         or set(expected) - {"min", "max"}
+                                         or any(_number(v) is None for v in expected.values())):
+                raise self.fail((*at, "expected"), "must be {min, max} with numbers (one or both)",
+                                "e.g. {max: 0.05}")
             if "input" in item and not isinstance(item["input"], dict):
                 raise self.fail((*at, "input"), "must be a mapping of input fields to values", "e.g. {age: 30}")
             checks.append(dict(item, _where=f"{self.path}:{self.positions.locate(at)[0]}"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -107,22 +108,21 @@ def record(
         out.print(f"  {mark} invariant {escape(item['name'])}: {item['result']:g}")
 
 
+def _rate(row: dict[str, object], key: str, with_ci: bool = False) -> str:
+    value, intervals = row.get(key), row.get("intervals")
+    text = f"{value:.3f}" if isinstance(value, float | int) else "-"
+    bounds = intervals.get(key) if isinstance(intervals, dict) else None
+    if with_ci and isinstance(bounds, dict):
+        text += f" ({bounds['lower']:.3f}-{bounds['upper']:.3f})".replace("0.", ".")
+    return text
+
+
 def _threshold_table(rows: list[dict[str, object]], operating: object) -> Table:
     table = Table(show_edge=False)
-    for column in ("threshold", "alerts/day", "alert rate", "sensitivity (95% CI)", "PPV (95% CI)", "specificity"):
+    for column in ("threshold", "alerts/day", "rate", "sensitivity, 95% CI", "PPV, 95% CI", "spec."):
         table.add_column(column, justify="right", no_wrap=True)
     for row in rows:
-        intervals = row.get("intervals") or {}
-        assert isinstance(intervals, dict)
-
-        def rate(key: str, with_ci: bool = False) -> str:
-            value = row.get(key)
-            text = f"{value:.3f}" if isinstance(value, float | int) else "-"
-            bounds = intervals.get(key)
-            if with_ci and isinstance(bounds, dict):
-                text += f" ({bounds['lower']:.3f}-{bounds['upper']:.3f})".replace("0.", ".")
-            return text
-
+        rate = partial(_rate, row)
         mark = " ◀" if row.get("threshold") == operating else ""
         alerts = row.get("alertsPerDay")
         table.add_row(f"{row['threshold']:g}{mark}", f"{alerts:.1f}" if isinstance(alerts, float | int) else "-",

@@ -7,6 +7,7 @@ claims a higher PPV than its own counts give, or quietly drops a contract's inva
 
 from __future__ import annotations
 
+from itertools import pairwise
 from typing import Any
 
 from charter.confusion import Confusion, agrees
@@ -98,9 +99,8 @@ def _check_invariants(doc: Document, index: RegistryIndex) -> list[Finding]:
 
 def _counts(row: dict[str, Any]) -> Confusion | None:
     values = [row.get(k) for k in ("tp", "fp", "tn", "fn")]
-    if all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in values):
-        return Confusion(*values)
-    return None
+    counts = [v for v in values if isinstance(v, int) and not isinstance(v, bool) and v >= 0]
+    return Confusion(*counts) if len(counts) == 4 else None
 
 
 def _check_thresholds(doc: Document) -> list[Finding]:
@@ -120,7 +120,7 @@ def _check_thresholds(doc: Document) -> list[Finding]:
         rates = counts.rates()
         for name in RATES:
             stated, computed = _number(row.get(name)), rates[name]
-            if stated is not None and computed is not None and not agrees(stated, computed):
+            if stated is not None and computed is not None and not agrees(stated, computed, min_decimals=2):
                 findings.append(finding(
                     "CH805", doc.path, doc.place((*path, name)),
                     f"threshold {threshold:g}: {name} is {stated:g}, but the counts give {computed:.4g}",
@@ -133,7 +133,7 @@ def _check_thresholds(doc: Document) -> list[Finding]:
                 f"threshold {threshold:g}: {alerts_per_day:g} alerts per day, but tp + fp = {counts.alerts} over "
                 f"{days:g} days is {counts.alerts / days:.4g}", "correct alertsPerDay, the counts or periodDays"))
     if counted:
-        first_i, first_t, first = counted[0]
+        _, first_t, first = counted[0]
         for i, threshold, counts in counted[1:]:
             if counts.total != first.total or counts.positives != first.positives:
                 findings.append(finding(
@@ -142,7 +142,7 @@ def _check_thresholds(doc: Document) -> list[Finding]:
                     f"{first_t:g} {first.total} with {first.positives}",
                     "every row's tp + fp + tn + fn (and tp + fn) must be the same cohort"))
         ordered = sorted(counted, key=lambda c: c[1])
-        for (_, low_t, low), (i, high_t, high) in zip(ordered, ordered[1:], strict=False):
+        for (_, low_t, low), (i, high_t, high) in pairwise(ordered):
             if high.alerts > low.alerts or high.tp > low.tp:
                 findings.append(finding(
                     "CH808", doc.path, doc.place(("spec", "thresholds", i)),
