@@ -203,7 +203,8 @@ def test_validate_finds_threshold_tables_that_disagree_with_their_counts(registr
 
 def test_validate_checks_alerts_per_day_against_period_days(registry: Path, charter: Charter) -> None:
     path = registry / "evaluations/sepsis-risk-1-1-0-retro/1.0.0.yaml"
-    path.write_text(path.read_text().replace("  operatingThreshold: 0.6", "  periodDays: 100\n  operatingThreshold: 0.6"))
+    text = path.read_text().replace("  operatingThreshold: 0.6", "  periodDays: 100\n  operatingThreshold: 0.6")
+    path.write_text(text)
     result = charter("-C", registry, "validate", str(path))
     assert result.code == 1 and "CH807" in result.stdout and "over 100 days" in result.stdout
 

@@ -68,10 +68,11 @@ def record(
     commit: Annotated[bool, typer.Option("--commit/--no-commit", help="Commit the new entry to git.")] = True,
     output: Annotated[ReadFormat, typer.Option("--format", help="Output format.")] = ReadFormat.text,
 ) -> None:
-    """Turn an evaluation's results into an Evaluation entry: threshold table with alerts per day and Wilson
-    intervals, subgroup table and overall metrics computed from the counts; validated, written and committed.
+    """Record an evaluation's results (JSON, YAML or CSV counts) as a validated, committed Evaluation entry.
 
-    Paths are read from where the command runs; `-C` only says where the registry is.
+    The threshold table (alerts per day, rates with Wilson intervals), subgroup table and rates at the operating
+    threshold are computed from the counts; invariant ranges come from the contract. Paths are read from where
+    the command runs; `-C` only says where the registry is.
     """
     from charter.api import Registry
     from charter.cli.validate import print_findings
@@ -140,8 +141,10 @@ def compare(
     ] = None,
     output: Annotated[CompareFormat, typer.Option("--format", help="Output format.")] = CompareFormat.table,
 ) -> None:
-    """Compare two evaluations on one cohort: metric deltas with interval overlap, alert volume at each shared
-    threshold, and the subgroups that moved most. Deltas are B - A.
+    """Compare two evaluations of one cohort (or two versions' evaluations); deltas are B - A.
+
+    Shows metric deltas with whether the intervals overlap, alert volume at each shared threshold, and the
+    subgroups that moved most.
     """
     from charter.api import Registry
 
