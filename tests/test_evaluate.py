@@ -255,3 +255,43 @@ def test_promotion_body_carries_the_comparison(registry: Path, charter: Charter,
     assert "### Compared with `model:sepsis-risk@1.0.0` on `cohort:sepsis-adult-inpatients-eval@1.0.0`" \
         in result.stdout
     assert "| 0.6 ◀ operating | 5.1 → 5.3 | +3.9% |" in result.stdout
+
+
+def test_a_failed_commit_leaves_the_registry_as_it_was(registry: Path, charter: Charter) -> None:
+    lock = registry / ".git" / "index.lock"  # another git process holds the index
+    lock.write_text("")
+    before = state(registry)
+    result = record(charter, registry, RESULTS)
+    assert result.code == 2 and "git commit failed" in result.stderr, result
+    assert state(registry) == before
+    assert not (registry / "evaluations/sepsis-risk-1-1-0-retro/1.1.0.yaml").exists()
+
+
+def test_yaml_results_with_days_and_explicit_invariant_ranges(
+        registry: Path, charter: Charter, tmp_path: Path) -> None:
+    path = tmp_path / "results.yml"
+    path.write_text(
+        "days: 30\noperatingThreshold: 0.5\nmetrics: {auroc: 0.81}\n"
+        "thresholds:\n  - {threshold: 0.5, tp: 40, fp: 60, tn: 880, fn: 20}\n"
+        "invariants:\n  - {name: extra-check, input: {heart_rate: 200}, expected: {min: 0.9}, result: 0.95}\n")
+    result = record(charter, registry, path, "--method", "shadow", "--name", "sepsis-yaml-shadow", "--format", "json")
+    assert result.code == 0, result
+    spec = json.loads(result.stdout)["document"]["spec"]
+    assert spec["method"] == "shadow" and spec["thresholds"][0]["alertsPerDay"] == round(100 / 30, 3)
+    assert spec["metrics"]["sensitivity"]["value"] == round(40 / 60, 6)
+    extra = next(i for i in spec["invariants"] if i["name"] == "extra-check")
+    assert extra["passed"] is True and extra["expected"] == {"min": 0.9}
+    check = charter("-C", registry, "validate")
+    assert check.code == 0 and "CH803" in check.stdout  # the contract's three checks were not run
+
+
+def test_promotion_policy_refuses_an_evaluation_that_skips_a_contract_invariant(
+        registry: Path, charter: Charter) -> None:
+    path = registry / "evaluations/sepsis-risk-1-1-0-retro/1.0.0.yaml"
+    path.write_text(path.read_text().replace("name: missing-labs-do-not-alarm", "name: missing-labs-stay-low"))
+    git(registry, "commit", "-qam", "rename a check")
+    git(registry, "clone", "-q", "--bare", str(registry), str(registry.parent / "origin.git"))
+    git(registry, "remote", "add", "origin", str(registry.parent / "origin.git"))
+    result = charter("-C", registry, "promote", "model:sepsis-risk@1.1.0", "--to", "production", "--reason", "x")
+    assert result.code == 1, result
+    assert "declared by contract:sepsis-risk-serving@1.0.0 but not run: missing-labs-do-not-alarm" in result.stdout

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from charter.atomic import write_text_atomic
-from charter.confusion import Confusion, estimate, threshold_row
+from charter.confusion import estimate, threshold_row
 from charter.documents import Document
 from charter.errors import CharterError
 from charter.evaluation_results import EvaluationResults, ResultsError, SubgroupCounts, read_results
@@ -25,6 +25,7 @@ from charter.index import RegistryIndex
 from charter.kinds import KINDS, NAME_RE, SEMVER_RE
 from charter.references import Reference, parse_reference
 from charter.schemas import schema_comment
+from charter.validation.evaluations import declared_invariants, in_range
 from charter.versions import version_key
 from charter.yamlio import dump_yaml, value_at
 
@@ -109,17 +110,12 @@ def _threshold_range(index: RegistryIndex, model: Document) -> tuple[float, floa
     return 0.0, 1.0
 
 
-def _contract_invariants(index: RegistryIndex, model: Document) -> dict[str, dict[str, Any]]:
-    contract = index.get(str(value_at(model.spec, ("contract",))))
-    declared = value_at(contract.spec, ("invariants",)) if contract is not None else None
-    return {str(i.get("name")): i for i in declared if isinstance(i, dict)} if isinstance(declared, list) else {}
-
-
 def _check_counts(results: EvaluationResults) -> None:
     """Counts that cannot come from one scoring of one cohort are refused before any rate is computed."""
-    first = results.thresholds[0] if results.thresholds else None
+    if not results.thresholds:
+        return
+    first = results.thresholds[0]
     for row in results.thresholds:
-        assert first is not None
         if row.counts.total != first.counts.total or row.counts.positives != first.counts.positives:
             raise ResultsError(f"{row.where}: counts at threshold {row.threshold:g} cover {row.counts.total} units "
                                f"with {row.counts.positives} events, those at {first.threshold:g} "
@@ -209,12 +205,11 @@ def _invariants(results: EvaluationResults, declared: dict[str, dict[str, Any]])
                                f"{'expected range' if expected is None else 'input'}, and the contract declares no "
                                "check of that name", "give input and expected {min, max} in the results")
         result = item["result"]
-        low, high = expected.get("min"), expected.get("max")
         check: dict[str, Any] = {"name": item["name"]}
         if item.get("description") or contract.get("description"):
             check["description"] = item.get("description") or contract.get("description")
         check.update({"input": given_input, "expected": expected, "result": result,
-                      "passed": (low is None or result >= low) and (high is None or result <= high)})
+                      "passed": in_range(result, expected)})
         checks.append(check)
     return checks
 
@@ -245,15 +240,16 @@ def build_evaluation(index: RegistryIndex, request: EvaluationRequest, today: da
     if rows:
         days = _days(request, results, cohort)
         metrics.setdefault("prevalence", {"value": round(rows[0].counts.positives / rows[0].counts.total, 6)})
-        at_operating: Confusion | None = next((r.counts for r in rows if r.threshold == operating), None)
-        for metric in OPERATING_METRICS if at_operating is not None else ():
-            value = estimate(at_operating, metric)  # type: ignore[arg-type]
-            if value is not None:
-                metrics.setdefault(metric, value)
+        at_operating = next((r.counts for r in rows if r.threshold == operating), None)
+        if at_operating is not None:
+            for metric in OPERATING_METRICS:
+                value = estimate(at_operating, metric)
+                if value is not None:
+                    metrics.setdefault(metric, value)
     spec["metrics"] = metrics
     if rows:
         spec["thresholds"] = [threshold_row(r.threshold, r.counts, days) for r in rows]
-        spec["periodDays"] = days
+        spec["periodDays"] = int(days) if days.is_integer() else days
     if operating is not None:
         spec["operatingThreshold"] = operating
     subgroups = [_subgroup_entry(g) for g in _subgroups(results, operating)]
@@ -261,7 +257,7 @@ def build_evaluation(index: RegistryIndex, request: EvaluationRequest, today: da
         spec["subgroups"] = subgroups
     if results.calibration is not None:
         spec["calibration"] = results.calibration
-    invariants = _invariants(results, _contract_invariants(index, model))
+    invariants = _invariants(results, declared_invariants(index, model.ref)[1])
     if invariants:
         spec["invariants"] = invariants
     if baseline is not None:

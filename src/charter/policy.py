@@ -263,7 +263,7 @@ class PolicyCheck:
         invariants = value_at(evaluation.spec, ("invariants",))
         checks = [i for i in invariants if isinstance(i, dict)] if isinstance(invariants, list) else []
         failed = [str(i.get("name")) for i in checks if not _invariant_holds(i)]
-        contract, declared = declared_invariants(self.index, evaluation)
+        contract, declared = declared_invariants(self.index, value_at(evaluation.spec, ("model",)))
         missing = sorted(set(declared) - {str(i.get("name")) for i in checks})
         self._add("invariant checks pass", bool(checks) and not failed and not missing,
                   "no invariant checks in the evaluation" if not checks else

@@ -37,9 +37,9 @@ def _range_text(expected: Any) -> str:
     return f">= {low}" if low is not None else f"<= {high}"
 
 
-def declared_invariants(index: RegistryIndex, evaluation: Document) -> tuple[str | None, dict[str, dict[str, Any]]]:
-    """The contract of the evaluated version and the invariants it declares, by name."""
-    model = index.get(str(value_at(evaluation.spec, ("model",))))
+def declared_invariants(index: RegistryIndex, model_ref: Any) -> tuple[str | None, dict[str, dict[str, Any]]]:
+    """The contract of a model version and the invariants it declares, by name."""
+    model = index.get(str(model_ref))
     contract_ref = value_at(model.spec, ("contract",)) if model is not None else None
     contract = index.get(str(contract_ref)) if isinstance(contract_ref, str) else None
     declared = value_at(contract.spec, ("invariants",)) if contract is not None else None
@@ -59,7 +59,7 @@ def _check_invariants(doc: Document, index: RegistryIndex) -> list[Finding]:
     items = doc.spec.get("invariants")
     items = items if isinstance(items, list) else []
     recorded: set[str] = set()
-    contract_ref, declared = declared_invariants(index, doc)
+    contract_ref, declared = declared_invariants(index, doc.spec.get("model"))
     for i, item in enumerate(items):
         if not isinstance(item, dict):
             continue
