@@ -100,6 +100,15 @@ class Comparison:
     def cohort(self) -> str:
         return str(value_at(self.a.spec, ("cohort",)))
 
+    @property
+    def shared_metrics(self) -> list[MetricDelta]:
+        return [m for m in self.metrics if m.delta is not None]
+
+    @property
+    def one_sided_metrics(self) -> list[str]:
+        """Metrics only one evaluation reports (shown by name only: there is nothing to compare)."""
+        return [m.name for m in self.metrics if m.delta is None]
+
     def model(self, side: str) -> str:
         return str(value_at((self.a if side == "a" else self.b).spec, ("model",)))
 
@@ -119,11 +128,13 @@ class Comparison:
         """The comparison as Markdown lines (the promotion PR body and `--format markdown`)."""
         lines = [f"{heading} Compared with `{self.model('a')}` on `{self.cohort}`", "",
                  f"`{self.b.ref}` against `{self.a.ref}`; Δ is candidate minus reference.", ""]
-        if self.metrics:
+        if self.shared_metrics:
             lines += ["| metric | reference | candidate | Δ | intervals |", "|---|---|---|---|---|"]
-            for m in self.metrics:
+            for m in self.shared_metrics:
                 overlap = {None: "-", True: "overlap", False: "**apart**"}[m.intervals_overlap]
                 lines.append(f"| {m.name} | {_num(m.a)} | {_num(m.b)} | {_signed(m.delta)} | {overlap} |")
+        if self.one_sided_metrics:
+            lines += ["", f"Reported by one evaluation only: {', '.join(self.one_sided_metrics)}."]
         if self.thresholds:
             lines += ["", "| threshold | alerts/day | Δ alerts | sensitivity | PPV |", "|---|---|---|---|---|"]
             for t in self.thresholds:

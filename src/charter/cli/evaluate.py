@@ -169,10 +169,12 @@ def _print_comparison(c: Comparison) -> None:
     metrics = Table(show_edge=False, title="metrics", title_justify="left")
     for column in ("metric", "A", "B", "Δ", "intervals"):
         metrics.add_column(column, justify="left" if column in {"metric", "intervals"} else "right")
-    for m in c.metrics:
+    for m in c.shared_metrics:
         overlap = {None: "-", True: "overlap", False: "apart"}[m.intervals_overlap]
         metrics.add_row(m.name, _fmt(m.a), _fmt(m.b), _fmt(m.delta, True), overlap)
     out.print(metrics)
+    if c.one_sided_metrics:
+        out.print(f"reported by one evaluation only: {escape(', '.join(c.one_sided_metrics))}")
     if c.thresholds:
         table = Table(show_edge=False, title="alert volume by threshold", title_justify="left")
         for column in ("threshold", "alerts/day A", "alerts/day B", "change", "Δ sensitivity", "Δ PPV"):
