@@ -522,9 +522,12 @@ def _evaluation_spec(rng: random.Random, model: Entry, method: str, cohort: Entr
         "brier": {"value": _rate(rng, 0.02, 0.2)},
     }
     thresholds = []
+    # One cohort scored once: events and non-events are fixed, alerts fall as the threshold rises (CH806, CH808).
+    events, non_events = rng.randint(2_000, 8_000), rng.randint(50_000, 500_000)
+    tp, fp = events - rng.randint(50, 500), rng.randint(10_000, 20_000)
     for j in range(rng.randint(3, 8)):
-        tp, fp = rng.randint(100, 5000), rng.randint(500, 20000)
-        tn, fn = rng.randint(50_000, 500_000), rng.randint(50, 3000)
+        tp, fp = max(1, tp - rng.randint(0, tp // 4)), max(1, fp - rng.randint(0, fp // 3))
+        tn, fn = non_events - fp, events - tp
         thresholds.append({
             "threshold": round(0.05 + 0.1 * j, 2), "alertsPerDay": round(rng.uniform(1, 200), 1),
             "alertRate": round((tp + fp) / (tp + fp + tn + fn), 4), "sensitivity": round(tp / (tp + fn), 3),

@@ -4,6 +4,7 @@
 set -euo pipefail
 
 charter="${CHARTER:-$PWD/.venv/bin/charter}"
+data="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/data"   # results files the demo records
 work="$(mktemp -d "${TMPDIR:-/tmp}/charter-demo.XXXXXX")"
 registry="$work/ml-registry"
 if [ -t 1 ] && [ -z "${NO_COLOR:-}" ]; then bold=$'\033[1m' plain=$'\033[0m'; else bold="" plain=""; fi
@@ -91,6 +92,16 @@ step "What changed between two versions: a semantic diff, each change classed br
   "charter diff model:sepsis-risk@1.0.0 model:sepsis-risk@1.1.0"
 "$charter" diff model:sepsis-risk@1.0.0 model:sepsis-risk@1.1.0 > "$work/diff.txt"
 head -n 20 "$work/diff.txt"
+
+step "The new version is evaluated on the hold-out cohort: counts in, threshold table with intervals out, committed" \
+  "charter evaluate record model:sepsis-risk@1.2.0 --cohort cohort:sepsis-adult-inpatients-eval@1.0.0 --results ..."
+"$charter" evaluate record model:sepsis-risk@1.2.0 --cohort cohort:sepsis-adult-inpatients-eval@1.0.0 \
+  --results "$data/evaluate/sepsis-risk-1.2.0.json" --baseline model:sepsis-risk@1.1.0
+git log --oneline -n 1
+
+step "Against its parent on the same cohort: metric deltas, alert volume per threshold, subgroups" \
+  "charter evaluate compare model:sepsis-risk@1.2.0"
+"$charter" evaluate compare model:sepsis-risk@1.2.0
 
 step "Share the registry: a bare 'origin' on disk stands in for the git host" "git push origin main"
 git clone -q --bare "$registry" "$work/origin.git"

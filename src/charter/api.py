@@ -22,6 +22,8 @@ from charter.versions import version_key
 from charter.yamlio import dotted
 
 if TYPE_CHECKING:
+    from charter.evaluation_compare import Comparison
+    from charter.evaluation_record import EvaluationRequest
     from charter.lineage import LineageGraph
     from charter.performance import PerformancePoint
     from charter.registration import Registration
@@ -122,6 +124,20 @@ class Registry:
         reference = register_version(self.root, request)
         self.__dict__.pop("_loaded", None)  # the registry changed: read it again on next use
         return reference
+
+    def record_evaluation(self, request: EvaluationRequest) -> Reference:
+        """Record an evaluation's results as an Evaluation entry (see `charter.evaluation_record`)."""
+        from charter.evaluation_record import record_evaluation
+
+        reference = record_evaluation(self.root, request)
+        self.__dict__.pop("_loaded", None)  # the registry changed: read it again on next use
+        return reference
+
+    def compare_evaluations(self, a: str, b: str | None = None) -> Comparison:
+        """Compare two evaluations (or two versions' evaluations) on one cohort; deltas are B - A."""
+        from charter.evaluation_compare import compare
+
+        return compare(self.index, a, b)
 
     def forge(self) -> tuple[Any, str | None]:
         """The forge client for pull requests and, when there is none, why (None: no forge configured)."""

@@ -64,6 +64,7 @@ def render_body(verdict: Verdict, index: RegistryIndex, reason: str | None) -> s
     lines += verdict_table(verdict)
     lines += _metrics_section(candidate, current)
     lines += _evaluation_section(verdict.evaluation, verdict.baseline_evaluation)
+    lines += _comparison_section(index, verdict)
     lines += _contract_section(verdict, candidate, current)
     return "\n".join(lines) + "\n"
 
@@ -152,6 +153,20 @@ def _invariant_table(spec: dict[str, Any]) -> list[str]:
             lines.append(f"| {row.get('name')} | {_num(expected.get('min'))} to {_num(expected.get('max'))} | "
                          f"{_num(row.get('result'))} | {'✅' if row.get('passed') else '❌'} |")
     return lines
+
+
+def _comparison_section(index: RegistryIndex, verdict: Verdict) -> list[str]:
+    """The candidate's evaluation against the assigned version's on the same cohort (`charter evaluate compare`)."""
+    from charter.evaluation_compare import compare_documents, evaluations_of
+
+    evaluation, current = verdict.evaluation, verdict.promotion.current
+    if evaluation is None or current is None:
+        return []
+    cohort = value_at(evaluation.spec, ("cohort",))
+    baseline = next((e for e in evaluations_of(index, current) if value_at(e.spec, ("cohort",)) == cohort), None)
+    if baseline is None:
+        return ["", f"### Compared with `{current}`", "", f"`{current}` has no evaluation on `{cohort}`."]
+    return ["", *compare_documents(baseline, evaluation).to_markdown("###")]
 
 
 def _contract_section(verdict: Verdict, candidate: Document | None, current: Document | None) -> list[str]:

@@ -31,7 +31,8 @@ E, W = Severity.ERROR, Severity.WARNING
 
 #: The catalogue of finding codes. 1xx: reading files; 2xx: schema; 3xx: identity and layout;
 #: 4xx: references; 5xx: environments and registry configuration; 6xx: history (`--base`);
-#: 7xx: artifacts (`--check-artifacts`); 81x: deployment and monitoring records.
+#: 7xx: artifacts (`--check-artifacts`); 80x: evaluation evidence (invariants, threshold table);
+#: 81x: deployment and monitoring records.
 CODES: dict[str, FindingCode] = _codes(
     FindingCode("CH100", E, "file cannot be read as UTF-8 text"),
     FindingCode("CH101", E, "YAML syntax error"),
@@ -69,6 +70,15 @@ CODES: dict[str, FindingCode] = _codes(
     FindingCode("CH701", E, "artifact not tracked by DVC"),
     FindingCode("CH702", E, "artifact pointer disagrees with the version"),
     FindingCode("CH703", E, "artifact missing from cache and remote"),
+    FindingCode("CH801", W, "invariant result outside its expected range"),
+    FindingCode("CH802", E, "invariant's passed flag contradicts its result"),
+    FindingCode("CH803", W, "invariant declared by the contract missing from the evaluation"),
+    FindingCode("CH804", E, "invariant differs from the contract's declaration"),
+    FindingCode("CH805", E, "threshold rate disagrees with its counts"),
+    FindingCode("CH806", E, "threshold rows count different cohorts"),
+    FindingCode("CH807", E, "alerts per day disagree with the counts and period"),
+    FindingCode("CH808", E, "alert counts rise with the threshold"),
+    FindingCode("CH809", W, "operating threshold missing from the threshold table"),
     FindingCode("CH811", E, "record dated in the future"),
     FindingCode("CH812", E, "record file disagrees with the command line"),
     FindingCode("CH813", W, "report made before its period ends"),

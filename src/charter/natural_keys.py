@@ -12,7 +12,8 @@ from charter.yamlio import JsonPath, value_at
 
 #: kind → (path of the list inside the document, the key field of its items)
 NATURAL_KEYS: dict[str, tuple[tuple[JsonPath, str], ...]] = {
-    "Contract": ((("spec", "input", "fields"), "name"), (("spec", "output", "thresholds"), "value")),
+    "Contract": ((("spec", "input", "fields"), "name"), (("spec", "output", "thresholds"), "value"),
+                 (("spec", "invariants"), "name")),
     "Evaluation": ((("spec", "thresholds"), "threshold"), (("spec", "subgroups"), "name"),
                    (("spec", "invariants"), "name")),
     "EventDefinition": ((("spec", "windows"), "name"),),

@@ -258,12 +258,18 @@ class PolicyCheck:
     def _check_invariants(self, evaluation: Document) -> None:
         if not self.rules.get("requireInvariants"):
             return
+        from charter.validation.evaluations import declared_invariants
+
         invariants = value_at(evaluation.spec, ("invariants",))
         checks = [i for i in invariants if isinstance(i, dict)] if isinstance(invariants, list) else []
         failed = [str(i.get("name")) for i in checks if not _invariant_holds(i)]
-        self._add("invariant checks pass", bool(checks) and not failed,
+        contract, declared = declared_invariants(self.index, value_at(evaluation.spec, ("model",)))
+        missing = sorted(set(declared) - {str(i.get("name")) for i in checks})
+        self._add("invariant checks pass", bool(checks) and not failed and not missing,
                   "no invariant checks in the evaluation" if not checks else
-                  f"{len(checks)} checks, all passed" if not failed else f"failed: {', '.join(failed)}")
+                  f"failed: {', '.join(failed)}" if failed else
+                  f"declared by {contract} but not run: {', '.join(missing)}" if missing else
+                  f"{len(checks)} checks, all passed")
 
     def _check_contract(self, candidate: Document) -> None:
         if not self.rules.get("requireCompatibleContract") or self.promotion.current is None:

@@ -13,6 +13,7 @@ from typer.core import TyperGroup
 from charter import __version__
 from charter.cli import audit, gate, history, listing, new, promote, pull, register, resolve, schema, show, validate
 from charter.cli import diff as diff_cmd
+from charter.cli import evaluate as evaluate_cmd
 from charter.cli import init as init_cmd
 from charter.cli import lineage as lineage_cmd
 from charter.cli import monitor as monitor_cmd
@@ -108,6 +109,8 @@ app.add_typer(monitor_cmd.app, name="monitor")
 app.command("status", epilog="Example: charter status --env production --format json")(status_cmd.run)
 app.command("lineage", epilog="Example: charter lineage event:sepsis-onset@2.0.0 --impact --format mermaid")(
     lineage_cmd.run)
+app.add_typer(evaluate_cmd.app, name="evaluate", epilog="Example: charter evaluate compare model:sepsis-risk@1.1.0 "
+              "model:sepsis-risk@1.2.0")
 
 
 def main() -> None:

@@ -12,6 +12,7 @@ from charter.findings import Finding, Severity
 from charter.kinds import REGISTRY_FILE, is_entry_candidate
 from charter.loader import LazyRegistry, LoadedRegistry, load_registry
 from charter.validation.environments import check_codeowners, check_environment, check_registry_config
+from charter.validation.evaluations import check_evaluation
 from charter.validation.identity import check_duplicates, check_family, check_identity
 from charter.validation.records import check_record
 from charter.validation.references import check_references
@@ -103,6 +104,7 @@ def validate_registry(root: Path, paths: Sequence[str | Path] | None = None, bas
         findings.extend(check_record(doc, config))
         findings.extend(check_naming(doc, config))
         findings.extend(check_risk_tier(doc, index, config))
+        findings.extend(check_evaluation(doc, index))
     findings.extend(check_duplicates(index, selected))
     if isinstance(registry, LoadedRegistry) and base is not None:
         from charter.validation.compatibility import check_compatibility
