@@ -22,7 +22,6 @@ from charter.versions import version_key
 from charter.yamlio import dotted
 
 if TYPE_CHECKING:
-    from charter.loader import LazyRegistry
     from charter.registration import Registration
     from charter.search import SearchResult
 
@@ -119,8 +118,7 @@ class Registry:
         from charter.registration import register_version
 
         reference = register_version(self.root, request)
-        self.__dict__.pop("_loaded", None)
-        self.__dict__.pop("_lazy", None)  # the registry changed: read it again on next use
+        self.__dict__.pop("_loaded", None)  # the registry changed: read it again on next use
         return reference
 
     def forge(self) -> tuple[Any, str | None]:
@@ -159,22 +157,16 @@ class Registry:
         return pull_artifact(self.root, primary.version, Path(output), force=force, quiet=quiet,
                              into_folder=into_folder)
 
-    @cached_property
-    def _lazy(self) -> LazyRegistry:
-        from charter.loader import LazyRegistry
-
-        return LazyRegistry(self.root)
-
     def search(self, query: str = "", kind: Kind | None = None, *, limit: int | None = None,
                facets: bool = True) -> SearchResult:
         """Entries matching a query (docs/query.md), e.g. `search("env = production AND owner = team-x")`.
 
         Raises `charter.query.QueryError` for a query that does not parse or names an unknown field.
         """
-        from charter.search import search
+        from charter.search import RegistryFiles, search
 
         loaded = self.__dict__.get("_loaded")  # already parsed in full: use it; else parse only what is needed
-        return search(loaded or self._lazy, query, (kind,) if kind else None, limit=limit, facets=facets,
+        return search(loaded or RegistryFiles(self.root), query, (kind,) if kind else None, limit=limit, facets=facets,
                       prefilter_text=loaded is None)
 
     def list(self, kind: Kind | None = None, status: str | None = None, where: str | None = None

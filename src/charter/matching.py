@@ -47,6 +47,7 @@ from charter.query import (
     Value,
     parse_query,
 )
+from charter.references import reference_of
 from charter.versions import version_key
 
 #: Short names for the fields people ask about most; each is the dotted path it stands for.
@@ -346,12 +347,19 @@ class FieldTest(Predicate):
         return self.test(self.values(doc, context))
 
 
-def _location_values(path: tuple[str, ...]) -> Callable[[Location], list[Any] | None] | None:
-    if path == ("metadata", "name"):
-        return lambda location: [location.name]
-    if path == ("metadata", "version"):
-        return lambda location: [location.version] if location.version is not None else []
-    return None
+def _location_values(path: tuple[str, ...], holders: frozenset[Kind]) -> Callable[[Location], list[Any] | None]:
+    """What a file's path tells about a field: its name and version, and that kinds without the field lack it."""
+
+    def values(location: Location) -> list[Any] | None:
+        if location.kind not in holders:
+            return []
+        if path == ("metadata", "name"):
+            return [location.name]
+        if path == ("metadata", "version") and location.kind.versioned:
+            return [location.version]
+        return None
+
+    return values
 
 
 @dataclass
@@ -406,14 +414,15 @@ def _field_test(field: Field, op: str, values: Sequence[Value], column: int, sco
     if len(field.path) == 1 and name in VIRTUAL:
         return _virtual_test(field, op, literals, column, scope)
     path = ALIASES.get(name, field.path) if len(field.path) == 1 else field.path
-    nodes = [n for k in scope.kinds for n in [lookup(k, path)] if n is not None]
+    holders = {k: n for k in scope.kinds for n in [lookup(k, path)] if n is not None}
+    nodes = list(holders.values())
     if not nodes:
         raise _unknown_field(field, path, scope)
     _check_types(field, op, literals, column, nodes, scope)
     matcher = _value_test(op, literals, scope, column)
     key = next((p for p in reversed(path) if p != WILDCARD), None)
     return FieldTest(lambda doc, _context: _values_at(doc.data, path), matcher, key=key,
-                     location=_location_values(path))
+                     location=_location_values(path, frozenset(holders)))
 
 
 def _unknown_field(field: Field, path: tuple[str, ...], scope: _Scope) -> QueryError:
@@ -516,8 +525,28 @@ def _virtual_test(field: Field, op: str, literals: list[Literal], column: int, s
                 guess = suggest_word(lit.text, known)
                 raise scope.error(lit.column, f"no environment {lit.text!r} in this registry",
                                   f"did you mean {guess!r}?" if guess else f"environments: {', '.join(known)}")
-    location = (lambda loc: [loc.kind.name]) if name == "kind" else None
+    location = _VIRTUAL_LOCATIONS[name](scope.context) if name in _VIRTUAL_LOCATIONS else None
     return FieldTest(_VIRTUAL_VALUES[name], _value_test(op, literals, scope, column), location=location)
+
+
+def _environments_at(context: QueryContext) -> Callable[[Location], list[Any] | None]:
+    def values(location: Location) -> list[Any] | None:
+        if location.kind is KINDS["ModelVersion"]:
+            ref = str(reference_of(location.kind, location.name, location.version))
+            return [env for env, refs in context.assignments.items() if ref in refs]
+        if location.kind is KINDS["Model"]:
+            return [env for env, names in context.families.items() if location.name in names]
+        return []
+
+    return values
+
+
+#: The virtual fields a file's path decides (the environments need the environment files, read once).
+_VIRTUAL_LOCATIONS: dict[str, Callable[[QueryContext], Callable[[Location], list[Any] | None]]] = {
+    "kind": lambda _context: lambda location: [location.kind.name],
+    "ref": lambda _context: lambda location: [str(reference_of(location.kind, location.name, location.version))],
+    "env": _environments_at,
+}
 
 
 _VIRTUAL_VALUES: dict[str, Callable[[Document, QueryContext], list[Any]]] = {

@@ -14,9 +14,10 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from charter.documents import Document
+from charter.documents import Document, read_document
 from charter.findings import Finding
 from charter.kinds import KINDS, Kind, Location, locate_path
+from charter.loader import discover_files
 from charter.matching import QueryContext, compile_query
 from charter.yamlio import value_at
 
@@ -36,6 +37,17 @@ class EntrySource(Protocol):
     def files(self) -> list[str]: ...
 
     def read(self, relpath: str) -> tuple[Document | None, list[Finding]]: ...
+
+
+class RegistryFiles:
+    """A registry's entry files, parsed on request and not kept: a search holds only the documents it returns."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.files = discover_files(root)
+
+    def read(self, relpath: str) -> tuple[Document | None, list[Finding]]:
+        return read_document(self.root, relpath)
 
 
 @dataclass(frozen=True)

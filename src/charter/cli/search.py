@@ -14,6 +14,8 @@ from charter.kinds import KINDS, find_kind
 
 #: How many values of each facet the table shows (JSON has them all).
 FACET_VALUES_SHOWN = 8
+DESCRIPTION_WIDTH = 50
+WIDE = 120
 
 
 def run(
@@ -49,15 +51,17 @@ def run(
         return
     if result.entries:
         table = Table(show_edge=False)
-        table.add_column("reference", overflow="fold", ratio=3)
-        table.add_column("kind", ratio=2)
-        table.add_column("status", ratio=1)
-        table.add_column("owner", overflow="fold", ratio=2)
-        table.add_column("description", overflow="ellipsis", no_wrap=True, ratio=4)
+        table.add_column("reference", no_wrap=True)
+        table.add_column("kind", no_wrap=True)
+        table.add_column("status", no_wrap=True)
+        table.add_column("owner", overflow="fold")
+        described = out.width >= WIDE  # on a narrow terminal the description would squeeze out the rest
+        if described:
+            table.add_column("description", overflow="ellipsis", no_wrap=True, max_width=DESCRIPTION_WIDTH)
         for r in result.entries:
             style = {"retired": "dim", "deprecated": "yellow", "draft": "cyan"}.get(r.status, "")
             table.add_row(escape(r.ref), r.kind, f"[{style}]{r.status}[/]" if style else r.status, escape(r.owner),
-                          escape(r.description))
+                          *([escape(r.description)] if described else []))
         out.print(table)
     shown = len(result.entries)
     noun = "entry" if result.total == 1 else "entries"
