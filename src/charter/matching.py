@@ -438,8 +438,8 @@ def _unknown_field(field: Field, path: tuple[str, ...], scope: _Scope) -> QueryE
 
 
 def _describe(types: set[str]) -> str:
-    shown = sorted(("number" if t == "integer" else "list" if t == "array" else "map" if t == "object" else t)
-                   for t in types)
+    names = {"integer": "number", "array": "list", "object": "map", "string": "text", "semver": "version"}
+    shown = sorted(names.get(t, t) for t in types)
     return " or ".join(dict.fromkeys(shown)) or "values"
 
 
