@@ -87,6 +87,10 @@ def test_quoted_strings_with_escapes() -> None:
         ("string", 'say "hi"\n', 1), ("string", "it's", 16), ("end", "", 23)]
 
 
+def test_single_quotes_keep_backslashes() -> None:
+    assert tokenize(r"'a\.b\'c'")[0].text == "a\\.b'c"
+
+
 def test_word_operators_exists_in_contains_matches() -> None:
     assert parse_query("spec.parent exists") == Exists(Field(("spec", "parent"), 1))
     assert parse_query("status in (active, draft)") == InList(

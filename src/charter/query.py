@@ -11,6 +11,9 @@ Grammar (keywords are case-insensitive; adjacent conditions are joined by AND):
     op         := "=" | "!=" | "<" | "<=" | ">" | ">=" | "contains" | "~" | "matches"
     text       := WORD | STRING            (free text: a word not followed by an operator)
 
+Double-quoted strings know the escapes \\" \\\\ \\n \\t; single-quoted ones keep backslashes as written (only \\'
+is an escape), so a regular expression needs no doubling: `name matches '^sepsis-\\d'`.
+
 This module knows only syntax; what a field means and how a value compares is `charter.matching`'s job. Every
 problem is a `QueryError` that names the column, so the CLI can print the query with a caret under it.
 """
@@ -169,9 +172,13 @@ def _string(query: str, start: int) -> tuple[str, int]:
             if i + 1 >= len(query):
                 break
             escaped = query[i + 1]
+            if quote == "'" and escaped != "'":
+                parts.append(char)  # single quotes keep backslashes, so regular expressions read as written
+                i += 1
+                continue
             if escaped not in _ESCAPES:
                 raise QueryError(query, i + 1, f"unknown escape \\{escaped} in a quoted string",
-                                 "escapes are \\\" \\' \\\\ \\n \\t")
+                                 "in double quotes write \\\" \\\\ \\n \\t; single quotes keep backslashes")
             parts.append(_ESCAPES[escaped])
             i += 2
             continue
