@@ -149,6 +149,8 @@ QUERIES = [
     "NOT spec.metrics.auroc > 0.85", "kind = Evaluation AND spec.thresholds.ppv >= 0.5", "version >= 1.1",
     "status != active", "name ~ 'card-*' AND NOT kind = Model", "spec.notes exists", "ref matches '@1\\.'",
     "metadata.annotations.jira exists OR tags contains label", "'early warning'", "NOT env exists",
+    "owner = team-clinical-ml", "status = deprecated", "NOT status = active", "tags contains FRAUD",
+    "owner in (team-payments-risk, nobody)", "spec.method = retrospective", "spec.metrics contains auroc",
 ]
 
 

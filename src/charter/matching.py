@@ -326,11 +326,13 @@ class FieldTest(Predicate):
     """A condition on the values found at a field: found by `values`, judged by `test`."""
 
     def __init__(self, values: Callable[[Document, QueryContext], list[Any]], test: Callable[[list[Any]], bool],
-                 *, key: str | None = None, location: Callable[[Location], list[Any] | None] | None = None) -> None:
+                 *, key: str | None = None, location: Callable[[Location], list[Any] | None] | None = None,
+                 needles: Sequence[str] = ()) -> None:
         self.values = values
         self.test = test
         self.key = key.casefold() if key else None
         self.location = location
+        self.needles = tuple(n.casefold() for n in needles)  # one of them is in the text of every match
 
     def by_location(self, location: Location) -> bool | None:
         if self.location is None:
@@ -339,9 +341,13 @@ class FieldTest(Predicate):
         return None if values is None else self.test(values)
 
     def by_text(self, text: str) -> bool | None:
-        if self.key is None or self.test([]):
+        if self.test([]):
             return None  # without the field the test can still hold (NOT-like tests)
-        return None if self.key in text else False
+        if self.key is not None and self.key not in text:
+            return False
+        if self.needles and not any(needle in text for needle in self.needles):
+            return False
+        return None
 
     def by_document(self, doc: Document, context: QueryContext) -> bool:
         return self.test(self.values(doc, context))
@@ -422,7 +428,7 @@ def _field_test(field: Field, op: str, values: Sequence[Value], column: int, sco
     matcher = _value_test(op, literals, scope, column)
     key = next((p for p in reversed(path) if p != WILDCARD), None)
     return FieldTest(lambda doc, _context: _values_at(doc.data, path), matcher, key=key,
-                     location=_location_values(path, frozenset(holders)))
+                     location=_location_values(path, frozenset(holders)), needles=_needles(op, literals))
 
 
 def _unknown_field(field: Field, path: tuple[str, ...], scope: _Scope) -> QueryError:
@@ -526,7 +532,22 @@ def _virtual_test(field: Field, op: str, literals: list[Literal], column: int, s
                 raise scope.error(lit.column, f"no environment {lit.text!r} in this registry",
                                   f"did you mean {guess!r}?" if guess else f"environments: {', '.join(known)}")
     location = _VIRTUAL_LOCATIONS[name](scope.context) if name in _VIRTUAL_LOCATIONS else None
-    return FieldTest(_VIRTUAL_VALUES[name], _value_test(op, literals, scope, column), location=location)
+    needles = _needles(op, literals) if name == "status" and "active" not in {lit.text for lit in literals} else ()
+    return FieldTest(_VIRTUAL_VALUES[name], _value_test(op, literals, scope, column), location=location,
+                     needles=needles)
+
+
+def _needles(op: str, literals: list[Literal]) -> tuple[str, ...]:
+    """Text that a file must contain for `=`, `contains` or `in` to hold: the value as written, where YAML
+    cannot write it differently (no spaces to fold at, no quote to double; numbers and dates have other forms)."""
+    if op not in ("=", "contains", "in"):
+        return ()
+    for literal in literals:
+        if (literal.number is not None or literal.day is not None or literal.moment is not None
+                or literal.boolean is not None or not literal.text or any(c.isspace() for c in literal.text)
+                or "'" in literal.text or '"' in literal.text):
+            return ()
+    return tuple(literal.text for literal in literals)
 
 
 def _environments_at(context: QueryContext) -> Callable[[Location], list[Any] | None]:
