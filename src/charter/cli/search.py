@@ -54,7 +54,7 @@ def run(
         table.add_column("reference", no_wrap=True)
         table.add_column("kind", no_wrap=True)
         table.add_column("status", no_wrap=True)
-        table.add_column("owner", overflow="fold")
+        table.add_column("owner", no_wrap=True, overflow="ellipsis")
         described = out.width >= WIDE  # on a narrow terminal the description would squeeze out the rest
         if described:
             table.add_column("description", overflow="ellipsis", no_wrap=True, max_width=DESCRIPTION_WIDTH)
