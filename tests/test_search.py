@@ -176,3 +176,9 @@ def test_registry_search_api(registry: Path) -> None:
     result = Registry(registry).search("fraud", limit=2)
     assert result.total > 2 and len(result.entries) == 2
     assert Registry(registry).list(where="kind = Environment") == Registry(registry).list(KINDS["Environment"])
+
+
+def test_search_imports_nothing_heavy(template_registry: Path) -> None:
+    from tests.test_imports import imported
+
+    assert imported("search", "sepsis AND spec.metrics.auroc > 0.5", cwd=template_registry) == []
