@@ -146,6 +146,7 @@ def test_a_field_of_another_kind_says_which_kinds_have_it() -> None:
     ("spec.metrics.auroc > high", 22, "'high' is not a number"),
     ("metadata.owner > 5", 18, "metadata.owner holds text; '5' is not text"),
     ("spec.date >= 2026-02-30", 14, "'2026-02-30' is not a calendar date"),
+    ("spec.date >= -99999999d", 14, "is not a calendar date"),
     ("spec.provenance.dirty = maybe", 25, "write true or false"),
     ("spec.provenance.dirty contains x", 23, "'contains' looks into lists, text and maps"),
     ("name matches '('", 14, "bad regular expression"),

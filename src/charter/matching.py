@@ -120,7 +120,10 @@ def _literal(value: Value, today: date) -> Literal:
     moment: datetime | None = None
     relative = _RELATIVE_RE.match(text)
     if relative:
-        day = today - timedelta(days=int(relative.group(1)) * _RELATIVE_DAYS[relative.group(2)])
+        try:
+            day = today - timedelta(days=int(relative.group(1)) * _RELATIVE_DAYS[relative.group(2)])
+        except OverflowError:
+            raise ValueError(text) from None
     elif text.lower() == "today":
         day = today
     elif _DATE_RE.match(text):
