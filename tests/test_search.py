@@ -7,6 +7,8 @@ import re
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from charter.api import Registry
 from charter.kinds import KINDS
@@ -170,6 +172,35 @@ def test_reading_less_never_changes_the_answer(registry: Path, query: str) -> No
     brute = sorted(str(d.ref) for d in loaded.index.entries() if predicate.by_document(d, context))
     assert sorted(e.ref for e in narrowed.entries) == brute
     assert narrowed == in_memory
+
+
+ATOMS = [
+    "sepsis", "fraud", "'early warning'", "env = production", "env = staging", "kind = Model", "kind = event",
+    "name = card-fraud", "version >= 1.1", "owner = team-clinical-ml", "tags contains fraud", "status = deprecated",
+    "spec.metrics.auroc > 0.85", "spec.date > -400d", "ref = model:sepsis-risk@1.0.0", "spec.notes exists",
+    "spec.parent != model:sepsis-risk@1.0.0", "name ~ 'card*'", "spec.method in (retrospective, shadow)",
+]
+COMBINED = st.recursive(
+    st.sampled_from(ATOMS),
+    lambda inner: st.one_of(st.tuples(inner, inner).map(lambda pair: f"({pair[0]} OR {pair[1]})"),
+                            st.tuples(inner, inner).map(" AND ".join), inner.map(lambda q: f"NOT {q}")),
+    max_leaves=6)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(query=COMBINED)
+def test_combined_queries_read_less_and_answer_the_same(template_registry: Path, query: str) -> None:
+    """NOT and OR over the path and text stages: every combination must agree with testing every entry."""
+    from datetime import date
+
+    from charter.matching import QueryContext, compile_query
+    from charter.search import environment_assignments
+
+    loaded = load_registry(template_registry)
+    context = QueryContext(date.today(), lambda: environment_assignments(loaded))
+    predicate = compile_query(query, context)
+    brute = sorted(str(d.ref) for d in loaded.index.entries() if predicate.by_document(d, context))
+    assert sorted(e.ref for e in search(RegistryFiles(template_registry), query, limit=0).entries) == brute
 
 
 def test_registry_search_api(registry: Path) -> None:
