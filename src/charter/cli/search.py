@@ -22,7 +22,8 @@ def run(
     ctx: typer.Context,
     query: Annotated[
         str,
-        typer.Argument(metavar="QUERY", help="The query, e.g. 'sepsis AND spec.metrics.auroc >= 0.8 AND env = production' "
+        typer.Argument(metavar="QUERY",
+                       help="The query, e.g. 'sepsis AND spec.metrics.auroc >= 0.8 AND env = production' "
                             "(see docs/query.md); '' matches everything."),
     ],
     kind_name: Annotated[
