@@ -24,6 +24,15 @@ step "What is in it" charter list
 step "One entry, what it refers to and what refers to it" charter show event:sepsis-onset@2.0.0
 "$charter" show event:sepsis-onset@2.0.0
 
+step "Search: field paths, dates, environments, free text; facet counts below the matches" \
+  "charter search 'sepsis AND spec.metrics.auroc >= 0.85'; charter search 'env = production' --no-facets"
+"$charter" search 'sepsis AND spec.metrics.auroc >= 0.85'
+"$charter" search 'env = production' --no-facets
+"$charter" list evaluation --where 'spec.date > -365d AND spec.metrics.auroc.ciLower >= 0.84'
+
+step "A typo in a query is an error at its column, with a suggestion (exit 2)" "charter search 'spec.metrcs.auroc > 0.8'"
+if "$charter" search 'spec.metrcs.auroc > 0.8'; then echo "expected an error"; exit 1; else echo "(exit $?)"; fi
+
 step "Machines get JSON" "charter list modelversion --format json"
 "$charter" list modelversion --format json > "$work/versions.json"
 head -n 12 "$work/versions.json"

@@ -21,6 +21,7 @@ def test_demo_walks_end_to_end(tmp_path: Path) -> None:
     assert "error CH401 spec.labelEvent: event:sepsis-onset@9.9.9 does not exist" in out
     assert "::error file=models/sepsis-risk/versions/1.1.0.yaml" in out
     assert "error CH601" in out
+    assert "2 entries match" in out and "unknown field 'spec.metrcs.auroc' (column 1)" in out + result.stderr
     assert "✓ registered model:sepsis-risk@1.2.0" in out
     assert "calibration.brier: 0.0161" in out and "parent: model:sepsis-risk@1.1.0" in out
     assert "model:sepsis-risk@1.2.0  latest  active" in out

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from charter.lineage import LineageGraph
     from charter.performance import PerformancePoint
     from charter.registration import Registration
+    from charter.search import SearchResult
     from charter.status import StatusReport
 
 
@@ -175,7 +176,23 @@ class Registry:
         return pull_artifact(self.root, primary.version, Path(output), force=force, quiet=quiet,
                              into_folder=into_folder)
 
-    def list(self, kind: Kind | None = None, status: str | None = None) -> list[EntrySummary]:
+    def search(self, query: str = "", kind: Kind | None = None, *, limit: int | None = None,
+               facets: bool = True) -> SearchResult:
+        """Entries matching a query (docs/query.md), e.g. `search("env = production AND owner = team-x")`.
+
+        Raises `charter.query.QueryError` for a query that does not parse or names an unknown field.
+        """
+        from charter.search import RegistryFiles, search
+
+        loaded = self.__dict__.get("_loaded")  # already parsed in full: use it; else parse only what is needed
+        return search(loaded or RegistryFiles(self.root), query, (kind,) if kind else None, limit=limit, facets=facets,
+                      prefilter_text=loaded is None)
+
+    def list(self, kind: Kind | None = None, status: str | None = None, where: str | None = None
+             ) -> list[EntrySummary]:
+        """Entries of a kind (or all), optionally only those with a status and those matching a query."""
+        if where is not None:
+            return [r for r in self.search(where, kind, facets=False).entries if status is None or r.status == status]
         docs = self.index.entries(kind)
         rows = [summarize(d) for d in docs if status is None or d.status == status]
         order = {name: i for i, name in enumerate(KINDS)}

@@ -17,6 +17,7 @@ from charter.cli import evaluate as evaluate_cmd
 from charter.cli import init as init_cmd
 from charter.cli import lineage as lineage_cmd
 from charter.cli import monitor as monitor_cmd
+from charter.cli import search as search_cmd
 from charter.cli import status as status_cmd
 from charter.cli.console import err, print_error
 from charter.errors import CharterError
@@ -90,6 +91,8 @@ app.command("init", epilog="Example: charter init ./ml-registry")(init_cmd.run)
 app.command("validate", epilog="Example: charter validate --base origin/main --format github")(validate.run)
 app.command("show", epilog="Example: charter show model:sepsis-risk@1.1.0")(show.run)
 app.command("list", epilog="Example: charter list cohort --format json")(listing.run)
+app.command("search", epilog="Example: charter search 'sepsis AND spec.metrics.auroc >= 0.85 AND NOT status = retired'"
+            )(search_cmd.run)
 app.command("schema", epilog="Example: charter schema Contract > contract.schema.json")(schema.run)
 app.command("register", epilog="Example: charter register sepsis-risk --artifact out/model.onnx "
             "--metrics out/metrics.json")(register.run)

@@ -23,6 +23,11 @@ def run(
         str | None, typer.Option("--status", help=f"Only entries with this status ({', '.join(STATUSES)}).")
     ] = None,
     output: Annotated[TableFormat, typer.Option("--format", help="Output format.")] = TableFormat.table,
+    where: Annotated[
+        str | None,
+        typer.Option("--where", metavar="EXPR",
+                     help="Only entries matching this query, e.g. 'metadata.tags contains sepsis' (docs/query.md)."),
+    ] = None,
 ) -> None:
     """List the registry's entries."""
     from charter.api import Registry
@@ -33,7 +38,7 @@ def run(
             raise CharterError(f"unknown kind {kind_name!r}", f"use one of: {', '.join(KINDS)}")
     if status is not None and status not in STATUSES:
         raise CharterError(f"unknown status {status!r}", f"use one of: {', '.join(STATUSES)}")
-    rows = Registry(ctx.obj).list(kind, status)
+    rows = Registry(ctx.obj).list(kind, status, where)
     if output is TableFormat.json:
         print_json([r.to_dict() for r in rows])
         return

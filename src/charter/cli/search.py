@@ -1,0 +1,76 @@
+"""`charter search QUERY`: matching entries and facet counts, as a table for people or JSON for machines."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from charter.cli.console import TableFormat, out, print_json
+from charter.errors import CharterError
+from charter.kinds import KINDS, find_kind
+
+#: How many values of each facet the table shows (JSON has them all).
+FACET_VALUES_SHOWN = 8
+DESCRIPTION_WIDTH = 50
+WIDE = 120
+
+
+def run(
+    ctx: typer.Context,
+    query: Annotated[
+        str,
+        typer.Argument(metavar="QUERY",
+                       help="The query, e.g. 'sepsis AND spec.metrics.auroc >= 0.8 AND env = production' "
+                            "(see docs/query.md); '' matches everything."),
+    ],
+    kind_name: Annotated[
+        str | None,
+        typer.Option("--kind", help="Only this kind: a kind name or prefix (model, event, evaluation, ...)."),
+    ] = None,
+    output: Annotated[TableFormat, typer.Option("--format", help="Output format.")] = TableFormat.table,
+    limit: Annotated[
+        int, typer.Option("--limit", min=0, help="Show at most N entries (0: all); totals and facets count all.")
+    ] = 50,
+    facets: Annotated[
+        bool, typer.Option("--facets/--no-facets", help="Count the matches by kind, owner, tag and status.")
+    ] = True,
+) -> None:
+    """Find entries with a query: AND, OR, NOT, field comparisons, dates, environments and free text."""
+    from charter.api import Registry
+
+    kind = None
+    if kind_name is not None:
+        kind = find_kind(kind_name)
+        if kind is None:
+            raise CharterError(f"unknown kind {kind_name!r}", f"use one of: {', '.join(KINDS)}")
+    result = Registry(ctx.obj).search(query, kind, limit=limit, facets=facets)
+    if output is TableFormat.json:
+        print_json(result.to_dict())
+        return
+    if result.entries:
+        table = Table(show_edge=False)
+        table.add_column("reference", no_wrap=True)
+        table.add_column("kind", no_wrap=True)
+        table.add_column("status", no_wrap=True)
+        table.add_column("owner", no_wrap=True, overflow="ellipsis")
+        described = out.width >= WIDE  # on a narrow terminal the description would squeeze out the rest
+        if described:
+            table.add_column("description", overflow="ellipsis", no_wrap=True, max_width=DESCRIPTION_WIDTH)
+        for r in result.entries:
+            style = {"retired": "dim", "deprecated": "yellow", "draft": "cyan"}.get(r.status, "")
+            table.add_row(escape(r.ref), r.kind, f"[{style}]{r.status}[/]" if style else r.status, escape(r.owner),
+                          *([escape(r.description)] if described else []))
+        out.print(table)
+    shown = len(result.entries)
+    noun = "entry" if result.total == 1 else "entries"
+    counted = f"{result.total} {noun}" if shown == result.total else f"{shown} of {result.total} {noun} (--limit)"
+    out.print(f"[dim]{counted} match[/]" if result.total != 1 else f"[dim]{counted} matches[/]")
+    for name, counts in result.facets.items():
+        if not counts:
+            continue
+        values = ", ".join(f"{escape(value)} {count}" for value, count in counts[:FACET_VALUES_SHOWN])
+        more = f", … {len(counts) - FACET_VALUES_SHOWN} more" if len(counts) > FACET_VALUES_SHOWN else ""
+        out.print(f"[bold]{name}[/]: {values}{more}")

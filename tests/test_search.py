@@ -1,0 +1,215 @@
+"""`charter search` and `list --where` on a real registry: results, JSON, facets, environments, dates, errors."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from charter.api import Registry
+from charter.kinds import KINDS
+from charter.loader import load_registry
+from charter.search import RegistryFiles, search
+from tests.conftest import Charter
+
+
+def refs(stdout: str) -> list[str]:
+    return [e["ref"] for e in json.loads(stdout)["entries"]]
+
+
+def search_json(charter: Charter, registry: Path, *args: str) -> dict[str, object]:
+    result = charter("-C", registry, "search", *args, "--format", "json", "--limit", "0")
+    assert result.code == 0, result
+    data: dict[str, object] = json.loads(result.stdout)
+    return data
+
+
+def evaluation_date(registry: Path, name: str) -> str:
+    text = (registry / "evaluations" / name / "1.0.0.yaml").read_text()
+    found = re.search(r"^  date: (\S+)$", text, flags=re.M)
+    assert found is not None
+    return found.group(1)
+
+
+def test_table_lists_matches_and_facets(charter: Charter, registry: Path) -> None:
+    result = charter("-C", registry, "search", "sepsis AND kind = ModelVersion")
+    assert result.code == 0, result
+    lines = result.stdout.splitlines()
+    assert any(line.split()[:2] == ["model:sepsis-risk@1.0.0", "│"] for line in lines)
+    assert any("model:sepsis-risk@1.1.0" in line for line in lines)
+    assert "card-fraud" not in result.stdout
+    assert "2 entries match" in result.stdout
+    assert "kind: ModelVersion 2" in result.stdout
+    assert "owner: team-clinical-ml 2" in result.stdout
+    assert "status: active 2" in result.stdout
+
+
+def test_json_has_total_entries_and_facets(charter: Charter, registry: Path) -> None:
+    result = charter("-C", registry, "search", "metadata.tags contains sepsis", "--format", "json", "--limit", "3")
+    assert result.code == 0, result
+    data = json.loads(result.stdout)
+    assert data["query"] == "metadata.tags contains sepsis"
+    assert len(data["entries"]) == 3
+    assert data["total"] == 10
+    tags = {f["value"]: f["count"] for f in data["facets"]["tag"]}
+    assert tags["sepsis"] == 10
+    assert sum(f["count"] for f in data["facets"]["kind"]) == 10
+    assert set(data["facets"]) == {"kind", "owner", "tag", "status"}
+    assert data["entries"][0] == {
+        "ref": "model:sepsis-risk", "kind": "Model", "name": "sepsis-risk", "version": None, "status": "active",
+        "owner": "team-clinical-ml", "path": "models/sepsis-risk/model.yaml",
+        "description": data["entries"][0]["description"]}
+
+
+def test_no_facets(charter: Charter, registry: Path) -> None:
+    assert search_json(charter, registry, "fraud", "--no-facets")["facets"] == {}
+    result = charter("-C", registry, "search", "fraud", "--no-facets")
+    assert "kind:" not in result.stdout and "entries match" in result.stdout
+
+
+def test_environment_assignment(charter: Charter, registry: Path) -> None:
+    found = refs(json.dumps(search_json(charter, registry, "env = production")))
+    assert found == ["model:card-fraud", "model:sepsis-risk", "model:card-fraud@3.2.0", "model:sepsis-risk@1.0.0"]
+    versions = refs(json.dumps(search_json(charter, registry, "env exists AND NOT env = production",
+                                           "--kind", "modelversion")))
+    assert versions == ["model:card-fraud@3.3.0", "model:sepsis-risk@1.1.0"]
+
+
+def test_unknown_environment_is_an_error(charter: Charter, registry: Path) -> None:
+    result = charter("-C", registry, "search", "env = prod")
+    assert result.code == 2
+    assert "no environment 'prod'" in result.stderr and "did you mean 'production'?" in result.stderr
+
+
+def test_dates(charter: Charter, registry: Path) -> None:
+    newest = evaluation_date(registry, "sepsis-risk-1-1-0-retro")
+    on_or_after = refs(json.dumps(search_json(charter, registry, f"spec.date >= {newest}")))
+    assert on_or_after == ["evaluation:sepsis-risk-1-1-0-retro@1.0.0"]
+    assert search_json(charter, registry, f"spec.date > {newest}")["total"] == 0
+    assert search_json(charter, registry, "kind = Evaluation AND spec.date <= today")["total"] == 3
+    assert search_json(charter, registry, "spec.date > today")["total"] == 0
+    in_between = search_json(charter, registry, f"spec.date < {newest} AND spec.date > -3650d")
+    assert in_between["total"] == 2
+
+
+def test_metric_shorthand_reads_versions_and_evaluations(charter: Charter, registry: Path) -> None:
+    found = refs(json.dumps(search_json(charter, registry, "spec.metrics.auroc >= 0.86 AND sepsis")))
+    assert found == ["model:sepsis-risk@1.1.0", "evaluation:sepsis-risk-1-1-0-retro@1.0.0"]
+
+
+def test_unknown_field_points_at_it(charter: Charter, registry: Path) -> None:
+    result = charter("-C", registry, "search", "sepsis AND spec.metrcs.auroc > 0.8")
+    assert result.code == 2
+    lines = result.stderr.splitlines()
+    assert lines[0] == "error: query: unknown field 'spec.metrcs.auroc' (column 12)"
+    assert lines[1] == "  sepsis AND spec.metrcs.auroc > 0.8"
+    assert lines[2] == "             ^"
+    assert "did you mean 'spec.metrics.auroc'?" in lines[3]
+    assert result.stdout == ""
+
+
+def test_syntax_error_exit_code(charter: Charter, registry: Path) -> None:
+    result = charter("-C", registry, "search", "(sepsis OR fraud")
+    assert result.code == 2
+    assert "'(' is never closed (column 1)" in result.stderr
+
+
+def test_list_where(charter: Charter, registry: Path) -> None:
+    result = charter("-C", registry, "list", "modelversion", "--where", "spec.metrics.auroc >= 0.86", "--format",
+                     "json")
+    assert result.code == 0, result
+    assert [r["ref"] for r in json.loads(result.stdout)] == ["model:card-fraud@3.2.0", "model:card-fraud@3.3.0",
+                                                             "model:sepsis-risk@1.1.0"]
+    table = charter("-C", registry, "list", "--where", "kind = Model AND tags contains clinical")
+    assert "model:sepsis-risk " in table.stdout and "1 entry" in table.stdout
+    bad = charter("-C", registry, "list", "cohort", "--where", "spec.metrics.auroc > 0.5")
+    assert bad.code == 2 and "Cohort has no field 'spec.metrics.auroc'" in bad.stderr
+
+
+def test_a_word_spelled_with_a_yaml_escape_is_found(charter: Charter, registry: Path) -> None:
+    path = registry / "models" / "card-fraud" / "model.yaml"
+    text = path.read_text()
+    escaped = '  description: "Fraud \\u0073core for cards."\n'
+    text = re.sub(r"  description: >-\n(    .*\n)+", lambda _match: escaped, text, count=1)
+    assert "\\u0073core" in text
+    path.write_text(text)
+    assert refs(json.dumps(search_json(charter, registry, "'fraud score'"))) == ["model:card-fraud"]
+
+
+def test_unreadable_files_are_skipped(charter: Charter, registry: Path) -> None:
+    (registry / "models" / "broken" / "versions").mkdir(parents=True)
+    (registry / "models" / "broken" / "versions" / "1.0.0.yaml").write_text("kind: [unclosed\n")
+    assert search_json(charter, registry, "kind = ModelVersion")["total"] == 4
+
+
+QUERIES = [
+    "", "sepsis", "NOT sepsis", "fraud OR env = staging", "spec.metrics.auroc > 0.85",
+    "NOT spec.metrics.auroc > 0.85", "kind = Evaluation AND spec.thresholds.ppv >= 0.5", "version >= 1.1",
+    "status != active", "name ~ 'card-*' AND NOT kind = Model", "spec.notes exists", "ref matches '@1\\.'",
+    "metadata.annotations.jira exists OR tags contains label", "'early warning'", "NOT env exists",
+    "owner = team-clinical-ml", "status = deprecated", "NOT status = active", "tags contains FRAUD",
+    "owner in (team-payments-risk, nobody)", "spec.method = retrospective", "spec.metrics contains auroc",
+]
+
+
+@pytest.mark.parametrize("query", QUERIES)
+def test_reading_less_never_changes_the_answer(registry: Path, query: str) -> None:
+    """Path and text stages skip files; the answer equals testing every parsed entry of the full index."""
+    from datetime import date
+
+    from charter.matching import QueryContext, compile_query
+    from charter.search import environment_assignments
+
+    loaded = load_registry(registry)
+    narrowed = search(RegistryFiles(registry), query, limit=0)
+    in_memory = search(loaded, query, limit=0, prefilter_text=False)
+    context = QueryContext(date.today(), lambda: environment_assignments(loaded))
+    predicate = compile_query(query, context)
+    brute = sorted(str(d.ref) for d in loaded.index.entries() if predicate.by_document(d, context))
+    assert sorted(e.ref for e in narrowed.entries) == brute
+    assert narrowed == in_memory
+
+
+ATOMS = [
+    "sepsis", "fraud", "'early warning'", "env = production", "env = staging", "kind = Model", "kind = event",
+    "name = card-fraud", "version >= 1.1", "owner = team-clinical-ml", "tags contains fraud", "status = deprecated",
+    "spec.metrics.auroc > 0.85", "spec.date > -400d", "ref = model:sepsis-risk@1.0.0", "spec.notes exists",
+    "spec.parent != model:sepsis-risk@1.0.0", "name ~ 'card*'", "spec.method in (retrospective, shadow)",
+]
+COMBINED = st.recursive(
+    st.sampled_from(ATOMS),
+    lambda inner: st.one_of(st.tuples(inner, inner).map(lambda pair: f"({pair[0]} OR {pair[1]})"),
+                            st.tuples(inner, inner).map(" AND ".join), inner.map(lambda q: f"NOT {q}")),
+    max_leaves=6)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(query=COMBINED)
+def test_combined_queries_read_less_and_answer_the_same(template_registry: Path, query: str) -> None:
+    """NOT and OR over the path and text stages: every combination must agree with testing every entry."""
+    from datetime import date
+
+    from charter.matching import QueryContext, compile_query
+    from charter.search import environment_assignments
+
+    loaded = load_registry(template_registry)
+    context = QueryContext(date.today(), lambda: environment_assignments(loaded))
+    predicate = compile_query(query, context)
+    brute = sorted(str(d.ref) for d in loaded.index.entries() if predicate.by_document(d, context))
+    assert sorted(e.ref for e in search(RegistryFiles(template_registry), query, limit=0).entries) == brute
+
+
+def test_registry_search_api(registry: Path) -> None:
+    result = Registry(registry).search("fraud", limit=2)
+    assert result.total > 2 and len(result.entries) == 2
+    assert Registry(registry).list(where="kind = Environment") == Registry(registry).list(KINDS["Environment"])
+
+
+def test_search_imports_nothing_heavy(template_registry: Path) -> None:
+    from tests.test_imports import imported
+
+    assert imported("search", "sepsis AND spec.metrics.auroc > 0.5", cwd=template_registry) == []
