@@ -12,6 +12,7 @@ from typer.core import TyperGroup
 
 from charter import __version__
 from charter.cli import audit, gate, history, listing, new, promote, pull, register, resolve, schema, show, validate
+from charter.cli import report as report_cmd
 from charter.cli import diff as diff_cmd
 from charter.cli import init as init_cmd
 from charter.cli.console import err, print_error
@@ -101,6 +102,7 @@ app.command("new", epilog="Example: charter new cohort icu-adults "
 app.command("diff", epilog="Example: charter diff origin/main HEAD --format markdown")(diff_cmd.run)
 app.command("history", epilog="Example: charter history model:sepsis-risk --format json")(history.run)
 app.command("audit", epilog="Example: charter audit --env production --since 2026-01-01 --format csv")(audit.run)
+app.command("report", epilog="Example: charter report -o site --title 'ML registry'")(report_cmd.run)
 
 
 def main() -> None:
