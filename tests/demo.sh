@@ -127,4 +127,10 @@ git merge -q --ff-only "$branch" && git push -q origin main
 head -n 3 "$work/rollback.md"
 git branch --list 'charter/*'
 
+step "The registry as a static site for closed networks: catalog, model pages with charts and lineage" \
+  "charter report -o site"
+"$charter" report -o "$work/site" --title "Demo ML registry"
+ls "$work/site" "$work/site/models"
+printf 'charts on the sepsis-risk page: %s\n' "$(grep -o '<svg class="chart"' "$work/site/models/sepsis-risk.html" | wc -l)"
+
 printf '\nThe demo registry is at %s\n' "$registry"

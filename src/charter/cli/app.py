@@ -12,9 +12,9 @@ from typer.core import TyperGroup
 
 from charter import __version__
 from charter.cli import audit, gate, history, listing, new, promote, pull, register, resolve, schema, show, validate
-from charter.cli import report as report_cmd
 from charter.cli import diff as diff_cmd
 from charter.cli import init as init_cmd
+from charter.cli import report as report_cmd
 from charter.cli.console import err, print_error
 from charter.errors import CharterError
 

@@ -40,6 +40,7 @@
   }
 
   form.addEventListener("input", apply);
+  form.addEventListener("change", apply);
   form.addEventListener("submit", (event) => event.preventDefault());
   // Filters can be linked: index.html#kind=model&tag=sepsis
   const initial = new URLSearchParams(window.location.hash.slice(1));
