@@ -201,13 +201,23 @@ def _links(links: list[tuple[str, str]]) -> list[Link]:
     return [Link(f, r, page_of(r)) for f, r in links]
 
 
-def _entry_page(index: RegistryIndex, doc: Document) -> EntryPage:
+def _families(index: RegistryIndex) -> dict[tuple[str, str], list[Document]]:
+    """Every versioned entry's versions by (kind, name), oldest first: one pass, not a scan per page."""
+    found: dict[tuple[str, str], list[Document]] = defaultdict(list)
+    for doc in index.entries():
+        if doc.kind is not None and doc.kind.versioned and doc.name:
+            found[(doc.kind.name, doc.name)].append(doc)
+    for versions in found.values():
+        versions.sort(key=lambda d: version_key(d.version or ""))
+    return found
+
+
+def _entry_page(index: RegistryIndex, families: dict[tuple[str, str], list[Document]], doc: Document) -> EntryPage:
     assert doc.kind is not None and doc.ref is not None
     ref = str(doc.ref)
     outgoing = [(dotted(link.field), str(link.target)) for link in index.references_from(doc)]
     incoming = sorted((dotted(link.field), str(link.source.ref)) for link in index.dependents(ref))
-    versions = [(d.version or "", page_of(str(d.ref)) or "") for d in index.versions(doc.kind, doc.name or "")] \
-        if doc.kind.versioned else []
+    versions = [(d.version or "", page_of(str(d.ref)) or "") for d in families.get((doc.kind.name, doc.name or ""), [])]
     return EntryPage(doc, ref, page_of(ref) or "", _links(outgoing),
                      [Link(f, r, page_of(r) if r in index else None) for f, r in incoming], versions)
 
@@ -241,6 +251,7 @@ def build_report_model(index: RegistryIndex, config: RegistryConfig, *, root: Pa
     for evaluation in index.entries(KINDS["Evaluation"]):
         model = _spec_text(evaluation, "model")
         evaluations_by_model[model.split("@", 1)[0].removeprefix("model:")].append(evaluation)
+    families = _families(index)
     changes, history_note = _history(root)
     changes_by_model: dict[str, list[AssignmentChange]] = defaultdict(list)
     for change in changes:
@@ -252,7 +263,7 @@ def build_report_model(index: RegistryIndex, config: RegistryConfig, *, root: Pa
     for name in names:
         records = sorted(records_by_model.get(name, []), key=lambda d: _spec_text(d, "at"))
         versions = []
-        family_versions = index.versions(KINDS["ModelVersion"], name)
+        family_versions = families.get(("ModelVersion", name), [])
         for position, doc in enumerate(family_versions):
             ref = str(doc.ref)
             reported = [r for r in records if _spec_text(r, "model") == ref]
@@ -265,7 +276,8 @@ def build_report_model(index: RegistryIndex, config: RegistryConfig, *, root: Pa
         models.append(ModelPage(name, index.get(f"model:{name}"), f"models/{name}.html", versions, evaluations,
                                 records, performance_history(index, name), changes_by_model.get(name, [])))
 
-    pages = [_entry_page(index, d) for kind in PAGE_KINDS for d in index.entries(KINDS[kind]) if d.ref is not None]
+    pages = [_entry_page(index, families, d)
+             for kind in PAGE_KINDS for d in index.entries(KINDS[kind]) if d.ref is not None]
     catalog = [_catalog_entry(d) for d in index.entries() if d.ref is not None and d.kind is not None]
     order = {k: i for i, k in enumerate(KINDS)}
     catalog.sort(key=lambda e: (order.get(e.kind, len(order)), e.name, version_key(e.version or "")))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,8 @@ MARKER = ".charter-report"
 HERE = Path(__file__).parent
 ASSETS = ("style.css", "catalog.js")
 SAFE_SCHEMES = ("http", "https", "mailto")
+#: Up to this many models are listed in every page's header; beyond it the catalog is the way in.
+NAV_MODELS = 15
 
 
 @dataclass(frozen=True)
@@ -46,12 +49,20 @@ def external_url(url: object) -> str | None:
     return url.strip() if scheme in SAFE_SCHEMES else None
 
 
+def _spec_html(value: Any, link: Callable[[str], str | None]) -> Any:
+    from markupsafe import Markup
+
+    from charter.report.tree_view import render_tree
+
+    return Markup(render_tree(value, link, external_url))  # render_tree escapes every string
+
+
 def _environment() -> Any:
     import jinja2
 
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True,
                              undefined=jinja2.ChainableUndefined, trim_blocks=True, lstrip_blocks=True)
-    env.globals["external_url"] = external_url
+    env.globals["spec_html"] = _spec_html
     env.filters["as_json"] = lambda value: json.dumps(value, ensure_ascii=False, default=str)
     return env
 
@@ -65,7 +76,6 @@ class _Renderer:
         self.markup = Markup
         self.model = model
         self.env = _environment()
-        self.pages: dict[str, str] = {}
         self.known = {"index.html", *(m.page for m in model.models), *(p.page for p in model.pages)}
 
     def page(self, ref: str, root: str) -> str | None:
@@ -75,32 +85,34 @@ class _Renderer:
             return None
         return root + target
 
-    def render(self, template: str, path: str, **context: Any) -> None:
+    def render(self, template: str, path: str, **context: Any) -> tuple[str, str]:
         root = "../" * path.count("/")
         html = self.env.get_template(template).render(
             report=self.model, root=root, link=lambda ref: self.page(ref, root), page_path=path,
-            version=__version__, **context)
-        self.pages[path] = html
+            version=__version__, nav=self.model.models if len(self.model.models) <= NAV_MODELS else [],
+            **context)
+        return path, html
 
-    def all(self) -> dict[str, str]:
+    def all(self) -> Iterator[tuple[str, str]]:
+        """Each page as it is rendered, so a large registry's site is never held in memory whole."""
         from charter.report import figures
         from charter.report.lineage_view import lineage_svg
 
         safe = self.markup
-        self.render("catalog.html.j2", "index.html")
+        yield self.render("catalog.html.j2", "index.html")
         for m in self.model.models:
-            self.render("model.html.j2", m.page, m=m, charts=self._model_charts(m),
-                        lineage={v.version: safe(lineage_svg(v.lineage, lambda ref: self.page(ref, "../"),
-                                                             f"v{i}"))
-                                 for i, v in enumerate(m.versions) if v.lineage is not None and v.lineage.nodes})
+            yield self.render("model.html.j2", m.page, m=m, charts=self._model_charts(m),
+                              lineage={v.version: safe(lineage_svg(v.lineage, lambda ref: self.page(ref, "../"),
+                                                                   f"v{i}"))
+                                       for i, v in enumerate(m.versions)
+                                       if v.lineage is not None and v.lineage.nodes})
         for p in self.model.pages:
             charts: dict[str, list[Any]] = {}
             if p.kind == "Evaluation":
                 charts = {"thresholds": [safe(c) for c in figures.threshold_figures([p.doc])],
                           "subgroups": [safe(c) for c in figures.subgroup_figures([p.doc])],
                           "calibration": [safe(c) for c in [figures.calibration_figure(p.doc)] if c]}
-            self.render("entry.html.j2", p.page, p=p, charts=charts)
-        return self.pages
+            yield self.render("entry.html.j2", p.page, p=p, charts=charts)
 
     def _model_charts(self, m: ModelPage) -> dict[str, list[Any]]:
         from charter.report import figures
@@ -113,8 +125,8 @@ class _Renderer:
         )}
 
 
-def render_site(model: ReportModel) -> dict[str, str]:
-    """Every page of the site by its site-relative path."""
+def render_site(model: ReportModel) -> Iterator[tuple[str, str]]:
+    """Every page of the site with its site-relative path."""
     return _Renderer(model).all()
 
 
@@ -135,15 +147,16 @@ def write_site(model: ReportModel, directory: Path, *, registry_root: Path | Non
                ) -> SiteSummary:
     """Write the site to a new folder beside `directory`, then swap it in (the old report is removed last)."""
     _check_target(directory, registry_root, force)
-    pages = render_site(model)
+    written: list[str] = []
     parent = directory.resolve().parent
     parent.mkdir(parents=True, exist_ok=True)
     building = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", suffix=".building", dir=parent))
     try:
-        for relpath, html in pages.items():
+        for relpath, html in render_site(model):
             target = building / relpath
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(html, encoding="utf-8")
+            written.append(relpath)
         assets = building / "assets"
         assets.mkdir()
         for name in ASSETS:
@@ -155,7 +168,7 @@ def write_site(model: ReportModel, directory: Path, *, registry_root: Path | Non
     except BaseException:
         shutil.rmtree(building, ignore_errors=True)
         raise
-    return SiteSummary(directory, sorted(pages))
+    return SiteSummary(directory, sorted(written))
 
 
 def _swap(building: Path, directory: Path) -> None:
