@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import Charter, git
+from tests.conftest import PROJECT, Charter, git
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
@@ -246,6 +246,36 @@ def test_a_registry_without_git_history_still_gets_a_report(registry: Path, char
     assert charter("-C", registry, "report", "-o", tmp_path / "site").code == 0
     html = (tmp_path / "site/models/sepsis-risk.html").read_text(encoding="utf-8")
     assert "promotion history unavailable" in html or "no assignment change" in html
+
+
+def test_malformed_entries_are_shown_not_fatal(registry: Path, charter: Charter, tmp_path: Path) -> None:
+    """The report shows what is there; `validate` is the place that says what is wrong with it."""
+    (registry / "models/odd/versions").mkdir(parents=True)
+    (registry / "models/odd/versions/1.0.0.yaml").write_text(
+        "apiVersion: charter/v1\nkind: ModelVersion\nmetadata: {name: odd, version: 1.0.0}\n"
+        "spec: {metrics: [1], contract: 7, labelEvent: 'event:nope@1.0.0'}\n", encoding="utf-8")
+    (registry / "evaluations/odd").mkdir(parents=True)
+    (registry / "evaluations/odd/1.0.0.yaml").write_text(
+        "apiVersion: charter/v1\nkind: Evaluation\nmetadata: {name: odd, version: 1.0.0}\n"
+        "spec: {model: 'model:odd@1.0.0', metrics: {auroc: {value: x}}, thresholds: [{threshold: x}, 5],\n"
+        "       subgroups: [{name: a, metrics: {auroc: high}}], calibration: {bins: no}}\n", encoding="utf-8")
+    (registry / "evaluations/odd/2.0.0.yaml").write_text(
+        "apiVersion: charter/v1\nkind: Evaluation\nmetadata: {name: odd, version: 2.0.0}\nspec: 5\n",
+        encoding="utf-8")
+    result = charter("-C", registry, "report", "-o", tmp_path / "site")
+    assert result.code == 0, result
+    odd = (tmp_path / "site/models/odd.html").read_text(encoding="utf-8")
+    assert 'id="v-1.0.0"' in odd and "event:nope@1.0.0" in odd and 'href="../events/nope' not in odd
+    assert "evaluation:odd@1.0.0" in odd.split('id="evaluations"', 1)[1]
+    assert (tmp_path / "site/evaluations/odd/2.0.0.html").is_file()
+
+
+def test_an_empty_registry_gets_a_one_page_report(tmp_path: Path, charter: Charter) -> None:
+    (tmp_path / "empty").mkdir()
+    shutil.copy(PROJECT / "registry-template/.empty/registry.yaml", tmp_path / "empty/registry.yaml")
+    result = charter("-C", tmp_path / "empty", "report", "-o", tmp_path / "site")
+    assert result.code == 0 and "wrote 1 page to" in result.stdout
+    assert "0 entries" in (tmp_path / "site/index.html").read_text(encoding="utf-8")
 
 
 # ----------------------------------------------------------------------------------------------- in a browser

@@ -39,5 +39,6 @@ def run(
     if fmt is ReadFormat.json:
         print_json(summary.to_dict())
         return
-    out.print(f"wrote {len(summary.pages)} pages to {escape(str(output))}")
+    count = len(summary.pages)
+    out.print(f"wrote {count} page{'s' * (count != 1)} to {escape(str(output))}")
     out.print(f"open {escape(str(output / 'index.html'))}")
