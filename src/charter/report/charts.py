@@ -57,6 +57,7 @@ class Series:
     points: tuple[Point, ...]
     dashed: bool = False
     connect: bool = True
+    colour: int | None = None  # palette position; series that belong together (one evaluation) share one
 
 
 @dataclass(frozen=True)
@@ -229,7 +230,7 @@ def line_chart(title: str, series: Sequence[Series], x_axis: Axis, y_axis: Axis,
                     f'<text class="marker-label" x="{x}" y="{plot_top + 10}" dx="4">{_esc(marker.label)}</text>')
     legend = []
     for i, s in enumerate(drawn):
-        colour = PALETTE[i % len(PALETTE)]
+        colour = PALETTE[(i if s.colour is None else s.colour) % len(PALETTE)]
         legend.append((s.name, colour, s.dashed))
         points = sorted(s.points, key=lambda p: x_value(p.x))
         coords = [(sx(x_value(p.x)), sy(p.y)) for p in points]

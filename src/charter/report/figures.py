@@ -66,15 +66,15 @@ def performance_over_time(points: Sequence[PerformancePoint]) -> list[str]:
     return [c for c in charts if c]
 
 
-def _threshold_series(evaluation: Document, x_key: str, y_key: str, name: str, *, dashed: bool = False
-                      ) -> Series:
+def _threshold_series(evaluation: Document, x_key: str, y_key: str, name: str, *, dashed: bool = False,
+                      colour: int | None = None) -> Series:
     points = []
     for row in rows_of(evaluation, "thresholds"):
         x, y = _number(row.get(x_key)), _number(row.get(y_key))
         if x is not None and y is not None:
             threshold = _number(row.get("threshold"))
             points.append(Point(x, y, note=f"threshold {threshold:g}" if threshold is not None else ""))
-    return Series(name, tuple(points), dashed=dashed)
+    return Series(name, tuple(points), dashed=dashed, colour=colour)
 
 
 def _operating(evaluations: Sequence[Document]) -> list[Marker]:
@@ -95,10 +95,10 @@ def threshold_figures(evaluations: Sequence[Document]) -> list[str]:
     markers = _operating(with_rows)
     alerts = [_threshold_series(e, "threshold", "alertsPerDay", evaluation_label(e)) for e in with_rows]
     detection = []
-    for e in with_rows:
+    for j, e in enumerate(with_rows):
         label = evaluation_label(e)
-        detection.append(_threshold_series(e, "threshold", "sensitivity", f"sensitivity, {label}"))
-        detection.append(_threshold_series(e, "threshold", "ppv", f"PPV, {label}", dashed=True))
+        detection.append(_threshold_series(e, "threshold", "sensitivity", f"sensitivity, {label}", colour=j))
+        detection.append(_threshold_series(e, "threshold", "ppv", f"PPV, {label}", dashed=True, colour=j))
     tradeoff = [_threshold_series(e, "alertsPerDay", "sensitivity", evaluation_label(e)) for e in with_rows]
     charts = [
         line_chart("Alerts per day by threshold", alerts, Axis("threshold"), Axis("alerts per day", 0.0),

@@ -46,8 +46,6 @@ def page_of(ref: str) -> str | None:
     prefix, name, version = match.groups()
     if prefix == "model":
         return f"models/{name}.html" + (f"#v-{version}" if version else "")
-    if prefix == "record":
-        return f"records/{name}.html"
     kind = Reference(prefix, name, version).kind
     if kind is None:
         return None
