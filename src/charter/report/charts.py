@@ -224,10 +224,13 @@ def line_chart(title: str, series: Sequence[Series], x_axis: Axis, y_axis: Axis,
         body.append(f'<line class="reference" x1="{_num(sx(lo))}" y1="{_num(sy(lo))}" x2="{_num(sx(hi))}" '
                     f'y2="{_num(sy(hi))}"><title>perfect calibration</title></line>')
     for marker in markers:
-        x = _num(sx(x_value(marker.x)))
+        at = sx(x_value(marker.x))
+        x = _num(at)
+        # Labels of lines in the right half read leftwards, so they stay inside the chart.
+        side = 'text-anchor="end" dx="-4"' if at > (plot_left + plot_right) / 2 else 'dx="4"'
         body.append(f'<line class="marker" x1="{x}" x2="{x}" y1="{plot_top}" y2="{plot_bottom}">'
                     f"<title>{_esc(marker.label)}</title></line>"
-                    f'<text class="marker-label" x="{x}" y="{plot_top + 10}" dx="4">{_esc(marker.label)}</text>')
+                    f'<text class="marker-label" x="{x}" y="{plot_top + 10}" {side}>{_esc(marker.label)}</text>')
     legend = []
     for i, s in enumerate(drawn):
         colour = PALETTE[(i if s.colour is None else s.colour) % len(PALETTE)]
