@@ -127,6 +127,40 @@ git merge -q --ff-only "$branch" && git push -q origin main
 head -n 3 "$work/rollback.md"
 git branch --list 'charter/*'
 
+step "Intent against report: production now assigns sepsis-risk 1.1.0, but no deploy system has said it runs" \
+  "charter status --env production (exit 1)"
+if "$charter" status --env production; then echo "expected drift"; exit 1; else echo "(exit $?)"; fi
+
+step "Deploy and monitoring systems report: one file and one commit per record, checked at its line and column" \
+  "charter monitor record model:sepsis-risk@1.1.0 --env production --file deployed.yaml"
+printf 'type: deployed\nreporter: argo-cd\ndetails: synced revision 8e1f0c2\n' > "$work/deployed.yaml"
+"$charter" monitor record model:sepsis-risk@1.1.0 --env production --file "$work/deployed.yaml"
+printf '{"type": "deployed", "reporter": "spinnaker"}\n' > "$work/card-fraud.json"
+"$charter" monitor record model:card-fraud@3.2.0 --env production --file "$work/card-fraud.json"
+start="$(date -u -d '-7 days' +%Y-%m-%dT00:00:00Z)" end="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+cat > "$work/health.yaml" <<HEALTH
+type: health
+reporter: monitoring/weekly-health
+at: $end
+period: {start: $start, end: $end}
+health: {latencyP50Ms: 36, latencyP99Ms: 205, errorRate: 0.0004, scoreDrift: 0.05, alertsPerDay: 5.6}
+HEALTH
+"$charter" monitor record model:sepsis-risk@1.1.0 --env production --file "$work/health.yaml"
+git log --oneline -n 3
+
+step "In sync again, with the latest health figures and their age" "charter status --env production"
+"$charter" status --env production
+
+step "Performance across versions and time: evaluation estimates beside what monitoring saw" \
+  "charter monitor history sepsis-risk --metric alertsPerDay"
+"$charter" monitor history sepsis-risk --metric alertsPerDay
+
+step "Lineage: what a version is built from, and what a new event definition would touch" \
+  "charter lineage model:sepsis-risk@1.1.0; charter lineage event:sepsis-onset@2.0.0 --impact --format mermaid"
+"$charter" lineage model:sepsis-risk@1.1.0
+"$charter" lineage event:sepsis-onset@2.0.0 --impact --format mermaid > "$work/impact.mmd"
+head -n 8 "$work/impact.mmd"
+
 step "The registry as a static site for closed networks: catalog, model pages with charts and lineage" \
   "charter report -o site"
 "$charter" report -o "$work/site" --title "Demo ML registry"

@@ -22,7 +22,10 @@ from charter.versions import version_key
 from charter.yamlio import dotted
 
 if TYPE_CHECKING:
+    from charter.lineage import LineageGraph
+    from charter.performance import PerformancePoint
     from charter.registration import Registration
+    from charter.status import StatusReport
 
 
 @dataclass(frozen=True)
@@ -187,3 +190,36 @@ class Registry:
             family_versions = []
         return EntryDetail(summarize(doc), doc.data, references, sorted(used_by),
                            [d.version or "" for d in family_versions])
+
+    def record(self, model: str, env: str, file: str | Path, *, record_type: str | None = None,
+               reporter: str | None = None, commit: bool = True) -> str:
+        """Record a deploy event or a health/outcome report from a deploy or monitoring job; returns its reference.
+
+        Raises `charter.monitoring.InvalidRecord` (with `.findings`) when the file is not a valid record.
+        """
+        from charter.monitoring import MonitorRequest, record_event
+
+        request = MonitorRequest(model=model, environment=env, file=Path(file).resolve(), record_type=record_type,
+                                 reporter=reporter, commit=commit)
+        recorded = record_event(self.root, request)
+        self.__dict__.pop("_loaded", None)  # the registry changed: read it again on next use
+        return recorded.ref
+
+    def status(self, env: str | None = None) -> StatusReport:
+        """What should run against what deploy systems reported; `.in_sync` is the one-bit answer."""
+        from charter.status import compute_status
+
+        return compute_status(self.index, self.config, env)
+
+    def lineage(self, ref: str, *, impact: bool = False) -> LineageGraph:
+        """What `ref` is built from, or with `impact=True` what depends on it."""
+        from charter.lineage import impact as impact_graph
+        from charter.lineage import upstream
+
+        return impact_graph(self.index, ref) if impact else upstream(self.index, ref)
+
+    def performance(self, model: str) -> Sequence[PerformancePoint]:
+        """A model's evaluation estimates and monitored figures across versions and time, oldest first."""
+        from charter.performance import performance_history
+
+        return performance_history(self.index, model)

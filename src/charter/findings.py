@@ -31,7 +31,7 @@ E, W = Severity.ERROR, Severity.WARNING
 
 #: The catalogue of finding codes. 1xx: reading files; 2xx: schema; 3xx: identity and layout;
 #: 4xx: references; 5xx: environments and registry configuration; 6xx: history (`--base`);
-#: 7xx: artifacts (`--check-artifacts`).
+#: 7xx: artifacts (`--check-artifacts`); 81x: deployment and monitoring records.
 CODES: dict[str, FindingCode] = _codes(
     FindingCode("CH100", E, "file cannot be read as UTF-8 text"),
     FindingCode("CH101", E, "YAML syntax error"),
@@ -69,6 +69,10 @@ CODES: dict[str, FindingCode] = _codes(
     FindingCode("CH701", E, "artifact not tracked by DVC"),
     FindingCode("CH702", E, "artifact pointer disagrees with the version"),
     FindingCode("CH703", E, "artifact missing from cache and remote"),
+    FindingCode("CH811", E, "record dated in the future"),
+    FindingCode("CH812", E, "record file disagrees with the command line"),
+    FindingCode("CH813", W, "report made before its period ends"),
+    FindingCode("CH814", E, "record names an undeclared environment"),
 )
 
 

@@ -210,7 +210,7 @@ def impact(index: RegistryIndex, ref: str, *, records: bool = False) -> LineageG
 
 def _mermaid_text(text: str) -> str:
     """Mermaid's entity codes for the characters that would end or break a quoted label."""
-    replacements = {"#": "#35;", '"': "#quot;", "<": "#lt;", ">": "#gt;", "\n": " ", "\r": " "}
+    replacements = {"#": "#35;", '"': "#quot;", "<": "#lt;", ">": "#gt;", "`": "#96;", "\n": " ", "\r": " "}
     return "".join(replacements.get(ch, ch) for ch in text)
 
 

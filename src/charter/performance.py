@@ -138,8 +138,14 @@ def performance_history(index: RegistryIndex, model: str) -> list[PerformancePoi
     """Every figure recorded for any version of `model` (a family name, with or without `model:`), by date."""
     name = model.removeprefix("model:").split("@", 1)[0]
     points: list[PerformancePoint] = []
-    for doc in index.entries(KINDS["Evaluation"]):
-        points.extend(_from_evaluation(doc, name))
-    for doc in index.entries(KINDS["DeploymentRecord"]):
-        points.extend(_from_record(doc, name))
+    evaluation, record = KINDS["Evaluation"], KINDS["DeploymentRecord"]
+    for version in index.versions(KINDS["ModelVersion"], name):
+        # the reverse index names exactly the entries about this version: no scan of the whole registry
+        for link in index.dependents(str(version.ref)):
+            if link.field != ("spec", "model"):
+                continue
+            if link.source.kind is evaluation:
+                points.extend(_from_evaluation(link.source, name))
+            elif link.source.kind is record:
+                points.extend(_from_record(link.source, name))
     return sorted(points, key=_sort_key)

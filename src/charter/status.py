@@ -8,6 +8,7 @@ before it runs again). Where intent and report differ the row says how, so a scr
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -210,16 +211,17 @@ def compute_status(index: RegistryIndex, config: RegistryConfig, environment: st
             raise CharterError(f"{environment!r} is not an environment of this registry",
                                f"environments: {', '.join(names) or 'none'}")
         names = [environment]
-    records = _records(index)
+    grouped: dict[tuple[str, str], list[_Record]] = defaultdict(list)
+    for record in _records(index):  # oldest first, and so within each group
+        grouped[(record.environment, record.model)].append(record)
     rows: list[ModelStatus] = []
     for env in names:
         assigned = _assignments(index.get(Reference("environment", env)))
-        env_records = [r for r in records if r.environment == env]
-        models = list(dict.fromkeys([a[0] for a in assigned] + sorted({r.model for r in env_records})))
-        for model in models:
+        reported = sorted(model for environment, model in grouped if environment == env)
+        for model in dict.fromkeys([a[0] for a in assigned] + reported):
             expected = [v for m, v, _ in assigned if m == model]
             modes = {v: mode for m, v, mode in assigned if m == model}
-            mine = [r for r in env_records if r.model == model]
+            mine = grouped.get((env, model), [])
             deploys = [r for r in mine if r.type in DEPLOY_TYPES]
             running, rolled_back = _replay(deploys)
             state, detail = _compare(expected, running, rolled_back, bool(deploys))

@@ -14,7 +14,10 @@ from charter import __version__
 from charter.cli import audit, gate, history, listing, new, promote, pull, register, resolve, schema, show, validate
 from charter.cli import diff as diff_cmd
 from charter.cli import init as init_cmd
+from charter.cli import lineage as lineage_cmd
+from charter.cli import monitor as monitor_cmd
 from charter.cli import report as report_cmd
+from charter.cli import status as status_cmd
 from charter.cli.console import err, print_error
 from charter.errors import CharterError
 
@@ -102,6 +105,10 @@ app.command("new", epilog="Example: charter new cohort icu-adults "
 app.command("diff", epilog="Example: charter diff origin/main HEAD --format markdown")(diff_cmd.run)
 app.command("history", epilog="Example: charter history model:sepsis-risk --format json")(history.run)
 app.command("audit", epilog="Example: charter audit --env production --since 2026-01-01 --format csv")(audit.run)
+app.add_typer(monitor_cmd.app, name="monitor")
+app.command("status", epilog="Example: charter status --env production --format json")(status_cmd.run)
+app.command("lineage", epilog="Example: charter lineage event:sepsis-onset@2.0.0 --impact --format mermaid")(
+    lineage_cmd.run)
 app.command("report", epilog="Example: charter report -o site --title 'ML registry'")(report_cmd.run)
 
 

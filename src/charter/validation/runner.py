@@ -13,6 +13,7 @@ from charter.kinds import REGISTRY_FILE, is_entry_candidate
 from charter.loader import LazyRegistry, LoadedRegistry, load_registry
 from charter.validation.environments import check_codeowners, check_environment, check_registry_config
 from charter.validation.identity import check_duplicates, check_family, check_identity
+from charter.validation.records import check_record
 from charter.validation.references import check_references
 from charter.validation.registry_rules import check_naming, check_risk_tier
 from charter.validation.schema_check import check_schema
@@ -99,6 +100,7 @@ def validate_registry(root: Path, paths: Sequence[str | Path] | None = None, bas
         findings.extend(check_family(doc, index))
         findings.extend(check_references(doc, index))
         findings.extend(check_environment(doc, index, config))
+        findings.extend(check_record(doc, config))
         findings.extend(check_naming(doc, config))
         findings.extend(check_risk_tier(doc, index, config))
     findings.extend(check_duplicates(index, selected))

@@ -1,0 +1,92 @@
+"""`charter lineage REF`: what an entry is built from, or with `--impact` what is built on it."""
+
+from __future__ import annotations
+
+from collections import defaultdict, deque
+from enum import StrEnum
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.markup import escape
+
+from charter.cli.console import out, print_json
+
+if TYPE_CHECKING:
+    from rich.tree import Tree
+
+    from charter.lineage import LineageEdge, LineageGraph, LineageNode
+
+
+class LineageFormat(StrEnum):
+    tree = "tree"
+    json = "json"
+    mermaid = "mermaid"
+    dot = "dot"
+
+
+def _label(nodes: dict[str, LineageNode], ref: str) -> str:
+    node = nodes.get(ref)
+    kind = f" [dim]{escape(node.kind)}[/]" if node is not None else ""
+    return f"{escape(node.label if node is not None else ref)}{kind}"
+
+
+def build_tree(graph: LineageGraph) -> Tree:
+    """The graph as a tree from its root; an entry reached twice is shown once, later mentions say so."""
+    from rich.tree import Tree
+
+    nodes = {n.ref: n for n in graph.nodes}
+    touching: dict[str, list[LineageEdge]] = defaultdict(list)
+    for edge in graph.edges:
+        if edge.source != edge.target:
+            touching[edge.source].append(edge)
+            touching[edge.target].append(edge)
+    root = Tree(f"[bold]{_label(nodes, graph.root)}[/]")
+    shown = {graph.root}
+    queue: deque[tuple[str, str | None, Tree]] = deque([(graph.root, None, root)])
+    while queue:
+        ref, parent, branch = queue.popleft()
+        for edge in touching[ref]:
+            other = edge.target if edge.source == ref else edge.source
+            if other == parent:  # the edge this branch was reached by
+                continue
+            arrow = f"{escape(edge.relation)} →" if edge.source == ref else f"← {escape(edge.relation)}"
+            if other in shown:
+                if edge.source == ref:  # a second path to something already shown: name it, do not repeat it
+                    branch.add(f"[dim]{arrow}[/] {escape(other)} [dim](see its branch)[/]")
+                continue
+            shown.add(other)
+            queue.append((other, ref, branch.add(f"[dim]{arrow}[/] {_label(nodes, other)}")))
+    return root
+
+
+def run(
+    ctx: typer.Context,
+    ref: Annotated[str, typer.Argument(help="An entry: model:NAME@VERSION, event:NAME@VERSION, cohort:..., ...")],
+    impact: Annotated[
+        bool, typer.Option("--impact", help="Show what depends on REF instead of what REF is built from.")
+    ] = False,
+    records: Annotated[
+        bool, typer.Option("--records", help="With --impact, include deployment and monitoring records.")
+    ] = False,
+    output: Annotated[
+        LineageFormat, typer.Option("--format", help="Output format: a tree, JSON, or Mermaid or Graphviz DOT text.")
+    ] = LineageFormat.tree,
+) -> None:
+    """Show lineage: a version's event definition, cohorts, contract, datasets, code commit, parent and evaluations,
+    transitively; with `--impact`, every version, evaluation, contract and environment that uses REF."""
+    from charter.api import Registry
+    from charter.lineage import impact as impact_graph
+    from charter.lineage import to_dot, to_mermaid, upstream
+
+    index = Registry(ctx.obj).index
+    graph = impact_graph(index, ref, records=records) if impact else upstream(index, ref)
+    if output is LineageFormat.json:
+        print_json({"direction": "impact" if impact else "upstream", **graph.to_dict()})
+    elif output is LineageFormat.mermaid:
+        print(to_mermaid(graph), end="")
+    elif output is LineageFormat.dot:
+        print(to_dot(graph), end="")
+    else:
+        out.print(build_tree(graph))
+        what = "depend on it" if impact else "upstream (and its evaluations)"
+        out.print(f"[dim]{len(graph.nodes) - 1} entries {what}; edges read: source → refers to → target[/]")

@@ -1,0 +1,110 @@
+"""`charter monitor`: deploy events and health/outcome reports as records, and a model's performance over time."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+
+from charter.cli.console import ReadFormat, TableFormat, display_path, out, print_json
+
+app = typer.Typer(
+    help="Record what deploy and monitoring systems report, and read a model's performance over time.",
+    no_args_is_help=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    rich_markup_mode="rich",
+)
+
+TYPES_HELP = "deployed, canary-started, rolled-back, incident, health or outcome; default: the file's `type`."
+
+
+@app.command("record", epilog="Example: charter monitor record model:sepsis-risk@1.0.0 --env production "
+             "--file weekly-health.yaml")
+def record(
+    ctx: typer.Context,
+    model: Annotated[str, typer.Argument(help="The model version the record is about: model:NAME@VERSION.")],
+    env: Annotated[str, typer.Option("--env", help="The environment the event happened in, e.g. production.")],
+    file: Annotated[
+        Path, typer.Option("--file", help="YAML or JSON with type, at, reporter and details, health or outcomes.")
+    ],
+    record_type: Annotated[str | None, typer.Option("--type", help=TYPES_HELP)] = None,
+    reporter: Annotated[
+        str | None, typer.Option("--reporter", help="System or person reporting, when the file does not say.")
+    ] = None,
+    commit: Annotated[
+        bool, typer.Option("--commit/--no-commit", help="Commit the record (default) or only write the file.")
+    ] = True,
+    output: Annotated[ReadFormat, typer.Option("--format", help="Output format.")] = ReadFormat.text,
+) -> None:
+    """Record a deployment event or a periodic health/outcome report as `records/NAME.yaml`, checked and committed.
+
+    The file may hold the record's `spec` fields alone (model and environment come from the command line; `at`
+    defaults to now) or a whole DeploymentRecord. Names sort by time and never collide between parallel writers.
+    """
+    from charter.cli.validate import print_findings
+    from charter.config import find_registry_root
+    from charter.monitoring import InvalidRecord, MonitorRequest, record_event
+
+    root = find_registry_root(ctx.obj)
+    request = MonitorRequest(model=model, environment=env, file=(Path.cwd() / file).resolve(),
+                             record_type=record_type, reporter=reporter, commit=commit)
+    try:
+        recorded = record_event(root, request)
+    except InvalidRecord as error:
+        if output is ReadFormat.json:
+            print_json({"recorded": False, "message": error.message,
+                        "findings": [f.to_dict() for f in error.findings]})
+        else:
+            print_findings(root, error.findings)
+            out.print(f"[red]✗[/] {escape(display_path(root, str(request.file)))}: {escape(error.message)}")
+        raise typer.Exit(1) from None
+    if output is ReadFormat.json:
+        print_json({"recorded": True, "ref": recorded.ref, "path": recorded.path, "commit": recorded.commit,
+                    "document": recorded.document, "findings": [f.to_dict() for f in recorded.warnings]})
+        return
+    print_findings(root, recorded.warnings)
+    spec = recorded.document["spec"]
+    committed = f" (commit {recorded.commit[:7]})" if recorded.commit else " (not committed)"
+    out.print(f"[green]✓[/] recorded {escape(str(spec['type']))} of {escape(str(spec['model']))} in "
+              f"{escape(str(spec['environment']))} at {escape(str(spec['at']))}")
+    out.print(f"  {escape(recorded.path)}{escape(committed)}")
+
+
+@app.command("history", epilog="Example: charter monitor history sepsis-risk --metric alertsPerDay")
+def history(
+    ctx: typer.Context,
+    model: Annotated[str, typer.Argument(help="The model family: NAME or model:NAME.")],
+    metric: Annotated[
+        list[str] | None, typer.Option("--metric", help="Only these metrics (repeatable), e.g. auroc.")
+    ] = None,
+    env: Annotated[
+        str | None, typer.Option("--env", help="Only records from this environment (evaluations are kept).")
+    ] = None,
+    output: Annotated[TableFormat, typer.Option("--format", help="Output format.")] = TableFormat.table,
+) -> None:
+    """Show a model's performance across versions and time: evaluation estimates and monitored figures, by date."""
+    from rich.table import Table
+
+    from charter.api import Registry
+    from charter.performance import performance_history
+
+    registry = Registry(ctx.obj)
+    name = model.removeprefix("model:").split("@", 1)[0]
+    registry.get(f"model:{name}")  # an unknown model is an error, not an empty history
+    points = [p for p in performance_history(registry.index, name)
+              if (not metric or p.metric in metric) and (env is None or p.environment in (None, env))]
+    if output is TableFormat.json:
+        print_json({"model": f"model:{name}", "points": [p.to_dict() for p in points]})
+        return
+    if not points:
+        out.print(f"no evaluations or health/outcome records for model:{escape(name)}")
+        return
+    table = Table("date", "version", "metric", "value", "CI", "where", "entry", box=None, pad_edge=False)
+    for p in points:
+        interval = f"{p.ci_lower:g} - {p.ci_upper:g}" if p.ci_lower is not None and p.ci_upper is not None else ""
+        where = p.environment or (p.cohort or "").removeprefix("cohort:")
+        table.add_row(p.date[:16].replace("T", " "), p.version, p.metric, f"{p.value:g}", interval,
+                      escape(where), escape(p.entry))
+    out.print(table)
