@@ -240,6 +240,15 @@ def test_rebuilds_in_place_and_refuses_folders_it_did_not_write(evidence_registr
     assert "is a file" in charter("-C", evidence_registry, "report", "-o", afile).stderr
 
 
+def test_python_api_writes_the_same_site(evidence_registry: Path, tmp_path: Path) -> None:
+    from charter import Registry
+
+    index = Registry(evidence_registry).report(tmp_path / "api-site", title="From a job")
+    assert index == tmp_path / "api-site/index.html" and index.is_file()
+    assert "<title>Catalog · From a job</title>" in index.read_text(encoding="utf-8")
+    assert (tmp_path / "api-site/models/card-fraud.html").is_file()
+
+
 def test_a_registry_without_git_history_still_gets_a_report(registry: Path, charter: Charter,
                                                            tmp_path: Path) -> None:
     shutil.rmtree(registry / ".git")
