@@ -181,4 +181,10 @@ step "Lineage: what a version is built from, and what a new event definition wou
 "$charter" lineage event:sepsis-onset@2.0.0 --impact --format mermaid > "$work/impact.mmd"
 head -n 8 "$work/impact.mmd"
 
+step "The registry as a static site for closed networks: catalog, model pages with charts and lineage" \
+  "charter report -o site"
+"$charter" report -o "$work/site" --title "Demo ML registry"
+ls "$work/site" "$work/site/models"
+printf 'charts on the sepsis-risk page: %s\n' "$(grep -o '<svg class="chart"' "$work/site/models/sepsis-risk.html" | wc -l)"
+
 printf '\nThe demo registry is at %s\n' "$registry"

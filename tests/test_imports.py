@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-HEAVY = ("jsonschema", "git", "dvc", "referencing")
+HEAVY = ("jsonschema", "git", "dvc", "referencing", "jinja2")
 
 PROBE = """
 import json, sys
@@ -37,3 +37,8 @@ def test_validating_one_file_needs_no_git_or_dvc(template_registry: Path) -> Non
     heavy = imported("validate", "models/sepsis-risk/versions/1.1.0.yaml", cwd=template_registry)
     assert "git" not in heavy and "dvc" not in heavy
     assert "jsonschema" in heavy  # the probe can see imports at all
+
+
+def test_only_the_report_imports_jinja(template_registry: Path, tmp_path: Path) -> None:
+    assert "jinja2" not in imported("list", cwd=template_registry)
+    assert "jinja2" in imported("report", "-o", str(tmp_path / "site"), cwd=template_registry)

@@ -19,5 +19,8 @@ def test_wheel_carries_schemas_and_the_whole_template(tmp_path: Path) -> None:
     template = PROJECT / "registry-template"
     expected |= {f"charter/data/registry-template/{p.relative_to(template).as_posix()}"
                  for p in template.rglob("*") if p.is_file() and "__pycache__" not in p.parts}
+    report = PROJECT / "src/charter/report"
+    expected |= {f"charter/report/{p.relative_to(report).as_posix()}"
+                 for folder in ("templates", "assets") for p in (report / folder).iterdir()}
     assert expected - names == set()
     assert "charter/py.typed" in names

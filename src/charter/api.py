@@ -256,3 +256,11 @@ class Registry:
         from charter.performance import performance_history
 
         return performance_history(self.index, model)
+
+    def report(self, directory: str | Path, *, title: str | None = None, force: bool = False) -> Path:
+        """Write the registry as a static HTML site (`charter report -o DIR`); returns the site's index.html."""
+        from charter.report.model import build_report_model
+        from charter.report.site import write_site
+
+        model = build_report_model(self.index, self.config, root=self.root, title=title)
+        return write_site(model, Path(directory), registry_root=self.root, force=force).directory / "index.html"

@@ -17,6 +17,7 @@ from charter.cli import evaluate as evaluate_cmd
 from charter.cli import init as init_cmd
 from charter.cli import lineage as lineage_cmd
 from charter.cli import monitor as monitor_cmd
+from charter.cli import report as report_cmd
 from charter.cli import search as search_cmd
 from charter.cli import status as status_cmd
 from charter.cli.console import err, print_error
@@ -114,6 +115,7 @@ app.command("lineage", epilog="Example: charter lineage event:sepsis-onset@2.0.0
     lineage_cmd.run)
 app.add_typer(evaluate_cmd.app, name="evaluate", epilog="Example: charter evaluate compare model:sepsis-risk@1.1.0 "
               "model:sepsis-risk@1.2.0")
+app.command("report", epilog="Example: charter report -o site --title 'ML registry'")(report_cmd.run)
 
 
 def main() -> None:
