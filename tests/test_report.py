@@ -329,6 +329,15 @@ def _load(driver: Any, page: Path) -> tuple[list[str], list[str]]:
     return errors, requests
 
 
+@pytest.mark.parametrize(("low", "high"), [(0.28, 0.366), (0.0, 1.0), (5.1, 5.3), (-2.5, 7.0), (3.0, 3.0)])
+def test_axis_ticks_span_the_data_and_its_intervals(low: float, high: float) -> None:
+    from charter.report.charts import nice_ticks
+
+    ticks = nice_ticks(low, high)
+    assert ticks[0] <= low and ticks[-1] >= high, ticks  # no whisker runs off the plot
+    assert ticks == sorted(ticks) and len(ticks) <= 12
+
+
 def test_every_page_renders_without_errors_or_network_requests(site: Path, browser: Any) -> None:
     pages = sorted(site.rglob("*.html"))
     assert len(pages) > 20

@@ -89,7 +89,7 @@ def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
     first = math.floor(low / step) * step
     ticks = []
     value = first
-    while value < high + step * 0.5:
+    while not ticks or ticks[-1] < high - step * 1e-9:  # the last tick reaches past the data, whiskers included
         ticks.append(round(value, 12))
         value += step
     return ticks
