@@ -18,7 +18,7 @@ from charter.documents import Document, parse_document
 from charter.errors import CharterError
 from charter.evidence import render_body, title
 from charter.findings import has_errors
-from charter.kinds import KINDS
+from charter.kinds import KINDS, NAME_RE
 from charter.policy import Promotion, Verdict, assigned_version, check_promotion, current_assignment
 from charter.references import parse_reference
 from charter.registration import InvalidEntry
@@ -152,6 +152,9 @@ def _validate(request: PromotionRequest) -> None:
         ref = None
     if ref is None or ref.kind is not KINDS["ModelVersion"]:
         raise CharterError(f"{request.ref!r} is not a model version", "write model:NAME@VERSION")
+    if not NAME_RE.match(request.environment):  # it becomes a path and a branch name
+        raise CharterError(f"{request.environment!r} is not an environment name",
+                           "environment names are a-z, 0-9 and '-', as declared in registry.yaml")
 
 
 def promote(root: Path, request: PromotionRequest, *, forge: Any = None,

@@ -186,7 +186,10 @@ class _Builder:
         if node.tag in (_STR, _TIMESTAMP):
             return node.value
         if node.tag in _SCALAR_TAGS:
-            value = _SCALAR_CONSTRUCTOR.construct_object(node)
+            try:
+                value = _SCALAR_CONSTRUCTOR.construct_object(node)
+            except ValueError as exc:  # Python refuses to convert integers of more than 4,300 digits
+                raise _Refused(node, f"number of {len(node.value):,} digits is too long: {exc}") from exc
             if isinstance(value, float) and not math.isfinite(value):
                 raise _Refused(node, f"{node.value!r} (NaN or infinity) is not a number Charter accepts")
             return value

@@ -13,6 +13,7 @@ from charter.kinds import REGISTRY_FILE, is_entry_candidate
 from charter.loader import LazyRegistry, LoadedRegistry, load_registry
 from charter.validation.environments import check_codeowners, check_environment, check_registry_config
 from charter.validation.identity import check_duplicates, check_family, check_identity
+from charter.validation.paths import check_paths
 from charter.validation.references import check_references
 from charter.validation.registry_rules import check_naming, check_risk_tier
 from charter.validation.schema_check import check_schema
@@ -102,6 +103,7 @@ def validate_registry(root: Path, paths: Sequence[str | Path] | None = None, bas
         findings.extend(check_naming(doc, config))
         findings.extend(check_risk_tier(doc, index, config))
     findings.extend(check_duplicates(index, selected))
+    findings.extend(check_paths(registry.files, selected))
     if isinstance(registry, LoadedRegistry) and base is not None:
         from charter.validation.compatibility import check_compatibility
         from charter.validation.history import check_history
