@@ -3,6 +3,9 @@
 STEP is `module:attribute[.method]:before|after`: the process kills itself just before the function is called or
 just after it returns. This is test-only fault injection from outside: Charter itself has no crash hook, and the
 real function runs unchanged; the kill is the harshest end a process can have (no finally, no atexit, no flush).
+
+With CRASH_AT_RUN set to a shell command, that command runs (once) at the step instead of the kill: another person
+acting on the same repository at exactly that moment, which makes a race deterministic.
 """
 
 from __future__ import annotations
@@ -11,13 +14,22 @@ import functools
 import importlib
 import os
 import signal
+import subprocess
 import sys
 from collections.abc import Callable
 from typing import Any
 
 
+_fired: list[bool] = []
+
+
 def _kill() -> None:
-    os.kill(os.getpid(), signal.SIGKILL)
+    command = os.environ.get("CRASH_AT_RUN")
+    if command is None:
+        os.kill(os.getpid(), signal.SIGKILL)
+    elif not _fired:
+        _fired.append(True)
+        subprocess.run(command, shell=True, check=True)
 
 
 def arm(step: str) -> None:
