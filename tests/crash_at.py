@@ -19,7 +19,6 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-
 _fired: list[bool] = []
 
 
