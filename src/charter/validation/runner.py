@@ -70,7 +70,8 @@ def select_paths(root: Path, files: list[str], paths: Sequence[str | Path], cwd:
 
 
 def validate_registry(root: Path, paths: Sequence[str | Path] | None = None, base: str | None = None,
-                      cwd: Path | None = None, *, check_artifacts: bool = False) -> ValidationReport:
+                      cwd: Path | None = None, *, check_artifacts: bool = False,
+                      trust_remote_config: bool = False) -> ValidationReport:
     """Check the registry (or only PATHS, resolving their references against the whole registry).
 
     With PATHS alone (the pre-commit case) the registry is read lazily: only the given files and the entries their
@@ -113,6 +114,7 @@ def validate_registry(root: Path, paths: Sequence[str | Path] | None = None, bas
     if check_artifacts:
         from charter.artifacts import check_artifacts as artifact_findings
 
-        findings.extend(artifact_findings(root, index, None if whole else selected))
+        findings.extend(artifact_findings(root, index, None if whole else selected,
+                                          trust_remote_config=trust_remote_config, base=base))
     findings.sort(key=lambda f: f.sort_key)
     return ValidationReport(root, findings, len(selected))
