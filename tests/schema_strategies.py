@@ -21,7 +21,8 @@ from charter.schemas import bundled_schema
 
 Json = Any
 #: Free text: printable and a little more (accents, CJK, emoji), to test quoting without drowning in noise.
-_TEXT = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=24)
+_CHARACTERS = st.characters(codec="utf-8", exclude_categories=["Cs"])
+_TEXT = st.text(_CHARACTERS, max_size=24)
 _SIMPLE_KEY = st.text(string.ascii_lowercase + string.digits + "-_.", min_size=1, max_size=12)
 _FORMATS: dict[str, st.SearchStrategy[str]] = {
     "date-time": st.datetimes(timezones=st.just(UTC)).map(lambda d: d.replace(microsecond=0).isoformat()
@@ -113,7 +114,7 @@ class SchemaStrategies:
             return drawn.filter(lambda s: len(s) >= low)
         if schema.get("format") in _FORMATS:
             return _FORMATS[schema["format"]]
-        return st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=max(low, 0), max_size=24)
+        return st.text(_CHARACTERS, min_size=max(low, 0), max_size=24)
 
     def _object(self, schema: dict[str, Any], depth: int) -> st.SearchStrategy[Json]:
         properties: dict[str, Any] = schema.get("properties", {})

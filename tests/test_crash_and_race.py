@@ -189,7 +189,8 @@ def test_a_command_that_cannot_get_the_lock_stops_cleanly_naming_the_holder(
 def test_the_same_promotion_from_two_clones_one_wins_the_other_stops_cleanly(
         registry: Path, origin: Path, tmp_path: Path) -> None:
     colleague = other_clone(origin, tmp_path)
-    theirs = f"cd {colleague} && {CHARTER} {' '.join(PROMOTION)}"
+    # their reason differs, so their commit does (an identical one, made in the same second, is simply the same)
+    theirs = f"cd {colleague} && {CHARTER} {' '.join(PROMOTION)} --reason theirs"
     ours = interleave("charter.adapters.git_branch:push_branch:before", theirs, *PROMOTION, cwd=registry)
     assert ours.returncode == 2, ours.stdout + ours.stderr
     assert "was pushed to origin by another run meanwhile" in ours.stderr

@@ -45,7 +45,8 @@ def scratch_registry(template_registry: Path, tmp_path_factory: pytest.TempPathF
 def _path_for(kind: Kind, doc: dict[str, Any]) -> str:
     if kind is REGISTRY_KIND:
         return REGISTRY_FILE
-    metadata = doc.get("metadata") if isinstance(doc.get("metadata"), dict) else {}
+    found = doc.get("metadata")
+    metadata: dict[str, Any] = found if isinstance(found, dict) else {}
     name, version = metadata.get("name"), metadata.get("version")
     def usable(part: object) -> bool:  # a file name this file system can hold
         return isinstance(part, str) and part.isascii() and "/" not in part and part.strip(".") != "" \
