@@ -129,6 +129,44 @@ def test_without_review_data_codeowners_decides(registry: Path, origin: Path) ->
     assert approved["passed"] and "CODEOWNERS requires" in str(approved["detail"])
 
 
+def test_a_pull_request_cannot_lower_the_approvals_it_is_judged_by(registry: Path, origin: Path) -> None:
+    coded = run("codeowners", cwd=registry)
+    assert coded.returncode == 0, coded.stderr
+    (registry / "CODEOWNERS").unlink()  # no CODEOWNERS: only the policy's approvers could pass it
+    git(registry, "commit", "-qam", "no CODEOWNERS", "--allow-empty")
+    base = git(registry, "rev-parse", "HEAD").strip()
+    config = registry / "registry.yaml"
+    text = config.read_text()
+    lowered = re.sub(r'(?m)^(\s+)approvers: \["@clinical-governance".*$', r"\1approvers: []", text)
+    lowered = re.sub(r"(?m)^(\s+minApprovals: )2", r"\g<1>0", lowered)
+    assert lowered != text
+    config.write_text(lowered)
+    hand_edit_production(registry)  # commits the lowered policy with the assignment
+    gate = run("gate", "--base", base, "--format", "json", cwd=registry)
+    assert gate.returncode == 1, gate.stdout
+    approved = approved_check(gate.stdout)
+    assert not approved["passed"] and "@clinical-governance" in str(approved["detail"])
+
+
+def test_a_pull_request_cannot_send_the_token_to_a_forge_of_its_choosing(
+        registry: Path, origin: Path, github: ForgeServer, tmp_path: Path) -> None:
+    use_github(registry, github)
+    base = git(registry, "rev-parse", "HEAD").strip()
+    for attacker in serve(GITHUB, "not-the-token"):
+        config = registry / "registry.yaml"
+        config.write_text(config.read_text().replace(github.url, attacker.url)
+                          .replace("acme/registry", "mallory/fork"))
+        hand_edit_production(registry)
+        event = tmp_path / "event.json"
+        event.write_text(json.dumps({"pull_request": {"number": 7}}))
+        github.reply("pulls/list-reviews", 200, [github_review(1, "clinical-governance", "APPROVED")])
+        gate = run("gate", "--base", base, "--format", "json", cwd=registry,
+                   env={"GITHUB_TOKEN": TOKEN, "GITHUB_EVENT_PATH": str(event)})
+        assert attacker.calls("pulls/list-reviews") == [], "HEAD's forge settings were used"
+        assert github.calls("pulls/list-reviews"), "the base's forge was asked"
+        assert "1 of 2" in str(approved_check(gate.stdout)["detail"])
+
+
 # --- tokens ----------------------------------------------------------------------------------------------------------
 
 def test_the_token_appears_in_no_output_file_commit_or_pull_request(

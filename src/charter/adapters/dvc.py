@@ -189,7 +189,7 @@ def read_pointer(root: Path, relpath: str) -> str | None:
     from charter.yamlio import parse_yaml, value_at
 
     pointer = root / f"{relpath}.dvc"
-    if not pointer.is_file():
+    if not pointer.is_file() or pointer.is_symlink():  # a link could read any file of the machine
         return None
     digest = value_at(parse_yaml(pointer.read_text(encoding="utf-8"), f"{relpath}.dvc").data, ("outs", 0, "md5"))
     return digest if isinstance(digest, str) else None
