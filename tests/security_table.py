@@ -57,7 +57,8 @@ What guards what:
   `dvc.yaml` stage or hook of the repository runs; `validate --check-artifacts` asks the DVC remote only when the
   checkout's `.dvc/config` is trusted (`--trust-remote-config`, or unchanged since `--base`). `charter pull` runs on
   the deploying machine's own checkout and hash-checks what it fetches. Tokens come from the environment only and
-  appear in no output, file, commit or pull request body.
+  appear in no output, file, commit or pull request body. `gate` takes the policy and the forge settings from the
+  base revision: a pull request can neither lower the approvals it is judged by nor send the token elsewhere.
 """
 
 
