@@ -143,6 +143,7 @@ CASES: tuple[Case, ...] = (
     Case("empty", "an empty file", _write(V, ""), (1,), ("CH104", f"{V}:1:1")),
     Case("comments-only", "a file of comments only", _write(V, "# nothing\n# here\n"), (1,), ("CH104", f"{V}:1:1")),
     Case("list-document", "a document that is a list", _write(V, "- a\n- b\n"), (1,), ("CH104", "a list")),
+    Case("null-document", "a document that is `null`", _write(V, "null\n"), (1,), ("CH104", f"{V}:1:1", "null")),
     Case("scalar-document", "a document that is a scalar", _write(V, "just text\n"), (1,), ("CH104", "a string")),
     Case("multi-document", "two YAML documents in one file", _write(V, _version_doc() + "---\n" + _version_doc()),
          (1,), ("CH103", f"{V}:", "more than one YAML document")),

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from charter.documents import parse_document
@@ -124,6 +124,8 @@ YAML_PIECES = st.sampled_from(["a", ":", " ", "\n", "- ", "&x ", "*x", "!!python
 
 @PROFILE
 @given(st.lists(YAML_PIECES, max_size=40).map("".join))
+@example("&x ")  # found by this test: a bare anchor (like `null`) was no document and no finding
+@example("null")
 def test_the_loader_never_crashes_on_yaml_like_text(text: str) -> None:
     parsed = parse_yaml(text, "entry.yaml")
     _assert_well_formed(parsed.findings, text)

@@ -81,6 +81,9 @@ def parse_document(raw: bytes, relpath: str) -> tuple[Document | None, list[Find
     parsed = parse_yaml(text, relpath)
     findings = parsed.findings
     if parsed.data is None:
+        if not findings:  # `null`, `~` or a bare anchor: a document, but an empty one
+            findings.append(finding("CH104", relpath, (1, 1), "document is null, not a mapping",
+                                    "an entry is a mapping with apiVersion, kind, metadata and spec"))
         return None, findings
     if not isinstance(parsed.data, dict):
         shown = type(parsed.data).__name__.replace("str", "a string").replace("list", "a list")
