@@ -94,8 +94,9 @@ class Registry:
         return self._loaded.config
 
     def validate(self, paths: Sequence[str | Path] | None = None, base: str | None = None, *,
-                 check_artifacts: bool = False) -> ValidationReport:
-        return validate_registry(self.root, paths, base, check_artifacts=check_artifacts)
+                 check_artifacts: bool = False, trust_remote_config: bool = False) -> ValidationReport:
+        return validate_registry(self.root, paths, base, check_artifacts=check_artifacts,
+                                 trust_remote_config=trust_remote_config)
 
     def register(self, model: str, artifact: str | Path, **options: Any) -> str:
         """Register a trained model from a training script; returns the new reference, e.g. `model:x@1.3.0`.

@@ -58,8 +58,31 @@ def pull_artifact(root: Path, doc: Document, output: Path, *, force: bool = Fals
     return destination
 
 
-def check_artifacts(root: Path, index: RegistryIndex, selected: set[str] | None) -> list[Finding]:
-    """Every model version's artifact is tracked by DVC with the recorded hash and exists in cache or remote."""
+def remote_config_trusted(root: Path, base: str | None) -> bool:
+    """Whether the DVC configuration of this checkout is the one at `base` (so not written by the change under test).
+
+    `.dvc/config` is part of the repository: a pull request can point the remote at any server (which then receives
+    the CI's cloud credentials) or any local path. It is trusted unchanged since a reviewed base, or never tracked.
+    """
+    from charter.adapters.git import RevisionReader, literal_pathspec, run_git
+
+    if base is None:
+        return False
+    reader = RevisionReader(root, base)
+    current = root / ".dvc" / "config"
+    if reader.read(".dvc/config") != (current.read_bytes() if current.is_file() else None):
+        return False
+    local = f"{reader.prefix}/.dvc/config.local" if reader.prefix else ".dvc/config.local"
+    return not run_git(root, ["ls-files", "--", literal_pathspec(local)]).strip()
+
+
+def check_artifacts(root: Path, index: RegistryIndex, selected: set[str] | None, *,
+                    trust_remote_config: bool = False, base: str | None = None) -> list[Finding]:
+    """Every model version's artifact is tracked by DVC with the recorded hash and exists in cache or remote.
+
+    The DVC remote is asked only when the checkout's DVC configuration is trusted (`trust_remote_config`, or
+    unchanged since `base`); otherwise an artifact missing from the local cache stops the check with an error.
+    """
     from charter.adapters import dvc
 
     findings: list[Finding] = []
@@ -84,7 +107,8 @@ def check_artifacts(root: Path, index: RegistryIndex, selected: set[str] | None)
         else:
             to_locate.setdefault(digest, []).append(doc)
     if to_locate:
-        where = dvc.object_locations(root, list(to_locate))
+        allow_remote = trust_remote_config or remote_config_trusted(root, base)
+        where = dvc.object_locations(root, list(to_locate), allow_remote=allow_remote)
         for digest, docs in to_locate.items():
             for doc in docs if where[digest] == "missing" else []:
                 path = str(value_at(doc.spec, ("artifact", "path")))

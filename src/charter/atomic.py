@@ -1,14 +1,20 @@
-"""Atomic file writes: a temporary file beside the target, flushed, then renamed over it.
+"""What keeps a change whole: atomic file writes, one writer per repository, and a journal for crashes.
 
-A reader (or a crash) sees the old file or the new one, never half of either.
+A write goes to a temporary file beside the target, flushed, then renamed over it: a reader (or a crash) sees the
+old file or the new one, never half of either. Commands that change a repository (register, promote) hold the
+repository lock and keep a journal, so that a run killed at any point is undone or finished by the next one.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import tempfile
+import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 
 def write_text_atomic(path: Path, text: str) -> None:
@@ -24,3 +30,79 @@ def write_text_atomic(path: Path, text: str) -> None:
         with contextlib.suppress(FileNotFoundError):
             Path(temporary).unlink()
         raise
+
+
+#: How long a command waits for another Charter command on the same repository to finish (seconds); the
+#: environment variable CHARTER_LOCK_WAIT overrides it (0: do not wait).
+LOCK_WAIT = 120.0
+_LOCK_FILE = "charter.lock"
+
+
+
+def _lock_wait() -> float:
+    raw = os.environ.get("CHARTER_LOCK_WAIT")
+    try:
+        return max(0.0, float(raw)) if raw else LOCK_WAIT
+    except ValueError:
+        return LOCK_WAIT
+
+
+@contextlib.contextmanager
+def repository_lock(git_dir: Path, command: str) -> Iterator[None]:
+    """One Charter change at a time in a repository (its worktrees included).
+
+    An advisory lock (flock) on a file in the git directory: the kernel releases it when the holder exits, however
+    it exits, so a killed command never leaves a stale lock behind. A second command waits a bounded time, then
+    stops with a message naming the holder. git's own index.lock is left to git: Charter never removes it.
+    """
+    import fcntl
+
+    from charter.errors import CharterError
+
+    path = git_dir / _LOCK_FILE
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        deadline = time.monotonic() + _lock_wait()
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    holder = os.pread(fd, 200, 0).decode("utf-8", "replace").strip() or "another charter command"
+                    raise CharterError(f"{holder} is changing this repository; {command} did not start",
+                                       "wait for it to finish, then run the command again") from None
+                time.sleep(0.1)
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"charter {command} (pid {os.getpid()})".encode(), 0)
+        try:
+            yield
+        finally:
+            os.ftruncate(fd, 0)
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
+
+
+class Journal:
+    """What an unfinished change has done so far, in the git directory, for the next run to undo or finish.
+
+    A change writes its journal before its first step and removes it when it ends (done or rolled back). A journal
+    found on start (under the repository lock, so its writer is gone) means that writer was killed part-way.
+    """
+
+    def __init__(self, git_dir: Path, command: str) -> None:
+        self.path = git_dir / f"charter-{command}-journal.json"
+
+    def read(self) -> dict[str, Any] | None:
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        return data if isinstance(data, dict) else None
+
+    def write(self, record: dict[str, Any]) -> None:
+        write_text_atomic(self.path, json.dumps(record, sort_keys=True))
+
+    def end(self) -> None:
+        self.path.unlink(missing_ok=True)

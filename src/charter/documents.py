@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import stat
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -79,6 +81,9 @@ def parse_document(raw: bytes, relpath: str) -> tuple[Document | None, list[Find
     parsed = parse_yaml(text, relpath)
     findings = parsed.findings
     if parsed.data is None:
+        if not findings:  # `null`, `~` or a bare anchor: a document, but an empty one
+            findings.append(finding("CH104", relpath, (1, 1), "document is null, not a mapping",
+                                    "an entry is a mapping with apiVersion, kind, metadata and spec"))
         return None, findings
     if not isinstance(parsed.data, dict):
         shown = type(parsed.data).__name__.replace("str", "a string").replace("list", "a list")
@@ -88,10 +93,34 @@ def parse_document(raw: bytes, relpath: str) -> tuple[Document | None, list[Find
     return Document(relpath, parsed.data, parsed.positions), findings
 
 
+#: An entry is a few kilobytes; anything past this is refused unread, so a huge file costs neither time nor memory.
+MAX_FILE_BYTES = 5 * 1024 * 1024
+
+
 def read_document(root: Path, relpath: str) -> tuple[Document | None, list[Finding]]:
+    """Read one file of the registry, never following a symlink (it could point anywhere on the machine)."""
+    path = root / relpath
     try:
-        raw = (root / relpath).read_bytes()
+        info = path.lstat()
     except OSError as exc:
         return None, [finding("CH100", relpath, (1, 1), f"cannot read file: {exc.strerror}",
                               "check the file's permissions")]
+    if stat.S_ISLNK(info.st_mode):
+        return None, [finding("CH105", relpath, (1, 1), "is a symbolic link: Charter does not follow links",
+                              "put the entry itself at this path; a link could point outside the registry")]
+    if info.st_size > MAX_FILE_BYTES:
+        return None, [finding("CH106", relpath, (1, 1),
+                              f"file is {info.st_size:,} bytes, more than the {MAX_FILE_BYTES:,} an entry may have",
+                              "an entry is a small YAML file: keep data and artifacts out of the registry's YAML")]
+    try:
+        # O_NOFOLLOW: a file swapped for a link after the check above is refused too
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        with os.fdopen(fd, "rb") as handle:
+            raw = handle.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        return None, [finding("CH100", relpath, (1, 1), f"cannot read file: {exc.strerror}",
+                              "check the file's permissions")]
+    if len(raw) > MAX_FILE_BYTES:
+        return None, [finding("CH106", relpath, (1, 1), f"file is more than {MAX_FILE_BYTES:,} bytes",
+                              "an entry is a small YAML file: keep data and artifacts out of the registry's YAML")]
     return parse_document(raw, relpath)

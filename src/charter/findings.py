@@ -39,6 +39,8 @@ CODES: dict[str, FindingCode] = _codes(
     FindingCode("CH102", E, "duplicate key"),
     FindingCode("CH103", E, "unsupported YAML construct"),
     FindingCode("CH104", E, "document is empty or not a mapping"),
+    FindingCode("CH105", E, "symbolic link not followed"),
+    FindingCode("CH106", E, "file too large"),
     FindingCode("CH200", E, "schema violation"),
     FindingCode("CH201", E, "unknown field"),
     FindingCode("CH202", E, "missing required field"),
@@ -53,6 +55,8 @@ CODES: dict[str, FindingCode] = _codes(
     FindingCode("CH304", E, "model version without its model"),
     FindingCode("CH305", E, "name breaks the registry's naming rule"),
     FindingCode("CH306", E, "field required by the model's risk tier is missing"),
+    FindingCode("CH307", E, "unsafe characters in a path"),
+    FindingCode("CH308", E, "paths that differ only in case"),
     FindingCode("CH401", E, "unresolved reference"),
     FindingCode("CH402", E, "reference to a retired entry"),
     FindingCode("CH403", W, "reference to a deprecated entry"),
@@ -112,9 +116,24 @@ class Finding:
         return (self.path, self.line, self.column, self.code)
 
 
+#: A message or hint quotes values from the file; a hostile file must not flood the output or a CI log.
+MAX_TEXT = 400
+
+
+def _safe_text(text: str) -> str:
+    """Control characters (terminal escapes) shown as escapes, and the text cut in the middle past MAX_TEXT."""
+    text = "".join(c if c in "\n\t" or (c.isprintable() and c != "\x7f") or c == " " else repr(c)[1:-1]
+                   for c in text) if not text.isprintable() else text
+    if len(text) > MAX_TEXT:
+        half = MAX_TEXT // 2 - 10
+        text = f"{text[:half]} ...({len(text) - 2 * half:,} characters)... {text[-half:]}"
+    return text
+
+
 def finding(code: str, path: str, place: tuple[int, int], message: str, hint: str = "") -> Finding:
     """Build a finding whose severity comes from the catalogue, so a code's severity is written once."""
-    return Finding(code, CODES[code].severity, path, place[0], place[1], message, hint)
+    return Finding(code, CODES[code].severity, _safe_text(path), place[0], place[1], _safe_text(message),
+                   _safe_text(hint))
 
 
 def has_errors(findings: list[Finding]) -> bool:

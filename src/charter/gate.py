@@ -119,7 +119,11 @@ def run_gate(root: Path, base: str, today: date | None = None, env: Mapping[str,
     head = load_registry(root)
     report = GateReport(base)
     with snapshot(root, base) as base_root:
-        base_index = load_registry(base_root).index
+        base_registry = load_registry(base_root)
+        base_index = base_registry.index
+    # The rules are the base's: a pull request must not lower the approvals it is judged by (it changes them for
+    # the pull requests after it, once merged); where the base has no registry.yaml yet, HEAD's apply.
+    rules = base_registry.config if base_registry.config.document is not None else head.config
     promotions = promotions_between(base_index, head.index, head.config)
     if not promotions:
         return report
@@ -132,10 +136,34 @@ def run_gate(root: Path, base: str, today: date | None = None, env: Mapping[str,
             approvals = None
     top, prefix = repository_top(root)
     codeowners_path = top / CODEOWNERS_FILE
-    codeowners = codeowners_path.read_text(encoding="utf-8") if codeowners_path.is_file() else None
+    codeowners = codeowners_path.read_text(encoding="utf-8") \
+        if codeowners_path.is_file() and not codeowners_path.is_symlink() else None
     for promotion in promotions:
-        verdict = check_promotion(head.index, head.config, promotion, today or date.today(),
+        verdict = check_promotion(head.index, rules, promotion, today or date.today(),
                                   base_index=base_index, contract_diff=contract_differ())
-        _settle_approvals(verdict, head.config, approvals, codeowners, prefix)
+        _settle_approvals(verdict, rules, approvals, codeowners, prefix)
         report.verdicts.append(verdict)
     return report
+
+
+def base_forge(root: Path, base: str, env: Mapping[str, str] | None = None) -> Any:
+    """The forge client that registry.yaml at `base` configures, or None (no forge, or none usable here).
+
+    Never HEAD's: a pull request could point `spec.forge.apiUrl` at its own server (which would receive the token)
+    or `repository` at another repository (whose reviews it controls).
+    """
+    from charter.adapters.forge import ForgeUnavailable, forge_for
+    from charter.adapters.git import RevisionReader
+    from charter.adapters.git_branch import remote_url
+    from charter.kinds import REGISTRY_FILE
+    from charter.yamlio import parse_yaml, value_at
+
+    reader = RevisionReader(root, base)
+    raw = reader.read(REGISTRY_FILE)
+    configured = value_at(parse_yaml(raw.decode("utf-8", "replace"), REGISTRY_FILE).data, ("spec", "forge")) \
+        if raw is not None else None
+    try:
+        return forge_for(configured if isinstance(configured, dict) else None, remote_url(reader.repo),
+                         os.environ if env is None else env)
+    except ForgeUnavailable:
+        return None

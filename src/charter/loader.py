@@ -17,15 +17,20 @@ from charter.versions import version_key
 
 
 def discover_files(root: Path) -> list[str]:
-    """Registry-relative paths of every YAML file below the entry folders, sorted, symlinks not followed."""
+    """Registry-relative paths of every YAML file below the entry folders, sorted; symlinked folders are listed
+    (as themselves, never followed) so that they are reported."""
     found: list[str] = []
     for folder in ENTRY_FOLDERS:
         top = root / folder
-        if not top.is_dir() or top.is_symlink():
+        if top.is_symlink():  # listed, so that read_document reports it (CH105) instead of it vanishing
+            found.append(folder)
+            continue
+        if not top.is_dir():
             continue
         for dirpath, dirnames, filenames in os.walk(top):
             dirnames[:] = [d for d in dirnames if not d.startswith(".")]
             rel = Path(dirpath).relative_to(root).as_posix()
+            found.extend(f"{rel}/{d}" for d in dirnames if (Path(dirpath) / d).is_symlink())
             found.extend(f"{rel}/{f}" for f in filenames if f.endswith((".yaml", ".yml")))
     return sorted(found)
 

@@ -13,12 +13,12 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from charter.atomic import write_text_atomic
+from charter.atomic import Journal, repository_lock, write_text_atomic
 from charter.documents import Document, parse_document
 from charter.errors import CharterError
 from charter.evidence import render_body, title
 from charter.findings import has_errors
-from charter.kinds import KINDS
+from charter.kinds import KINDS, NAME_RE
 from charter.policy import Promotion, Verdict, assigned_version, check_promotion, current_assignment
 from charter.references import parse_reference
 from charter.registration import InvalidEntry
@@ -152,20 +152,62 @@ def _validate(request: PromotionRequest) -> None:
         ref = None
     if ref is None or ref.kind is not KINDS["ModelVersion"]:
         raise CharterError(f"{request.ref!r} is not a model version", "write model:NAME@VERSION")
+    if not NAME_RE.match(request.environment):  # it becomes a path and a branch name
+        raise CharterError(f"{request.environment!r} is not an environment name",
+                           "environment names are a-z, 0-9 and '-', as declared in registry.yaml")
+
+
+#: How many times a promotion is rebuilt when origin's base branch moves while it is being built.
+REBUILD_ATTEMPTS = 3
 
 
 def promote(root: Path, request: PromotionRequest, *, forge: Any = None,
             forge_note: str | None = None) -> PromotionResult:
-    """Check, branch, edit, commit, push, open the pull request; returns what was done."""
-    from charter.adapters import git_branch
+    """Check, branch, edit, commit, push, open the pull request; returns what was done.
+
+    One register or promote at a time changes a repository (the repository lock). A promotion killed part-way
+    (its journal is still there) is undone first: its worktree and branch go, and so does a branch it pushed without
+    a pull request, so running the command again finishes the job.
+    """
     from charter.adapters.git import open_repository
-    from charter.loader import load_registry
-    from charter.validation.runner import validate_registry
 
     if ":" not in request.ref:
         request.ref = f"model:{request.ref}"
     _validate(request)
     repo = open_repository(root)
+    git_dir = Path(repo.common_dir)
+    with repository_lock(git_dir, "promote"):
+        journal = Journal(git_dir, "promote")
+        undo_interrupted_promotion(repo, journal, forge)
+        return _promote(root, request, repo, journal, forge, forge_note)
+
+
+def undo_interrupted_promotion(repo: Any, journal: Journal, forge: Any = None) -> bool:
+    """Remove what a killed promotion left; True if there was one. A pushed branch with an open pull request stays:
+    that promotion got as far as it needed to."""
+    from charter.adapters import git_branch
+
+    record = journal.read()
+    if record is None:
+        return False
+    branch = record.get("branch")
+    if isinstance(branch, str) and branch.startswith("charter/"):
+        git_branch.discard_branch(repo, branch)
+        if record.get("pushed"):
+            try:
+                pull = forge.pull_request_for_branch(branch) if forge is not None else None
+            except CharterError:
+                pull = True  # cannot tell: leave the pushed branch to a person
+            if pull is None:
+                git_branch.delete_remote_branch(repo, branch)
+    journal.end()
+    return True
+
+
+def _promote(root: Path, request: PromotionRequest, repo: Any, journal: Journal, forge: Any,
+             forge_note: str | None) -> PromotionResult:
+    from charter.adapters import git_branch
+
     if not git_branch.is_clean(repo):
         raise CharterError("the registry has uncommitted changes", "commit or stash them, then promote again")
     base_branch = git_branch.current_branch(repo)
@@ -177,41 +219,74 @@ def promote(root: Path, request: PromotionRequest, *, forge: Any = None,
     if git_branch.branch_exists(repo, branch):
         raise CharterError(f"branch {branch} already exists",
                            "a promotion of this version is already under way: finish or delete that branch")
-    env_path = KINDS["Environment"].relative_path(request.environment, None)
-    with git_branch.workspace(root, branch, start) as space:
-        loaded = load_registry(space.root)
-        if not (space.root / env_path).is_file():
-            raise CharterError(f"there is no environment {request.environment!r} ({env_path})",
-                               f"environments: {', '.join(loaded.config.environments)}")
-        model = request.ref.split(":", 1)[1].split("@", 1)[0]
-        current = current_assignment(loaded.index, request.environment, model)
-        if current == request.ref and request.mode == "full":
-            raise CharterError(f"{request.ref} is already assigned to {request.environment}")
-        promotion = Promotion(request.ref, request.environment, request.mode, request.percent, current,
-                              request.allow_breaking, request.rollback)
-        verdict = check_promotion(loaded.index, loaded.config, promotion, request.today,
-                                  contract_diff=contract_differ())
-        if not verdict.passed:
-            raise PolicyRefused(verdict)
-        when = datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
-        text = (space.root / env_path).read_text(encoding="utf-8")
-        write_text_atomic(space.root / env_path, edit_environment(text, request, when))
-        report = validate_registry(space.root, [env_path], cwd=space.root)
-        if has_errors(report.findings):
-            raise InvalidEntry(f"the edited {env_path} would not be valid", report.findings)
-        edited = load_registry(space.root).index
-        body = render_body(verdict, edited, request.reason)
-        commit = git_branch.commit_in(space, commit_message(verdict, request.reason), [env_path])
-        result = PromotionResult(verdict, title(verdict), body, branch, base_branch, commit, pushed=False)
-        if request.push and git_branch.has_remote(space.repo):
-            git_branch.push_branch(space.repo, branch)
+    journal.write({"command": "promote", "branch": branch, "pushed": False})
+    try:
+        with git_branch.workspace(root, branch, start) as space:
+            pushing = request.push and git_branch.has_remote(space.repo)
+            for _ in range(REBUILD_ATTEMPTS):
+                result = _build(space, request, branch, base_branch)
+                if not pushing:
+                    return result
+                # origin's base may have moved while this was built: then rebuild on it, so that the policy and
+                # the validation see what the pull request will be merged into (a rebase by rebuilding, never forced)
+                git_branch.fetch(repo)
+                newest = _starting_point(root, repo, base_branch)
+                if newest == start:
+                    break
+                start = newest
+                git_branch.reset_workspace(space, start)
+            else:
+                raise CharterError(f"origin/{base_branch} kept moving while the promotion was built "
+                                   f"({REBUILD_ATTEMPTS} attempts)", "run the promotion again")
+            journal.write({"command": "promote", "branch": branch, "pushed": True})
+            try:
+                git_branch.push_branch(space.repo, branch)
+            except git_branch.PushRejected as exc:
+                raise CharterError(f"branch {branch} was pushed to origin by another run meanwhile",
+                                   "a promotion of this version is already under way: finish or delete that "
+                                   "branch") from exc
             result.pushed = True
             try:
                 _open_pull_request(result, forge, git_branch.remote_url(repo), forge_note)
             except BaseException:
                 git_branch.delete_remote_branch(space.repo, branch)
                 raise
-    return result
+            return result
+    finally:
+        journal.end()
+
+
+def _build(space: Any, request: PromotionRequest, branch: str, base_branch: str) -> PromotionResult:
+    """Check the policy on the workspace's state, edit the environment file, validate, commit."""
+    from charter.adapters import git_branch
+    from charter.loader import load_registry
+    from charter.validation.runner import validate_registry
+
+    env_path = KINDS["Environment"].relative_path(request.environment, None)
+    loaded = load_registry(space.root)
+    if not (space.root / env_path).is_file():
+        raise CharterError(f"there is no environment {request.environment!r} ({env_path})",
+                           f"environments: {', '.join(loaded.config.environments)}")
+    model = request.ref.split(":", 1)[1].split("@", 1)[0]
+    current = current_assignment(loaded.index, request.environment, model)
+    if current == request.ref and request.mode == "full":
+        raise CharterError(f"{request.ref} is already assigned to {request.environment}")
+    promotion = Promotion(request.ref, request.environment, request.mode, request.percent, current,
+                          request.allow_breaking, request.rollback)
+    verdict = check_promotion(loaded.index, loaded.config, promotion, request.today,
+                              contract_diff=contract_differ())
+    if not verdict.passed:
+        raise PolicyRefused(verdict)
+    when = datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    text = (space.root / env_path).read_text(encoding="utf-8")
+    write_text_atomic(space.root / env_path, edit_environment(text, request, when))
+    report = validate_registry(space.root, [env_path], cwd=space.root)
+    if has_errors(report.findings):
+        raise InvalidEntry(f"the edited {env_path} would not be valid", report.findings)
+    edited = load_registry(space.root).index
+    body = render_body(verdict, edited, request.reason)
+    commit = git_branch.commit_in(space, commit_message(verdict, request.reason), [env_path])
+    return PromotionResult(verdict, title(verdict), body, branch, base_branch, commit, pushed=False)
 
 
 def _starting_point(root: Path, repo: Any, base_branch: str) -> str:

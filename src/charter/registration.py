@@ -20,7 +20,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from charter.atomic import write_text_atomic
+from charter.atomic import Journal, repository_lock, write_text_atomic
 from charter.errors import CharterError
 from charter.findings import Finding, has_errors
 from charter.index import RegistryIndex
@@ -249,9 +249,53 @@ def _references(index: RegistryIndex, request: Registration, model: str, parent:
 
 
 def register_version(root: Path, request: Registration) -> Reference:
-    """Register the artifact as a new version: validated, tracked, pushed and committed, or nothing at all."""
+    """Register the artifact as a new version: validated, tracked, pushed and committed, or nothing at all.
+
+    One register or promote at a time changes a repository (the repository lock); a registration killed part-way
+    (its journal is still there) is undone first, so running the command again finishes the job.
+    """
+    from charter.adapters.git import open_repository
+
+    repo = open_repository(root)
+    git_dir = Path(repo.common_dir)
+    with repository_lock(git_dir, "register"):
+        journal = Journal(git_dir, "register")
+        undo_interrupted(repo, journal)
+        return _register(root, request, repo, journal)
+
+
+def undo_interrupted(repo: Any, journal: Journal) -> bool:
+    """Remove what a killed registration left (unless it got as far as its commit); True if there was one."""
+    import git
+
+    record = journal.read()
+    if record is None:
+        return False
+    top = Path(repo.working_tree_dir or ".").resolve()
+    entry, created = record.get("entry"), record.get("created")
+    paths = [p for p in created if isinstance(p, str)] if isinstance(created, list) else []
+    try:
+        committed = isinstance(entry, str) and bool(repo.git.ls_tree("--name-only", "HEAD", "--", entry).strip())
+    except git.GitCommandError:
+        committed = False
+    if not committed and paths:
+        with contextlib.suppress(git.GitCommandError):  # staged by a `git add` that ran before the kill
+            repo.git.reset("--quiet", "--", *paths)
+        for relpath in paths:
+            target = (top / relpath).resolve()
+            if target == top or not target.is_relative_to(top):
+                continue  # a journal is Charter's own file, but never let it point outside the work tree
+            if target.is_dir() and not target.is_symlink():
+                shutil.rmtree(target, ignore_errors=True)
+            else:
+                target.unlink(missing_ok=True)
+    journal.end()
+    return True
+
+
+def _register(root: Path, request: Registration, repo: Any, journal: Journal) -> Reference:
     from charter.adapters import dvc
-    from charter.adapters.git import commit_paths, open_repository
+    from charter.adapters.git import commit_paths
     from charter.loader import load_registry
     from charter.validation.runner import validate_registry
 
@@ -277,7 +321,6 @@ def register_version(root: Path, request: Registration) -> Reference:
     if (root / relpath).exists() or (root / artifact_dir).exists():
         raise CharterError(f"{relpath} or {artifact_dir} already exists in the work tree",
                            "remove the leftovers of an earlier attempt, or register another version")
-    repo = open_repository(root)
     code_root = (request.code_repo or Path.cwd()).resolve()
     latest = [d for d in index.versions(kind, model) if d.status != "draft"]
     parent = request.parent or (str(latest[-1].ref) if latest else None)
@@ -290,6 +333,10 @@ def register_version(root: Path, request: Registration) -> Reference:
     metrics = read_metrics(request, code_root)
 
     cache_before = dvc.cache_objects(root)
+    # git takes paths from the top of its work tree, and the registry may be a folder inside it
+    prefix = root.resolve().relative_to(Path(repo.working_tree_dir or root).resolve())
+    journal.write({"command": "register", "entry": (prefix / relpath).as_posix(),
+                   "created": [(prefix / relpath).as_posix(), (prefix / artifact_dir).as_posix()]})
     try:
         (root / artifact_dir).mkdir(parents=True)
         if artifact.is_dir():
@@ -330,8 +377,6 @@ def register_version(root: Path, request: Registration) -> Reference:
         if request.push:
             dvc.push(root, [artifact_rel], quiet=request.quiet)
         pointer = f"{artifact_rel}.dvc"
-        # git takes paths from the top of its work tree, and the registry may be a folder inside it
-        prefix = root.resolve().relative_to(Path(repo.working_tree_dir or root).resolve())
         commit_paths(repo, _commit_message(model, version, artifact_rel, tracked.hash, request.message),
                      [(prefix / p).as_posix() for p in (relpath, pointer, (artifact_dir / ".gitignore").as_posix())])
     except BaseException:
@@ -341,6 +386,8 @@ def register_version(root: Path, request: Registration) -> Reference:
             (root / artifact_dir).parent.rmdir()
         dvc.restore_cache(root, cache_before)
         raise
+    finally:
+        journal.end()
     return Reference("model", model, version)
 
 

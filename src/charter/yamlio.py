@@ -186,7 +186,10 @@ class _Builder:
         if node.tag in (_STR, _TIMESTAMP):
             return node.value
         if node.tag in _SCALAR_TAGS:
-            value = _SCALAR_CONSTRUCTOR.construct_object(node)
+            try:
+                value = _SCALAR_CONSTRUCTOR.construct_object(node)
+            except ValueError as exc:  # Python refuses to convert integers of more than 4,300 digits
+                raise _Refused(node, f"number of {len(node.value):,} digits is too long: {exc}") from exc
             if isinstance(value, float) and not math.isfinite(value):
                 raise _Refused(node, f"{node.value!r} (NaN or infinity) is not a number Charter accepts")
             return value
@@ -215,9 +218,21 @@ class _Builder:
         return result
 
 
+class _Dumper(yaml.SafeDumper):
+    """PyYAML's safe dumper, except that a string holding NEL (U+0085) is double-quoted: written raw, in a plain or
+    single-quoted scalar, it reads back as a line break (found by tests/test_properties.py)."""
+
+
+def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    return dumper.represent_scalar(_STR, value, style='"' if "\x85" in value else None)
+
+
+_Dumper.add_representer(str, _represent_str)
+
+
 def dump_yaml(data: Any) -> str:
     """The one way Charter writes YAML: block style, key order kept, unicode as is."""
-    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, default_flow_style=False, width=110)
+    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, default_flow_style=False, width=110)
 
 
 def replace_scalar(text: str, path: JsonPath, value: str | int | float | bool) -> str:

@@ -150,8 +150,16 @@ def fetch_to(root: Path, relpath: str, destination: Path, *, quiet: bool = False
         raise _dvc_error(f"fetch {relpath}", exc) from exc
 
 
-def object_locations(root: Path, digests: list[str], remote: str | None = None) -> dict[str, str]:
-    """Where each object is: "cache", "remote" or "missing" (one DVC repository opened for all of them)."""
+class UntrustedRemote(CharterError):
+    """The DVC remote would be needed, but its configuration comes from the checkout under test."""
+
+
+def object_locations(root: Path, digests: list[str], remote: str | None = None, *,
+                     allow_remote: bool = True) -> dict[str, str]:
+    """Where each object is: "cache", "remote" or "missing" (one DVC repository opened for all of them).
+
+    Without `allow_remote` only the local cache is looked at, and an object not in it raises UntrustedRemote.
+    """
     repo = open_repo(root)
     try:
         cache = repo.cache.local
@@ -161,6 +169,12 @@ def object_locations(root: Path, digests: list[str], remote: str | None = None) 
             if cache.exists(digest):
                 where[digest] = "cache"
                 continue
+            if not allow_remote:
+                raise UntrustedRemote(
+                    f"artifact {digest} is not in the local DVC cache, and the DVC remote is configured by this "
+                    "checkout's .dvc/config, which Charter does not use unasked",
+                    "pass --trust-remote-config on a trusted checkout, or --base REF: a configuration unchanged "
+                    "since REF is trusted")
             odb = odb or repo.cloud.get_remote_odb(remote)
             where[digest] = "remote" if odb.exists(digest) else "missing"
     except CharterError:
@@ -175,7 +189,7 @@ def read_pointer(root: Path, relpath: str) -> str | None:
     from charter.yamlio import parse_yaml, value_at
 
     pointer = root / f"{relpath}.dvc"
-    if not pointer.is_file():
+    if not pointer.is_file() or pointer.is_symlink():  # a link could read any file of the machine
         return None
     digest = value_at(parse_yaml(pointer.read_text(encoding="utf-8"), f"{relpath}.dvc").data, ("outs", 0, "md5"))
     return digest if isinstance(digest, str) else None

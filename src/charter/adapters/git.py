@@ -20,8 +20,25 @@ _GIT_ENV = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY"
             "GIT_ALTERNATE_OBJECT_DIRECTORIES", "GIT_COMMON_DIR", "GIT_NAMESPACE")
 
 
+def _no_hooks() -> dict[str, str]:
+    """Configuration (through git's GIT_CONFIG_* variables) under which git runs no program of the repository's:
+    no hooks (post-checkout, reference-transaction, ...) and no fsmonitor. Charter validates changes itself, and
+    `validate`/`gate` run on untrusted pull requests."""
+    import os
+
+    try:
+        count = int(os.environ.get("GIT_CONFIG_COUNT", "0"))
+    except ValueError:
+        count = 0
+    settings = {"core.hooksPath": os.devnull, "core.fsmonitor": "false"}
+    env = {"GIT_CONFIG_COUNT": str(count + len(settings))}
+    for i, (key, value) in enumerate(settings.items(), start=count):
+        env[f"GIT_CONFIG_KEY_{i}"], env[f"GIT_CONFIG_VALUE_{i}"] = key, value
+    return env
+
+
 def _clean_environment(repo: git.Repo) -> None:
-    repo.git.update_environment(**dict.fromkeys(_GIT_ENV))  # None unsets a variable
+    repo.git.update_environment(**dict.fromkeys(_GIT_ENV), **_no_hooks())  # None unsets a variable
 
 
 def open_repository(path: Path) -> git.Repo:
@@ -207,7 +224,7 @@ _LOG_FORMAT = "%x1e%H%x00%P%x00%an%x00%ae%x00%aI%x00%cn%x00%ce%x00%cI%x00%B%x00"
 def _plain_environment() -> dict[str, str]:
     import os
 
-    return {key: value for key, value in os.environ.items() if key not in _GIT_ENV}
+    return {**{key: value for key, value in os.environ.items() if key not in _GIT_ENV}, **_no_hooks()}
 
 
 def run_git(cwd: Path, args: list[str], stdin: bytes | None = None) -> bytes:

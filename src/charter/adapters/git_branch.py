@@ -116,9 +116,39 @@ def commit_in(space: Workspace, message: str, paths: list[str]) -> str:
     return commit_paths(space.repo, message, [(prefix / p).as_posix() for p in paths])
 
 
+class PushRejected(CharterError):
+    """The remote refused the push (the branch exists there, or a hook refused it): never overridden."""
+
+
 def push_branch(repo: git.Repo, branch: str, remote: str = "origin") -> None:
     """Push a new branch; never forced. A rejection is reported, not overridden."""
-    _run(repo, "push", "--quiet", "--set-upstream", remote, f"refs/heads/{branch}:refs/heads/{branch}")
+    try:
+        _run(repo, "push", "--quiet", "--set-upstream", remote, f"refs/heads/{branch}:refs/heads/{branch}")
+    except CharterError as exc:
+        if "rejected]" in exc.message:  # `! [rejected]` (the branch exists there) or `! [remote rejected]`
+            raise PushRejected(exc.message, exc.hint) from exc
+        raise
+
+
+def reset_workspace(space: Workspace, start: str) -> None:
+    """Move the workspace's branch (Charter's own, in its own worktree) back to `start`, dropping its commit."""
+    _run(space.repo, "reset", "--quiet", "--hard", start)
+
+
+def discard_branch(repo: git.Repo, branch: str) -> None:
+    """Remove the worktrees that have `branch` checked out, then the local branch (what a killed run left)."""
+    listing = _run(repo, "worktree", "list", "--porcelain")
+    for block in listing.split("\n\n"):
+        lines = block.splitlines()
+        if f"branch refs/heads/{branch}" in lines and lines and lines[0].startswith("worktree "):
+            folder = Path(lines[0].removeprefix("worktree "))
+            _remove_worktree(repo, folder)
+            if folder.name == "tree" and folder.parent.name.startswith("charter-worktree-"):
+                shutil.rmtree(folder.parent, ignore_errors=True)
+    with contextlib.suppress(CharterError):
+        _run(repo, "worktree", "prune")
+    if any(h.name == branch for h in repo.heads):
+        _run(repo, "branch", "-D", "--", branch)
 
 
 def delete_remote_branch(repo: git.Repo, branch: str, remote: str = "origin") -> None:

@@ -27,12 +27,11 @@ def gate_command(
     """Re-check every assignment change since --base against the policy; exit 1 if one lacks its evidence."""
     from charter.api import Registry
     from charter.evidence import render_body, title, verdict_table
-    from charter.gate import run_gate
+    from charter.gate import base_forge, run_gate
     from charter.kinds import KINDS
 
     registry = Registry(ctx.obj)
-    forge, _ = registry.forge()
-    report = run_gate(registry.root, base, forge=forge)
+    report = run_gate(registry.root, base, forge=base_forge(registry.root, base))  # the base's forge, not HEAD's
     if output is GateFormat.json:
         print_json(report.to_dict())
     elif output is GateFormat.markdown:

@@ -40,6 +40,12 @@ def run(
         typer.Option("--check-artifacts", help="Also check that every artifact is in the DVC cache or remote "
                                                "with its recorded hash (needs charter[dvc])."),
     ] = False,
+    trust_remote_config: Annotated[
+        bool,
+        typer.Option("--trust-remote-config", help="With --check-artifacts: use the DVC remote configured in this "
+                                                   "checkout's .dvc/config even if it changed since --base (only "
+                                                   "on a trusted checkout, never on a pull request)."),
+    ] = False,
 ) -> None:
     """Check the registry: YAML, schemas, paths, references, environments, and history with --base.
 
@@ -49,7 +55,8 @@ def run(
     from charter.validation.runner import validate_registry
     cwd: Path = ctx.obj
     root = find_registry_root(paths[0] if paths and len(paths) == 1 and paths[0].is_dir() else cwd)
-    report = validate_registry(root, paths or None, base, cwd=cwd, check_artifacts=check_artifacts)
+    report = validate_registry(root, paths or None, base, cwd=cwd, check_artifacts=check_artifacts,
+                               trust_remote_config=trust_remote_config)
     if output is ValidateFormat.json:
         print_json(report.to_dict())
     elif output is ValidateFormat.github:

@@ -14,6 +14,7 @@ from charter.loader import LazyRegistry, LoadedRegistry, load_registry
 from charter.validation.environments import check_codeowners, check_environment, check_registry_config
 from charter.validation.evaluations import check_evaluation
 from charter.validation.identity import check_duplicates, check_family, check_identity
+from charter.validation.paths import check_paths
 from charter.validation.records import check_record
 from charter.validation.references import check_references
 from charter.validation.registry_rules import check_naming, check_risk_tier
@@ -71,7 +72,8 @@ def select_paths(root: Path, files: list[str], paths: Sequence[str | Path], cwd:
 
 
 def validate_registry(root: Path, paths: Sequence[str | Path] | None = None, base: str | None = None,
-                      cwd: Path | None = None, *, check_artifacts: bool = False) -> ValidationReport:
+                      cwd: Path | None = None, *, check_artifacts: bool = False,
+                      trust_remote_config: bool = False) -> ValidationReport:
     """Check the registry (or only PATHS, resolving their references against the whole registry).
 
     With PATHS alone (the pre-commit case) the registry is read lazily: only the given files and the entries their
@@ -106,6 +108,7 @@ def validate_registry(root: Path, paths: Sequence[str | Path] | None = None, bas
         findings.extend(check_risk_tier(doc, index, config))
         findings.extend(check_evaluation(doc, index))
     findings.extend(check_duplicates(index, selected))
+    findings.extend(check_paths(registry.files, selected))
     if isinstance(registry, LoadedRegistry) and base is not None:
         from charter.validation.compatibility import check_compatibility
         from charter.validation.history import check_history
@@ -115,6 +118,7 @@ def validate_registry(root: Path, paths: Sequence[str | Path] | None = None, bas
     if check_artifacts:
         from charter.artifacts import check_artifacts as artifact_findings
 
-        findings.extend(artifact_findings(root, index, None if whole else selected))
+        findings.extend(artifact_findings(root, index, None if whole else selected,
+                                          trust_remote_config=trust_remote_config, base=base))
     findings.sort(key=lambda f: f.sort_key)
     return ValidationReport(root, findings, len(selected))

@@ -1,0 +1,61 @@
+"""Paths that a checkout on another machine would get wrong, or that a person would read as something else.
+
+Entry paths become git arguments, branch names and file names on macOS and Windows checkouts. A path with
+characters outside plain ASCII can hold a look-alike (Cyrillic a, U+0430, for Latin a), one with shell or option
+characters invites injection where it is pasted, and two paths that differ only in case are one file on a
+case-insensitive file system: whichever is checked out last silently wins.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+
+from charter.findings import Finding, finding
+
+#: What a path segment of a registry may hold: the name and version characters, dots and underscores.
+_SAFE_SEGMENT = re.compile(r"^[A-Za-z0-9_.+-]+$")
+
+
+def _unsafe(relpath: str) -> str | None:
+    """Why the path is unsafe, or None."""
+    for segment in relpath.split("/"):
+        if not segment.isascii():
+            odd = next(c for c in segment if not c.isascii())
+            return (f"segment {segment!r} has the non-ASCII character {odd!r} "
+                    f"(U+{ord(odd):04X} {unicodedata.name(odd, 'unnamed')}), which can pass for another")
+        if segment.startswith("-"):
+            return f"segment {segment!r} starts with '-', which programs read as an option"
+        if segment in (".", "..") or not _SAFE_SEGMENT.match(segment):
+            shown = next((c for c in segment if not re.match(r"[A-Za-z0-9_.+-]", c)), segment)
+            return f"segment {segment!r} has the character {shown!r}, which shells and URLs treat specially"
+    return None
+
+
+def _folded(relpath: str) -> str:
+    return unicodedata.normalize("NFKC", relpath).casefold()
+
+
+def check_paths(files: Iterable[str], selected: set[str]) -> list[Finding]:
+    """CH307 for unsafe characters, CH308 for paths that collide on a case-insensitive file system."""
+    findings: list[Finding] = []
+    by_folded: dict[str, list[str]] = {}
+    for relpath in sorted(files):
+        by_folded.setdefault(_folded(relpath), []).append(relpath)
+        if relpath not in selected:
+            continue
+        reason = _unsafe(relpath)
+        if reason is not None:
+            findings.append(finding("CH307", relpath, (1, 1), f"unsafe path: {reason}",
+                                    "rename the file with a-z, 0-9, '-' and '.' only"))
+    for group in by_folded.values():
+        if len(group) < 2:
+            continue
+        for relpath in group:
+            if relpath in selected:
+                others = ", ".join(p for p in group if p != relpath)
+                findings.append(finding(
+                    "CH308", relpath, (1, 1), f"differs from {others} only in letter case or Unicode form",
+                    "keep one of them: on macOS and Windows checkouts they are the same file"))
+    return findings

@@ -1,0 +1,233 @@
+"""Crashes and races: a `register` or `promote` killed at any step leaves a registry that validates, and running it
+again finishes the job; two at once on one repository both succeed (one waits for the other) or one stops cleanly;
+a promotion whose base moved while it was built is rebuilt on the new base and re-checked, and nothing is forced."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import git
+from tests.test_register import MODEL, make_training
+
+HARNESS = Path(__file__).with_name("crash_at.py")
+CHARTER = Path(sys.executable).parent / "charter"
+
+
+def run(*args: str | Path, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(CHARTER), *map(str, args)], cwd=cwd, capture_output=True, text=True,
+                          env={**os.environ, **(env or {})}, timeout=300)
+
+
+def crash(step: str, *args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, str(HARNESS), step, "--", *map(str, args)], cwd=cwd, capture_output=True,
+                          text=True, timeout=300)
+
+
+def versions(root: Path) -> list[str]:
+    return sorted(p.stem for p in (root / "models" / MODEL / "versions").glob("*.yaml"))
+
+
+def committed_versions(root: Path) -> list[str]:
+    listed = git(root, "ls-tree", "--name-only", "HEAD", f"models/{MODEL}/versions/").split()
+    return sorted(Path(p).stem for p in listed)
+
+
+def assert_validates(root: Path) -> None:
+    result = run("validate", cwd=root)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+REGISTER_STEPS = [
+    "shutil:copy2:after",
+    "charter.adapters.dvc:track:before",
+    "charter.adapters.dvc:track:after",
+    "charter.registration:write_text_atomic:after",
+    "charter.validation.runner:validate_registry:after",
+    "charter.adapters.dvc:push:after",
+    "charter.adapters.git:commit_paths:before",
+    "charter.adapters.git:commit_paths:after",
+]
+
+
+@pytest.mark.parametrize("step", REGISTER_STEPS)
+def test_register_killed_at_any_step_leaves_a_valid_registry_and_a_rerun_finishes(
+        step: str, registry: Path, tmp_path: Path) -> None:
+    training = make_training(tmp_path / "train")
+    artifact = training / "out" / "model.onnx"
+    before = versions(registry)
+    killed = crash(step, "-C", registry, "register", MODEL, "--artifact", artifact, cwd=training)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    assert_validates(registry)
+    done_by_the_killed_run = committed_versions(registry) != before
+
+    again = run("-C", registry, "register", MODEL, "--artifact", artifact, cwd=training)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert_validates(registry)
+    new = sorted(set(committed_versions(registry)) - set(before))
+    # a kill before the commit leaves nothing behind: the re-run registers 1.2.0; after it, 1.2.0 stands
+    assert new == (["1.2.0", "1.3.0"] if done_by_the_killed_run else ["1.2.0"])
+    assert versions(registry) == committed_versions(registry), "no half-written version is left in the work tree"
+    assert git(registry, "status", "--porcelain") == "", "nothing is left staged or untracked"
+    assert not list((registry / ".git").glob("charter-*-journal.json"))
+
+
+# --- promote ---------------------------------------------------------------------------------------------------------
+
+PROMOTION = ("promote", "model:sepsis-risk@1.1.0", "--to", "production")
+BRANCH = "charter/promote-sepsis-risk-1.1.0-to-production"
+
+
+@pytest.fixture
+def origin(registry: Path, tmp_path: Path) -> Path:
+    bare = tmp_path / "origin.git"
+    subprocess.run(["git", "clone", "-q", "--bare", str(registry), str(bare)], check=True)
+    git(registry, "remote", "add", "origin", str(bare))
+    git(registry, "fetch", "-q", "origin")
+    git(registry, "branch", "-q", "--set-upstream-to=origin/main")
+    return bare
+
+
+def other_clone(origin: Path, tmp_path: Path) -> Path:
+    """Another person's checkout of the same origin."""
+    clone = tmp_path / "colleague"
+    subprocess.run(["git", "clone", "-q", str(origin), str(clone)], check=True)
+    return clone
+
+
+def interleave(step: str, command: str, *args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """Run charter, and `command` (someone else's action) at exactly `step`."""
+    return subprocess.run([sys.executable, str(HARNESS), step, "--", *map(str, args)], cwd=cwd, capture_output=True,
+                          text=True, timeout=300, env={**os.environ, "CRASH_AT_RUN": command})
+
+
+def assert_promoted_once(registry: Path, origin: Path) -> None:
+    """The promotion branch is on origin, one commit on origin's main, and nothing of the attempt is left over."""
+    assert git(origin, "branch", "--list", BRANCH).strip(), "the branch is on origin"
+    assert git(origin, "rev-parse", f"{BRANCH}^") == git(origin, "rev-parse", "main")
+    assert "model:sepsis-risk@1.1.0" in git(origin, "show", f"{BRANCH}:environments/production.yaml")
+    assert git(registry, "worktree", "list", "--porcelain").count("worktree ") == 1
+    assert git(registry, "status", "--porcelain") == ""
+    assert git(registry, "branch", "--show-current").strip() == "main"
+    assert not list((registry / ".git").glob("charter-*-journal.json"))
+
+
+PROMOTE_STEPS = [
+    "charter.promotion:write_text_atomic:after",
+    "charter.adapters.git_branch:commit_in:after",
+    "charter.adapters.git_branch:push_branch:before",
+    "charter.adapters.git_branch:push_branch:after",
+    "charter.promotion:_open_pull_request:after",
+]
+
+
+@pytest.mark.parametrize("step", PROMOTE_STEPS)
+def test_promote_killed_at_any_step_leaves_a_valid_registry_and_a_rerun_finishes(
+        step: str, registry: Path, origin: Path) -> None:
+    head = git(registry, "rev-parse", "HEAD")
+    killed = crash(step, *PROMOTION, cwd=registry)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    assert git(registry, "rev-parse", "HEAD") == head, "the person's checkout is never touched"
+    assert_validates(registry)
+    again = run(*PROMOTION, cwd=registry)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "Policy verdict: passed" in again.stdout
+    assert_promoted_once(registry, origin)
+
+
+def test_two_promotions_at_once_both_succeed_one_after_the_other(registry: Path, origin: Path) -> None:
+    second = ("promote", "model:card-fraud@3.3.0", "--to", "dev")
+    runs = [subprocess.Popen([str(CHARTER), *args], cwd=registry, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True) for args in (PROMOTION, second)]
+    outputs = [p.communicate(timeout=300) for p in runs]
+    assert [p.returncode for p in runs] == [0, 0], outputs
+    branches = git(origin, "branch", "--list").split()
+    assert BRANCH in branches and "charter/promote-card-fraud-3.3.0-to-dev" in branches
+    assert_promoted_once(registry, origin)
+
+
+def test_two_registrations_at_once_both_succeed_with_their_own_versions(registry: Path, tmp_path: Path) -> None:
+    trainings = [make_training(tmp_path / f"train-{i}") for i in (1, 2)]
+    runs = [subprocess.Popen([str(CHARTER), "-C", str(registry), "register", MODEL, "--artifact",
+                              str(t / "out" / "model.onnx")], cwd=t, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True) for t in trainings]
+    outputs = [p.communicate(timeout=300) for p in runs]
+    assert [p.returncode for p in runs] == [0, 0], outputs
+    assert committed_versions(registry)[-2:] == ["1.2.0", "1.3.0"]
+    assert git(registry, "status", "--porcelain") == ""
+    assert_validates(registry)
+    assert git(registry, "fsck", "--no-dangling", "--no-progress").strip() == "", "no corrupted object or index"
+
+
+@pytest.mark.parametrize("command", ["register", "promote"])
+def test_a_command_that_cannot_get_the_lock_stops_cleanly_naming_the_holder(
+        command: str, registry: Path, origin: Path, tmp_path: Path) -> None:
+    import fcntl
+
+    training = make_training(tmp_path / "train")
+    args = PROMOTION if command == "promote" else (
+        "-C", str(registry), "register", MODEL, "--artifact", str(training / "out" / "model.onnx"))
+    head = git(registry, "rev-parse", "HEAD")
+    with (registry / ".git" / "charter.lock").open("a+") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        held.write("charter register (pid 4242)")
+        held.flush()
+        result = run(*args, cwd=registry if command == "promote" else training, env={"CHARTER_LOCK_WAIT": "0"})
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    assert "charter register (pid 4242) is changing this repository" in result.stderr
+    assert "wait for it to finish" in result.stderr
+    assert git(registry, "rev-parse", "HEAD") == head and git(registry, "status", "--porcelain") == ""
+    assert "charter/" not in git(origin, "branch", "--list")
+
+
+def test_the_same_promotion_from_two_clones_one_wins_the_other_stops_cleanly(
+        registry: Path, origin: Path, tmp_path: Path) -> None:
+    colleague = other_clone(origin, tmp_path)
+    # their reason differs, so their commit does (an identical one, made in the same second, is simply the same)
+    theirs = f"cd {colleague} && {CHARTER} {' '.join(PROMOTION)} --reason theirs"
+    ours = interleave("charter.adapters.git_branch:push_branch:before", theirs, *PROMOTION, cwd=registry)
+    assert ours.returncode == 2, ours.stdout + ours.stderr
+    assert "was pushed to origin by another run meanwhile" in ours.stderr
+    assert "Traceback" not in ours.stderr
+    winner = git(colleague, "rev-parse", BRANCH)
+    assert git(origin, "rev-parse", BRANCH) == winner, "the winner's branch is not overwritten (never forced)"
+    assert BRANCH not in git(registry, "branch", "--list"), "the loser leaves no branch behind"
+    assert git(registry, "worktree", "list", "--porcelain").count("worktree ") == 1
+
+
+def test_a_promotion_whose_base_moved_is_rebuilt_on_the_new_base(registry: Path, origin: Path,
+                                                                 tmp_path: Path) -> None:
+    colleague = other_clone(origin, tmp_path)
+    theirs = (f"cd {colleague} && echo 'A note.' >> README.md && git commit -qam 'Note' && git push -q origin main")
+    result = interleave("charter.adapters.git_branch:commit_in:after", theirs, *PROMOTION, cwd=registry)
+    assert result.returncode == 0, result.stdout + result.stderr
+    moved = git(colleague, "rev-parse", "HEAD")
+    assert git(origin, "rev-parse", f"{BRANCH}^") == moved, "built on the main that moved, not on the old one"
+    assert "A note." in git(origin, "show", f"{BRANCH}:README.md")
+    assert_promoted_once(registry, origin)
+
+
+def test_a_promotion_whose_base_moved_is_rechecked_and_refused_when_it_no_longer_passes(
+        registry: Path, origin: Path, tmp_path: Path) -> None:
+    colleague = other_clone(origin, tmp_path)
+    stricter = (f"cd {colleague} && sed -i 's/auroc: 0.80/auroc: 0.999/' registry.yaml && "
+                "git commit -qam 'Stricter floor for production' && git push -q origin main")
+    result = interleave("charter.adapters.git_branch:commit_in:after", stricter, *PROMOTION, cwd=registry)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "refused by the policy" in result.stderr
+    assert "charter/" not in git(origin, "branch", "--list"), "nothing was pushed"
+    assert BRANCH not in git(registry, "branch", "--list")
+
+
+def test_charter_never_forces_a_push() -> None:
+    pushes = [line for path in (Path(__file__).parents[1] / "src" / "charter").rglob("*.py")
+              for line in path.read_text().splitlines() if '"push"' in line]
+    assert pushes, "the git pushes are found"
+    for line in pushes:
+        assert "force" not in line and '"+' not in line and "f\"+" not in line, line
