@@ -236,6 +236,27 @@ CASES: tuple[Case, ...] = (
     Case("case-collision-environment", "`environments/Production.yaml` beside `environments/production.yaml`",
          _copy("environments/production.yaml", "environments/Production.yaml"), (1,),
          ("CH308", "environments/Production.yaml:1:1"), group="paths"),
+    # --- input to the evidence and insight commands ---------------------------------------------------------------
+    Case("query-deep-nesting", "`search` with 50,000 nested parentheses", _nothing, (2,), ("nests deeper",),
+         args=("search", "(" * 50_000 + "a" + ")" * 50_000), group="commands"),
+    Case("query-huge-error", "`search` with a 120 kB query broken at its end (the error shows a window)",
+         _nothing, (2,), ("never closed", "..."), args=("search", "a AND " * 20_000 + "(b"), group="commands"),
+    Case("query-shell", "`search 'name = $(touch pwned)'`", _nothing, (0, 2), (),
+         args=("search", "name = $(touch ../pwned-search)"), group="commands", absent=("pwned-search",)),
+    Case("lineage-shell", "`lineage 'model:$(touch pwned)@1.0.0'`", _nothing, (2,), ("not a reference",),
+         args=("lineage", "model:$(touch ../pwned-lineage)@1.0.0"), group="commands", absent=("pwned-lineage",)),
+    Case("monitor-python-tag", "`monitor record` of a file with a `!!python/object/apply` tag",
+         _write("record.yaml", "type: deployed\nreporter: x\n"
+                               "details: !!python/object/apply:os.system ['touch ../pwned-monitor']\n"),
+         (2,), ("record.yaml:3:", "custom tag"),
+         args=("monitor", "record", "model:card-fraud@3.2.0", "--env", "production", "--file", "record.yaml"),
+         group="commands", absent=("pwned-monitor",)),
+    Case("evaluate-alias-bomb", "`evaluate record` of a results file that is an alias bomb",
+         _write("results.yaml", _billion_laughs()), (2,), ("results.yaml:", "alias bomb"),
+         args=("evaluate", "record", "model:card-fraud@3.2.0", "--cohort", "cohort:card-transactions-eval@1.0.0",
+               "--results", "results.yaml"), group="commands"),
+    Case("report-over-registry", "`report -o .` (the site would replace the registry)", _nothing, (2,),
+         ("holds the registry",), args=("report", "-o", "."), group="commands"),
 )
 
 

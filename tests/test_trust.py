@@ -201,14 +201,16 @@ def test_the_token_appears_in_no_output_file_commit_or_pull_request(
     git(registry, "checkout", "-q", BRANCH)
     for args in (("gate", "--base", "main"), ("gate", "--base", "main", "--format", "json"), ("validate",),
                  ("validate", "--base", "main", "--format", "github"), ("audit",), ("history", "model:sepsis-risk"),
-                 ("show", "model:sepsis-risk@1.1.0"), ("resolve", "sepsis-risk", "--env", "production")):
+                 ("show", "model:sepsis-risk@1.1.0"), ("resolve", "sepsis-risk", "--env", "production"),
+                 ("search", "sepsis"), ("status",), ("lineage", "model:sepsis-risk@1.1.0"),
+                 ("evaluate", "compare", "model:sepsis-risk@1.1.0"), ("report", "-o", str(tmp_path / "site"))):
         charter(*args, GITHUB_EVENT_PATH=str(event))
     git(registry, "checkout", "-q", "main")
 
     assert all(TOKEN not in text for text in outputs)
     for call in github.calls("pulls/create"):
         assert TOKEN not in json.dumps(call.body)
-    for place in (registry, origin, training):
+    for place in (registry, origin, training, tmp_path / "site"):
         hits = [p for p in place.rglob("*") if p.is_file() and TOKEN.encode() in p.read_bytes()]
         assert hits == [], hits
     assert TOKEN not in git(registry, "log", "--all", "-p", "--format=%H %B")
@@ -253,6 +255,12 @@ def booby_trapped(registry: Path, origin: Path, tmp_path: Path) -> Path:
         ("audit",),
         ("promote", "model:sepsis-risk@1.1.0", "--to", "production"),
         ("register",),
+        ("search", "sepsis AND env = production"),
+        ("status",),
+        ("lineage", "event:sepsis-onset@2.0.0", "--impact"),
+        ("evaluate", "compare", "model:sepsis-risk@1.1.0"),
+        ("monitor", "record", "model:sepsis-risk@1.0.0", "--env", "production", "--file", "{tmp}/deployed.yaml"),
+        ("report", "-o", "{tmp}/site"),
     ],
     ids=lambda args: "-".join(a.strip("-") for a in args[:2]),
 )
@@ -263,6 +271,8 @@ def test_nothing_of_the_repository_runs(args: tuple[str, ...], registry: Path, b
         training = make_training(tmp_path / "train")
         args = ("-C", str(registry), "register", MODEL, "--artifact", str(training / "out" / "model.onnx"))
         cwd = training
+    (tmp_path / "deployed.yaml").write_text("type: deployed\nreporter: argo-cd\n")
+    args = tuple(a.replace("{tmp}", str(tmp_path)) for a in args)
     result = run(*args, cwd=cwd)
     assert "Traceback" not in result.stderr
     assert result.returncode in (0, 1), result.stdout + result.stderr

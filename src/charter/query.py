@@ -36,12 +36,27 @@ class QueryError(CharterError):
     """A query that cannot be read or does not make sense; the message shows the query and a caret."""
 
     def __init__(self, query: str, column: int, problem: str, hint: str = "") -> None:
-        shown = query.replace("\t", " ").replace("\n", " ").replace("\r", " ")
-        caret = " " * (max(column, 1) - 1) + "^"
+        shown, offset = _window(query.replace("\t", " ").replace("\n", " ").replace("\r", " "), column)
+        caret = " " * (max(column, 1) - 1 - offset) + "^"
         super().__init__(f"query: {problem} (column {column})\n  {shown}\n  {caret}", hint)
         self.query = query
         self.column = column
         self.problem = problem
+
+
+#: How much of a long query an error shows on each side of the column it points at.
+ERROR_CONTEXT = 60
+
+
+def _window(query: str, column: int) -> tuple[str, int]:
+    """The part of a long query around `column`, with `...` where it was cut, and how many characters were
+    dropped in front (to place the caret): a 100 kB query must not become a 100 kB error message."""
+    start = max(column - 1 - ERROR_CONTEXT, 0)
+    end = column - 1 + ERROR_CONTEXT
+    shown = query[start:end]
+    prefix = "..." if start else ""
+    suffix = "..." if end < len(query) else ""
+    return prefix + shown + suffix, start - len(prefix)
 
 
 @dataclass(frozen=True, slots=True)
