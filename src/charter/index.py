@@ -14,7 +14,7 @@ from charter.documents import Document
 from charter.kinds import Kind
 from charter.references import REFERENCE_RE, Reference
 from charter.versions import version_key
-from charter.yamlio import JsonPath, strings_in
+from charter.yamlio import JsonPath
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,11 +27,30 @@ class Link:
 
 
 def find_references(data: Any, path: JsonPath = ()) -> Iterator[tuple[JsonPath, Reference]]:
-    """Every string in `spec` that is a whole reference, with its JSON path."""
-    for field, text in strings_in(data, path):
-        match = REFERENCE_RE.match(text)
-        if match:
-            yield field, Reference(match.group(1), match.group(2), match.group(3))
+    """Every string in `spec` that is a whole reference, with its JSON path (in document order)."""
+    found: list[tuple[JsonPath, Reference]] = []
+    if isinstance(data, str):
+        _match(data, path, found)
+    elif isinstance(data, dict | list):
+        _collect(data, path, found)
+    return iter(found)
+
+
+def _collect(node: dict[str, Any] | list[Any], path: JsonPath, found: list[tuple[JsonPath, Reference]]) -> None:
+    """The walk of `strings_in`, building a path only for containers and matches: it runs on every document."""
+    items = node.items() if isinstance(node, dict) else enumerate(node)
+    for key, value in items:
+        if isinstance(value, str):
+            if ":" in value:  # every reference has one; most strings do not
+                _match(value, (*path, key), found)
+        elif isinstance(value, dict | list):
+            _collect(value, (*path, key), found)
+
+
+def _match(text: str, path: JsonPath, found: list[tuple[JsonPath, Reference]]) -> None:
+    match = REFERENCE_RE.match(text)
+    if match:
+        found.append((path, Reference(match.group(1), match.group(2), match.group(3))))
 
 
 class RegistryIndex:

@@ -7,10 +7,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from charter.documents import Document
 from charter.errors import CharterError
 from charter.findings import Finding, Severity
 from charter.kinds import REGISTRY_FILE, is_entry_candidate
 from charter.loader import LazyRegistry, LoadedRegistry, load_registry
+from charter.parse_cache import ParseCache
 from charter.validation.environments import check_codeowners, check_environment, check_registry_config
 from charter.validation.identity import check_duplicates, check_family, check_identity
 from charter.validation.references import check_references
@@ -69,25 +71,29 @@ def select_paths(root: Path, files: list[str], paths: Sequence[str | Path], cwd:
 
 
 def validate_registry(root: Path, paths: Sequence[str | Path] | None = None, base: str | None = None,
-                      cwd: Path | None = None, *, check_artifacts: bool = False) -> ValidationReport:
+                      cwd: Path | None = None, *, check_artifacts: bool = False,
+                      use_cache: bool = True) -> ValidationReport:
     """Check the registry (or only PATHS, resolving their references against the whole registry).
 
     With PATHS alone (the pre-commit case) the registry is read lazily: only the given files and the entries their
     references name are parsed. History and artifact checks need every entry, so they read everything.
+    `use_cache=False` reads and checks every file afresh (see `charter.parse_cache`); the findings are the same.
     """
     whole = not paths
     lazy = not whole and base is None and not check_artifacts
-    registry: LoadedRegistry | LazyRegistry = LazyRegistry(root) if lazy else load_registry(root)
+    registry: LoadedRegistry | LazyRegistry = LazyRegistry(root, use_cache=use_cache) if lazy \
+        else load_registry(root, use_cache=use_cache)
     selected = set(registry.files) if whole else select_paths(root, registry.files, paths or (), cwd or Path.cwd())
     index = registry.index
     config = registry.config
     findings: list[Finding] = []
+    schema_findings = SchemaFindings(registry.cache, registry, selected)
     for relpath in sorted(selected):
         doc, parse_findings = registry.read(relpath)
         findings.extend(parse_findings)
         if doc is None:
             continue
-        findings.extend(check_schema(doc))
+        findings.extend(schema_findings.of(doc))
         findings.extend(check_unique_keys(doc))
         findings.extend(check_periods(doc))
         if relpath == REGISTRY_FILE:
@@ -112,5 +118,34 @@ def validate_registry(root: Path, paths: Sequence[str | Path] | None = None, bas
         from charter.artifacts import check_artifacts as artifact_findings
 
         findings.extend(artifact_findings(root, index, None if whole else selected))
+    if registry.cache is not None:
+        registry.cache.flush()
     findings.sort(key=lambda f: f.sort_key)
     return ValidationReport(root, findings, len(selected))
+
+
+class SchemaFindings:
+    """`check_schema` of each document, remembered in the parse cache by blob id and schema version.
+
+    Checking 17,000 documents against their schemas is the largest part of a whole-registry run; a file that did
+    not change since the last run does not need it again (and jsonschema is then not even imported).
+    """
+
+    def __init__(self, cache: ParseCache | None, registry: LoadedRegistry | LazyRegistry, selected: set[str]) -> None:
+        self._cache = cache
+        self._known: dict[str, list[Finding]] = {}
+        self._asked_all = cache is not None and isinstance(registry, LoadedRegistry)
+        if cache is not None and isinstance(registry, LoadedRegistry):
+            blobs = {p: d.blob for p, d in registry.documents.items() if p in selected and d.blob is not None}
+            self._known = cache.schema_findings(blobs)
+
+    def of(self, doc: Document) -> list[Finding]:
+        known = self._known.pop(doc.path, None)
+        if known is None and not self._asked_all and self._cache is not None and doc.blob is not None:
+            known = self._cache.schema_findings({doc.path: doc.blob}).get(doc.path)
+        if known is not None:
+            return known
+        found = check_schema(doc)
+        if self._cache is not None and doc.blob is not None:
+            self._cache.store_schema_findings(doc.path, doc.blob, found)
+        return found
