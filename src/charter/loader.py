@@ -23,17 +23,36 @@ Read = tuple[Document | None, list[Finding]]
 
 
 def discover_files(root: Path) -> list[str]:
-    """Registry-relative paths of every YAML file below the entry folders, sorted, symlinks not followed."""
+    """Registry-relative paths of every YAML file below the entry folders, sorted, symlinks not followed.
+
+    Walks with `os.scandir` and plain strings: on 17,000 files `os.walk` plus a `Path` per folder took most of
+    the time of checking one file.
+    """
     found: list[str] = []
     for folder in ENTRY_FOLDERS:
         top = root / folder
         if not top.is_dir() or top.is_symlink():
             continue
-        for dirpath, dirnames, filenames in os.walk(top):
-            dirnames[:] = [d for d in dirnames if not d.startswith(".")]
-            rel = Path(dirpath).relative_to(root).as_posix()
-            found.extend(f"{rel}/{f}" for f in filenames if f.endswith((".yaml", ".yml")))
+        _walk(str(top), folder, found)
     return sorted(found)
+
+
+def _walk(directory: str, rel: str, found: list[str]) -> None:
+    try:
+        entries = list(os.scandir(directory))
+    except OSError:  # as os.walk: a folder that cannot be listed is skipped
+        return
+    for entry in entries:
+        name = entry.name
+        try:
+            is_dir = entry.is_dir()  # as os.walk: a link to a folder is a folder, but not entered
+        except OSError:
+            is_dir = False
+        if is_dir:
+            if not name.startswith(".") and not entry.is_symlink():
+                _walk(entry.path, f"{rel}/{name}", found)
+        elif name.endswith((".yaml", ".yml")):
+            found.append(f"{rel}/{name}")
 
 
 @contextmanager
