@@ -14,7 +14,7 @@ from charter.documents import Document
 from charter.errors import CharterError
 from charter.index import RegistryIndex
 from charter.kinds import KINDS, Kind
-from charter.loader import LoadedRegistry, load_registry
+from charter.loader import LazyRegistry, LoadedRegistry, load_registry
 from charter.references import Reference, parse_reference
 from charter.resolution import Resolution, resolve
 from charter.validation.runner import ValidationReport, validate_registry
@@ -139,7 +139,10 @@ class Registry:
 
         Several results mean several assignments (a full rollout and a canary); the first is the primary.
         """
-        return resolve(self.index, self.config, model, env)
+        if "_loaded" in self.__dict__:
+            return resolve(self.index, self.config, model, env)
+        lazy = LazyRegistry(self.root)  # reads the model's entries and the environment, not the whole registry
+        return resolve(lazy.index, lazy.config, model, env)
 
     def pull(self, model: str, output: str | Path, env: str | None = None, *, force: bool = False,
              quiet: bool = True) -> Path:

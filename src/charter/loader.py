@@ -14,7 +14,7 @@ from charter.config import RegistryConfig
 from charter.documents import Document, parse_document, positions_on_disk, unreadable
 from charter.findings import Finding
 from charter.index import RegistryIndex
-from charter.kinds import ENTRY_FOLDERS, REGISTRY_FILE, Kind, Location, locate_path
+from charter.kinds import ENTRY_FOLDERS, KINDS, REGISTRY_FILE, Kind, Location, locate_path
 from charter.parse_cache import ParseCache, blob_id
 from charter.references import Reference, reference_of
 from charter.versions import version_key
@@ -194,17 +194,31 @@ class LazyIndex(RegistryIndex):
         super().__init__(())
         self._registry = registry
         self._located: dict[str, list[str]] = {}
+        # A reference's prefix says which top folder its files can be in (the layout is anchored by folder), so a
+        # folder's paths are located only when a reference into it is first asked for.
+        self._pending: dict[str, list[str]] = {}
         for relpath in registry.files:
-            location = locate_path(relpath)
-            if location is not None:
-                key = str(reference_of(location.kind, location.name, location.version))
-                self._located.setdefault(key, []).append(relpath)
+            self._pending.setdefault(relpath.split("/", 1)[0], []).append(relpath)
+
+    def _locate(self, prefix: str | None = None) -> None:
+        folders = list(self._pending) if prefix is None else _FOLDERS_BY_PREFIX.get(prefix, ())
+        for folder in folders:
+            for relpath in self._pending.pop(folder, []):
+                location = locate_path(relpath)
+                if location is not None:
+                    key = str(reference_of(location.kind, location.name, location.version))
+                    self._located.setdefault(key, []).append(relpath)
+
+    def _in_order(self) -> list[tuple[str, list[str]]]:
+        """Keys in the order the full index meets them: by their first file (files are listed sorted)."""
+        return sorted(self._located.items(), key=lambda item: item[1][0])
 
     def get(self, ref: Reference | str) -> Document | None:
         usable = self._usable(str(ref))
         return usable[0] if usable else None
 
     def _usable(self, key: str) -> list[Document]:
+        self._locate(key.split(":", 1)[0])
         found = []
         for relpath in self._located.get(key, []):
             doc, _ = self._registry.read(relpath)
@@ -218,25 +232,35 @@ class LazyIndex(RegistryIndex):
         return self.get(str(ref)) is not None
 
     def __len__(self) -> int:
+        self._locate()
         return len(self._located)
 
     def entries(self, kind: Kind | None = None) -> list[Document]:
+        self._locate()
         found = [self.get(key) for key in sorted(self._located)]
         return [d for d in found if d is not None and (kind is None or d.kind is kind)]
 
     def versions(self, kind: Kind, name: str) -> list[Document]:
+        self._locate(kind.prefix)
         prefix = f"{kind.prefix}:{name}@"
-        found = [d for key in self._located if key.startswith(prefix) for d in [self.get(key)] if d is not None]
+        found = [d for key, _ in self._in_order() if key.startswith(prefix) for d in [self.get(key)] if d is not None]
         return sorted(found, key=lambda d: version_key(d.version or ""))
 
     def duplicate_pairs(self, paths: set[str]) -> list[tuple[Document, Document]]:
+        self._locate()
         pairs = []
-        for relpaths in self._located.values():
+        for _, relpaths in self._in_order():
             if len(relpaths) > 1 and paths.intersection(relpaths):
                 docs = [d for p in sorted(relpaths) for d, _ in [self._registry.read(p)]
                         if d is not None and _agrees(d, locate_path(p))]
                 pairs += [(docs[0], other) for other in docs[1:]]
         return pairs
+
+
+#: The top folders whose files can hold an entry with a given reference prefix (`model`: models and versions).
+_FOLDERS_BY_PREFIX: dict[str, tuple[str, ...]] = {}
+for _kind in KINDS.values():
+    _FOLDERS_BY_PREFIX[_kind.prefix] = tuple(sorted({*_FOLDERS_BY_PREFIX.get(_kind.prefix, ()), _kind.folder}))
 
 
 class LazyRegistry:
