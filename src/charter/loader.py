@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import gc
 import os
 from collections.abc import Iterator
@@ -194,20 +195,37 @@ class LazyIndex(RegistryIndex):
         super().__init__(())
         self._registry = registry
         self._located: dict[str, list[str]] = {}
-        # A reference's prefix says which top folder its files can be in (the layout is anchored by folder), so a
-        # folder's paths are located only when a reference into it is first asked for.
-        self._pending: dict[str, list[str]] = {}
+        # Files are located (path -> reference) only when a reference that could be theirs is first asked for. The
+        # layout is anchored by top folder (from the reference's prefix) and by the second path segment, which is
+        # the entry's name (or the name and `.yaml` for single-file kinds), so they are grouped by these two.
+        self._pending: dict[tuple[str, str], list[str]] = {}
         for relpath in registry.files:
-            self._pending.setdefault(relpath.split("/", 1)[0], []).append(relpath)
+            parts = relpath.split("/", 2)
+            self._pending.setdefault((parts[0], parts[1] if len(parts) > 1 else ""), []).append(relpath)
 
-    def _locate(self, prefix: str | None = None) -> None:
-        folders = list(self._pending) if prefix is None else _FOLDERS_BY_PREFIX.get(prefix, ())
-        for folder in folders:
-            for relpath in self._pending.pop(folder, []):
+    def _locate_groups(self, groups: list[tuple[str, str]]) -> None:
+        for group in groups:
+            for relpath in self._pending.pop(group, []):
                 location = locate_path(relpath)
                 if location is not None:
                     key = str(reference_of(location.kind, location.name, location.version))
-                    self._located.setdefault(key, []).append(relpath)
+                    bisect.insort(self._located.setdefault(key, []), relpath)  # sorted, as the full index meets them
+
+    def _locate(self, key: str | None = None, *, starting: bool = False) -> None:
+        """Locate the files that could hold `key` (or, with `starting`, any key that starts with it; None: all)."""
+        if key is None:
+            self._locate_groups(list(self._pending))
+            return
+        prefix, _, rest = key.partition(":")
+        folders = _FOLDERS_BY_PREFIX.get(prefix, ())
+        if starting:  # a superset: every group whose name could begin a key that starts with `rest`
+            self._locate_groups([g for g in self._pending if g[0] in folders and (
+                g[1].startswith(rest) or rest.startswith(g[1].removesuffix(".yaml").removesuffix(".yml")))])
+            return
+        # the name is `rest` up to one of its `@`s (a version follows), or all of it
+        names = {rest, *(rest[:i] for i, c in enumerate(rest) if c == "@")}
+        segments = names | {f"{n}{ext}" for n in names for ext in (".yaml", ".yml")}
+        self._locate_groups([(folder, segment) for folder in folders for segment in segments])
 
     def _in_order(self) -> list[tuple[str, list[str]]]:
         """Keys in the order the full index meets them: by their first file (files are listed sorted)."""
@@ -218,7 +236,7 @@ class LazyIndex(RegistryIndex):
         return usable[0] if usable else None
 
     def _usable(self, key: str) -> list[Document]:
-        self._locate(key.split(":", 1)[0])
+        self._locate(key)
         found = []
         for relpath in self._located.get(key, []):
             doc, _ = self._registry.read(relpath)
@@ -241,15 +259,21 @@ class LazyIndex(RegistryIndex):
         return [d for d in found if d is not None and (kind is None or d.kind is kind)]
 
     def versions(self, kind: Kind, name: str) -> list[Document]:
-        self._locate(kind.prefix)
         prefix = f"{kind.prefix}:{name}@"
+        self._locate(prefix, starting=True)
         found = [d for key, _ in self._in_order() if key.startswith(prefix) for d in [self.get(key)] if d is not None]
         return sorted(found, key=lambda d: version_key(d.version or ""))
 
     def duplicate_pairs(self, paths: set[str]) -> list[tuple[Document, Document]]:
-        self._locate()
+        keys = set()
+        for relpath in paths:  # a pair that involves one of `paths` has that path's reference
+            location = locate_path(relpath)
+            if location is not None:
+                key = str(reference_of(location.kind, location.name, location.version))
+                keys.add(key)
+                self._locate(key)
         pairs = []
-        for _, relpaths in self._in_order():
+        for _, relpaths in [item for item in self._in_order() if item[0] in keys]:
             if len(relpaths) > 1 and paths.intersection(relpaths):
                 docs = [d for p in sorted(relpaths) for d, _ in [self._registry.read(p)]
                         if d is not None and _agrees(d, locate_path(p))]
