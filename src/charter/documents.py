@@ -24,6 +24,8 @@ class Document:
     position_source: Positions | Callable[[], Positions] = field(repr=False, compare=False)
     #: The git blob id of the file's bytes, where the loader knows it (keys the parse cache).
     blob: str | None = field(default=None, repr=False, compare=False)
+    #: The references in `spec` (paths relative to it), once found: see `index.references_in`.
+    references_found: list[tuple[JsonPath, Reference]] | None = field(default=None, repr=False, compare=False)
 
     @property
     def positions(self) -> Positions:

@@ -36,6 +36,14 @@ def find_references(data: Any, path: JsonPath = ()) -> Iterator[tuple[JsonPath, 
     return iter(found)
 
 
+def references_in(doc: Document) -> list[tuple[JsonPath, Reference]]:
+    """`find_references(doc.spec)`, found once per document: the index and the reference check both need them,
+    and the parse cache keeps them with the document's data."""
+    if doc.references_found is None:
+        doc.references_found = list(find_references(doc.spec, ()))
+    return doc.references_found
+
+
 def _collect(node: dict[str, Any] | list[Any], path: JsonPath, found: list[tuple[JsonPath, Reference]]) -> None:
     """The walk of `strings_in`, building a path only for containers and matches: it runs on every document."""
     items = node.items() if isinstance(node, dict) else enumerate(node)
@@ -74,8 +82,7 @@ class RegistryIndex:
             return
         self._by_ref[key] = doc
         self._by_kind[kind.name].append(doc)
-        links = [Link(doc, ("spec", *field), target)
-                 for field, target in find_references(doc.spec, ())]
+        links = [Link(doc, ("spec", *field), target) for field, target in references_in(doc)]
         self._links[key] = links
         for link in links:
             self._reverse[str(link.target)].append(link)

@@ -14,7 +14,7 @@ from pathlib import Path
 from charter.config import RegistryConfig
 from charter.documents import Document, parse_document, positions_on_disk, unreadable
 from charter.findings import Finding
-from charter.index import RegistryIndex
+from charter.index import RegistryIndex, references_in
 from charter.kinds import ENTRY_FOLDERS, KINDS, REGISTRY_FILE, Kind, Location, locate_path
 from charter.parse_cache import ParseCache, blob_id
 from charter.references import Reference, reference_of
@@ -96,9 +96,11 @@ def read_files(root: Path, relpaths: list[str], cache: ParseCache | None) -> dic
     for relpath, blob in blobs.items():
         hit = cached.pop(relpath, None)
         if hit is not None:
-            data, findings = hit
-            read[relpath] = (Document(relpath, data, positions_on_disk(root, relpath, blob), blob)
-                             if data is not None else None, findings)
+            data, findings, references = hit
+            doc = Document(relpath, data, positions_on_disk(root, relpath, blob), blob) if data is not None else None
+            if doc is not None and references is not None:
+                doc.references_found = [(tuple(at), Reference(*ref)) for at, ref in references]
+            read[relpath] = (doc, findings)
             continue
         try:
             raw = (root / relpath).read_bytes()
@@ -115,7 +117,9 @@ def _parse(root: Path, relpath: str, raw: bytes, blob: str, cache: ParseCache | 
     if doc is not None:
         doc.position_source = positions_on_disk(root, relpath, blob)
     if cache is not None:
-        cache.store_parsed(relpath, blob, (doc.data if doc is not None else None, findings))
+        references = [(at, (ref.prefix, ref.name, ref.version)) for at, ref in references_in(doc)] \
+            if doc is not None else None
+        cache.store_parsed(relpath, blob, (doc.data if doc is not None else None, findings, references))
     return doc, findings
 
 

@@ -35,8 +35,11 @@ _CODE = ("yamlio.py", "documents.py", "findings.py", "parse_cache.py", "validati
          "schemas.py")
 
 FindingRow = tuple[str, str, str, int, int, str, str]
-#: What reading a file gave: its data when it is a document (else None) and the findings of reading it.
-Parsed = tuple[dict[str, Any] | None, list[Finding]]
+#: A reference found in a document's spec: its path in `spec`, and the reference (prefix, name, version).
+ReferenceRow = tuple[tuple[str | int, ...], tuple[str, str, str | None]]
+#: What reading a file gave: its data when it is a document (else None), the findings of reading it, and the
+#: references in its spec (None where they were not looked for).
+Parsed = tuple[dict[str, Any] | None, list[Finding], list[ReferenceRow] | None]
 
 
 def blob_id(raw: bytes) -> str:
@@ -136,13 +139,14 @@ class ParseCache:
         for path, blob, value, checksum in self._select("parsed", keys):
             loaded = self._load(value, checksum, (self._code, path, blob))
             if loaded is not None:
-                data, rows = loaded
-                found[path] = (data, _findings(rows))
+                data, rows, references = loaded
+                found[path] = (data, _findings(rows), references)
         return found
 
     def store_parsed(self, path: str, blob: str, parsed: Parsed) -> None:
-        data, findings = parsed
-        self._pending_parsed.append(self._row(path, blob, (self._code, path, blob), (data, _rows(findings))))
+        data, findings, references = parsed
+        self._pending_parsed.append(self._row(path, blob, (self._code, path, blob),
+                                              (data, _rows(findings), references)))
         if len(self._pending_parsed) >= _BATCH:
             self.flush()
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from charter.documents import Document
 from charter.findings import Finding, finding
-from charter.index import RegistryIndex, find_references
+from charter.index import RegistryIndex, references_in
 from charter.kinds import REGISTRY_KIND
 from charter.references import Reference
 from charter.yamlio import dotted
@@ -14,7 +14,8 @@ def check_references(doc: Document, index: RegistryIndex) -> list[Finding]:
     if doc.kind is None or doc.kind is REGISTRY_KIND:
         return []
     findings: list[Finding] = []
-    for field, target_ref in find_references(doc.spec, ("spec",)):
+    for spec_field, target_ref in references_in(doc):
+        field = ("spec", *spec_field)
         target = index.get(target_ref)
         if target is None and str(target_ref) in index.unusable:
             continue  # the target's own file has a finding; this reference is not the problem
