@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import bisect
+import functools
 import gc
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
@@ -29,13 +30,42 @@ def discover_files(root: Path) -> list[str]:
     Walks with `os.scandir` and plain strings: on 17,000 files `os.walk` plus a `Path` per folder took most of
     the time of checking one file.
     """
-    found: list[str] = []
+    return sorted(relpath for files in discover_groups(root).values() for relpath in files())
+
+
+def discover_groups(root: Path) -> dict[tuple[str, str], Callable[[], list[str]]]:
+    """The files of `discover_files`, by (entry folder, first name below it), each group listed when called.
+
+    Only the entry folders themselves are read here: checking one file needs the few groups its references can
+    be in (see LazyIndex), not a walk of every folder of the registry.
+    """
+    groups: dict[tuple[str, str], Callable[[], list[str]]] = {}
     for folder in ENTRY_FOLDERS:
         top = root / folder
         if not top.is_dir() or top.is_symlink():
             continue
-        _walk(str(top), folder, found)
-    return sorted(found)
+        try:
+            entries = list(os.scandir(top))
+        except OSError:  # as os.walk: a folder that cannot be listed is skipped
+            continue
+        for entry in entries:
+            name = entry.name
+            try:
+                is_dir = entry.is_dir()  # as os.walk: a link to a folder is a folder, but not entered
+            except OSError:
+                is_dir = False
+            if is_dir:
+                if not name.startswith(".") and not entry.is_symlink():
+                    groups[(folder, name)] = functools.partial(_walked, entry.path, f"{folder}/{name}")
+            elif name.endswith((".yaml", ".yml")):
+                groups[(folder, name)] = functools.partial(list, (f"{folder}/{name}",))
+    return groups
+
+
+def _walked(directory: str, rel: str) -> list[str]:
+    found: list[str] = []
+    _walk(directory, rel, found)
+    return found
 
 
 def _walk(directory: str, rel: str, found: list[str]) -> None:
@@ -202,14 +232,12 @@ class LazyIndex(RegistryIndex):
         # Files are located (path -> reference) only when a reference that could be theirs is first asked for. The
         # layout is anchored by top folder (from the reference's prefix) and by the second path segment, which is
         # the entry's name (or the name and `.yaml` for single-file kinds), so they are grouped by these two.
-        self._pending: dict[tuple[str, str], list[str]] = {}
-        for relpath in registry.files:
-            parts = relpath.split("/", 2)
-            self._pending.setdefault((parts[0], parts[1] if len(parts) > 1 else ""), []).append(relpath)
+        self._pending = dict(registry.groups)
 
     def _locate_groups(self, groups: list[tuple[str, str]]) -> None:
         for group in groups:
-            for relpath in self._pending.pop(group, []):
+            listed = self._pending.pop(group, None)
+            for relpath in listed() if listed is not None else []:
                 location = locate_path(relpath)
                 if location is not None:
                     key = str(reference_of(location.kind, location.name, location.version))
@@ -292,17 +320,21 @@ for _kind in KINDS.values():
 
 
 class LazyRegistry:
-    """A registry whose files are listed up front and parsed on first use (see LazyIndex)."""
+    """A registry whose files are listed and parsed on first use (see LazyIndex)."""
 
     def __init__(self, root: Path, *, use_cache: bool = True) -> None:
         self.root = root
-        self.files = discover_files(root)
-        if (root / REGISTRY_FILE).is_file():
-            self.files.insert(0, REGISTRY_FILE)
+        self.groups = discover_groups(root)
         self.cache = ParseCache.open(root) if use_cache else None
         self._read: dict[str, Read] = {}
         self.config = RegistryConfig.from_document(self.read(REGISTRY_FILE)[0])
         self.index = LazyIndex(self)
+
+    @cached_property
+    def files(self) -> list[str]:
+        """Every file, as `discover_files` lists them (and registry.yaml first): only for a folder given as PATHS."""
+        files = sorted(relpath for listed in self.groups.values() for relpath in listed())
+        return [REGISTRY_FILE, *files] if (self.root / REGISTRY_FILE).is_file() else files
 
     def read(self, relpath: str) -> Read:
         if relpath not in self._read:

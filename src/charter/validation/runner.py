@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -48,8 +48,12 @@ class ValidationReport:
         }
 
 
-def select_paths(root: Path, files: list[str], paths: Sequence[str | Path], cwd: Path) -> set[str]:
-    """Registry-relative entry files named by PATHS (files or folders); other YAML is not Charter's."""
+def select_paths(root: Path, files: list[str] | Callable[[], list[str]], paths: Sequence[str | Path],
+                 cwd: Path) -> set[str]:
+    """Registry-relative entry files named by PATHS (files or folders); other YAML is not Charter's.
+
+    `files` (the registry's) may be given as a function: they are then listed only if a folder is named.
+    """
     selected: set[str] = set()
     for raw in paths:
         given = Path(raw)
@@ -61,7 +65,7 @@ def select_paths(root: Path, files: list[str], paths: Sequence[str | Path], cwd:
                                "pass files inside the registry, or point -C at the right registry") from None
         if absolute.is_dir():
             prefix = "" if rel == "." else rel + "/"
-            selected.update(p for p in files if p.startswith(prefix))
+            selected.update(p for p in (files() if callable(files) else files) if p.startswith(prefix))
         elif absolute.is_file():
             if rel == REGISTRY_FILE or is_entry_candidate(rel):
                 selected.add(rel)
@@ -83,7 +87,8 @@ def validate_registry(root: Path, paths: Sequence[str | Path] | None = None, bas
     lazy = not whole and base is None and not check_artifacts
     registry: LoadedRegistry | LazyRegistry = LazyRegistry(root, use_cache=use_cache) if lazy \
         else load_registry(root, use_cache=use_cache)
-    selected = set(registry.files) if whole else select_paths(root, registry.files, paths or (), cwd or Path.cwd())
+    selected = set(registry.files) if whole else \
+        select_paths(root, lambda: registry.files, paths or (), cwd or Path.cwd())
     index = registry.index
     config = registry.config
     findings: list[Finding] = []
