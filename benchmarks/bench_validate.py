@@ -1,13 +1,17 @@
-"""Benchmark `charter validate` on a synthetic registry, next to two reference points measured in the same run.
+"""Benchmark Charter on a synthetic registry, next to the reference points measured in the same run.
 
     python benchmarks/bench_validate.py [--scale small|full] [--runs N] [--output PATH] [--budget SECONDS]
 
 Operations, each a fresh process (or, for check-jsonschema, one process per kind, summed):
 
-- `charter --help`: start-up cost;
+- `charter --help`: start-up cost (next to the bare import of typer and rich, which it cannot go below);
 - `charter validate ONE_FILE`: one model version, run from inside the registry (the pre-commit case);
-- `charter validate`: the whole registry;
+- `charter validate`: the whole registry, with the parse cache in `.git/charter/` filled (the usual case: it is
+  filled once, before the rounds), and `CHARTER_NO_CACHE=1 charter validate`: the same without the cache;
 - `charter validate --base HEAD` with 10 entry files changed (metadata only, so still valid; restored after);
+- `charter resolve MODEL --env production` and `charter history environment:production` (the registry has a git
+  history of 5,000 commits, 2,000 of them promotions, at the full scale);
+- `charter search QUERY`, when the installed charter has a `search` command (skipped, and said so, otherwise);
 - reference: every entry file parsed with PyYAML's CSafeLoader and nothing else (the floor), and one file;
 - reference: `check-jsonschema --schemafile <charter schema KIND>` over the files of each kind, and one file.
 
@@ -89,7 +93,12 @@ OPERATIONS: dict[str, str] = {
     "help": "charter --help",
     "validate_one": "charter validate ONE_FILE",
     "validate_all": "charter validate",
+    "validate_all_cold": "charter validate, no cache",
     "validate_base": f"charter validate --base HEAD ({CHANGED_FILES} files changed)",
+    "resolve": "charter resolve MODEL --env production",
+    "history": "charter history environment:production",
+    "search": "charter search QUERY",
+    "import_floor": "ref: python -c 'import typer, rich'",
     "parse_one": "ref: CSafeLoader parse, one file",
     "parse_all": "ref: CSafeLoader parse, all files",
     "cjs_one": "ref: check-jsonschema, one file",
@@ -97,10 +106,22 @@ OPERATIONS: dict[str, str] = {
 }
 #: (operation, what it is compared with): the ratios reported in the table and in the JSON.
 RATIOS = (
+    ("help", "import_floor"),
     ("validate_all", "parse_all"), ("validate_all", "cjs_all"),
+    ("validate_all_cold", "parse_all"), ("validate_all_cold", "cjs_all"),
     ("validate_one", "parse_one"), ("validate_one", "cjs_one"),
     ("validate_base", "parse_all"), ("validate_base", "cjs_all"),
 )
+#: Issue 6's targets: seconds (median) and, where a peer exists, the largest ratio allowed.
+TARGETS: dict[str, dict[str, float]] = {
+    "help": {"seconds": 0.15},
+    "validate_one": {"seconds": 0.3, "cjs_one": 0.5},
+    "validate_all": {"parse_all": 3.0, "cjs_all": 0.5, "peak_mib": 300},
+    "validate_base": {"seconds": 0.5},
+    "resolve": {"seconds": 0.2},
+    "history": {"seconds": 1.0},
+    "search": {"seconds": 0.5},
+}
 
 
 class BenchError(Exception):
@@ -142,6 +163,7 @@ def tool(name: str) -> str:
 class Command:
     argv: list[str]
     cwd: Path
+    env: dict[str, str] = field(default_factory=dict)  # added to the benchmark's environment
 
 
 @dataclass
@@ -156,7 +178,7 @@ def measure(command: Command, env: dict[str, str], scratch: Path) -> tuple[Sampl
     result_file.unlink(missing_ok=True)
     with tempfile.TemporaryFile(dir=scratch) as output:
         code = subprocess.call([sys.executable, "-S", "-c", LAUNCHER, str(result_file), *command.argv],
-                               cwd=command.cwd, env=env, stdout=output, stderr=subprocess.STDOUT)
+                               cwd=command.cwd, env={**env, **command.env}, stdout=output, stderr=subprocess.STDOUT)
         output.seek(0)
         text = output.read().decode("utf-8", "replace")
     try:
@@ -247,7 +269,7 @@ def prepare_registry(cache: Path, scale: str, seed: int, rebuild: bool, log: Cal
         shutil.rmtree(home)
     log(f"building the {scale} registry in {root} ...")
     started = time.perf_counter()
-    summary = synth.build_registry(root, **params, seed=seed, git=True)
+    summary = synth.build_registry(root, **params, seed=seed, git=True, history=synth.HISTORY[scale])
     summary["build_s"] = round(time.perf_counter() - started, 1)
     meta_file.write_text(json.dumps({"fingerprint": fingerprint, "params": params, "summary": summary}, indent=2),
                          encoding="utf-8")
@@ -405,11 +427,11 @@ def print_table(results: dict[str, dict[str, Any]], found: dict[str, float], tit
 
     rows = []
     for key, op in results.items():
-        parse_ref = "parse_one" if key == "validate_one" else "parse_all"
+        parse_ref = "parse_one" if key == "validate_one" else "import_floor" if key == "help" else "parse_all"
         cjs_ref = "cjs_one" if key == "validate_one" else "cjs_all"
         rows.append((op["label"], str(op["runs"]), f"{op['median_s']:.3f}", f"{op['peak_rss_mib']:.1f}",
                      ratio(key, parse_ref), ratio(key, cjs_ref)))
-    headers = ("operation", "runs", "median s", "peak MiB", "vs CSafeLoader parse", "vs check-jsonschema")
+    headers = ("operation", "runs", "median s", "peak MiB", "vs floor (parse, import)", "vs check-jsonschema")
     try:
         from rich.console import Console
         from rich.table import Table
@@ -439,23 +461,45 @@ def write_json(path: Path, data: dict[str, Any]) -> None:
 # --- main ------------------------------------------------------------------------------------------------------
 
 
+def production_model(root: Path) -> str:
+    """A model assigned in production (the `resolve` benchmark's argument)."""
+    data = yaml.load((root / "environments" / "production.yaml").read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
+    return str(data["spec"]["assignments"][0]["model"]).split("@")[0].removeprefix("model:")
+
+
+def has_command(name: str, env: dict[str, str]) -> bool:
+    """Whether the installed charter has this command (`search` comes from another piece of work)."""
+    return subprocess.run([tool("charter"), name, "--help"], env=env, capture_output=True).returncode == 0
+
+
 def build_operations(root: Path, groups: dict[str, list[str]], one_file: str, schemas: dict[str, Path],
                      listing_all: Path, listing_one: Path, apply_changes: Callable[[], None],
-                     restore: Callable[[], None]) -> list[Operation]:
+                     restore: Callable[[], None], *, search: bool) -> list[Operation]:
     charter, cjs, python = tool("charter"), tool("check-jsonschema"), sys.executable
     one_kind = next(kind for kind, files in groups.items() if one_file in files)
     cjs_all = [Command([cjs, "--schemafile", str(schemas[kind]), *batch], root)
                for kind, files in groups.items() for batch in batches(files)]
     kinds = len(groups)
+    model = production_model(root)
     ops = [
         Operation("help", OPERATIONS["help"], [Command([charter, "--help"], root)], "charter --help"),
         Operation("validate_one", OPERATIONS["validate_one"], [Command([charter, "validate", one_file], root)],
                   f"charter validate {one_file}"),
         Operation("validate_all", OPERATIONS["validate_all"], [Command([charter, "validate"], root)],
                   "charter validate"),
+        Operation("validate_all_cold", OPERATIONS["validate_all_cold"],
+                  [Command([charter, "validate"], root, {"CHARTER_NO_CACHE": "1"})],
+                  "CHARTER_NO_CACHE=1 charter validate"),
         Operation("validate_base", OPERATIONS["validate_base"],
                   [Command([charter, "validate", "--base", "HEAD"], root)], "charter validate --base HEAD",
                   before=apply_changes, after=restore),
+        Operation("resolve", OPERATIONS["resolve"], [Command([charter, "resolve", model, "--env", "production"], root)],
+                  f"charter resolve {model} --env production"),
+        Operation("history", OPERATIONS["history"], [Command([charter, "history", "environment:production"], root)],
+                  "charter history environment:production"),
+        Operation("import_floor", OPERATIONS["import_floor"],
+                  [Command([python, "-c", "import typer, rich.console, rich.table"], root)],
+                  "python -c 'import typer, rich.console, rich.table'"),
         Operation("parse_one", OPERATIONS["parse_one"], [Command([python, "-c", PARSE_ONLY, str(listing_one)], root)],
                   f"python -c <yaml.load CSafeLoader> ({one_file})"),
         Operation("parse_all", OPERATIONS["parse_all"], [Command([python, "-c", PARSE_ONLY, str(listing_all)], root)],
@@ -466,7 +510,29 @@ def build_operations(root: Path, groups: dict[str, list[str]], one_file: str, sc
         Operation("cjs_all", f"{OPERATIONS['cjs_all']} ({kinds} kinds)", cjs_all,
                   f"check-jsonschema --schemafile <KIND.json> <files of KIND>, for {kinds} kinds, summed"),
     ]
+    if search:
+        ops.insert(7, Operation("search", OPERATIONS["search"], [Command([charter, "search", "sepsis"], root)],
+                                "charter search sepsis"))
     return ops
+
+
+def verdicts(results: dict[str, dict[str, Any]], found: dict[str, float]) -> dict[str, dict[str, Any]]:
+    """Each target of issue 6 next to what was measured: met or not."""
+    checked: dict[str, dict[str, Any]] = {}
+    for key, limits in TARGETS.items():
+        if key not in results:
+            continue
+        for what, limit in limits.items():
+            if what == "seconds":
+                value = results[key]["median_s"]
+            elif what == "peak_mib":
+                value = results[key]["peak_rss_mib"]
+            elif f"{key}/{what}" in found:
+                value = found[f"{key}/{what}"]
+            else:
+                continue
+            checked[f"{key} {what}"] = {"limit": limit, "measured": value, "met": value <= limit}
+    return checked
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -519,7 +585,11 @@ def _run(args: argparse.Namespace, log: Callable[[str], None]) -> int:
         restore()
         if len(changed) != len(to_change):
             raise BenchError(f"expected {len(to_change)} changed files, git sees {len(changed)}: {changed}")
-        ops = build_operations(root, groups, one_file, schemas, listing_all, listing_one, apply_changes, restore)
+        search = has_command("search", env)
+        if not search:
+            log("charter has no `search` command here: the search benchmark is skipped")
+        ops = build_operations(root, groups, one_file, schemas, listing_all, listing_one, apply_changes, restore,
+                               search=search)
 
         floor, _, _ = measure(Command(["true"], root), env, scratch)
         log(f"launcher RSS floor {floor.peak_kib / 1024:.1f} MiB; warming up (page cache, bytecode) ...")
@@ -528,6 +598,10 @@ def _run(args: argparse.Namespace, log: Callable[[str], None]) -> int:
                 (root / relpath).read_bytes()
         for key in ("help", "parse_one", "cjs_one"):
             next(op for op in ops if op.key == key).run(env, scratch)
+        shutil.rmtree(root / ".git" / "charter", ignore_errors=True)  # the fill starts from no cache at all
+        fill = next(op for op in ops if op.key == "validate_all").run(env, scratch)  # fills the parse cache
+        log(f"parse cache filled by a first `charter validate`: {fill.seconds:.1f} s, "
+            f"{fill.peak_kib / 1024:.0f} MiB")
         log(f"measuring {len(ops)} operations, up to {args.runs} runs each"
             + (f", {args.budget:g} s budget per operation" if args.budget > 0 else ""))
         run_rounds(ops, args.runs, args.budget, env, scratch, log)
@@ -536,8 +610,10 @@ def _run(args: argparse.Namespace, log: Callable[[str], None]) -> int:
         raise BenchError(f"{root} was left modified")
     results = {op.key: op.summary() for op in ops}
     found = ratios(results)
+    skipped = {} if any(op.key == "search" for op in ops) else {
+        "search": "the installed charter has no `search` command"}
     report = {
-        "benchmark": "charter validate",
+        "benchmark": "charter",
         "date": started.isoformat(timespec="seconds"),
         "duration_s": round((datetime.now(UTC) - started).total_seconds(), 1),
         "machine": {**machine_info(), "load_average_at_start": load_before},
@@ -549,9 +625,12 @@ def _run(args: argparse.Namespace, log: Callable[[str], None]) -> int:
                      "rss_floor_mib": round(floor.peak_kib / 1024, 1), "changed_files": to_change},
         "registry": {"path": str(root), "files": summary["files"], "entries": summary["entries"],
                      "bytes": summary["bytes"], "counts": summary["counts"], "params": summary["params"],
-                     "one_file": one_file, "commit": summary.get("commit")},
+                     "one_file": one_file, "commit": summary.get("commit"), "history": summary.get("history")},
         "operations": results,
         "ratios": found,
+        "targets": verdicts(results, found),
+        "skipped": skipped,
+        "cache_fill": {"seconds": round(fill.seconds, 3), "peak_rss_mib": round(fill.peak_kib / 1024, 1)},
     }
     write_json(args.output, report)
     counts = summary["counts"]

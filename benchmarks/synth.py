@@ -41,6 +41,8 @@ SCALES: dict[str, dict[str, int]] = {
     "full": {"models": 500, "versions_per_model": 20, "events": 2000, "cohorts": 2000, "contracts": 2000,
              "evaluations": 1000},
 }
+#: Git history written on top of the registry with `git=True`: (commits, of which promotions), per scale.
+HISTORY: dict[str, tuple[int, int]] = {"small": (40, 16), "full": (5000, 2000)}
 
 # Which schema each kind's files carry in their `yaml-language-server` comment (as `charter init` writes them).
 _SCHEMA_FILES = {
@@ -652,12 +654,15 @@ def _write_schemas(root: Path) -> None:
 
 
 def build_registry(root: Path, models: int, versions_per_model: int, events: int, cohorts: int, contracts: int,
-                   evaluations: int, seed: int = 0, *, git: bool = False) -> dict[str, Any]:
+                   evaluations: int, seed: int = 0, *, git: bool = False,
+                   history: tuple[int, int] = (1, 0)) -> dict[str, Any]:
     """Write a valid synthetic registry at `root` (which must be empty or missing) and describe what it holds.
 
     Counts are numbers of entry files. Models need at least one event definition and one contract (a model
     version must name both); evaluations need at least one cohort. Returns counts per kind, the total number of
     entries (files below the entry folders), bytes written, a few sample paths and, with `git`, the commit.
+    With `git`, `history` = (commits, promotions) gives the repository that many commits (see `write_history`);
+    the files at HEAD are the same whatever the history.
     """
     if min(models, versions_per_model, events, cohorts, contracts, evaluations) < 0:
         raise ValueError("counts must not be negative")
@@ -830,7 +835,79 @@ def build_registry(root: Path, models: int, versions_per_model: int, events: int
     }
     if git:
         result["commit"] = git_commit(root, "Synthetic registry for benchmarks")
+        commits, promotions = history
+        if commits > 1:
+            result["commit"] = write_history(root, rng, version_entries, commits - 1, promotions,
+                                             result["commit"])
+            result["history"] = {"commits": commits, "promotions": promotions}
     return result
+
+
+def write_history(root: Path, rng: random.Random, versions: dict[str, list[Entry]], commits: int,
+                  promotions: int, parent: str) -> str:
+    """`commits` more commits on HEAD, `promotions` of them promotions, through one `git fast-import`.
+
+    Promotions come in pairs on `environments/production.yaml`: a model is moved to an older released version and
+    later back (each with the trailers `charter promote` writes), so HEAD's files stay those `build_registry`
+    wrote. The other commits add a line to `CHANGELOG.md` (outside the entry folders). Returns HEAD's id.
+    """
+    env_path = "environments/production.yaml"
+    final = (root / env_path).read_text(encoding="utf-8")
+    lines = final.splitlines(keepends=True)
+    slots = []  # (line index, model name, current ref, an older released ref)
+    for i, line in enumerate(lines):
+        stripped = line.strip()
+        if stripped.startswith("- model: model:") or stripped.startswith("model: model:"):
+            ref = stripped.split("model: ", 1)[1]
+            name, version = ref.removeprefix("model:").split("@")
+            older = [v for v in versions.get(name, []) if v.released and v.version != version]
+            if older:
+                slots.append((i, name, ref, rng.choice(older).ref))
+    if promotions and not slots:
+        raise ValueError("no production assignment has an older released version to promote")
+    kinds = ["promotion"] * (promotions // 2) + ["other"] * (commits - 2 * (promotions // 2))
+    rng.shuffle(kinds)
+    moment = datetime(2025, 6, 1, 8, 0, tzinfo=UTC)
+    stream: list[bytes] = []
+    changelog: list[str] = []
+
+    def commit(message: str, path: str, text: str) -> None:
+        nonlocal moment
+        moment += timedelta(minutes=rng.randrange(5, 90))
+        stamp = f"{int(moment.timestamp())} +0000"
+        data, body = text.encode("utf-8"), message.encode("utf-8")
+        stream.append(b"commit refs/heads/main\n"
+                      + f"author Bench <bench@localhost> {stamp}\ncommitter Bench <bench@localhost> {stamp}\n".encode()
+                      + b"data %d\n%s\n" % (len(body), body)
+                      + (f"from {parent}\n".encode() if not stream else b"")
+                      + b"M 100644 inline %s\ndata %d\n%s\n" % (path.encode(), len(data), data))
+
+    def message(name: str, before: str, after: str) -> str:
+        old, new = before.split("@")[1], after.split("@")[1]
+        return (f"Promote {name} {new} to production\n\nCharter-Promotion: {after}\nModel: {name}\n"
+                f"From-Version: {old}\nTo-Version: {new}\nEnvironment: production\nMode: full\n"
+                "Reason: Synthetic promotion for benchmarks")
+
+    for kind in kinds:
+        if kind == "promotion":
+            line, name, current, older = rng.choice(slots)
+            original = lines[line]
+            lines[line] = original.replace(current, older)
+            commit(message(name, current, older), env_path, "".join(lines))
+            lines[line] = original
+            commit(message(name, older, current), env_path, "".join(lines))
+        else:
+            changelog.append(f"- {moment.date().isoformat()}: registry housekeeping {len(changelog) + 1}\n")
+            commit(f"Housekeeping {len(changelog)}", "CHANGELOG.md", "".join(changelog))
+    env = git_environment()
+    subprocess.run(["git", "fast-import", "--quiet", "--force"], cwd=root, env=env, check=True,
+                   input=b"".join(stream), capture_output=True)
+    subprocess.run(["git", "reset", "--quiet", "--hard", "main"], cwd=root, env=env, check=True,
+                   capture_output=True)
+    if (root / env_path).read_text(encoding="utf-8") != final:
+        raise RuntimeError("history generation changed the final environment file")
+    return subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, env=env, check=True, capture_output=True,
+                          text=True).stdout.strip()
 
 
 def git_environment() -> dict[str, str]:
@@ -863,7 +940,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.force and args.out_dir.exists():
         shutil.rmtree(args.out_dir)
     try:
-        summary = build_registry(args.out_dir, **SCALES[args.scale], seed=args.seed, git=not args.no_git)
+        summary = build_registry(args.out_dir, **SCALES[args.scale], seed=args.seed, git=not args.no_git,
+                                 history=HISTORY[args.scale])
     except (FileExistsError, ValueError) as exc:
         print(f"synth: {exc}", file=sys.stderr)
         return 2

@@ -66,13 +66,25 @@ def test_benchmark_runs_at_small_scale(tmp_path: Path) -> None:
 
     assert result.returncode == 0, result.stderr
     data = json.loads(output.read_text(encoding="utf-8"))
-    expected = {"help", "validate_one", "validate_all", "validate_base", "parse_one", "parse_all", "cjs_one",
-                "cjs_all"}
-    assert set(data["operations"]) == expected
+    expected = {"help", "validate_one", "validate_all", "validate_all_cold", "validate_base", "resolve", "history",
+                "import_floor", "parse_one", "parse_all", "cjs_one", "cjs_all"}
+    has_search = subprocess.run([sys.executable, "-m", "charter", "search", "--help"],
+                                capture_output=True).returncode == 0
+    assert set(data["operations"]) == expected | ({"search"} if has_search else set())
+    assert ("search" in data["skipped"]) is not has_search
     for key, op in data["operations"].items():
         assert op["runs"] == 1, key
         assert op["median_s"] > 0 and all(t > 0 for t in op["times_s"]), key
         assert op["peak_rss_mib"] > 0, key
     assert {"validate_all/parse_all", "validate_all/cjs_all", "validate_one/cjs_one"} <= set(data["ratios"])
     assert data["registry"]["files"] > 100
-    assert {"machine", "python", "date"} <= set(data)
+    assert data["registry"]["history"] == {"commits": 40, "promotions": 16}
+    assert {"machine", "python", "date", "targets", "cache_fill"} <= set(data)
+    assert data["targets"]["history seconds"]["limit"] == 1.0
+
+    readme = tmp_path / "README.md"
+    readme.write_text("# x\n\n<!-- bench-table -->\nold\n<!-- /bench-table -->\n\nafter\n", encoding="utf-8")
+    _load("readme_table").main([str(output), "--readme", str(readme)])
+    text = readme.read_text(encoding="utf-8")
+    assert "old" not in text and text.endswith("<!-- /bench-table -->\n\nafter\n")
+    assert "| charter validate, no cache |" in text and "| charter history environment:production |" in text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -22,9 +23,10 @@ print("HEAVY=" + json.dumps(heavy), file=sys.stderr)
 """
 
 
-def imported(*args: str, cwd: Path) -> list[str]:
+def imported(*args: str, cwd: Path, env: dict[str, str] | None = None) -> list[str]:
     result = subprocess.run([sys.executable, "-c", PROBE.replace("HEAVY)", f"{json.dumps(json.dumps(HEAVY))})"),
-                             *args], capture_output=True, text=True, cwd=cwd)
+                             *args], capture_output=True, text=True, cwd=cwd,
+                            env={**os.environ, **(env or {})})
     line = next(x for x in result.stderr.splitlines() if x.startswith("HEAVY="))
     return list(json.loads(line.removeprefix("HEAVY=")))
 
@@ -34,9 +36,12 @@ def test_help_imports_nothing_heavy(tmp_path: Path) -> None:
 
 
 def test_validating_one_file_needs_no_git_or_dvc(template_registry: Path) -> None:
-    heavy = imported("validate", "models/sepsis-risk/versions/1.1.0.yaml", cwd=template_registry)
+    one = "models/sepsis-risk/versions/1.1.0.yaml"
+    heavy = imported("validate", one, cwd=template_registry, env={"CHARTER_NO_CACHE": "1"})
     assert "git" not in heavy and "dvc" not in heavy
     assert "jsonschema" in heavy  # the probe can see imports at all
+    imported("validate", one, cwd=template_registry)  # fills the parse cache, schema findings included
+    assert imported("validate", one, cwd=template_registry) == []  # then the schemas are not even loaded
 
 
 def test_only_the_report_imports_jinja(template_registry: Path, tmp_path: Path) -> None:

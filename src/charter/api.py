@@ -14,7 +14,7 @@ from charter.documents import Document
 from charter.errors import CharterError
 from charter.index import RegistryIndex
 from charter.kinds import KINDS, Kind
-from charter.loader import LoadedRegistry, load_registry
+from charter.loader import LazyRegistry, LoadedRegistry, load_registry
 from charter.references import Reference, parse_reference
 from charter.resolution import Resolution, resolve
 from charter.validation.runner import ValidationReport, validate_registry
@@ -94,9 +94,10 @@ class Registry:
         return self._loaded.config
 
     def validate(self, paths: Sequence[str | Path] | None = None, base: str | None = None, *,
-                 check_artifacts: bool = False, trust_remote_config: bool = False) -> ValidationReport:
+                 check_artifacts: bool = False, trust_remote_config: bool = False,
+                 all_files: bool = False) -> ValidationReport:
         return validate_registry(self.root, paths, base, check_artifacts=check_artifacts,
-                                 trust_remote_config=trust_remote_config)
+                                 trust_remote_config=trust_remote_config, all_files=all_files)
 
     def register(self, model: str, artifact: str | Path, **options: Any) -> str:
         """Register a trained model from a training script; returns the new reference, e.g. `model:x@1.3.0`.
@@ -160,7 +161,10 @@ class Registry:
 
         Several results mean several assignments (a full rollout and a canary); the first is the primary.
         """
-        return resolve(self.index, self.config, model, env)
+        if "_loaded" in self.__dict__:
+            return resolve(self.index, self.config, model, env)
+        lazy = LazyRegistry(self.root)  # reads the model's entries and the environment, not the whole registry
+        return resolve(lazy.index, lazy.config, model, env)
 
     def pull(self, model: str, output: str | Path, env: str | None = None, *, force: bool = False,
              quiet: bool = True) -> Path:

@@ -633,7 +633,11 @@ def _changes(git: _Git, log: list[LogEntry], family: str | None, environment: st
             if after is None or any(b is None for b in befores):
                 continue  # one side does not parse: what it assigned is unknown, so nothing is claimed
             sides = [after, *(b for b in befores if b is not None)]
-            names = [family] if family is not None else sorted({n for s in sides for n in s.by_family})
+            # A family whose list is the same as on the first side has no pairs (see pair_assignments): skip it
+            # before pairing, so an environment of hundreds of families costs per change, not per family.
+            first = sides[1].by_family
+            names = [family] if family is not None else sorted(
+                n for n in {*after.by_family, *first} if after.by_family.get(n, []) != first.get(n, []))
             for name in names:
                 new_list = after.by_family.get(name, [])
                 old_lists = [b.by_family.get(name, []) for b in sides[1:]]

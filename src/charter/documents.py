@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 import stat
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,7 @@ from typing import Any
 from charter.findings import Finding, finding
 from charter.kinds import KINDS, REGISTRY_FILE, REGISTRY_KIND, STATUSES, Kind
 from charter.references import Reference, reference_of
-from charter.yamlio import JsonPath, Positions, decode_text, parse_yaml
+from charter.yamlio import JsonPath, Positions, decode_text, load_plain, parse_yaml
 
 
 @dataclass
@@ -21,7 +22,18 @@ class Document:
 
     path: str
     data: dict[str, Any]
-    positions: Positions
+    #: Positions, or how to get them: a registry-wide run computes them only for documents with findings.
+    position_source: Positions | Callable[[], Positions] = field(repr=False, compare=False)
+    #: The git blob id of the file's bytes, where the loader knows it (keys the parse cache).
+    blob: str | None = field(default=None, repr=False, compare=False)
+    #: The references in `spec` (paths relative to it), once found: see `index.references_in`.
+    references_found: list[tuple[JsonPath, Reference]] | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def positions(self) -> Positions:
+        if not isinstance(self.position_source, Positions):
+            self.position_source = self.position_source()
+        return self.position_source
 
     def _metadata(self, key: str) -> str | None:
         metadata = self.data.get("metadata")
@@ -73,24 +85,52 @@ class Document:
         return self.positions.locate(path, key=key)
 
 
-def parse_document(raw: bytes, relpath: str) -> tuple[Document | None, list[Finding]]:
-    """Bytes of one file to a Document, or the findings that say why it is not one."""
+def parse_document(raw: bytes, relpath: str, blob: str | None = None) -> tuple[Document | None, list[Finding]]:
+    """Bytes of one file to a Document, or the findings that say why it is not one.
+
+    Positions are computed from `raw` on first use (see `Document.position_source`).
+    """
     text, findings = decode_text(raw, relpath)
     if text is None:
         return None, findings
-    parsed = parse_yaml(text, relpath)
-    findings = parsed.findings
-    if parsed.data is None:
+    data, findings = load_plain(text, relpath)
+    if data is None:
         if not findings:  # `null`, `~` or a bare anchor: a document, but an empty one
             findings.append(finding("CH104", relpath, (1, 1), "document is null, not a mapping",
                                     "an entry is a mapping with apiVersion, kind, metadata and spec"))
         return None, findings
-    if not isinstance(parsed.data, dict):
-        shown = type(parsed.data).__name__.replace("str", "a string").replace("list", "a list")
-        findings.append(finding("CH104", relpath, (1, 1), f"document is {shown}, not a mapping",
-                                "an entry is a mapping with apiVersion, kind, metadata and spec"))
+    if not isinstance(data, dict):
+        findings.append(not_a_mapping(relpath, data))
         return None, findings
-    return Document(relpath, parsed.data, parsed.positions), findings
+    return Document(relpath, data, positions_from(raw, relpath), blob), findings
+
+
+def not_a_mapping(relpath: str, data: Any) -> Finding:
+    shown = type(data).__name__.replace("str", "a string").replace("list", "a list")
+    return finding("CH104", relpath, (1, 1), f"document is {shown}, not a mapping",
+                   "an entry is a mapping with apiVersion, kind, metadata and spec")
+
+
+def positions_on_disk(root: Path, relpath: str, blob: str) -> Callable[[], Positions]:
+    """Positions read again from the file when first asked for, if it still holds the bytes that were checked.
+
+    Keeping every file's bytes for the few documents that need positions would cost as much memory as the files'
+    size; a file changed in between (a race with an editor) gives no positions rather than wrong ones.
+    """
+    def compute() -> Positions:
+        from charter.parse_cache import blob_id
+
+        raw, _ = read_raw(root, relpath)
+        return positions_from(raw, relpath)() if raw is not None and blob_id(raw) == blob else Positions()
+    return compute
+
+
+def positions_from(raw: bytes, relpath: str) -> Callable[[], Positions]:
+    """The positions of a file's nodes, computed when first asked for (most documents never are)."""
+    def compute() -> Positions:
+        text, _ = decode_text(raw, relpath)
+        return parse_yaml(text, relpath).positions if text is not None else Positions()
+    return compute
 
 
 #: An entry is a few kilobytes; anything past this is refused unread, so a huge file costs neither time nor memory.
@@ -98,13 +138,19 @@ MAX_FILE_BYTES = 5 * 1024 * 1024
 
 
 def read_document(root: Path, relpath: str) -> tuple[Document | None, list[Finding]]:
-    """Read one file of the registry, never following a symlink (it could point anywhere on the machine)."""
+    """Read and parse one file of the registry."""
+    raw, findings = read_raw(root, relpath)
+    return parse_document(raw, relpath) if raw is not None else (None, findings)
+
+
+def read_raw(root: Path, relpath: str) -> tuple[bytes | None, list[Finding]]:
+    """The bytes of one file of the registry, never following a symlink (it could point anywhere on the machine)
+    and never reading more than an entry may hold."""
     path = root / relpath
     try:
         info = path.lstat()
     except OSError as exc:
-        return None, [finding("CH100", relpath, (1, 1), f"cannot read file: {exc.strerror}",
-                              "check the file's permissions")]
+        return None, [unreadable(relpath, exc)]
     if stat.S_ISLNK(info.st_mode):
         return None, [finding("CH105", relpath, (1, 1), "is a symbolic link: Charter does not follow links",
                               "put the entry itself at this path; a link could point outside the registry")]
@@ -118,9 +164,12 @@ def read_document(root: Path, relpath: str) -> tuple[Document | None, list[Findi
         with os.fdopen(fd, "rb") as handle:
             raw = handle.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
-        return None, [finding("CH100", relpath, (1, 1), f"cannot read file: {exc.strerror}",
-                              "check the file's permissions")]
+        return None, [unreadable(relpath, exc)]
     if len(raw) > MAX_FILE_BYTES:
         return None, [finding("CH106", relpath, (1, 1), f"file is more than {MAX_FILE_BYTES:,} bytes",
                               "an entry is a small YAML file: keep data and artifacts out of the registry's YAML")]
-    return parse_document(raw, relpath)
+    return raw, []
+
+
+def unreadable(relpath: str, error: OSError) -> Finding:
+    return finding("CH100", relpath, (1, 1), f"cannot read file: {error.strerror}", "check the file's permissions")

@@ -14,7 +14,7 @@ from charter.documents import Document
 from charter.kinds import Kind
 from charter.references import REFERENCE_RE, Reference
 from charter.versions import version_key
-from charter.yamlio import JsonPath, strings_in
+from charter.yamlio import JsonPath
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,11 +27,38 @@ class Link:
 
 
 def find_references(data: Any, path: JsonPath = ()) -> Iterator[tuple[JsonPath, Reference]]:
-    """Every string in `spec` that is a whole reference, with its JSON path."""
-    for field, text in strings_in(data, path):
-        match = REFERENCE_RE.match(text)
-        if match:
-            yield field, Reference(match.group(1), match.group(2), match.group(3))
+    """Every string in `spec` that is a whole reference, with its JSON path (in document order)."""
+    found: list[tuple[JsonPath, Reference]] = []
+    if isinstance(data, str):
+        _match(data, path, found)
+    elif isinstance(data, dict | list):
+        _collect(data, path, found)
+    return iter(found)
+
+
+def references_in(doc: Document) -> list[tuple[JsonPath, Reference]]:
+    """`find_references(doc.spec)`, found once per document: the index and the reference check both need them,
+    and the parse cache keeps them with the document's data."""
+    if doc.references_found is None:
+        doc.references_found = list(find_references(doc.spec, ()))
+    return doc.references_found
+
+
+def _collect(node: dict[str, Any] | list[Any], path: JsonPath, found: list[tuple[JsonPath, Reference]]) -> None:
+    """The walk of `strings_in`, building a path only for containers and matches: it runs on every document."""
+    items = node.items() if isinstance(node, dict) else enumerate(node)
+    for key, value in items:
+        if isinstance(value, str):
+            if ":" in value:  # every reference has one; most strings do not
+                _match(value, (*path, key), found)
+        elif isinstance(value, dict | list):
+            _collect(value, (*path, key), found)
+
+
+def _match(text: str, path: JsonPath, found: list[tuple[JsonPath, Reference]]) -> None:
+    match = REFERENCE_RE.match(text)
+    if match:
+        found.append((path, Reference(match.group(1), match.group(2), match.group(3))))
 
 
 class RegistryIndex:
@@ -55,8 +82,7 @@ class RegistryIndex:
             return
         self._by_ref[key] = doc
         self._by_kind[kind.name].append(doc)
-        links = [Link(doc, ("spec", *field), target)
-                 for field, target in find_references(doc.spec, ())]
+        links = [Link(doc, ("spec", *field), target) for field, target in references_in(doc)]
         self._links[key] = links
         for link in links:
             self._reverse[str(link.target)].append(link)

@@ -2,37 +2,160 @@
 
 from __future__ import annotations
 
+import bisect
+import functools
+import gc
 import os
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
 from charter.config import RegistryConfig
-from charter.documents import Document, read_document
+from charter.documents import Document, parse_document, positions_on_disk, read_raw
 from charter.findings import Finding
-from charter.index import RegistryIndex
-from charter.kinds import ENTRY_FOLDERS, REGISTRY_FILE, Kind, Location, locate_path
+from charter.index import RegistryIndex, references_in
+from charter.kinds import ENTRY_FOLDERS, KINDS, REGISTRY_FILE, Kind, Location, locate_path
+from charter.parse_cache import ParseCache, blob_id
 from charter.references import Reference, reference_of
 from charter.versions import version_key
 
+Read = tuple[Document | None, list[Finding]]
+
 
 def discover_files(root: Path) -> list[str]:
-    """Registry-relative paths of every YAML file below the entry folders, sorted; symlinked folders are listed
-    (as themselves, never followed) so that they are reported."""
-    found: list[str] = []
+    """Registry-relative paths of every YAML file below the entry folders, sorted, symlinks not followed.
+
+    Walks with `os.scandir` and plain strings: on 17,000 files `os.walk` plus a `Path` per folder took most of
+    the time of checking one file.
+    """
+    return sorted(relpath for files in discover_groups(root).values() for relpath in files())
+
+
+def discover_groups(root: Path) -> dict[tuple[str, str], Callable[[], list[str]]]:
+    """The files of `discover_files`, by (entry folder, first name below it), each group listed when called.
+
+    Only the entry folders themselves are read here: checking one file needs the few groups its references can
+    be in (see LazyIndex), not a walk of every folder of the registry.
+    """
+    groups: dict[tuple[str, str], Callable[[], list[str]]] = {}
     for folder in ENTRY_FOLDERS:
         top = root / folder
-        if top.is_symlink():  # listed, so that read_document reports it (CH105) instead of it vanishing
-            found.append(folder)
+        if top.is_symlink():  # listed, so that reading it reports it (CH105) instead of it vanishing
+            groups[(folder, "")] = functools.partial(list, (folder,))
             continue
         if not top.is_dir():
             continue
-        for dirpath, dirnames, filenames in os.walk(top):
-            dirnames[:] = [d for d in dirnames if not d.startswith(".")]
-            rel = Path(dirpath).relative_to(root).as_posix()
-            found.extend(f"{rel}/{d}" for d in dirnames if (Path(dirpath) / d).is_symlink())
-            found.extend(f"{rel}/{f}" for f in filenames if f.endswith((".yaml", ".yml")))
-    return sorted(found)
+        try:
+            entries = list(os.scandir(top))
+        except OSError:  # as os.walk: a folder that cannot be listed is skipped
+            continue
+        for entry in entries:
+            name = entry.name
+            try:
+                is_dir = entry.is_dir()  # as os.walk: a link to a folder is a folder, but not entered
+            except OSError:
+                is_dir = False
+            if is_dir:
+                if entry.is_symlink():  # listed as itself, never followed, so that it is reported
+                    groups[(folder, name)] = functools.partial(list, (f"{folder}/{name}",))
+                elif not name.startswith("."):
+                    groups[(folder, name)] = functools.partial(_walked, entry.path, f"{folder}/{name}")
+            elif name.endswith((".yaml", ".yml")):
+                groups[(folder, name)] = functools.partial(list, (f"{folder}/{name}",))
+    return groups
+
+
+def _walked(directory: str, rel: str) -> list[str]:
+    found: list[str] = []
+    _walk(directory, rel, found)
+    return found
+
+
+def _walk(directory: str, rel: str, found: list[str]) -> None:
+    try:
+        entries = list(os.scandir(directory))
+    except OSError:  # as os.walk: a folder that cannot be listed is skipped
+        return
+    for entry in entries:
+        name = entry.name
+        try:
+            is_dir = entry.is_dir()  # as os.walk: a link to a folder is a folder, but not entered
+        except OSError:
+            is_dir = False
+        if is_dir:
+            if entry.is_symlink():  # listed as itself, never followed, so that it is reported
+                found.append(f"{rel}/{name}")
+            elif not name.startswith("."):
+                _walk(entry.path, f"{rel}/{name}", found)
+        elif name.endswith((".yaml", ".yml")):
+            found.append(f"{rel}/{name}")
+
+
+@contextmanager
+def no_collection() -> Iterator[None]:
+    """Pause the cyclic garbage collector while building many objects that all stay alive.
+
+    Reading a registry makes millions of dicts, lists and strings and frees none of them; each automatic
+    collection would walk all that were made so far, for nothing (about a fifth of a warm run).
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def read_files(root: Path, relpaths: list[str], cache: ParseCache | None) -> dict[str, Read]:
+    """Each file read and parsed, or taken from the parse cache when its blob id is one the cache holds.
+
+    A document from the cache is the one parsing would give (same data, same findings); its positions are
+    computed when a check asks for one, from the file, as long as it still has the same blob id. Bytes are not
+    kept: files are hashed as they are read, and only the ones the cache does not hold are read again and parsed.
+    """
+    read: dict[str, Read] = {}
+    blobs: dict[str, str] = {}
+    for relpath in relpaths:
+        raw, refused = read_raw(root, relpath)
+        if raw is None:
+            read[relpath] = (None, refused)
+            continue
+        blob = blobs[relpath] = blob_id(raw)
+        if cache is None:
+            read[relpath] = _parse(root, relpath, raw, blob, None)
+    if cache is None:
+        return read
+    cached = cache.parsed(blobs)
+    for relpath, blob in blobs.items():
+        hit = cached.pop(relpath, None)
+        if hit is not None:
+            data, findings, references = hit
+            doc = Document(relpath, data, positions_on_disk(root, relpath, blob), blob) if data is not None else None
+            if doc is not None and references is not None:
+                doc.references_found = [(tuple(at), Reference(*ref)) for at, ref in references]
+            read[relpath] = (doc, findings)
+            continue
+        raw, refused = read_raw(root, relpath)
+        if raw is None:
+            read[relpath] = (None, refused)
+            continue
+        read[relpath] = _parse(root, relpath, raw, blob_id(raw), cache)
+    cache.flush()
+    return {relpath: read[relpath] for relpath in relpaths}
+
+
+def _parse(root: Path, relpath: str, raw: bytes, blob: str, cache: ParseCache | None) -> Read:
+    doc, findings = parse_document(raw, relpath, blob)
+    if doc is not None:
+        doc.position_source = positions_on_disk(root, relpath, blob)
+    if cache is not None:
+        references = [(at, (ref.prefix, ref.name, ref.version)) for at, ref in references_in(doc)] \
+            if doc is not None else None
+        cache.store_parsed(relpath, blob, (doc.data if doc is not None else None, findings, references))
+    return doc, findings
 
 
 @dataclass
@@ -41,6 +164,7 @@ class LoadedRegistry:
     documents: dict[str, Document]
     parse_findings: dict[str, list[Finding]]
     config: RegistryConfig
+    cache: ParseCache | None = None
 
     @property
     def files(self) -> list[str]:
@@ -57,6 +181,11 @@ class LoadedRegistry:
         says are not "unresolved" (its own finding is the one to fix), so the index remembers it as unusable.
         """
         index = RegistryIndex(())
+        with no_collection():
+            self._fill(index)
+        return index
+
+    def _fill(self, index: RegistryIndex) -> None:
         for relpath in sorted(self.documents.keys() | self.parse_findings.keys()):
             if relpath == REGISTRY_FILE:
                 continue
@@ -66,7 +195,6 @@ class LoadedRegistry:
                 index.add(doc)
             elif location is not None:
                 index.add_unusable(reference_of(location.kind, location.name, location.version))
-        return index
 
 
 def _agrees(doc: Document, location: Location | None) -> bool:
@@ -75,20 +203,23 @@ def _agrees(doc: Document, location: Location | None) -> bool:
     return not location.kind.versioned or doc.version == location.version
 
 
-def load_registry(root: Path) -> LoadedRegistry:
+def load_registry(root: Path, *, use_cache: bool = True) -> LoadedRegistry:
+    """Every file of the registry parsed (through the parse cache, unless `use_cache` is False)."""
     documents: dict[str, Document] = {}
     parse_findings: dict[str, list[Finding]] = {}
     paths = discover_files(root)
     if (root / REGISTRY_FILE).is_file():
         paths.insert(0, REGISTRY_FILE)
-    for relpath in paths:
-        doc, findings = read_document(root, relpath)
+    cache = ParseCache.open(root) if use_cache else None
+    with no_collection():
+        read = read_files(root, paths, cache)
+    for relpath, (doc, findings) in read.items():
         if doc is not None:
             documents[relpath] = doc
         if findings:
             parse_findings[relpath] = findings
     config = RegistryConfig.from_document(documents.get(REGISTRY_FILE))
-    return LoadedRegistry(root, documents, parse_findings, config)
+    return LoadedRegistry(root, documents, parse_findings, config, cache)
 
 
 class LazyIndex(RegistryIndex):
@@ -103,17 +234,46 @@ class LazyIndex(RegistryIndex):
         super().__init__(())
         self._registry = registry
         self._located: dict[str, list[str]] = {}
-        for relpath in registry.files:
-            location = locate_path(relpath)
-            if location is not None:
-                key = str(reference_of(location.kind, location.name, location.version))
-                self._located.setdefault(key, []).append(relpath)
+        # Files are located (path -> reference) only when a reference that could be theirs is first asked for. The
+        # layout is anchored by top folder (from the reference's prefix) and by the second path segment, which is
+        # the entry's name (or the name and `.yaml` for single-file kinds), so they are grouped by these two.
+        self._pending = dict(registry.groups)
+
+    def _locate_groups(self, groups: list[tuple[str, str]]) -> None:
+        for group in groups:
+            listed = self._pending.pop(group, None)
+            for relpath in listed() if listed is not None else []:
+                location = locate_path(relpath)
+                if location is not None:
+                    key = str(reference_of(location.kind, location.name, location.version))
+                    bisect.insort(self._located.setdefault(key, []), relpath)  # sorted, as the full index meets them
+
+    def _locate(self, key: str | None = None, *, starting: bool = False) -> None:
+        """Locate the files that could hold `key` (or, with `starting`, any key that starts with it; None: all)."""
+        if key is None:
+            self._locate_groups(list(self._pending))
+            return
+        prefix, _, rest = key.partition(":")
+        folders = _FOLDERS_BY_PREFIX.get(prefix, ())
+        if starting:  # a superset: every group whose name could begin a key that starts with `rest`
+            self._locate_groups([g for g in self._pending if g[0] in folders and (
+                g[1].startswith(rest) or rest.startswith(g[1].removesuffix(".yaml").removesuffix(".yml")))])
+            return
+        # the name is `rest` up to one of its `@`s (a version follows), or all of it
+        names = {rest, *(rest[:i] for i, c in enumerate(rest) if c == "@")}
+        segments = names | {f"{n}{ext}" for n in names for ext in (".yaml", ".yml")}
+        self._locate_groups([(folder, segment) for folder in folders for segment in segments])
+
+    def _in_order(self) -> list[tuple[str, list[str]]]:
+        """Keys in the order the full index meets them: by their first file (files are listed sorted)."""
+        return sorted(self._located.items(), key=lambda item: item[1][0])
 
     def get(self, ref: Reference | str) -> Document | None:
         usable = self._usable(str(ref))
         return usable[0] if usable else None
 
     def _usable(self, key: str) -> list[Document]:
+        self._locate(key)
         found = []
         for relpath in self._located.get(key, []):
             doc, _ = self._registry.read(relpath)
@@ -127,20 +287,30 @@ class LazyIndex(RegistryIndex):
         return self.get(str(ref)) is not None
 
     def __len__(self) -> int:
+        self._locate()
         return len(self._located)
 
     def entries(self, kind: Kind | None = None) -> list[Document]:
+        self._locate()
         found = [self.get(key) for key in sorted(self._located)]
         return [d for d in found if d is not None and (kind is None or d.kind is kind)]
 
     def versions(self, kind: Kind, name: str) -> list[Document]:
         prefix = f"{kind.prefix}:{name}@"
-        found = [d for key in self._located if key.startswith(prefix) for d in [self.get(key)] if d is not None]
+        self._locate(prefix, starting=True)
+        found = [d for key, _ in self._in_order() if key.startswith(prefix) for d in [self.get(key)] if d is not None]
         return sorted(found, key=lambda d: version_key(d.version or ""))
 
     def duplicate_pairs(self, paths: set[str]) -> list[tuple[Document, Document]]:
+        keys = set()
+        for relpath in paths:  # a pair that involves one of `paths` has that path's reference
+            location = locate_path(relpath)
+            if location is not None:
+                key = str(reference_of(location.kind, location.name, location.version))
+                keys.add(key)
+                self._locate(key)
         pairs = []
-        for relpaths in self._located.values():
+        for _, relpaths in [item for item in self._in_order() if item[0] in keys]:
             if len(relpaths) > 1 and paths.intersection(relpaths):
                 docs = [d for p in sorted(relpaths) for d, _ in [self._registry.read(p)]
                         if d is not None and _agrees(d, locate_path(p))]
@@ -148,20 +318,39 @@ class LazyIndex(RegistryIndex):
         return pairs
 
 
-class LazyRegistry:
-    """A registry whose files are listed up front and parsed on first use (see LazyIndex)."""
+#: The top folders whose files can hold an entry with a given reference prefix (`model`: models and versions).
+_FOLDERS_BY_PREFIX: dict[str, tuple[str, ...]] = {}
+for _kind in KINDS.values():
+    _FOLDERS_BY_PREFIX[_kind.prefix] = tuple(sorted({*_FOLDERS_BY_PREFIX.get(_kind.prefix, ()), _kind.folder}))
 
-    def __init__(self, root: Path) -> None:
+
+class LazyRegistry:
+    """A registry whose files are listed and parsed on first use (see LazyIndex)."""
+
+    def __init__(self, root: Path, *, use_cache: bool = True) -> None:
         self.root = root
-        self.files = discover_files(root)
-        if (root / REGISTRY_FILE).is_file():
-            self.files.insert(0, REGISTRY_FILE)
-        self._read: dict[str, tuple[Document | None, list[Finding]]] = {}
+        self.groups = discover_groups(root)
+        self.cache = ParseCache.open(root) if use_cache else None
+        self._read: dict[str, Read] = {}
         self.config = RegistryConfig.from_document(self.read(REGISTRY_FILE)[0])
         self.index = LazyIndex(self)
 
-    def read(self, relpath: str) -> tuple[Document | None, list[Finding]]:
+    @cached_property
+    def files(self) -> list[str]:
+        """Every file, as `discover_files` lists them (and registry.yaml first): only for a folder given as PATHS."""
+        files = sorted(relpath for listed in self.groups.values() for relpath in listed())
+        return [REGISTRY_FILE, *files] if (self.root / REGISTRY_FILE).is_file() else files
+
+    def files_grouped_like(self, relpaths: Iterable[str], key: Callable[[str], str]) -> list[str]:
+        """The given files and those of every group (entry folder and name) whose `key` equals one of theirs: what
+        a check comparing paths (case collisions) needs, without walking the whole registry."""
+        wanted = {key("/".join(relpath.split("/")[:2])) for relpath in relpaths}
+        near = {relpath for (folder, name), listed in self.groups.items() if key(f"{folder}/{name}") in wanted
+                for relpath in listed()}
+        return sorted(near.union(relpaths))
+
+    def read(self, relpath: str) -> Read:
         if relpath not in self._read:
-            self._read[relpath] = read_document(self.root, relpath) if (self.root / relpath).is_file() \
-                else (None, [])
+            self._read[relpath] = read_files(self.root, [relpath], self.cache)[relpath] \
+                if (self.root / relpath).is_file() else (None, [])
         return self._read[relpath]

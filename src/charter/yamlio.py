@@ -9,6 +9,7 @@ their format), and anything that is not plain data (custom tags, merge keys, non
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -125,29 +126,38 @@ def decode_text(raw: bytes, path: str) -> tuple[str | None, list[Finding]]:
                               "save the file as UTF-8")]
 
 
-def parse_yaml(text: str, path: str) -> ParsedYaml:
-    """Parse one YAML document into plain data with positions; problems become findings, never exceptions."""
-    positions = Positions()
+def _compose(text: str, path: str) -> yaml.Node | ParsedYaml:
+    """The node graph of one document, or a ParsedYaml holding the finding that says why there is none."""
     try:
-        root = yaml.compose(text, Loader=_Loader)
+        root: yaml.Node | None = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         place = _place(mark) if mark is not None else (1, 1)
         problem = exc.problem or "invalid YAML"
         if isinstance(exc, yaml.composer.ComposerError) and "single document" in (exc.context or ""):
-            return ParsedYaml(None, positions, [finding(
+            return ParsedYaml(None, Positions(), [finding(
                 "CH103", path, place, "file holds more than one YAML document",
                 "keep one entry per file: remove the extra `---` section")])
         context = f" ({exc.context})" if exc.context else ""
-        return ParsedYaml(None, positions, [finding(
+        return ParsedYaml(None, Positions(), [finding(
             "CH101", path, place, f"YAML syntax error: {problem}{context}",
             "fix the YAML at this place (check indentation, quotes and colons)")])
     except yaml.YAMLError as exc:
-        return ParsedYaml(None, positions, [finding("CH101", path, (1, 1), f"YAML error: {exc}",
+        return ParsedYaml(None, Positions(), [finding("CH101", path, (1, 1), f"YAML error: {exc}",
                                                     "fix the YAML syntax")])
     if root is None:
-        return ParsedYaml(None, positions, [finding("CH104", path, (1, 1), "file is empty",
+        return ParsedYaml(None, Positions(), [finding("CH104", path, (1, 1), "file is empty",
                                                     "write an entry or delete the file")])
+    return root
+
+
+def parse_yaml(text: str, path: str) -> ParsedYaml:
+    """Parse one YAML document into plain data with positions; problems become findings, never exceptions."""
+    positions = Positions()
+    composed = _compose(text, path)
+    if isinstance(composed, ParsedYaml):
+        return composed
+    root = composed
     builder = _Builder(path, positions)
     try:
         data = builder.build(root, (), 0)
@@ -158,7 +168,67 @@ def parse_yaml(text: str, path: str) -> ParsedYaml:
     return ParsedYaml(data, positions, builder.findings)
 
 
+def load_plain(text: str, path: str) -> tuple[Any, list[Finding]]:
+    """`parse_yaml` without the positions: the same data and the same findings, at a fraction of the cost.
+
+    A registry-wide run needs every document's data but positions only for the few that have findings; keeping a
+    position for every node of 17,000 files cost most of the run's memory. `parse_yaml` gives them when asked.
+    """
+    parsed = _compose(text, path)
+    if isinstance(parsed, ParsedYaml):
+        return None, parsed.findings
+    builder = _PlainBuilder(path)
+    try:
+        data = builder.build(parsed, 0)
+    except _Refused as exc:
+        builder.findings.append(finding("CH103", path, _place(exc.node.start_mark), str(exc),
+                                        "write plain YAML data"))
+        data = None
+    return data, builder.findings
+
+
+def _scalar_value(node: yaml.ScalarNode, *, share: bool = False) -> Any:
+    """A scalar as Charter reads it: strings (and dates) as text, YAML's core numbers and booleans, nothing else."""
+    if node.tag in (_STR, _TIMESTAMP):
+        text: str = node.value
+        return sys.intern(text) if share and len(text) <= _SHARED_LENGTH else text
+    if node.tag in _SCALAR_TAGS:
+        try:
+            value = _SCALAR_CONSTRUCTOR.construct_object(node)
+        except ValueError as exc:  # Python refuses to convert integers of more than 4,300 digits
+            raise _Refused(node, f"number of {len(node.value):,} digits is too long: {exc}") from exc
+        if isinstance(value, float) and not math.isfinite(value):
+            raise _Refused(node, f"{node.value!r} (NaN or infinity) is not a number Charter accepts")
+        return value
+    raise _Refused(node, f"custom tag {node.tag!r} is not allowed")
+
+
+def _mapping_key(key_node: yaml.Node) -> str:
+    """A mapping key, refused unless it is a plain string (merge keys, numbers, lists, null)."""
+    if key_node.tag == _MERGE:
+        raise _Refused(key_node, "merge keys (`<<`) are not supported: write the keys out")
+    if not isinstance(key_node, yaml.ScalarNode) or key_node.tag != _STR:
+        shown = key_node.value if isinstance(key_node, yaml.ScalarNode) else key_node.tag
+        raise _Refused(key_node, f"mapping key {shown!r} is not a string: quote it")
+    return sys.intern(key_node.value)  # thousands of documents share a few hundred keys
+
+
+def _count(nodes: int, node: yaml.Node, depth: int) -> int:
+    """One more node built: refuse alias bombs and nesting past the bounds."""
+    if nodes >= MAX_NODES:
+        raise _Refused(node, f"document expands to more than {MAX_NODES} nodes (alias bomb?)")
+    if depth > MAX_DEPTH:
+        raise _Refused(node, f"document is nested deeper than {MAX_DEPTH} levels")
+    return nodes + 1
+
+
+#: Short strings (enum values, units, references) recur across documents: one copy of each is kept.
+_SHARED_LENGTH = 48
+
+
 class _Builder:
+    """Builds plain data from a composed node tree, recording where each key and value is (for findings)."""
+
     def __init__(self, path: str, positions: Positions) -> None:
         self.path = path
         self.positions = positions
@@ -166,14 +236,10 @@ class _Builder:
         self.nodes = 0
 
     def build(self, node: yaml.Node, path: JsonPath, depth: int) -> Any:
-        self.nodes += 1
-        if self.nodes > MAX_NODES:
-            raise _Refused(node, f"document expands to more than {MAX_NODES} nodes (alias bomb?)")
-        if depth > MAX_DEPTH:
-            raise _Refused(node, f"document is nested deeper than {MAX_DEPTH} levels")
+        self.nodes = _count(self.nodes, node, depth)
         self.positions.values.setdefault(path, _place(node.start_mark))
         if isinstance(node, yaml.ScalarNode):
-            return self._scalar(node)
+            return _scalar_value(node)
         if isinstance(node, yaml.SequenceNode):
             if node.tag != _SEQ:
                 raise _Refused(node, f"custom tag {node.tag!r} is not allowed")
@@ -182,40 +248,59 @@ class _Builder:
             return self._mapping(node, path, depth)
         raise _Refused(node, "unsupported YAML node")  # pragma: no cover - the composer makes only these
 
-    def _scalar(self, node: yaml.ScalarNode) -> Any:
-        if node.tag in (_STR, _TIMESTAMP):
-            return node.value
-        if node.tag in _SCALAR_TAGS:
-            try:
-                value = _SCALAR_CONSTRUCTOR.construct_object(node)
-            except ValueError as exc:  # Python refuses to convert integers of more than 4,300 digits
-                raise _Refused(node, f"number of {len(node.value):,} digits is too long: {exc}") from exc
-            if isinstance(value, float) and not math.isfinite(value):
-                raise _Refused(node, f"{node.value!r} (NaN or infinity) is not a number Charter accepts")
-            return value
-        raise _Refused(node, f"custom tag {node.tag!r} is not allowed")
-
     def _mapping(self, node: yaml.MappingNode, path: JsonPath, depth: int) -> dict[str, Any]:
         if node.tag != _MAP:
             raise _Refused(node, f"custom tag {node.tag!r} is not allowed")
         result: dict[str, Any] = {}
         for key_node, value_node in node.value:
-            if key_node.tag == _MERGE:
-                raise _Refused(key_node, "merge keys (`<<`) are not supported: write the keys out")
-            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag != _STR:
-                shown = key_node.value if isinstance(key_node, yaml.ScalarNode) else key_node.tag
-                raise _Refused(key_node, f"mapping key {shown!r} is not a string: quote it")
-            key = key_node.value
+            key = _mapping_key(key_node)
             if key in result:
-                first = self.positions.keys[(*path, key)]
-                self.findings.append(finding(
-                    "CH102", self.path, _place(key_node.start_mark),
-                    f"duplicate key {key!r} (first defined at line {first[0]})",
-                    "remove one of the two keys: YAML keeps only the last, silently"))
+                self.findings.append(_duplicate_key(self.path, key_node, self.positions.keys[(*path, key)][0]))
                 continue
             self.positions.keys[(*path, key)] = _place(key_node.start_mark)
             result[key] = self.build(value_node, (*path, key), depth + 1)
         return result
+
+
+class _PlainBuilder:
+    """What `_Builder` builds and refuses, in the same order, without recording where each node is: most documents
+    have no finding, and positions for all of them cost most of a whole-registry run's time and memory."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.findings: list[Finding] = []
+        self.nodes = 0
+
+    def build(self, node: yaml.Node, depth: int) -> Any:
+        self.nodes = _count(self.nodes, node, depth)
+        if isinstance(node, yaml.ScalarNode):
+            return _scalar_value(node, share=True)
+        if isinstance(node, yaml.SequenceNode):
+            if node.tag != _SEQ:
+                raise _Refused(node, f"custom tag {node.tag!r} is not allowed")
+            return [self.build(item, depth + 1) for item in node.value]
+        if isinstance(node, yaml.MappingNode):
+            return self._mapping(node, depth)
+        raise _Refused(node, "unsupported YAML node")  # pragma: no cover - the composer makes only these
+
+    def _mapping(self, node: yaml.MappingNode, depth: int) -> dict[str, Any]:
+        if node.tag != _MAP:
+            raise _Refused(node, f"custom tag {node.tag!r} is not allowed")
+        result: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            key = _mapping_key(key_node)
+            if key in result:
+                first = next(k for k, _ in node.value if k.value == key and k.tag == _STR).start_mark.line + 1
+                self.findings.append(_duplicate_key(self.path, key_node, first))
+                continue
+            result[key] = self.build(value_node, depth + 1)
+        return result
+
+
+def _duplicate_key(path: str, key_node: yaml.Node, first_line: int) -> Finding:
+    return finding("CH102", path, _place(key_node.start_mark),
+                   f"duplicate key {key_node.value!r} (first defined at line {first_line})",
+                   "remove one of the two keys: YAML keeps only the last, silently")
 
 
 class _Dumper(yaml.SafeDumper):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -66,40 +67,47 @@ class Change:
 
 
 class RevisionReader:
-    """Reads a registry (which may be a sub-folder of its repository) as it was at one revision."""
+    """Reads a registry (which may be a sub-folder of its repository) as it was at one revision.
+
+    Plain `git` processes, not gitpython: `validate --base` on a small change must not pay gitpython's import.
+    """
 
     def __init__(self, root: Path, revision: str) -> None:
-        import git
-
-        self.repo = open_repository(root)
-        top = Path(self.repo.working_tree_dir or root).resolve()
-        self.prefix = root.resolve().relative_to(top).as_posix()
-        if self.prefix == ".":
-            self.prefix = ""
         if revision.startswith("-"):
             raise CharterError(f"{revision!r} is not a revision", "name a branch, tag or commit")
+        self.root = root
+        self.top, self.prefix = repository_top(root)
         try:
-            self.commit = self.repo.commit(revision)
-        except (git.BadName, ValueError, git.GitCommandError) as exc:
+            commit = resolve_commit(root, revision)
+        except CharterError:
+            commit = None
+        if commit is None:
             raise CharterError(f"unknown revision {revision!r}",
-                               "name an existing branch, tag or commit (fetch it first in CI)") from exc
+                               "name an existing branch, tag or commit (fetch it first in CI)")
+        self.commit = commit
         self.revision = revision
 
-    def _repo_path(self, relpath: str) -> str:
+    @cached_property
+    def repo(self) -> git.Repo:
+        """The repository through gitpython, for the few callers that need more than reading (the forge's remote)."""
+        return open_repository(self.root)
+
+    def repo_path(self, relpath: str) -> str:
         return f"{self.prefix}/{relpath}" if self.prefix else relpath
+
+    def _git(self, args: list[str], what: str) -> str:
+        try:
+            return run_git(self.top, args).decode("utf-8", "surrogateescape")
+        except CharterError as exc:
+            raise CharterError(f"git {what} against {self.revision!r} failed: {exc.message}") from exc
 
     def changes(self, folders: tuple[str, ...], until: RevisionReader | None = None) -> list[Change]:
         """Entry files added, modified or deleted since the revision: in the work tree (staged or not), or at the
         revision `until` reads. Untracked files are not listed (`files` tells what the revision holds)."""
-        import git
-
-        pathspecs = [self._repo_path(f) for f in folders]
-        later = [until.commit.hexsha] if until is not None else []
-        try:
-            output = self.repo.git.diff("--name-status", "--no-renames", "-z", self.commit.hexsha, *later,
-                                        "--", *pathspecs)
-        except git.GitCommandError as exc:
-            raise CharterError(f"git diff against {self.revision!r} failed: {exc.stderr.strip()}") from exc
+        pathspecs = [literal_pathspec(self.repo_path(f)) for f in folders]
+        later = [until.commit] if until is not None else []
+        output = self._git(["diff", "--name-status", "--no-renames", "-z", self.commit, *later, "--", *pathspecs],
+                           "diff")
         parts = output.split("\0")
         changes: list[Change] = []
         for status, path in zip(parts[0::2], parts[1::2], strict=False):
@@ -112,21 +120,14 @@ class RevisionReader:
     def read(self, relpath: str) -> bytes | None:
         """The file's bytes at the revision, or None where it did not exist."""
         try:
-            blob = self.commit.tree / self._repo_path(relpath)
-        except KeyError:
+            return run_git(self.top, ["cat-file", "blob", f"{self.commit}:{self.repo_path(relpath)}"])
+        except CharterError:
             return None
-        data: bytes = blob.data_stream.read()
-        return data
 
     def files(self, folders: tuple[str, ...]) -> set[str]:
         """Registry-relative paths of every file below `folders` at the revision (one `git ls-tree`)."""
-        import git
-
-        pathspecs = [self._repo_path(f) for f in folders]
-        try:
-            output = self.repo.git.ls_tree("-r", "--name-only", "-z", self.commit.hexsha, "--", *pathspecs)
-        except git.GitCommandError as exc:
-            raise CharterError(f"git ls-tree at {self.revision!r} failed: {exc.stderr.strip()}") from exc
+        pathspecs = [literal_pathspec(self.repo_path(f)) for f in folders]
+        output = self._git(["ls-tree", "-r", "--name-only", "-z", self.commit, "--", *pathspecs], "ls-tree")
         cut = len(self.prefix) + 1 if self.prefix else 0
         return {path[cut:] for path in output.split("\0") if path}
 
@@ -246,6 +247,28 @@ def run_git(cwd: Path, args: list[str], stdin: bytes | None = None) -> bytes:
         last = stderr.splitlines()[-1] if stderr else f"exit code {result.returncode}"
         raise CharterError(f"git {args[0]} failed in {cwd}: {last}")
     return result.stdout
+
+
+def files_containing(top: Path, needles: set[str], pathspecs: list[str]) -> set[str]:
+    """Repository-relative paths of the files (tracked or untracked, as in the work tree) that contain any of
+    `needles` verbatim: one `git grep`, which reads thousands of files faster than parsing a few hundred."""
+    import subprocess
+
+    if not needles:
+        return set()
+    patterns = [arg for needle in sorted(needles) for arg in ("-e", needle)]
+    result = subprocess.run(["git", "grep", "--untracked", "-l", "-z", "-F", *patterns, "--", *pathspecs],
+                            cwd=top, capture_output=True, env=_plain_environment(), check=False)
+    if result.returncode not in (0, 1):  # 1: no file matched
+        stderr = result.stderr.decode("utf-8", "replace").strip()
+        raise CharterError(f"git grep failed in {top}: {stderr.splitlines()[-1] if stderr else result.returncode}")
+    return {path for path in result.stdout.decode("utf-8", "surrogateescape").split("\0") if path}
+
+
+def untracked_files(top: Path, pathspecs: list[str]) -> set[str]:
+    """Repository-relative paths of files git does not track and does not ignore."""
+    output = run_git(top, ["ls-files", "--others", "--exclude-standard", "-z", "--", *pathspecs])
+    return {path for path in output.decode("utf-8", "surrogateescape").split("\0") if path}
 
 
 def run_git_parallel(cwd: Path, commands: list[list[str]]) -> list[bytes]:

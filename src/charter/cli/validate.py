@@ -31,9 +31,15 @@ def run(
     ] = None,
     base: Annotated[
         str | None,
-        typer.Option("--base", help="Also check that entries released at this git revision are unchanged.",
+        typer.Option("--base", help="Check the change since this git revision: the changed files, the files that "
+                                    "refer to them, and that entries released there are unchanged.",
                      metavar="REF"),
     ] = None,
+    all_files: Annotated[
+        bool,
+        typer.Option("--all-files", help="With --base: check every file of the registry, not only the change and "
+                                         "what refers to it."),
+    ] = False,
     output: Annotated[ValidateFormat, typer.Option("--format", help="Output format.")] = ValidateFormat.text,
     check_artifacts: Annotated[
         bool,
@@ -56,7 +62,7 @@ def run(
     cwd: Path = ctx.obj
     root = find_registry_root(paths[0] if paths and len(paths) == 1 and paths[0].is_dir() else cwd)
     report = validate_registry(root, paths or None, base, cwd=cwd, check_artifacts=check_artifacts,
-                               trust_remote_config=trust_remote_config)
+                               trust_remote_config=trust_remote_config, all_files=all_files)
     if output is ValidateFormat.json:
         print_json(report.to_dict())
     elif output is ValidateFormat.github:

@@ -16,12 +16,13 @@ from charter.documents import Document, parse_document
 from charter.findings import Finding, finding
 from charter.index import RegistryIndex
 from charter.kinds import ENTRY_FOLDERS
-from charter.loader import LoadedRegistry
+from charter.loader import LazyRegistry, LoadedRegistry
 from charter.versions import version_key
 
 
-def check_compatibility(root: Path, loaded: LoadedRegistry, base: str, selected: set[str] | None) -> list[Finding]:
-    reader = RevisionReader(root, base)
+def check_compatibility(root: Path, loaded: LoadedRegistry | LazyRegistry, base: str, selected: set[str] | None,
+                        reader: RevisionReader | None = None) -> list[Finding]:
+    reader = reader or RevisionReader(root, base)
     at_base = reader.files(ENTRY_FOLDERS)
     drafts_at_base = set()
     for change in reader.changes(ENTRY_FOLDERS):
@@ -31,7 +32,10 @@ def check_compatibility(root: Path, loaded: LoadedRegistry, base: str, selected:
             drafts_at_base.add(change.path)
     index = loaded.index
     findings: list[Finding] = []
-    for doc in index.entries():
+    candidates = index.entries() if selected is None else \
+        [doc for path in sorted(selected) for doc in [loaded.read(path)[0]]
+         if doc is not None and doc.ref is not None and index.get(doc.ref) is doc]
+    for doc in candidates:
         if doc.kind is None or doc.kind.name not in SEMVER_KINDS:
             continue
         if doc.path in at_base and doc.path not in drafts_at_base:

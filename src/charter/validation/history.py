@@ -15,7 +15,7 @@ from charter.adapters.git import RevisionReader
 from charter.documents import Document, parse_document
 from charter.findings import Finding, finding
 from charter.kinds import ENTRY_FOLDERS, KINDS
-from charter.loader import LoadedRegistry
+from charter.loader import LazyRegistry, LoadedRegistry
 from charter.yamlio import JsonPath, dotted
 
 IMMUTABLE_KINDS = frozenset(k for k in KINDS.values() if k.versioned) | {KINDS["DeploymentRecord"]}
@@ -42,8 +42,9 @@ def first_difference(old: Any, new: Any, path: JsonPath = ()) -> JsonPath | None
     return None
 
 
-def check_history(root: Path, loaded: LoadedRegistry, base: str, selected: set[str] | None) -> list[Finding]:
-    reader = RevisionReader(root, base)
+def check_history(root: Path, loaded: LoadedRegistry | LazyRegistry, base: str, selected: set[str] | None,
+                  reader: RevisionReader | None = None) -> list[Finding]:
+    reader = reader or RevisionReader(root, base)
     findings: list[Finding] = []
     for change in reader.changes(ENTRY_FOLDERS):
         if change.status == "A" or (selected is not None and change.path not in selected):
@@ -52,7 +53,7 @@ def check_history(root: Path, loaded: LoadedRegistry, base: str, selected: set[s
         before, _ = parse_document(raw, change.path) if raw is not None else (None, [])
         if before is None or before.kind not in IMMUTABLE_KINDS or before.status == "draft":
             continue
-        current = loaded.documents.get(change.path)
+        current, _ = loaded.read(change.path)
         if change.status == "D" or not (root / change.path).exists():
             findings.append(finding(
                 "CH602", change.path, (1, 1), f"{before.ref} is released at {base} and was deleted",

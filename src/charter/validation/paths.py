@@ -33,7 +33,8 @@ def _unsafe(relpath: str) -> str | None:
     return None
 
 
-def _folded(relpath: str) -> str:
+def folded(relpath: str) -> str:
+    """A path as a case-insensitive file system (and Unicode normalisation) sees it."""
     return unicodedata.normalize("NFKC", relpath).casefold()
 
 
@@ -42,7 +43,7 @@ def check_paths(files: Iterable[str], selected: set[str]) -> list[Finding]:
     findings: list[Finding] = []
     by_folded: dict[str, list[str]] = {}
     for relpath in sorted(files):
-        by_folded.setdefault(_folded(relpath), []).append(relpath)
+        by_folded.setdefault(folded(relpath), []).append(relpath)
         if relpath not in selected:
             continue
         reason = _unsafe(relpath)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from charter.documents import Document
 from charter.findings import Finding, finding
-from charter.index import RegistryIndex, find_references
+from charter.index import RegistryIndex, references_in
 from charter.kinds import REGISTRY_KIND
 from charter.references import Reference
 from charter.yamlio import dotted
@@ -14,12 +14,16 @@ def check_references(doc: Document, index: RegistryIndex) -> list[Finding]:
     if doc.kind is None or doc.kind is REGISTRY_KIND:
         return []
     findings: list[Finding] = []
-    for field, target_ref in find_references(doc.spec, ("spec",)):
-        place = doc.place(field)
+    for spec_field, target_ref in references_in(doc):
+        field = ("spec", *spec_field)
         target = index.get(target_ref)
-        where = dotted(field)
         if target is None and str(target_ref) in index.unusable:
             continue  # the target's own file has a finding; this reference is not the problem
+        if target is not None and (target.status == "active" or (
+                target.status == "draft" and doc.status in ("draft", "retired"))):
+            continue  # fine: no finding, so no need for its place (positions cost a second parse)
+        place = doc.place(field)
+        where = dotted(field)
         if target is None:
             findings.append(finding("CH401", doc.path, place, f"{where}: {target_ref} does not exist",
                                     _suggest(index, target_ref)))

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from charter.documents import Document
 from charter.errors import CharterError
 from charter.findings import Finding, Severity
 from charter.kinds import REGISTRY_FILE, is_entry_candidate
 from charter.loader import LazyRegistry, LoadedRegistry, load_registry
+from charter.parse_cache import ParseCache
 from charter.validation.environments import check_codeowners, check_environment, check_registry_config
 from charter.validation.evaluations import check_evaluation
 from charter.validation.identity import check_duplicates, check_family, check_identity
-from charter.validation.paths import check_paths
+from charter.validation.paths import check_paths, folded
 from charter.validation.records import check_record
 from charter.validation.references import check_references
 from charter.validation.registry_rules import check_naming, check_risk_tier
@@ -49,8 +51,12 @@ class ValidationReport:
         }
 
 
-def select_paths(root: Path, files: list[str], paths: Sequence[str | Path], cwd: Path) -> set[str]:
-    """Registry-relative entry files named by PATHS (files or folders); other YAML is not Charter's."""
+def select_paths(root: Path, files: list[str] | Callable[[], list[str]], paths: Sequence[str | Path],
+                 cwd: Path) -> set[str]:
+    """Registry-relative entry files named by PATHS (files or folders); other YAML is not Charter's.
+
+    `files` (the registry's) may be given as a function: they are then listed only if a folder is named.
+    """
     selected: set[str] = set()
     for raw in paths:
         given = Path(raw)
@@ -62,7 +68,7 @@ def select_paths(root: Path, files: list[str], paths: Sequence[str | Path], cwd:
                                "pass files inside the registry, or point -C at the right registry") from None
         if absolute.is_dir():
             prefix = "" if rel == "." else rel + "/"
-            selected.update(p for p in files if p.startswith(prefix))
+            selected.update(p for p in (files() if callable(files) else files) if p.startswith(prefix))
         elif absolute.is_file():
             if rel == REGISTRY_FILE or is_entry_candidate(rel):
                 selected.add(rel)
@@ -73,25 +79,43 @@ def select_paths(root: Path, files: list[str], paths: Sequence[str | Path], cwd:
 
 def validate_registry(root: Path, paths: Sequence[str | Path] | None = None, base: str | None = None,
                       cwd: Path | None = None, *, check_artifacts: bool = False,
-                      trust_remote_config: bool = False) -> ValidationReport:
+                      trust_remote_config: bool = False, use_cache: bool = True,
+                      all_files: bool = False) -> ValidationReport:
     """Check the registry (or only PATHS, resolving their references against the whole registry).
 
     With PATHS alone (the pre-commit case) the registry is read lazily: only the given files and the entries their
-    references name are parsed. History and artifact checks need every entry, so they read everything.
+    references name are parsed. With --base alone, only the changed files and those that refer to them are
+    checked, lazily too (`all_files` checks every file); with PATHS or --check-artifacts, everything is read.
+    `use_cache=False` reads and checks every file afresh (see `charter.parse_cache`); the findings are the same.
     """
-    whole = not paths
-    lazy = not whole and base is None and not check_artifacts
-    registry: LoadedRegistry | LazyRegistry = LazyRegistry(root) if lazy else load_registry(root)
-    selected = set(registry.files) if whole else select_paths(root, registry.files, paths or (), cwd or Path.cwd())
+    reader = None
+    scope = None  # with --base alone: the change and what refers to it (see validation.scope)
+    if base is not None and not paths and not check_artifacts and not all_files:
+        from charter.adapters.git import RevisionReader
+        from charter.validation.scope import changed_scope
+
+        reader = RevisionReader(root, base)
+        scope = changed_scope(root, reader)
+    whole = not paths and scope is None
+    lazy = scope is not None or (not whole and base is None and not check_artifacts)
+    registry: LoadedRegistry | LazyRegistry = LazyRegistry(root, use_cache=use_cache) if lazy \
+        else load_registry(root, use_cache=use_cache)
+    if scope is not None:
+        selected = scope
+    elif whole:
+        selected = set(registry.files)
+    else:
+        selected = select_paths(root, lambda: registry.files, paths or (), cwd or Path.cwd())
     index = registry.index
     config = registry.config
     findings: list[Finding] = []
+    schema_findings = SchemaFindings(registry.cache, registry, selected)
     for relpath in sorted(selected):
         doc, parse_findings = registry.read(relpath)
         findings.extend(parse_findings)
         if doc is None:
             continue
-        findings.extend(check_schema(doc))
+        findings.extend(schema_findings.of(doc))
         findings.extend(check_unique_keys(doc))
         findings.extend(check_periods(doc))
         if relpath == REGISTRY_FILE:
@@ -108,17 +132,49 @@ def validate_registry(root: Path, paths: Sequence[str | Path] | None = None, bas
         findings.extend(check_risk_tier(doc, index, config))
         findings.extend(check_evaluation(doc, index))
     findings.extend(check_duplicates(index, selected))
-    findings.extend(check_paths(registry.files, selected))
-    if isinstance(registry, LoadedRegistry) and base is not None:
+    compared = registry.files if isinstance(registry, LoadedRegistry) else \
+        registry.files_grouped_like(selected, folded)
+    findings.extend(check_paths(compared, selected))
+    if base is not None and (isinstance(registry, LoadedRegistry) or scope is not None):
         from charter.validation.compatibility import check_compatibility
         from charter.validation.history import check_history
 
-        findings.extend(check_history(root, registry, base, None if whole else selected))
-        findings.extend(check_compatibility(root, registry, base, None if whole else selected))
+        # a scoped run reads every change for history: deleted files are not in its scope
+        findings.extend(check_history(root, registry, base, None if whole or scope is not None else selected, reader))
+        findings.extend(check_compatibility(root, registry, base, None if whole else selected, reader))
     if check_artifacts:
         from charter.artifacts import check_artifacts as artifact_findings
 
         findings.extend(artifact_findings(root, index, None if whole else selected,
                                           trust_remote_config=trust_remote_config, base=base))
+    if registry.cache is not None:
+        registry.cache.flush()
     findings.sort(key=lambda f: f.sort_key)
     return ValidationReport(root, findings, len(selected))
+
+
+class SchemaFindings:
+    """`check_schema` of each document, remembered in the parse cache by blob id and schema version.
+
+    Checking 17,000 documents against their schemas is the largest part of a whole-registry run; a file that did
+    not change since the last run does not need it again (and jsonschema is then not even imported).
+    """
+
+    def __init__(self, cache: ParseCache | None, registry: LoadedRegistry | LazyRegistry, selected: set[str]) -> None:
+        self._cache = cache
+        self._known: dict[str, list[Finding]] = {}
+        self._asked_all = cache is not None and isinstance(registry, LoadedRegistry)
+        if cache is not None and isinstance(registry, LoadedRegistry):
+            blobs = {p: d.blob for p, d in registry.documents.items() if p in selected and d.blob is not None}
+            self._known = cache.schema_findings(blobs)
+
+    def of(self, doc: Document) -> list[Finding]:
+        known = self._known.pop(doc.path, None)
+        if known is None and not self._asked_all and self._cache is not None and doc.blob is not None:
+            known = self._cache.schema_findings({doc.path: doc.blob}).get(doc.path)
+        if known is not None:
+            return known
+        found = check_schema(doc)
+        if self._cache is not None and doc.blob is not None:
+            self._cache.store_schema_findings(doc.path, doc.blob, found)
+        return found

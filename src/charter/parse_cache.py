@@ -1,0 +1,244 @@
+"""A cache of what reading and schema-checking an entry file found, keyed by the file's git blob id.
+
+Parsing 17,000 YAML files and checking each against its schema is most of a whole-registry run, and between two
+runs almost no file changes. The cache lives in the repository's git directory (`.git/charter/`), so it is never
+committed and is safe to delete at any time. It is never trusted past a mismatch: an entry is used only when the
+file's bytes hash to the blob id it was stored under, its path is the same, its checksum holds and it was written
+by the same cache format and the same Charter code (schemas included, for schema findings). Anything else, a
+corrupt or unreadable database included, is a miss, and the file is parsed as if there were no cache.
+
+Set `CHARTER_NO_CACHE=1` to read without the cache (it is then neither read nor written).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import marshal
+import os
+import sqlite3
+import zlib
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from charter.findings import Finding, Severity
+
+#: Bump when what is stored changes shape; older databases are then ignored and rebuilt.
+CACHE_FORMAT = 1
+CACHE_FILE = f"parse-cache-v{CACHE_FORMAT}.sqlite"
+#: Above this many paths one scan of the table is cheaper than looking paths up one by one.
+_SCAN_ABOVE = 200
+#: Rows written per transaction: few enough that pending rows stay a small part of a run's memory.
+_BATCH = 1000
+#: The modules whose code decides what is stored: a change to any of them invalidates every entry.
+_CODE = ("yamlio.py", "documents.py", "findings.py", "parse_cache.py", "validation/schema_check.py",
+         "schemas.py")
+
+FindingRow = tuple[str, str, str, int, int, str, str]
+#: A reference found in a document's spec: its path in `spec`, and the reference (prefix, name, version).
+ReferenceRow = tuple[tuple[str | int, ...], tuple[str, str, str | None]]
+#: What reading a file gave: its data when it is a document (else None), the findings of reading it, and the
+#: references in its spec (None where they were not looked for).
+Parsed = tuple[dict[str, Any] | None, list[Finding], list[ReferenceRow] | None]
+
+
+def blob_id(raw: bytes) -> str:
+    """The id git gives these bytes as a blob (`git hash-object`), so a cached entry names exactly one content."""
+    digest = hashlib.sha1(b"blob %d\0" % len(raw))
+    digest.update(raw)
+    return digest.hexdigest()
+
+
+def git_directory(root: Path) -> Path | None:
+    """The repository's shared git directory (worktrees share their main one), found without running git."""
+    for folder in (root, *root.parents):
+        dot_git = folder / ".git"
+        if dot_git.is_dir():
+            return dot_git
+        if dot_git.is_file():
+            try:
+                line = dot_git.read_text(encoding="utf-8").strip()
+            except OSError:
+                return None
+            if not line.startswith("gitdir:"):
+                return None
+            gitdir = (folder / line.removeprefix("gitdir:").strip()).resolve()
+            common = gitdir / "commondir"
+            try:
+                return (gitdir / common.read_text(encoding="utf-8").strip()).resolve() if common.is_file() \
+                    else gitdir
+            except OSError:
+                return None
+    return None
+
+
+def _fingerprint(*extra: bytes) -> str:
+    digest = hashlib.sha1(f"format {CACHE_FORMAT}\0".encode())
+    package = Path(__file__).parent
+    for name in _CODE:
+        digest.update((package / name).read_bytes())
+    for part in extra:
+        digest.update(part)
+    return digest.hexdigest()
+
+
+def _rows(findings: Iterable[Finding]) -> list[FindingRow]:
+    return [(f.code, f.severity.value, f.path, f.line, f.column, f.message, f.hint) for f in findings]
+
+
+def _findings(rows: list[FindingRow]) -> list[Finding]:
+    return [Finding(code, Severity(severity), path, line, column, message, hint)
+            for code, severity, path, line, column, message, hint in rows]
+
+
+class ParseCache:
+    """One SQLite database of (path, blob id) -> parsed data and findings, and -> schema findings."""
+
+    def __init__(self, connection: sqlite3.Connection, location: Path) -> None:
+        self._db = connection
+        self.location = location
+        self._code = _fingerprint()
+        self._schema_key: str | None = None
+        self._pending_parsed: list[tuple[str, str, bytes, int]] = []
+        self._pending_schema: list[tuple[str, str, bytes, int]] = []
+
+    @classmethod
+    def open(cls, root: Path) -> ParseCache | None:
+        """The cache of the repository holding `root`, or None (no repository, disabled, or not writable)."""
+        if os.environ.get("CHARTER_NO_CACHE"):
+            return None
+        gitdir = git_directory(root.resolve())
+        if gitdir is None:
+            return None
+        location = gitdir / "charter" / CACHE_FILE
+        for attempt in range(2):
+            try:
+                location.parent.mkdir(exist_ok=True)
+                connection = sqlite3.connect(location, timeout=2.0, isolation_level=None)
+                connection.execute("PRAGMA synchronous=OFF")
+                connection.execute("CREATE TABLE IF NOT EXISTS parsed "
+                                   "(path TEXT PRIMARY KEY, blob TEXT, value BLOB, checksum INTEGER)")
+                connection.execute("CREATE TABLE IF NOT EXISTS schema "
+                                   "(path TEXT PRIMARY KEY, blob TEXT, value BLOB, checksum INTEGER)")
+                return cls(connection, location)
+            except sqlite3.DatabaseError:
+                if attempt == 0 and location.is_file():  # damaged: it is only a cache, start again
+                    with _quietly():
+                        location.unlink()
+                    continue
+                return None
+            except OSError:
+                return None
+        return None  # pragma: no cover - the loop returns
+
+    # -- parsed files ----------------------------------------------------------------------------------------
+
+    def parsed(self, keys: dict[str, str]) -> dict[str, Parsed]:
+        """What was stored for these paths (path -> blob id), for those whose entry is still true."""
+        found: dict[str, Parsed] = {}
+        for path, blob, value, checksum in self._select("parsed", keys):
+            loaded = self._load(value, checksum, (self._code, path, blob))
+            if loaded is not None:
+                data, rows, references = loaded
+                found[path] = (data, _findings(rows), references)
+        return found
+
+    def store_parsed(self, path: str, blob: str, parsed: Parsed) -> None:
+        data, findings, references = parsed
+        self._pending_parsed.append(self._row(path, blob, (self._code, path, blob),
+                                              (data, _rows(findings), references)))
+        if len(self._pending_parsed) >= _BATCH:
+            self.flush()
+
+    # -- schema findings -------------------------------------------------------------------------------------
+
+    def schema_findings(self, keys: dict[str, str]) -> dict[str, list[Finding]]:
+        """Stored schema findings of these paths (path -> blob id), for the current schemas and code."""
+        found: dict[str, list[Finding]] = {}
+        for path, blob, value, checksum in self._select("schema", keys):
+            loaded = self._load(value, checksum, (self._schemas(), path, blob))
+            if loaded is not None:
+                found[path] = _findings(loaded)
+        return found
+
+    def store_schema_findings(self, path: str, blob: str, findings: list[Finding]) -> None:
+        self._pending_schema.append(self._row(path, blob, (self._schemas(), path, blob), _rows(findings)))
+        if len(self._pending_schema) >= _BATCH:
+            self.flush()
+
+    def _schemas(self) -> str:
+        if self._schema_key is None:
+            from charter.schemas import SCHEMA_DIR
+
+            self._schema_key = _fingerprint(*(p.read_bytes() for p in sorted(SCHEMA_DIR.glob("*.json"))),
+                                            _library_version("jsonschema").encode())
+        return self._schema_key
+
+    # -- storage ---------------------------------------------------------------------------------------------
+
+    def flush(self) -> None:
+        """Write what was stored since the last flush, in one transaction; a failure only loses cache entries."""
+        pending = (("parsed", self._pending_parsed), ("schema", self._pending_schema))
+        if not any(rows for _, rows in pending):
+            return
+        try:
+            with self._db:
+                self._db.execute("BEGIN")
+                for table, rows in pending:
+                    self._db.executemany(f"INSERT OR REPLACE INTO {table} VALUES (?, ?, ?, ?)", rows)
+        except sqlite3.Error:
+            pass
+        self._pending_parsed, self._pending_schema = [], []
+
+    def close(self) -> None:
+        self.flush()
+        with _quietly():
+            self._db.close()
+
+    def _select(self, table: str, keys: dict[str, str]) -> list[tuple[str, str, bytes, int]]:
+        if not keys:
+            return []
+        try:
+            if len(keys) > _SCAN_ABOVE:
+                rows = self._db.execute(f"SELECT path, blob, value, checksum FROM {table}").fetchall()
+            else:
+                marks = ",".join("?" * len(keys))
+                rows = self._db.execute(f"SELECT path, blob, value, checksum FROM {table} WHERE path IN ({marks})",
+                                        list(keys)).fetchall()
+        except sqlite3.Error:
+            return []
+        return [row for row in rows if keys.get(row[0]) == row[1]]
+
+    @staticmethod
+    def _row(path: str, blob: str, header: tuple[str, str, str], payload: Any) -> tuple[str, str, bytes, int]:
+        value = marshal.dumps((header, payload))
+        return (path, blob, value, zlib.crc32(value))
+
+    @staticmethod
+    def _load(value: Any, checksum: Any, header: tuple[str, str, str]) -> Any:
+        if not isinstance(value, bytes) or zlib.crc32(value) != checksum:
+            return None
+        try:
+            stored_header, payload = marshal.loads(value)
+        except (ValueError, EOFError, TypeError):
+            return None
+        return payload if tuple(stored_header) == header else None
+
+
+def _library_version(name: str) -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(name)
+    except PackageNotFoundError:  # pragma: no cover - a dependency
+        return "unknown"
+
+
+class _quietly:
+    """Ignore the OS and SQLite errors of tidying up a cache: nothing depends on it."""
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: object, error: object, trace: object) -> bool:
+        return isinstance(error, OSError | sqlite3.Error)

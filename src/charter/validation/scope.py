@@ -1,0 +1,47 @@
+"""What `validate --base` must look at: the files a change touched and the files that refer to what they hold.
+
+A registry at the base revision was checked when it landed, so a change can only break the files it touches and
+those whose checks read them: the entries that refer to a touched entry (an unresolved or retired reference), and
+their referrers in turn (an evaluation reads its version's contract). Some files are read by the checks of every
+entry (registry.yaml, the schemas, CODEOWNERS, a model family's file, the set of environment files); a change to one
+of them is checked against the whole registry.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from charter.adapters.git import RevisionReader, files_containing, literal_pathspec, untracked_files
+from charter.kinds import ENTRY_FOLDERS, REGISTRY_FILE, locate_path
+
+#: Files outside the entry folders that every entry's checks read.
+SHARED_INPUTS = (REGISTRY_FILE, ".charter", "CODEOWNERS")
+#: How many steps of "refers to" are followed from a touched entry (version -> evaluation: 2).
+REFERRER_DEPTH = 2
+
+
+def changed_scope(root: Path, reader: RevisionReader) -> set[str] | None:
+    """Registry-relative paths to check for the change since `reader`'s revision (work tree and untracked files
+    included), or None when the change touches what every entry is checked against."""
+    if reader.changes(SHARED_INPUTS):
+        return None
+    cut = len(reader.prefix) + 1 if reader.prefix else 0
+    entry_specs = [literal_pathspec(reader.repo_path(folder)) for folder in ENTRY_FOLDERS]
+    changes = reader.changes(ENTRY_FOLDERS)
+    touched = {c.path for c in changes} | {p[cut:] for p in untracked_files(reader.top, entry_specs)}
+    if any(c.status != "M" for c in changes if c.path.startswith("environments/")) or any(
+            p.startswith("environments/") for p in touched.difference(c.path for c in changes)):
+        return None  # an environment file added or removed: registry.yaml's declarations are checked again
+    for path in touched:
+        location = locate_path(path)
+        if location is not None and location.kind.name == "Model":
+            return None  # its owner and risk tier are read by every version's checks and by CODEOWNERS
+    scope = set(touched)
+    frontier = touched
+    for _ in range(REFERRER_DEPTH):
+        needles = {f"{loc.kind.prefix}:{loc.name}" for path in frontier
+                   for loc in [locate_path(path)] if loc is not None}
+        found = {p[cut:] for p in files_containing(reader.top, needles, entry_specs)} - scope
+        scope |= found
+        frontier = found
+    return {path for path in scope if (root / path).exists() or (root / path).is_symlink()}
