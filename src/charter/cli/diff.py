@@ -7,9 +7,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.markup import escape
 
-from charter.cli.console import out, print_json
+from charter.cli.console import escape, out, print_json
 from charter.errors import CharterError
 
 if TYPE_CHECKING:

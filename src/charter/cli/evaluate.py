@@ -8,10 +8,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.markup import escape
-from rich.table import Table
 
-from charter.cli.console import ReadFormat, out, print_json
+if TYPE_CHECKING:
+    from rich.table import Table
+
+from charter.cli.console import ReadFormat, escape, new_table, out, print_json
 
 if TYPE_CHECKING:
     from charter.evaluation_compare import Comparison
@@ -119,7 +120,7 @@ def _rate(row: dict[str, object], key: str, with_ci: bool = False) -> str:
 
 
 def _threshold_table(rows: list[dict[str, object]], operating: object) -> Table:
-    table = Table(show_edge=False)
+    table = new_table(show_edge=False)
     for column in ("threshold", "alerts/day", "rate", "sensitivity, 95% CI", "PPV, 95% CI", "spec."):
         table.add_column(column, justify="right", no_wrap=True)
     for row in rows:
@@ -166,7 +167,7 @@ def _fmt(value: float | None, signed: bool = False) -> str:
 def _print_comparison(c: Comparison) -> None:
     out.print(f"[bold]{escape(str(c.b.ref))}[/] ({escape(c.model('b'))}) against [bold]{escape(str(c.a.ref))}[/] "
               f"({escape(c.model('a'))}) on {escape(c.cohort)}; Δ = B - A")
-    metrics = Table(show_edge=False, title="metrics", title_justify="left")
+    metrics = new_table(show_edge=False, title="metrics", title_justify="left")
     for column in ("metric", "A", "B", "Δ", "intervals"):
         metrics.add_column(column, justify="left" if column in {"metric", "intervals"} else "right")
     for m in c.shared_metrics:
@@ -176,7 +177,7 @@ def _print_comparison(c: Comparison) -> None:
     if c.one_sided_metrics:
         out.print(f"reported by one evaluation only: {escape(', '.join(c.one_sided_metrics))}")
     if c.thresholds:
-        table = Table(show_edge=False, title="alert volume by threshold", title_justify="left")
+        table = new_table(show_edge=False, title="alert volume by threshold", title_justify="left")
         for column in ("threshold", "alerts/day A", "alerts/day B", "change", "Δ sensitivity", "Δ PPV"):
             table.add_column(column, justify="right")
         for t in c.thresholds:
@@ -191,7 +192,7 @@ def _print_comparison(c: Comparison) -> None:
     if c.subgroups:
         from charter.evaluation_compare import SHOWN_SUBGROUPS
 
-        table = Table(show_edge=False, title="subgroups that moved most", title_justify="left")
+        table = new_table(show_edge=False, title="subgroups that moved most", title_justify="left")
         for column in ("subgroup", "metric", "A", "B", "Δ"):
             table.add_column(column, justify="left" if column in {"subgroup", "metric"} else "right")
         for s in c.subgroups[:SHOWN_SUBGROUPS]:

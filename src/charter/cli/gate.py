@@ -6,9 +6,8 @@ from enum import StrEnum
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 
-from charter.cli.console import out, print_json
+from charter.cli.console import escape, out, print_json
 
 
 class GateFormat(StrEnum):

@@ -5,9 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.markup import escape
 
-from charter.cli.console import ReadFormat, out, print_json
+from charter.cli.console import ReadFormat, escape, out, print_json
 
 if TYPE_CHECKING:
     from charter.assignments_history import Assignment, AssignmentChange, EntryHistory, VersionHistory

@@ -7,9 +7,8 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.markup import escape
 
-from charter.cli.console import out, print_json
+from charter.cli.console import escape, out, print_json
 
 if TYPE_CHECKING:
     from rich.tree import Tree

@@ -5,10 +5,8 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.markup import escape
-from rich.table import Table
 
-from charter.cli.console import TableFormat, out, print_json
+from charter.cli.console import TableFormat, escape, new_table, out, print_json
 from charter.errors import CharterError
 from charter.kinds import KINDS, STATUSES, find_kind
 
@@ -42,7 +40,7 @@ def run(
     if output is TableFormat.json:
         print_json([r.to_dict() for r in rows])
         return
-    table = Table(show_edge=False)
+    table = new_table(show_edge=False)
     table.add_column("reference", no_wrap=True)
     if kind is None:
         table.add_column("kind")

@@ -6,9 +6,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 
-from charter.cli.console import ReadFormat, TableFormat, display_path, out, print_json
+from charter.cli.console import ReadFormat, TableFormat, display_path, escape, new_table, out, print_json
 
 app = typer.Typer(
     help="Record what deploy and monitoring systems report, and read a model's performance over time.",
@@ -85,7 +84,6 @@ def history(
     output: Annotated[TableFormat, typer.Option("--format", help="Output format.")] = TableFormat.table,
 ) -> None:
     """Show a model's performance across versions and time: evaluation estimates and monitored figures, by date."""
-    from rich.table import Table
 
     from charter.api import Registry
     from charter.performance import performance_history
@@ -101,7 +99,7 @@ def history(
     if not points:
         out.print(f"no evaluations or health/outcome records for model:{escape(name)}")
         return
-    table = Table("date", "version", "metric", "value", "CI", "where", "entry", box=None, pad_edge=False)
+    table = new_table("date", "version", "metric", "value", "CI", "where", "entry", box=None, pad_edge=False)
     for p in points:
         interval = f"{p.ci_lower:g} - {p.ci_upper:g}" if p.ci_lower is not None and p.ci_upper is not None else ""
         where = p.environment or (p.cohort or "").removeprefix("cohort:")

@@ -11,9 +11,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.markup import escape
 
-from charter.cli.console import ReadFormat, display_path, out, print_json
+from charter.cli.console import ReadFormat, display_path, escape, out, print_json
 from charter.errors import CharterError
 
 if TYPE_CHECKING:

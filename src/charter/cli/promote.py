@@ -5,9 +5,8 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 
-from charter.cli.console import ReadFormat, err, out, print_json
+from charter.cli.console import ReadFormat, err, escape, out, print_json
 
 
 def _report(result: object, output: ReadFormat) -> None:

@@ -7,9 +7,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 
-from charter.cli.console import out
+from charter.cli.console import escape, out
 from charter.cli.resolve import MODEL_HELP
 
 

@@ -6,9 +6,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 
-from charter.cli.console import ReadFormat, out, print_json
+from charter.cli.console import ReadFormat, escape, out, print_json
 
 
 def run(

@@ -5,9 +5,8 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 
-from charter.cli.console import ReadFormat, out, print_json
+from charter.cli.console import ReadFormat, escape, out, print_json
 
 MODEL_HELP = "The model: NAME, model:NAME@VERSION, model:NAME@latest, or model:NAME@ENV (e.g. @production)."
 

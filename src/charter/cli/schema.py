@@ -5,9 +5,8 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
-from charter.cli.console import TableFormat, out, print_json
+from charter.cli.console import TableFormat, new_table, out, print_json
 from charter.errors import CharterError
 from charter.kinds import REGISTRY_KIND, find_kind
 
@@ -27,7 +26,7 @@ def run(
         if output is TableFormat.json:
             print_json(rows)
             return
-        table = Table(show_edge=False)
+        table = new_table(show_edge=False)
         for column in ("kind", "prefix", "versioned", "path"):
             table.add_column(column)
         for row in rows:

@@ -5,10 +5,8 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.markup import escape
-from rich.table import Table
 
-from charter.cli.console import TableFormat, out, print_json
+from charter.cli.console import TableFormat, escape, new_table, out, print_json
 from charter.errors import CharterError
 from charter.kinds import KINDS, find_kind
 
@@ -51,7 +49,7 @@ def run(
         print_json(result.to_dict())
         return
     if result.entries:
-        table = Table(show_edge=False)
+        table = new_table(show_edge=False)
         table.add_column("reference", no_wrap=True)
         table.add_column("kind", no_wrap=True)
         table.add_column("status", no_wrap=True)

@@ -5,10 +5,8 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.markup import escape
-from rich.table import Table
 
-from charter.cli.console import ReadFormat, out, print_json
+from charter.cli.console import ReadFormat, escape, new_table, out, print_json
 
 
 def run(
@@ -43,7 +41,7 @@ def run(
 def _links(title: str, columns: list[str], rows: list[tuple[str, str]]) -> None:
     if not rows:
         return
-    table = Table(title=title, title_justify="left", show_edge=False)
+    table = new_table(title=title, title_justify="left", show_edge=False)
     for column in columns:
         table.add_column(column)
     for row in rows:

@@ -5,9 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.markup import escape
 
-from charter.cli.console import TableFormat, out, print_json
+from charter.cli.console import TableFormat, escape, new_table, out, print_json
 
 if TYPE_CHECKING:
     from charter.status import Figures
@@ -35,7 +34,6 @@ def run(
     Exit 0 when everything runs as assigned, 1 when anything differs (not deployed yet, another version runs,
     rolled back, running but not assigned), 2 on a usage error such as an unknown environment.
     """
-    from rich.table import Table
 
     from charter.api import Registry
     from charter.status import compute_status
@@ -45,8 +43,8 @@ def run(
     if output is TableFormat.json:
         print_json(report.to_dict())
     else:
-        table = Table("environment", "model", "should run", "runs (reported)", "state", "last event",
-                      box=None, pad_edge=False)
+        table = new_table("environment", "model", "should run", "runs (reported)", "state", "last event",
+                          box=None, pad_edge=False)
         for row in report.rows:
             expected = ", ".join(f"{v} {row.expected_modes.get(v, 'full')}" for v in row.expected) or "-"
             colour = "green" if row.in_sync else "red"

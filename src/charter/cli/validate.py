@@ -7,9 +7,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.markup import escape
 
-from charter.cli.console import display_path, out, print_json
+from charter.cli.console import display_path, escape, out, print_json
 from charter.findings import Finding, Severity
 
 if TYPE_CHECKING:
