@@ -17,7 +17,6 @@ from charter.kinds import KINDS, Kind
 from charter.loader import LazyRegistry, LoadedRegistry, load_registry
 from charter.references import Reference, parse_reference
 from charter.resolution import Resolution, resolve
-from charter.validation.runner import ValidationReport, validate_registry
 from charter.versions import version_key
 from charter.yamlio import dotted
 
@@ -29,6 +28,7 @@ if TYPE_CHECKING:
     from charter.registration import Registration
     from charter.search import SearchResult
     from charter.status import StatusReport
+    from charter.validation.runner import ValidationReport
 
 
 @dataclass(frozen=True)
@@ -96,6 +96,8 @@ class Registry:
     def validate(self, paths: Sequence[str | Path] | None = None, base: str | None = None, *,
                  check_artifacts: bool = False, trust_remote_config: bool = False,
                  all_files: bool = False) -> ValidationReport:
+        from charter.validation.runner import validate_registry
+
         return validate_registry(self.root, paths, base, check_artifacts=check_artifacts,
                                  trust_remote_config=trust_remote_config, all_files=all_files)
 
