@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from charter.kinds import ENTRY_FOLDERS
 from tests.conftest import Charter, git
 
 VERSION = "models/sepsis-risk/versions/1.1.0.yaml"
@@ -79,7 +80,7 @@ def test_a_small_change_checks_only_itself_and_its_referrers(registry: Path, cha
     scoped, scoped_files = _findings(charter, registry)
     _, whole_files = _findings(charter, registry, "--all-files")
     assert scoped == []
-    referrers = {p for p in git(registry, "grep", "-l", "cohort:sepsis-adult-inpatients-eval").split()}
+    referrers = set(git(registry, "grep", "-l", "cohort:sepsis-adult-inpatients-eval", "--", *ENTRY_FOLDERS).split())
     assert 1 + len(referrers) <= scoped_files < whole_files
 
 

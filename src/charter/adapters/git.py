@@ -250,14 +250,14 @@ def run_git(cwd: Path, args: list[str], stdin: bytes | None = None) -> bytes:
 
 
 def files_containing(top: Path, needles: set[str], pathspecs: list[str]) -> set[str]:
-    """Repository-relative paths of the files (tracked or untracked, as in the work tree) that contain any of
-    `needles` verbatim: one `git grep`, which reads thousands of files faster than parsing a few hundred."""
+    """Repository-relative paths of the tracked files that contain any of `needles` verbatim, as they are in the
+    work tree: one `git grep`, which reads thousands of files faster than parsing a few hundred."""
     import subprocess
 
     if not needles:
         return set()
     patterns = [arg for needle in sorted(needles) for arg in ("-e", needle)]
-    result = subprocess.run(["git", "grep", "--untracked", "-l", "-z", "-F", *patterns, "--", *pathspecs],
+    result = subprocess.run(["git", "grep", "-l", "-z", "-F", *patterns, "--", *pathspecs],
                             cwd=top, capture_output=True, env=_plain_environment(), check=False)
     if result.returncode not in (0, 1):  # 1: no file matched
         stderr = result.stderr.decode("utf-8", "replace").strip()

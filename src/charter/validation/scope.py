@@ -1,10 +1,10 @@
 """What `validate --base` must look at: the files a change touched and the files that refer to what they hold.
 
 A registry at the base revision was checked when it landed, so a change can only break the files it touches and
-those whose checks read them: the entries that refer to a touched entry (an unresolved or retired reference), and
-their referrers in turn (an evaluation reads its version's contract). Some files are read by the checks of every
-entry (registry.yaml, the schemas, CODEOWNERS, a model family's file, the set of environment files); a change to one
-of them is checked against the whole registry.
+those whose checks read them: the entries that refer to a touched entry (an unresolved or retired reference),
+and for a contract the evaluations of the versions that use it (checked against its invariants). Some files are
+read by the checks of every entry (registry.yaml, the schemas, CODEOWNERS, a model family's file, the set of
+environment files); a change to one of them is checked against the whole registry.
 """
 
 from __future__ import annotations
@@ -16,8 +16,6 @@ from charter.kinds import ENTRY_FOLDERS, REGISTRY_FILE, locate_path
 
 #: Files outside the entry folders that every entry's checks read.
 SHARED_INPUTS = (REGISTRY_FILE, ".charter", "CODEOWNERS")
-#: How many steps of "refers to" are followed from a touched entry (version -> evaluation: 2).
-REFERRER_DEPTH = 2
 
 
 def changed_scope(root: Path, reader: RevisionReader) -> set[str] | None:
@@ -36,12 +34,14 @@ def changed_scope(root: Path, reader: RevisionReader) -> set[str] | None:
         location = locate_path(path)
         if location is not None and location.kind.name == "Model":
             return None  # its owner and risk tier are read by every version's checks and by CODEOWNERS
-    scope = set(touched)
-    frontier = touched
-    for _ in range(REFERRER_DEPTH):
-        needles = {f"{loc.kind.prefix}:{loc.name}" for path in frontier
-                   for loc in [locate_path(path)] if loc is not None}
-        found = {p[cut:] for p in files_containing(reader.top, needles, entry_specs)} - scope
-        scope |= found
-        frontier = found
+    def referrers(paths: set[str]) -> set[str]:
+        needles = {f"{loc.kind.prefix}:{loc.name}" for path in paths for loc in [locate_path(path)] if loc is not None}
+        return {p[cut:] for p in files_containing(reader.top, needles, entry_specs)}
+
+    scope = touched | referrers(touched)
+    if any(loc is not None and loc.kind.name == "Contract" for loc in map(locate_path, touched)):
+        # an evaluation's checks read its version's contract (declared invariants): one step further
+        versions = {p for p in scope - touched
+                    if (loc := locate_path(p)) is not None and loc.kind.name == "ModelVersion"}
+        scope |= referrers(versions)
     return {path for path in scope if (root / path).exists() or (root / path).is_symlink()}
