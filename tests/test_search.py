@@ -213,3 +213,25 @@ def test_search_imports_nothing_heavy(template_registry: Path) -> None:
     from tests.test_imports import imported
 
     assert imported("search", "sepsis AND spec.metrics.auroc > 0.5", cwd=template_registry) == []
+
+
+@pytest.mark.parametrize("query", ["sepsis", "spec.metrics.auroc >= 0.8", "env = production", "NOT status = active"])
+def test_the_parse_cache_never_changes_a_search(query: str, registry: Path, charter: Charter,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    def found() -> object:
+        result = charter("search", query, "--format", "json", cwd=registry)
+        assert result.code == 0, result
+        return json.loads(result.stdout)
+
+    monkeypatch.setenv("CHARTER_NO_CACHE", "1")
+    uncached = found()
+    monkeypatch.delenv("CHARTER_NO_CACHE")
+    assert charter("validate", cwd=registry).code == 0  # fills the cache
+    assert (registry / ".git" / "charter").is_dir()
+    (registry / "cohorts/sepsis-adult-inpatients-eval/1.0.0.yaml").write_text(  # one file no longer cached
+        (registry / "cohorts/sepsis-adult-inpatients-eval/1.0.0.yaml").read_text(encoding="utf-8")
+        .replace("status: active", "status: deprecated", 1), encoding="utf-8")
+    cached = found()
+    monkeypatch.setenv("CHARTER_NO_CACHE", "1")
+    assert cached == found()
+    assert uncached != cached or query in ("spec.metrics.auroc >= 0.8", "env = production")

@@ -47,22 +47,10 @@ def discover_groups(root: Path) -> dict[tuple[str, str], Callable[[], list[str]]
             continue
         if not top.is_dir():
             continue
-        try:
-            entries = list(os.scandir(top))
-        except OSError:  # as os.walk: a folder that cannot be listed is skipped
-            continue
-        for entry in entries:
-            name = entry.name
-            try:
-                is_dir = entry.is_dir()  # as os.walk: a link to a folder is a folder, but not entered
-            except OSError:
-                is_dir = False
-            if is_dir:
-                if entry.is_symlink():  # listed as itself, never followed, so that it is reported
-                    groups[(folder, name)] = functools.partial(list, (f"{folder}/{name}",))
-                elif not name.startswith("."):
-                    groups[(folder, name)] = functools.partial(_walked, entry.path, f"{folder}/{name}")
-            elif name.endswith((".yaml", ".yml")):
+        for name, path, what in _listing(top):
+            if what == "folder":
+                groups[(folder, name)] = functools.partial(_walked, path, f"{folder}/{name}")
+            else:
                 groups[(folder, name)] = functools.partial(list, (f"{folder}/{name}",))
     return groups
 
@@ -74,23 +62,34 @@ def _walked(directory: str, rel: str) -> list[str]:
 
 
 def _walk(directory: str, rel: str, found: list[str]) -> None:
+    for name, path, what in _listing(directory):
+        if what == "folder":
+            _walk(path, f"{rel}/{name}", found)
+        else:
+            found.append(f"{rel}/{name}")
+
+
+def _listing(directory: str | Path) -> Iterator[tuple[str, str, str]]:
+    """A folder's entries that matter, as (name, path, "folder" or "file"): YAML files, and links to folders as
+    files (listed as themselves, never followed, so that reading them reports them), and folders to walk (not
+    hidden ones). A folder that cannot be listed yields nothing, as with os.walk."""
     try:
         entries = list(os.scandir(directory))
-    except OSError:  # as os.walk: a folder that cannot be listed is skipped
+    except OSError:
         return
     for entry in entries:
         name = entry.name
         try:
-            is_dir = entry.is_dir()  # as os.walk: a link to a folder is a folder, but not entered
+            is_dir = entry.is_dir()  # follows links: a link to a folder is reported, a link to a file read as one
         except OSError:
             is_dir = False
-        if is_dir:
-            if entry.is_symlink():  # listed as itself, never followed, so that it is reported
-                found.append(f"{rel}/{name}")
-            elif not name.startswith("."):
-                _walk(entry.path, f"{rel}/{name}", found)
+        if is_dir and entry.is_symlink():
+            yield name, entry.path, "file"
+        elif is_dir:
+            if not name.startswith("."):
+                yield name, entry.path, "folder"
         elif name.endswith((".yaml", ".yml")):
-            found.append(f"{rel}/{name}")
+            yield name, entry.path, "file"
 
 
 @contextmanager
