@@ -34,6 +34,7 @@ def changed_scope(root: Path, reader: RevisionReader) -> set[str] | None:
         location = locate_path(path)
         if location is not None and location.kind.name == "Model":
             return None  # its owner and risk tier are read by every version's checks and by CODEOWNERS
+
     def referrers(paths: set[str]) -> set[str]:
         needles = {f"{loc.kind.prefix}:{loc.name}" for path in paths for loc in [locate_path(path)] if loc is not None}
         return {p[cut:] for p in files_containing(reader.top, needles, entry_specs)}
