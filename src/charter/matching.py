@@ -23,6 +23,7 @@ from __future__ import annotations
 import difflib
 import fnmatch
 import re
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -231,7 +232,7 @@ def _scalars(value: Any) -> list[str]:
     return [str(value)]
 
 
-class Predicate:
+class Predicate(ABC):
     """A compiled condition; subclasses answer the three stages described in the module docstring."""
 
     def by_location(self, location: Location) -> bool | None:
@@ -240,8 +241,9 @@ class Predicate:
     def by_text(self, text: str) -> bool | None:
         return None
 
+    @abstractmethod
     def by_document(self, doc: Document, context: QueryContext) -> bool:
-        raise NotImplementedError
+        """Whether the parsed document matches: the last stage, which every condition must answer."""
 
 
 class Always(Predicate):
