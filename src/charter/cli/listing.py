@@ -8,7 +8,7 @@ import typer
 
 from charter.cli.console import TableFormat, escape, new_table, out, print_json
 from charter.errors import CharterError
-from charter.kinds import KINDS, STATUSES, find_kind
+from charter.kinds import KINDS, STATUSES, Kind, find_kind
 
 
 def run(
@@ -29,11 +29,8 @@ def run(
 ) -> None:
     """List the registry's entries."""
     from charter.api import Registry
-    kind = None
-    if kind_name is not None:
-        kind = find_kind(kind_name)
-        if kind is None:
-            raise CharterError(f"unknown kind {kind_name!r}", f"use one of: {', '.join(KINDS)}")
+
+    kind = kind_named(kind_name)
     if status is not None and status not in STATUSES:
         raise CharterError(f"unknown status {status!r}", f"use one of: {', '.join(STATUSES)}")
     rows = Registry(ctx.obj).list(kind, status, where)
@@ -54,3 +51,13 @@ def run(
         table.add_row(*cells)
     out.print(table)
     out.print(f"[dim]{len(rows)} entr{'y' if len(rows) == 1 else 'ies'}[/]")
+
+
+def kind_named(kind_name: str | None) -> Kind | None:
+    """The kind a `--kind`/KIND argument names (None when not given); an unknown one is a usage error."""
+    if kind_name is None:
+        return None
+    kind = find_kind(kind_name)
+    if kind is None:
+        raise CharterError(f"unknown kind {kind_name!r}", f"use one of: {', '.join(KINDS)}")
+    return kind

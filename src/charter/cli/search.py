@@ -7,8 +7,7 @@ from typing import Annotated
 import typer
 
 from charter.cli.console import TableFormat, escape, new_table, out, print_json
-from charter.errors import CharterError
-from charter.kinds import KINDS, find_kind
+from charter.cli.listing import kind_named
 
 #: How many values of each facet the table shows (JSON has them all).
 FACET_VALUES_SHOWN = 8
@@ -39,12 +38,7 @@ def run(
     """Find entries with a query: AND, OR, NOT, field comparisons, dates, environments and free text."""
     from charter.api import Registry
 
-    kind = None
-    if kind_name is not None:
-        kind = find_kind(kind_name)
-        if kind is None:
-            raise CharterError(f"unknown kind {kind_name!r}", f"use one of: {', '.join(KINDS)}")
-    result = Registry(ctx.obj).search(query, kind, limit=limit, facets=facets)
+    result = Registry(ctx.obj).search(query, kind_named(kind_name), limit=limit, facets=facets)
     if output is TableFormat.json:
         print_json(result.to_dict())
         return
