@@ -93,6 +93,17 @@ def git(cwd: Path, *args: str) -> str:
 
 
 @pytest.fixture
+def origin(registry: Path, tmp_path: Path) -> Path:
+    """A bare clone of the registry as its `origin` remote, with main tracking it: where promotions push."""
+    bare = tmp_path / "origin.git"
+    subprocess.run(["git", "clone", "-q", "--bare", str(registry), str(bare)], check=True)
+    git(registry, "remote", "add", "origin", str(bare))
+    git(registry, "fetch", "-q", "origin")
+    git(registry, "branch", "-q", "--set-upstream-to=origin/main")
+    return bare
+
+
+@pytest.fixture
 def run_charter() -> Callable[..., subprocess.CompletedProcess[str]]:
     """The installed console script in a subprocess: what pre-commit and CI actually run."""
 

@@ -83,16 +83,6 @@ PROMOTION = ("promote", "model:sepsis-risk@1.1.0", "--to", "production")
 BRANCH = "charter/promote-sepsis-risk-1.1.0-to-production"
 
 
-@pytest.fixture
-def origin(registry: Path, tmp_path: Path) -> Path:
-    bare = tmp_path / "origin.git"
-    subprocess.run(["git", "clone", "-q", "--bare", str(registry), str(bare)], check=True)
-    git(registry, "remote", "add", "origin", str(bare))
-    git(registry, "fetch", "-q", "origin")
-    git(registry, "branch", "-q", "--set-upstream-to=origin/main")
-    return bare
-
-
 def other_clone(origin: Path, tmp_path: Path) -> Path:
     """Another person's checkout of the same origin."""
     clone = tmp_path / "colleague"

@@ -21,16 +21,6 @@ PRODUCTION = "environments/production.yaml"
 BRANCH = "charter/promote-sepsis-risk-1.1.0-to-production"
 
 
-@pytest.fixture
-def origin(registry: Path, tmp_path: Path) -> Path:
-    bare = tmp_path / "origin.git"
-    subprocess.run(["git", "clone", "-q", "--bare", str(registry), str(bare)], check=True)
-    git(registry, "remote", "add", "origin", str(bare))
-    git(registry, "fetch", "-q", "origin")
-    git(registry, "branch", "-q", "--set-upstream-to=origin/main")
-    return bare
-
-
 def state(root: Path) -> tuple[str, str, str, str]:
     """What must not change when a command refuses: HEAD, branch list, status, worktrees."""
     return (git(root, "rev-parse", "HEAD"), git(root, "branch", "--list"), git(root, "status", "--porcelain"),

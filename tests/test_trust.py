@@ -40,16 +40,6 @@ def run(*args: str | Path, cwd: Path, env: dict[str, str] | None = None) -> subp
 
 
 @pytest.fixture
-def origin(registry: Path, tmp_path: Path) -> Path:
-    bare = tmp_path / "origin.git"
-    subprocess.run(["git", "clone", "-q", "--bare", str(registry), str(bare)], check=True)
-    git(registry, "remote", "add", "origin", str(bare))
-    git(registry, "fetch", "-q", "origin")
-    git(registry, "branch", "-q", "--set-upstream-to=origin/main")
-    return bare
-
-
-@pytest.fixture
 def github() -> Iterator[ForgeServer]:
     yield from serve(GITHUB, TOKEN)
 

@@ -76,7 +76,7 @@ def record(
     the command runs; `-C` only says where the registry is.
     """
     from charter.api import Registry
-    from charter.cli.validate import print_findings
+    from charter.cli.validate import refuse_entry
     from charter.evaluation_record import EvaluationRequest
     from charter.registration import InvalidEntry
 
@@ -88,13 +88,7 @@ def record(
     try:
         ref = registry.record_evaluation(request)
     except InvalidEntry as error:
-        if output is ReadFormat.json:
-            print_json({"recorded": False, "message": error.message,
-                        "findings": [f.to_dict() for f in error.findings]})
-        else:
-            print_findings(registry.root, error.findings)
-            out.print(f"[red]✗[/] {escape(error.message)}")
-        raise typer.Exit(1) from None
+        raise refuse_entry(registry.root, error, output is ReadFormat.json, "recorded") from None
     detail = registry.show(str(ref))
     if output is ReadFormat.json:
         print_json(detail.to_dict())

@@ -66,7 +66,7 @@ def run(
     params, code repository) are read from where the command runs; `-C` only says where the registry is.
     """
     from charter.api import Registry
-    from charter.cli.validate import print_findings
+    from charter.cli.validate import refuse_entry
     from charter.registration import InvalidEntry, Registration
 
     here = Path.cwd()  # training output and code are where the command runs; -C only finds the registry
@@ -95,13 +95,7 @@ def run(
     try:
         ref = registry.register_request(request)
     except InvalidEntry as error:
-        if output is ReadFormat.json:
-            print_json({"registered": False, "message": error.message,
-                        "findings": [f.to_dict() for f in error.findings]})
-            raise typer.Exit(1) from None
-        print_findings(registry.root, error.findings)
-        out.print(f"[red]✗[/] {escape(error.message)}")
-        raise typer.Exit(1) from None
+        raise refuse_entry(registry.root, error, output is ReadFormat.json, "registered") from None
     detail = registry.show(str(ref))
     if output is ReadFormat.json:
         print_json(detail.to_dict())

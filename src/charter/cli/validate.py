@@ -12,6 +12,7 @@ from charter.cli.console import display_path, escape, out, print_json
 from charter.findings import Finding, Severity
 
 if TYPE_CHECKING:
+    from charter.registration import InvalidEntry
     from charter.validation.runner import ValidationReport
 
 
@@ -69,6 +70,16 @@ def run(
     else:
         _print_text(report)
     raise typer.Exit(0 if report.ok else 1)
+
+
+def refuse_entry(root: Path, error: InvalidEntry, as_json: bool, done_key: str) -> typer.Exit:
+    """Report an entry a command would not write (its findings, then why) and the exit to raise: 1."""
+    if as_json:
+        print_json({done_key: False, "message": error.message, "findings": [f.to_dict() for f in error.findings]})
+    else:
+        print_findings(root, error.findings)
+        out.print(f"[red]✗[/] {escape(error.message)}")
+    return typer.Exit(1)
 
 
 def print_findings(root: Path, findings: list[Finding]) -> None:

@@ -157,6 +157,14 @@ def _legend(names: Sequence[tuple[str, str, bool]]) -> str:
     return f'<ul class="legend">{"".join(items)}</ul>' if len(items) > 1 else ""
 
 
+def _value_range(axis: Axis, values: Sequence[float], start: float) -> tuple[list[float], float, float]:
+    """Ticks and bounds of a value axis: the axis's own where set, else round ticks from `start` past the data."""
+    ticks = axis.ticks or nice_ticks(start, max(values))
+    low = axis.low if axis.low is not None else min([*ticks, *values])
+    high = axis.high if axis.high is not None else max([*ticks, *values])
+    return [t for t in ticks if low - 1e-12 <= t <= high + 1e-12], low, high
+
+
 def line_chart(title: str, series: Sequence[Series], x_axis: Axis, y_axis: Axis, *, x_kind: str = "number",
                markers: Sequence[Marker] = (), diagonal: bool = False) -> str:
     """Lines (or dots) with optional confidence-interval bars. `x_kind`: number, time or category."""
@@ -195,10 +203,7 @@ def line_chart(title: str, series: Sequence[Series], x_axis: Axis, y_axis: Axis,
         x_low = x_axis.low if x_axis.low is not None else min([*x_ticks, *xs])
         x_high = x_axis.high if x_axis.high is not None else max([*x_ticks, *xs])
         x_ticks = [t for t in x_ticks if x_low <= t <= x_high]
-    y_ticks = y_axis.ticks or nice_ticks(min(ys), max(ys))
-    y_low = y_axis.low if y_axis.low is not None else min([*y_ticks, *ys])
-    y_high = y_axis.high if y_axis.high is not None else max([*y_ticks, *ys])
-    y_ticks = [t for t in y_ticks if y_low - 1e-12 <= t <= y_high + 1e-12]
+    y_ticks, y_low, y_high = _value_range(y_axis, ys, min(ys))
     sx = _Scale(x_low, x_high, plot_left, plot_right)
     sy = _Scale(y_low, y_high, plot_bottom, plot_top)
 
@@ -282,10 +287,7 @@ def bar_chart(title: str, series_names: Sequence[str], groups: Sequence[BarGroup
     plot_bottom = plot_top + row * len(groups)
     height = plot_bottom + MARGIN_BOTTOM
     values = measured + [value for value, _ in references]
-    ticks = axis.ticks or nice_ticks(min([0.0, *values]) if axis.low is None else axis.low, max(values))
-    low = axis.low if axis.low is not None else min([*ticks, *values])
-    high = axis.high if axis.high is not None else max([*ticks, *values])
-    ticks = [t for t in ticks if low - 1e-12 <= t <= high + 1e-12]
+    ticks, low, high = _value_range(axis, values, min([0.0, *values]) if axis.low is None else axis.low)
     sx = _Scale(low, high, plot_left, plot_right)
     body = [f'<rect class="plot" x="{plot_left}" y="{plot_top}" width="{plot_right - plot_left}" '
             f'height="{plot_bottom - plot_top}"/>']
