@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-HEAVY = ("jsonschema", "git", "dvc", "referencing", "jinja2")
+HEAVY = ("jsonschema", "git", "dvc", "referencing", "jinja2", "yaml", "pydantic", "rich")
 
 PROBE = """
 import json, sys
@@ -20,19 +20,34 @@ except SystemExit:
     pass
 heavy = sorted({m.split(".")[0] for m in sys.modules} & set(json.loads(HEAVY)))
 print("HEAVY=" + json.dumps(heavy), file=sys.stderr)
+print("COMMANDS=" + json.dumps(sorted(m for m in sys.modules if m.startswith("charter.cli."))), file=sys.stderr)
 """
 
 
-def imported(*args: str, cwd: Path, env: dict[str, str] | None = None) -> list[str]:
+def probe(*args: str, cwd: Path, env: dict[str, str] | None = None) -> dict[str, list[str]]:
+    """What a run imported: the heavy libraries among HEAVY (as HEAVY), and Charter's CLI modules (as COMMANDS)."""
     result = subprocess.run([sys.executable, "-c", PROBE.replace("HEAVY)", f"{json.dumps(json.dumps(HEAVY))})"),
                              *args], capture_output=True, text=True, cwd=cwd,
                             env={**os.environ, **(env or {})})
-    line = next(x for x in result.stderr.splitlines() if x.startswith("HEAVY="))
-    return list(json.loads(line.removeprefix("HEAVY=")))
+    lines = [x.split("=", 1) for x in result.stderr.splitlines() if x.startswith(("HEAVY=", "COMMANDS="))]
+    return {name: list(json.loads(value)) for name, value in lines}
+
+
+def imported(*args: str, cwd: Path, env: dict[str, str] | None = None) -> list[str]:
+    return probe(*args, cwd=cwd, env=env)["HEAVY"]
 
 
 def test_help_imports_nothing_heavy(tmp_path: Path) -> None:
     assert imported("--help", cwd=tmp_path) == []
+
+
+def test_a_run_imports_only_the_command_it_runs(template_registry: Path) -> None:
+    probe("validate", cwd=template_registry)  # every entry in the parse cache
+    ran = probe("resolve", "sepsis-risk", "--env", "production", "--format", "json", cwd=template_registry)
+    assert ran["COMMANDS"] == ["charter.cli.app", "charter.cli.console", "charter.cli.resolve"]
+    assert ran["HEAVY"] == []  # JSON output: no rich; a cached registry: no YAML parser
+    listed = probe("--help", cwd=template_registry)["COMMANDS"]
+    assert {"charter.cli.report", "charter.cli.evaluate", "charter.cli.validate"} <= set(listed)
 
 
 def test_validating_one_file_needs_no_git_or_dvc(template_registry: Path) -> None:
@@ -41,7 +56,8 @@ def test_validating_one_file_needs_no_git_or_dvc(template_registry: Path) -> Non
     assert "git" not in heavy and "dvc" not in heavy
     assert "jsonschema" in heavy  # the probe can see imports at all
     imported("validate", one, cwd=template_registry)  # fills the parse cache, schema findings included
-    assert imported("validate", one, cwd=template_registry) == []  # then the schemas are not even loaded
+    # then neither the schemas nor the YAML parser are loaded (rich prints the result)
+    assert imported("validate", one, cwd=template_registry) == ["rich"]
 
 
 def test_only_the_report_imports_jinja(template_registry: Path, tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from charter.documents import Document
 from charter.errors import CharterError
+from charter.json_paths import Positions
 from charter.kinds import KINDS
 from charter.matching import QueryContext, compile_query
 from charter.query import (
@@ -27,7 +28,6 @@ from charter.query import (
     parse_query,
     tokenize,
 )
-from charter.yamlio import Positions
 
 TODAY = date(2026, 6, 1)
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from charter.documents import parse_document
-from charter.yamlio import dotted, parse_yaml
+from charter.json_paths import dotted
+from charter.yamlio import parse_yaml
 
 
 def test_positions_of_values_and_keys_are_one_based() -> None:

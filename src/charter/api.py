@@ -13,12 +13,12 @@ from charter.config import RegistryConfig, find_registry_root
 from charter.documents import Document
 from charter.errors import CharterError
 from charter.index import RegistryIndex
+from charter.json_paths import dotted
 from charter.kinds import KINDS, Kind
 from charter.loader import LazyRegistry, LoadedRegistry, load_registry
 from charter.references import Reference, parse_reference
 from charter.resolution import Resolution, resolve
 from charter.versions import version_key
-from charter.yamlio import dotted
 
 if TYPE_CHECKING:
     from charter.evaluation_compare import Comparison

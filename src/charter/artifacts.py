@@ -10,8 +10,8 @@ from charter.documents import Document
 from charter.errors import CharterError
 from charter.findings import Finding, finding
 from charter.index import RegistryIndex
+from charter.json_paths import value_at
 from charter.kinds import KINDS
-from charter.yamlio import value_at
 
 
 def recorded_artifact(doc: Document) -> tuple[str, str]:

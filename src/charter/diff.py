@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from charter.documents import Document, parse_document
+from charter.json_paths import JsonPath
 from charter.kinds import ENTRY_FOLDERS, REGISTRY_FILE, SEMVER_RE, is_entry_candidate, locate_path
 from charter.natural_keys import NATURAL_KEYS
-from charter.yamlio import JsonPath
 
 if TYPE_CHECKING:
     from charter.adapters.git import RevisionReader

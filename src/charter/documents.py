@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Any
 
 from charter.findings import Finding, finding
+from charter.json_paths import JsonPath, Positions
 from charter.kinds import KINDS, REGISTRY_FILE, REGISTRY_KIND, STATUSES, Kind
 from charter.references import Reference, reference_of
-from charter.yamlio import JsonPath, Positions, decode_text, load_plain, parse_yaml
 
 
 @dataclass
@@ -88,8 +88,11 @@ class Document:
 def parse_document(raw: bytes, relpath: str, blob: str | None = None) -> tuple[Document | None, list[Finding]]:
     """Bytes of one file to a Document, or the findings that say why it is not one.
 
-    Positions are computed from `raw` on first use (see `Document.position_source`).
+    Positions are computed from `raw` on first use (see `Document.position_source`). The parser is imported here,
+    not at the top: a run whose documents all come from the parse cache never needs it.
     """
+    from charter.yamlio import decode_text, load_plain
+
     text, findings = decode_text(raw, relpath)
     if text is None:
         return None, findings
@@ -128,6 +131,8 @@ def positions_on_disk(root: Path, relpath: str, blob: str) -> Callable[[], Posit
 def positions_from(raw: bytes, relpath: str) -> Callable[[], Positions]:
     """The positions of a file's nodes, computed when first asked for (most documents never are)."""
     def compute() -> Positions:
+        from charter.yamlio import decode_text, parse_yaml
+
         text, _ = decode_text(raw, relpath)
         return parse_yaml(text, relpath).positions if text is not None else Positions()
     return compute

@@ -13,8 +13,8 @@ from typing import Any
 from charter.documents import Document
 from charter.errors import CharterError
 from charter.index import RegistryIndex
+from charter.json_paths import value_at
 from charter.references import parse_reference
-from charter.yamlio import value_at
 
 #: How many subgroups the table and Markdown forms show (JSON has all).
 SHOWN_SUBGROUPS = 5

@@ -22,12 +22,13 @@ from charter.errors import CharterError
 from charter.evaluation_results import EvaluationResults, ResultsError, SubgroupCounts, read_results
 from charter.findings import has_errors
 from charter.index import RegistryIndex
+from charter.json_paths import value_at
 from charter.kinds import KINDS, NAME_RE, SEMVER_RE
 from charter.references import Reference, parse_reference
 from charter.schemas import schema_comment
 from charter.validation.evaluations import declared_invariants, in_range
 from charter.versions import version_key
-from charter.yamlio import dump_yaml, value_at
+from charter.yamlio import dump_yaml
 
 METHODS = ("retrospective", "shadow", "canary")
 #: Rates computed at the operating threshold and reported as overall metrics (unless the results give them).

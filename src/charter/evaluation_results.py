@@ -18,7 +18,8 @@ from typing import Any
 
 from charter.confusion import Confusion
 from charter.errors import CharterError
-from charter.yamlio import JsonPath, Positions, dotted, parse_yaml
+from charter.json_paths import JsonPath, Positions, dotted
+from charter.yamlio import parse_yaml
 
 COUNT_COLUMNS = ("tp", "fp", "tn", "fn")
 CSV_COLUMNS = ("threshold", *COUNT_COLUMNS)

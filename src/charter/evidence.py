@@ -6,8 +6,8 @@ from typing import Any
 
 from charter.documents import Document
 from charter.index import RegistryIndex
+from charter.json_paths import value_at
 from charter.policy import Verdict
-from charter.yamlio import value_at
 
 MARKER = "<!-- charter:promotion -->"
 

@@ -155,8 +155,9 @@ def base_forge(root: Path, base: str, env: Mapping[str, str] | None = None) -> A
     from charter.adapters.forge import ForgeUnavailable, forge_for
     from charter.adapters.git import RevisionReader
     from charter.adapters.git_branch import remote_url
+    from charter.json_paths import value_at
     from charter.kinds import REGISTRY_FILE
-    from charter.yamlio import parse_yaml, value_at
+    from charter.yamlio import parse_yaml
 
     reader = RevisionReader(root, base)
     raw = reader.read(REGISTRY_FILE)

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from charter.documents import Document
+from charter.json_paths import JsonPath
 from charter.kinds import Kind
 from charter.references import REFERENCE_RE, Reference
 from charter.versions import version_key
-from charter.yamlio import JsonPath
 
 
 @dataclass(frozen=True, slots=True)

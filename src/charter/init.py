@@ -11,9 +11,10 @@ from datetime import date
 from pathlib import Path
 
 from charter.errors import CharterError
+from charter.json_paths import JsonPath, strings_in, value_at
 from charter.kinds import ENTRY_FOLDERS, KINDS, REGISTRY_FILE
 from charter.schemas import DEFINITIONS_FILE, bundled_schema, schema_comment, schema_kinds
-from charter.yamlio import JsonPath, dump_yaml, parse_yaml, replace_scalar, replace_scalars, strings_in, value_at
+from charter.yamlio import dump_yaml, parse_yaml, replace_scalar, replace_scalars
 
 TEMPLATE_DIR = Path(__file__).parent / "data" / "registry-template"
 SCHEMA_FOLDER = ".charter/schemas"

@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from charter.documents import Document
 from charter.errors import CharterError
 from charter.index import RegistryIndex
+from charter.json_paths import JsonPath, value_at
 from charter.kinds import KINDS
 from charter.references import Reference, parse_reference
-from charter.yamlio import JsonPath, value_at
 
 #: Kinds an impact graph leaves out unless asked: records observe a version, nothing is built on them.
 OBSERVATION_KINDS = frozenset({"DeploymentRecord"})

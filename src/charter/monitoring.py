@@ -21,11 +21,12 @@ from charter.documents import Document
 from charter.errors import CharterError
 from charter.findings import Finding, finding, has_errors
 from charter.index import RegistryIndex
+from charter.json_paths import JsonPath, Positions
 from charter.kinds import API_VERSION, KINDS, NAME_RE
 from charter.performance import parse_instant
 from charter.references import Reference, parse_reference
 from charter.validation.records import utc_timestamp
-from charter.yamlio import JsonPath, Positions, dump_yaml, parse_yaml
+from charter.yamlio import dump_yaml, parse_yaml
 
 RECORD_TYPES = ("deployed", "canary-started", "rolled-back", "incident", "health", "outcome")
 _ENVELOPE = ("apiVersion", "kind", "metadata", "spec")

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from charter.yamlio import JsonPath, value_at
+from charter.json_paths import JsonPath, value_at
 
 #: kind → (path of the list inside the document, the key field of its items)
 NATURAL_KEYS: dict[str, tuple[tuple[JsonPath, str], ...]] = {

@@ -15,9 +15,9 @@ from typing import Any
 
 from charter.documents import Document
 from charter.index import RegistryIndex
+from charter.json_paths import value_at
 from charter.kinds import KINDS
 from charter.versions import version_key
-from charter.yamlio import value_at
 
 #: Health fields of a DeploymentRecord that are figures (its keys are the metric names used here).
 HEALTH_METRICS = ("latencyP50Ms", "latencyP99Ms", "errorRate", "scoreDrift", "alertsPerDay", "requestCount")

@@ -15,9 +15,9 @@ from typing import Any
 from charter.config import RegistryConfig
 from charter.documents import Document
 from charter.index import RegistryIndex
+from charter.json_paths import value_at
 from charter.kinds import KINDS
 from charter.references import Reference
-from charter.yamlio import value_at
 
 
 @dataclass(frozen=True)

@@ -24,11 +24,12 @@ from charter.atomic import Journal, repository_lock, write_text_atomic
 from charter.errors import CharterError
 from charter.findings import Finding, has_errors
 from charter.index import RegistryIndex
+from charter.json_paths import value_at
 from charter.kinds import KINDS, NAME_RE, SEMVER_RE
 from charter.references import Reference
 from charter.schemas import schema_comment
 from charter.versions import version_key
-from charter.yamlio import dump_yaml, parse_yaml, value_at
+from charter.yamlio import dump_yaml, parse_yaml
 
 #: Frameworks whose versions are worth recording when they are installed (import name → distribution name).
 FRAMEWORKS = {

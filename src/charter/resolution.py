@@ -9,9 +9,9 @@ from charter.config import RegistryConfig
 from charter.documents import Document
 from charter.errors import CharterError
 from charter.index import RegistryIndex
+from charter.json_paths import value_at
 from charter.kinds import KINDS, NAME_RE, SEMVER_RE
 from charter.references import Reference
-from charter.yamlio import value_at
 
 #: Rollout modes in the order a deploy system should treat them: the full assignment is the primary.
 MODE_ORDER = {"full": 0, "canary": 1, "shadow": 2}

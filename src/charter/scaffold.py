@@ -17,11 +17,12 @@ from charter.atomic import write_text_atomic
 from charter.config import find_registry_root
 from charter.errors import CharterError
 from charter.index import RegistryIndex
+from charter.json_paths import value_at
 from charter.kinds import NAME_RE, SEMVER_RE, Kind, find_kind
 from charter.loader import load_registry
 from charter.references import Reference, parse_reference, reference_of
 from charter.schemas import load_schema, schema_comment
-from charter.yamlio import dump_yaml, parse_yaml, replace_scalar, value_at
+from charter.yamlio import dump_yaml, parse_yaml, replace_scalar
 
 Bump = Literal["major", "minor", "patch"]
 BUMPS: tuple[Bump, ...] = ("major", "minor", "patch")

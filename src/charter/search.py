@@ -17,11 +17,11 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from charter.documents import Document
 from charter.findings import Finding
+from charter.json_paths import value_at
 from charter.kinds import KINDS, Kind, Location, locate_path
 from charter.loader import discover_files, read_files
 from charter.matching import QueryContext, compile_query
 from charter.parse_cache import ParseCache
-from charter.yamlio import value_at
 
 if TYPE_CHECKING:
     from charter.api import EntrySummary

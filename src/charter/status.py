@@ -17,11 +17,11 @@ from charter.config import RegistryConfig
 from charter.documents import Document
 from charter.errors import CharterError
 from charter.index import RegistryIndex
+from charter.json_paths import value_at
 from charter.kinds import KINDS
 from charter.performance import HEALTH_METRICS, OUTCOME_METRICS, parse_instant
 from charter.references import Reference
 from charter.versions import version_key
-from charter.yamlio import value_at
 
 #: Record types that change what runs.
 DEPLOY_TYPES = ("deployed", "canary-started", "rolled-back")

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import math
 import sys
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import yaml
@@ -22,12 +21,11 @@ except AttributeError:  # pragma: no cover - depends on how PyYAML was built
     _Loader = yaml.SafeLoader
 
 from charter.findings import Finding, finding
+from charter.json_paths import JsonPath, Positions, dotted
 
 #: Bounds that keep hostile files (alias bombs, deep nesting) from costing unbounded time or memory.
 MAX_NODES = 1_000_000
 MAX_DEPTH = 200
-
-JsonPath = tuple[str | int, ...]
 
 _STR = "tag:yaml.org,2002:str"
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
@@ -41,58 +39,6 @@ _MAP = "tag:yaml.org,2002:map"
 _SEQ = "tag:yaml.org,2002:seq"
 _MERGE = "tag:yaml.org,2002:merge"
 _SCALAR_CONSTRUCTOR = yaml.constructor.SafeConstructor()
-
-
-def dotted(path: JsonPath) -> str:
-    """`spec.input.fields[2].unit`: how a person names a place in a document."""
-    text = ""
-    for part in path:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text or "(document)"
-
-
-def strings_in(data: Any, path: JsonPath = ()) -> Iterator[tuple[JsonPath, str]]:
-    """Every string value in plain data, with its JSON path."""
-    if isinstance(data, str):
-        yield path, data
-    elif isinstance(data, dict):
-        for key, value in data.items():
-            yield from strings_in(value, (*path, key))
-    elif isinstance(data, list):
-        for i, value in enumerate(data):
-            yield from strings_in(value, (*path, i))
-
-
-def value_at(data: Any, path: JsonPath) -> Any:
-    """The value at a path of plain data, or None where the path does not exist."""
-    node = data
-    for part in path:
-        if isinstance(node, dict):
-            node = node.get(part)
-        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
-            node = node[part]
-        else:
-            return None
-    return node
-
-
-@dataclass
-class Positions:
-    """Line and column (1-based) of every value and every mapping key, by JSON path."""
-
-    values: dict[JsonPath, tuple[int, int]] = field(default_factory=dict)
-    keys: dict[JsonPath, tuple[int, int]] = field(default_factory=dict)
-
-    def locate(self, path: JsonPath, *, key: bool = False) -> tuple[int, int]:
-        """Where `path` is, or its nearest ancestor that exists (a missing field is reported at its parent)."""
-        probe = tuple(path)
-        if key and probe in self.keys:
-            return self.keys[probe]
-        while probe:
-            if probe in self.values:
-                return self.values[probe]
-            probe = probe[:-1]
-        return self.values.get((), (1, 1))
 
 
 @dataclass

@@ -7,10 +7,10 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from charter.documents import Document
+from charter.json_paths import value_at
 from charter.report.charts import Axis, BarGroup, Marker, Point, Series, bar_chart, line_chart
 from charter.report.model import metric_estimates, rows_of
 from charter.versions import version_key
-from charter.yamlio import value_at
 
 if TYPE_CHECKING:
     from charter.performance import PerformancePoint

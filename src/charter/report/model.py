@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING, Any
 from charter.documents import Document
 from charter.errors import CharterError
 from charter.index import RegistryIndex
+from charter.json_paths import dotted, value_at
 from charter.kinds import KINDS
 from charter.references import REFERENCE_RE, Reference
 from charter.versions import version_key
-from charter.yamlio import dotted, value_at
 
 if TYPE_CHECKING:
     from charter.assignments_history import AssignmentChange

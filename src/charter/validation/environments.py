@@ -8,8 +8,8 @@ from charter.config import RegistryConfig
 from charter.documents import Document
 from charter.findings import Finding, finding
 from charter.index import RegistryIndex
+from charter.json_paths import value_at
 from charter.kinds import KINDS, REGISTRY_FILE, REGISTRY_KIND
-from charter.yamlio import value_at
 
 
 def check_environment(doc: Document, index: RegistryIndex, config: RegistryConfig) -> list[Finding]:

@@ -14,7 +14,7 @@ from charter.confusion import Confusion, agrees
 from charter.documents import Document
 from charter.findings import Finding, finding
 from charter.index import RegistryIndex
-from charter.yamlio import value_at
+from charter.json_paths import value_at
 
 RATES = ("alertRate", "sensitivity", "ppv", "specificity", "npv")
 

@@ -14,9 +14,9 @@ from typing import Any
 from charter.adapters.git import RevisionReader
 from charter.documents import Document, parse_document
 from charter.findings import Finding, finding
+from charter.json_paths import JsonPath, dotted
 from charter.kinds import ENTRY_FOLDERS, KINDS
 from charter.loader import LazyRegistry, LoadedRegistry
-from charter.yamlio import JsonPath, dotted
 
 IMMUTABLE_KINDS = frozenset(k for k in KINDS.values() if k.versioned) | {KINDS["DeploymentRecord"]}
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from charter.documents import Document
 from charter.findings import Finding, finding
 from charter.index import RegistryIndex, references_in
+from charter.json_paths import dotted
 from charter.kinds import REGISTRY_KIND
 from charter.references import Reference
-from charter.yamlio import dotted
 
 
 def check_references(doc: Document, index: RegistryIndex) -> list[Finding]:

@@ -9,9 +9,9 @@ from charter.config import RegistryConfig
 from charter.documents import Document
 from charter.findings import Finding, finding
 from charter.index import RegistryIndex
+from charter.json_paths import value_at
 from charter.kinds import KINDS, REGISTRY_FILE, REGISTRY_KIND
 from charter.references import Reference
-from charter.yamlio import value_at
 
 
 def check_naming(doc: Document, config: RegistryConfig) -> list[Finding]:

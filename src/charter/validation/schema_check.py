@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING, Any
 
 from charter.documents import Document
 from charter.findings import Finding, finding
+from charter.json_paths import JsonPath, dotted
 from charter.kinds import API_VERSION, KINDS, REGISTRY_FILE, REGISTRY_KIND, Kind
 from charter.schemas import validator_for
-from charter.yamlio import JsonPath, dotted
 
 if TYPE_CHECKING:
     from jsonschema import ValidationError
