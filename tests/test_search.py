@@ -212,7 +212,7 @@ def test_registry_search_api(registry: Path) -> None:
 def test_search_imports_nothing_heavy(template_registry: Path) -> None:
     from tests.test_imports import imported
 
-    assert imported("search", "sepsis AND spec.metrics.auroc > 0.5", cwd=template_registry) == []
+    assert imported("search", "sepsis AND spec.metrics.auroc > 0.5", "--format", "json", cwd=template_registry) == []
 
 
 @pytest.mark.parametrize("query", ["sepsis", "spec.metrics.auroc >= 0.8", "env = production", "NOT status = active"])

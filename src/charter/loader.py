@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import bisect
-import functools
 import gc
 import os
 from collections.abc import Callable, Iterable, Iterator
@@ -30,66 +29,84 @@ def discover_files(root: Path) -> list[str]:
     Walks with `os.scandir` and plain strings: on 17,000 files `os.walk` plus a `Path` per folder took most of
     the time of checking one file.
     """
-    return sorted(relpath for files in discover_groups(root).values() for relpath in files())
+    groups = EntryGroups(root)
+    return sorted(relpath for group in groups.all() for relpath in groups.files(*group))
 
 
-def discover_groups(root: Path) -> dict[tuple[str, str], Callable[[], list[str]]]:
-    """The files of `discover_files`, by (entry folder, first name below it), each group listed when called.
+class EntryGroups:
+    """The files of `discover_files`, grouped by (entry folder, first name below it), each read when asked for.
 
-    Only the entry folders themselves are read here: checking one file needs the few groups its references can
-    be in (see LazyIndex), not a walk of every folder of the registry.
+    Checking one file needs the few groups its references can be in (see LazyIndex), not a walk of every folder of
+    the registry: an entry folder is listed (names only) when a group of it is first asked about, and a group is
+    classified and walked only when its files are.
     """
-    groups: dict[tuple[str, str], Callable[[], list[str]]] = {}
-    for folder in ENTRY_FOLDERS:
-        top = root / folder
-        if top.is_symlink():  # listed, so that reading it reports it (CH105) instead of it vanishing
-            groups[(folder, "")] = functools.partial(list, (folder,))
-            continue
-        if not top.is_dir():
-            continue
-        for name, path, what in _listing(top):
-            if what == "folder":
-                groups[(folder, name)] = functools.partial(_walked, path, f"{folder}/{name}")
+
+    def __init__(self, root: Path) -> None:
+        self._root = root
+        self._listed: dict[str, dict[str, os.DirEntry[str] | None]] = {}
+
+    def _entries(self, folder: str) -> dict[str, os.DirEntry[str] | None]:
+        if folder not in self._listed:
+            top = self._root / folder
+            if top.is_symlink():  # listed, so that reading it reports it (CH105) instead of it vanishing
+                self._listed[folder] = {"": None}
             else:
-                groups[(folder, name)] = functools.partial(list, (f"{folder}/{name}",))
-    return groups
+                try:
+                    with os.scandir(top) as listing:
+                        self._listed[folder] = {entry.name: entry for entry in listing}
+                except OSError:  # missing, not a folder, or unreadable: no entries, as with os.walk
+                    self._listed[folder] = {}
+        return self._listed[folder]
 
+    def names(self, folder: str) -> list[str]:
+        """The names directly below an entry folder (some may hold no entry file: their groups are empty)."""
+        return list(self._entries(folder))
 
-def _walked(directory: str, rel: str) -> list[str]:
-    found: list[str] = []
-    _walk(directory, rel, found)
-    return found
+    def all(self) -> list[tuple[str, str]]:
+        return [(folder, name) for folder in ENTRY_FOLDERS for name in self._entries(folder)]
+
+    def files(self, folder: str, name: str) -> list[str]:
+        entries = self._entries(folder)
+        if name not in entries:
+            return []
+        entry = entries[name]
+        if entry is None:
+            return [folder]
+        what = _classify(entry)
+        if what == "folder":
+            found: list[str] = []
+            _walk(entry.path, f"{folder}/{name}", found)
+            return found
+        return [f"{folder}/{name}"] if what == "file" else []
 
 
 def _walk(directory: str, rel: str, found: list[str]) -> None:
-    for name, path, what in _listing(directory):
-        if what == "folder":
-            _walk(path, f"{rel}/{name}", found)
-        else:
-            found.append(f"{rel}/{name}")
-
-
-def _listing(directory: str | Path) -> Iterator[tuple[str, str, str]]:
-    """A folder's entries that matter, as (name, path, "folder" or "file"): YAML files, and links to folders as
-    files (listed as themselves, never followed, so that reading them reports them), and folders to walk (not
-    hidden ones). A folder that cannot be listed yields nothing, as with os.walk."""
     try:
-        entries = list(os.scandir(directory))
-    except OSError:
+        with os.scandir(directory) as listing:
+            entries = list(listing)
+    except OSError:  # a folder that cannot be listed yields nothing, as with os.walk
         return
     for entry in entries:
-        name = entry.name
-        try:
-            is_dir = entry.is_dir()  # follows links: a link to a folder is reported, a link to a file read as one
-        except OSError:
-            is_dir = False
-        if is_dir and entry.is_symlink():
-            yield name, entry.path, "file"
-        elif is_dir:
-            if not name.startswith("."):
-                yield name, entry.path, "folder"
-        elif name.endswith((".yaml", ".yml")):
-            yield name, entry.path, "file"
+        what = _classify(entry)
+        if what == "folder":
+            _walk(entry.path, f"{rel}/{entry.name}", found)
+        elif what == "file":
+            found.append(f"{rel}/{entry.name}")
+
+
+def _classify(entry: os.DirEntry[str]) -> str | None:
+    """What a folder entry is to the registry: "file" for YAML files, and for links to folders (listed as
+    themselves, never followed, so that reading them reports them); "folder" for folders to walk (not hidden
+    ones); None for anything else."""
+    try:
+        is_dir = entry.is_dir()  # follows links: a link to a folder is reported, a link to a file read as one
+    except OSError:
+        is_dir = False
+    if is_dir and entry.is_symlink():
+        return "file"
+    if is_dir:
+        return None if entry.name.startswith(".") else "folder"
+    return "file" if entry.name.endswith((".yaml", ".yml")) else None
 
 
 @contextmanager
@@ -236,12 +253,14 @@ class LazyIndex(RegistryIndex):
         # Files are located (path -> reference) only when a reference that could be theirs is first asked for. The
         # layout is anchored by top folder (from the reference's prefix) and by the second path segment, which is
         # the entry's name (or the name and `.yaml` for single-file kinds), so they are grouped by these two.
-        self._pending = dict(registry.groups)
+        self._done: set[tuple[str, str]] = set()
 
     def _locate_groups(self, groups: list[tuple[str, str]]) -> None:
         for group in groups:
-            listed = self._pending.pop(group, None)
-            for relpath in listed() if listed is not None else []:
+            if group in self._done:
+                continue
+            self._done.add(group)
+            for relpath in self._registry.groups.files(*group):
                 location = locate_path(relpath)
                 if location is not None:
                     key = str(reference_of(location.kind, location.name, location.version))
@@ -250,13 +269,14 @@ class LazyIndex(RegistryIndex):
     def _locate(self, key: str | None = None, *, starting: bool = False) -> None:
         """Locate the files that could hold `key` (or, with `starting`, any key that starts with it; None: all)."""
         if key is None:
-            self._locate_groups(list(self._pending))
+            self._locate_groups(self._registry.groups.all())
             return
         prefix, _, rest = key.partition(":")
         folders = _FOLDERS_BY_PREFIX.get(prefix, ())
         if starting:  # a superset: every group whose name could begin a key that starts with `rest`
-            self._locate_groups([g for g in self._pending if g[0] in folders and (
-                g[1].startswith(rest) or rest.startswith(g[1].removesuffix(".yaml").removesuffix(".yml")))])
+            self._locate_groups([(folder, name) for folder in folders for name in self._registry.groups.names(folder)
+                                 if name.startswith(rest)
+                                 or rest.startswith(name.removesuffix(".yaml").removesuffix(".yml"))])
             return
         # the name is `rest` up to one of its `@`s (a version follows), or all of it
         names = {rest, *(rest[:i] for i, c in enumerate(rest) if c == "@")}
@@ -328,7 +348,7 @@ class LazyRegistry:
 
     def __init__(self, root: Path, *, use_cache: bool = True) -> None:
         self.root = root
-        self.groups = discover_groups(root)
+        self.groups = EntryGroups(root)
         self.cache = ParseCache.open(root) if use_cache else None
         self._read: dict[str, Read] = {}
         self.config = RegistryConfig.from_document(self.read(REGISTRY_FILE)[0])
@@ -337,15 +357,19 @@ class LazyRegistry:
     @cached_property
     def files(self) -> list[str]:
         """Every file, as `discover_files` lists them (and registry.yaml first): only for a folder given as PATHS."""
-        files = sorted(relpath for listed in self.groups.values() for relpath in listed())
+        files = sorted(relpath for group in self.groups.all() for relpath in self.groups.files(*group))
         return [REGISTRY_FILE, *files] if (self.root / REGISTRY_FILE).is_file() else files
 
     def files_grouped_like(self, relpaths: Iterable[str], key: Callable[[str], str]) -> list[str]:
         """The given files and those of every group (entry folder and name) whose `key` equals one of theirs: what
         a check comparing paths (case collisions) needs, without walking the whole registry."""
-        wanted = {key("/".join(relpath.split("/")[:2])) for relpath in relpaths}
-        near = {relpath for (folder, name), listed in self.groups.items() if key(f"{folder}/{name}") in wanted
-                for relpath in listed()}
+        wanted: dict[str, set[str]] = {}  # folded entry folder -> folded names below it
+        for relpath in relpaths:
+            folder, _, rest = relpath.partition("/")
+            wanted.setdefault(key(folder), set()).add(key(rest.partition("/")[0]))
+        near = {relpath for folder in ENTRY_FOLDERS for names in [wanted.get(key(folder))] if names
+                for name in self.groups.names(folder) if key(name) in names
+                for relpath in self.groups.files(folder, name)}
         return sorted(near.union(relpaths))
 
     def read(self, relpath: str) -> Read:
