@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -56,10 +57,24 @@ def test_validating_one_file_needs_no_git_or_dvc(template_registry: Path) -> Non
     assert "git" not in heavy and "dvc" not in heavy
     assert "jsonschema" in heavy  # the probe can see imports at all
     imported("validate", one, cwd=template_registry)  # fills the parse cache, schema findings included
-    # then neither the schemas nor the YAML parser are loaded (rich prints the result)
-    assert imported("validate", one, cwd=template_registry) == ["rich"]
+    # then neither the schemas nor the YAML parser are loaded, nor rich for output to a pipe
+    assert imported("validate", one, cwd=template_registry) == []
 
 
 def test_only_the_report_imports_jinja(template_registry: Path, tmp_path: Path) -> None:
     assert "jinja2" not in imported("list", cwd=template_registry)
     assert "jinja2" in imported("report", "-o", str(tmp_path / "site"), cwd=template_registry)
+
+
+def test_findings_look_the_same_with_and_without_rich(registry: Path) -> None:
+    """A pipe gets plain text without rich; a terminal (forced here) gets rich's styles over the same text."""
+    entry = registry / "models/sepsis-risk/versions/1.1.0.yaml"
+    entry.write_text(entry.read_text().replace("kind: ModelVersion", "kind: ModelVersion\nbogus: '[x] :smile:'"))
+    plain = subprocess.run([sys.executable, "-m", "charter", "validate"], capture_output=True, text=True,
+                           cwd=registry, env={**os.environ, "NO_COLOR": "1"})
+    styled = subprocess.run([sys.executable, "-m", "charter", "validate"], capture_output=True, text=True,
+                            cwd=registry, env={**os.environ, "FORCE_COLOR": "1", "NO_COLOR": ""})
+    assert plain.returncode == styled.returncode == 1
+    assert "bogus" in plain.stdout and "\x1b[" not in plain.stdout
+    assert "\x1b[" in styled.stdout
+    assert re.sub(r"\x1b\[[0-9;]*m", "", styled.stdout) == plain.stdout

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -39,6 +40,37 @@ def escape(text: str) -> str:
     from rich.markup import escape as rich_escape
 
     return rich_escape(text)
+
+
+#: A piece of a line: plain text, or text and the rich style to show it in on a terminal ("red", "bold").
+Part = str | tuple[str, str]
+
+
+def print_line(*parts: Part, stderr: bool = False) -> None:
+    """One line made of styled parts, no markup (so registry text needs no escaping).
+
+    A terminal gets the styles through rich. A pipe or a file gets the text exactly as rich would write it there,
+    without importing rich: 20 ms of a pre-commit hook, whose output is always captured.
+    """
+    stream = sys.stderr if stderr else sys.stdout
+    if _styled(stream):
+        from rich.text import Text
+
+        (err if stderr else out).print(Text.assemble(*parts))
+    else:
+        stream.write("".join(part if isinstance(part, str) else part[0] for part in parts) + "\n")
+
+
+def _styled(stream: Any) -> bool:
+    """Whether rich would style output to this stream: a terminal, or one forced by FORCE_COLOR / TTY_COMPATIBLE."""
+    if os.environ.get("FORCE_COLOR") or os.environ.get("TTY_COMPATIBLE") == "1":
+        return True
+    if os.environ.get("TTY_COMPATIBLE") == "0":
+        return False
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):  # a closed or unusual stream: no styles
+        return False
 
 
 def new_table(*headers: str, **options: Any) -> Table:

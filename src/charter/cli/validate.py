@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from charter.cli.console import display_path, escape, out, print_json
+from charter.cli.console import display_path, escape, out, print_json, print_line
 from charter.findings import Finding, Severity
 
 if TYPE_CHECKING:
@@ -86,12 +86,12 @@ def print_findings(root: Path, findings: list[Finding]) -> None:
     """Findings as `file:line:col: severity CODE message` with the hint below: the one text form everywhere."""
     for f in findings:
         colour = "red" if f.severity is Severity.ERROR else "yellow"
-        where = escape(f"{display_path(root, f.path)}:{f.line}:{f.column}")
-        out.print(f"{where}: [{colour}]{f.severity.value}[/] [bold]{f.code}[/] {escape(f.message)}")
+        print_line(f"{display_path(root, f.path)}:{f.line}:{f.column}: ", (f.severity.value, colour), " ",
+                   (f.code, "bold"), f" {f.message}")
         if f.hint:
-            out.print(f"    [dim]hint: {escape(f.hint)}[/]")
+            print_line(("    hint: " + f.hint, "dim"))
     if findings:
-        out.print()
+        print_line()
 
 
 def _print_text(report: ValidationReport) -> None:
@@ -99,10 +99,10 @@ def _print_text(report: ValidationReport) -> None:
     plural = "s" if report.files_checked != 1 else ""
     if report.ok:
         extra = f", {report.warnings} warning{'s' * (report.warnings != 1)}" if report.warnings else ""
-        out.print(f"[green]✓[/] {report.files_checked} file{plural} valid{extra}")
+        print_line(("✓", "green"), f" {report.files_checked} file{plural} valid{extra}")
     else:
-        out.print(f"[red]✗[/] {report.errors} error{'s' * (report.errors != 1)}, "
-                  f"{report.warnings} warning{'s' * (report.warnings != 1)} in {report.files_checked} file{plural}")
+        print_line(("✗", "red"), f" {report.errors} error{'s' * (report.errors != 1)}, "
+                   f"{report.warnings} warning{'s' * (report.warnings != 1)} in {report.files_checked} file{plural}")
 
 
 def _escape_data(text: str) -> str:
