@@ -21,6 +21,7 @@ START, END = "<!-- bench-table -->", "<!-- /bench-table -->"
 ROWS: tuple[tuple[str, str | None, str | None], ...] = (
     ("help", "import_floor", None),
     ("validate_one", "parse_one", "cjs_one"),
+    ("validate_one_edited", "parse_one", "cjs_one"),
     ("validate_all", "parse_all", "cjs_all"),
     ("validate_all_cold", "parse_all", "cjs_all"),
     ("validate_base", "parse_all", "cjs_all"),

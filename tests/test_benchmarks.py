@@ -66,7 +66,7 @@ def test_benchmark_runs_at_small_scale(tmp_path: Path) -> None:
 
     assert result.returncode == 0, result.stderr
     data = json.loads(output.read_text(encoding="utf-8"))
-    expected = {"help", "validate_one", "validate_all", "validate_all_cold", "validate_base", "resolve", "history",
+    expected = {"help", "validate_one", "validate_one_edited", "validate_all", "validate_all_cold", "validate_base", "resolve", "history",
                 "import_floor", "parse_one", "parse_all", "cjs_one", "cjs_all"}
     has_search = subprocess.run([sys.executable, "-m", "charter", "search", "--help"],
                                 capture_output=True).returncode == 0
@@ -76,7 +76,8 @@ def test_benchmark_runs_at_small_scale(tmp_path: Path) -> None:
         assert op["runs"] == 1, key
         assert op["median_s"] > 0 and all(t > 0 for t in op["times_s"]), key
         assert op["peak_rss_mib"] > 0, key
-    assert {"validate_all/parse_all", "validate_all/cjs_all", "validate_one/cjs_one"} <= set(data["ratios"])
+    assert {"validate_all/parse_all", "validate_all/cjs_all", "validate_one/cjs_one",
+            "validate_one_edited/cjs_one"} <= set(data["ratios"])
     assert data["registry"]["files"] > 100
     assert data["registry"]["history"] == {"commits": 40, "promotions": 16}
     assert {"machine", "python", "date", "targets", "cache_fill"} <= set(data)
@@ -88,3 +89,22 @@ def test_benchmark_runs_at_small_scale(tmp_path: Path) -> None:
     text = readme.read_text(encoding="utf-8")
     assert "old" not in text and text.endswith("<!-- /bench-table -->\n\nafter\n")
     assert "| charter validate, no cache |" in text and "| charter history environment:production |" in text
+
+
+def test_benchmark_measures_only_what_is_asked(tmp_path: Path) -> None:
+    def bench(*only: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, str(BENCHMARKS / "bench_validate.py"), "--scale", "small", "--runs", "2",
+             "--output", str(tmp_path / "only.json"), "--cache-dir", str(tmp_path / "cache"), "--quiet",
+             *(f"--only={key}" for key in only)],
+            capture_output=True, text=True, timeout=300)
+
+    result = bench("validate_one_edited", "cjs_one")
+    assert result.returncode == 0, result.stderr
+    data = json.loads((tmp_path / "only.json").read_text(encoding="utf-8"))
+    assert set(data["operations"]) == {"validate_one_edited", "cjs_one", "validate_all"}
+    assert data["operations"]["validate_one_edited"]["runs"] == 2
+    assert "validate_one_edited/cjs_one" in data["ratios"]
+
+    wrong = bench("validate_everything")
+    assert wrong.returncode == 1 and "no operation validate_everything" in wrong.stderr
