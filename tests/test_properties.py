@@ -9,6 +9,7 @@ Example counts are kept modest by the `charter` profile; `HYPOTHESIS_PROFILE=tho
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from pathlib import Path
@@ -132,3 +133,77 @@ def test_the_loader_never_crashes_on_yaml_like_text(text: str) -> None:
     doc, findings = parse_document(text.encode("utf-8"), "entry.yaml")
     assert doc is not None or findings, "no document means a finding that says why"
     _assert_well_formed(findings, text)
+
+
+def _errors(validator: Any, doc: Any) -> list[tuple[Any, ...]]:
+    """What the findings of a schema check are made of: keyword, instance path, message, the failing subschema's
+    description, and for oneOf/anyOf the best match among the alternatives' errors."""
+    from jsonschema.exceptions import best_match
+
+    def described(error: Any) -> tuple[Any, ...]:
+        schema = error.schema if isinstance(error.schema, dict) else {}
+        return (error.validator, tuple(error.absolute_path), error.message, schema.get("description"),
+                sorted(schema.get("properties", {})), error.validator_value if error.validator == "required" else None)
+
+    found = []
+    for error in validator.iter_errors(doc):
+        best = best_match(error.context) if error.validator in ("oneOf", "anyOf") and error.context else None
+        found.append((described(error), described(best) if best is not None else None))
+    return found
+
+
+@pytest.mark.parametrize("kind", ALL_KINDS, ids=lambda k: k.name)
+def test_inlined_definitions_report_what_references_report(kind: Kind) -> None:
+    """validator_for checks against the schema with its definitions inlined (twice as fast); every drawn
+    document, valid or not, gets the same errors as from the schema that follows each `$ref`."""
+    from jsonschema import Draft202012Validator
+
+    from charter.schemas import bundled_schema, inlined_schema
+
+    assert "$ref" not in json.dumps({k: v for k, v in inlined_schema(kind).items() if k != "$defs"})
+    inlined = validator_for(kind)
+    following = Draft202012Validator(bundled_schema(kind), format_checker=Draft202012Validator.FORMAT_CHECKER)
+    errors_seen = []
+
+    @PROFILE
+    @given(st.one_of(documents(kind), documents(kind).flatmap(_mutated)))
+    def check(doc: dict[str, Any]) -> None:
+        expected = _errors(following, doc)
+        assert _errors(inlined, doc) == expected
+        errors_seen.append(bool(expected))
+
+    check()
+    assert any(errors_seen)  # the drawn documents included invalid ones
+
+
+def _places(data: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    found = [path]
+    if isinstance(data, dict):
+        found += [p for key, value in data.items() for p in _places(value, (*path, key))]
+    elif isinstance(data, list):
+        found += [p for i, value in enumerate(data) for p in _places(value, (*path, i))]
+    return found
+
+
+def _mutated(doc: dict[str, Any]) -> st.SearchStrategy[dict[str, Any]]:
+    """The document with one value somewhere replaced by another of any type, or one key removed or added."""
+    junk = st.one_of(st.none(), st.booleans(), st.integers(-5, 5), st.text(max_size=8), st.just([]), st.just({}),
+                     st.just("2026-13-45"), st.just("not an email"), st.just("model:x@1.0.0"))
+
+    @st.composite
+    def mutate(draw: st.DrawFn) -> dict[str, Any]:
+        copy = json.loads(json.dumps(doc))
+        path = draw(st.sampled_from(_places(copy)[1:] or [("extra",)]))
+        parent = copy
+        for part in path[:-1]:
+            parent = parent[part]
+        action = draw(st.sampled_from(["replace", "remove", "add"]))
+        if action == "remove" and isinstance(parent, dict):
+            parent.pop(path[-1], None)
+        elif action == "add" and isinstance(parent, dict):
+            parent[draw(st.sampled_from(["bogus", "$ref", "name", "version"]))] = draw(junk)
+        elif isinstance(parent, dict) or (isinstance(parent, list) and path[-1] < len(parent)):
+            parent[path[-1]] = draw(junk)
+        return copy
+
+    return mutate()
