@@ -66,7 +66,8 @@ def test_benchmark_runs_at_small_scale(tmp_path: Path) -> None:
 
     assert result.returncode == 0, result.stderr
     data = json.loads(output.read_text(encoding="utf-8"))
-    expected = {"help", "validate_one", "validate_one_edited", "validate_all", "validate_all_cold", "validate_base", "resolve", "history",
+    expected = {"help", "validate_one", "validate_one_edited", "validate_all", "validate_all_cold", "validate_base",
+                "resolve", "history",
                 "import_floor", "parse_one", "parse_all", "cjs_one", "cjs_all"}
     has_search = subprocess.run([sys.executable, "-m", "charter", "search", "--help"],
                                 capture_output=True).returncode == 0

@@ -140,7 +140,10 @@ def _scalar_value(node: yaml.ScalarNode, *, share: bool = False) -> Any:
         return sys.intern(text) if share and len(text) <= _SHARED_LENGTH else text
     if node.tag in _SCALAR_TAGS:
         try:
-            value = _SCALAR_CONSTRUCTOR.construct_object(node)
+            # the tag's own constructor, not construct_object: that one remembers every node it has built (PyYAML
+            # clears the memo once per document, which this never reaches), which kept every number, boolean
+            # and null node of every file alive: 110 MiB of a first whole-registry run
+            value = _SCALAR_CONSTRUCTOR.yaml_constructors[node.tag](_SCALAR_CONSTRUCTOR, node)
         except ValueError as exc:  # Python refuses to convert integers of more than 4,300 digits
             raise _Refused(node, f"number of {len(node.value):,} digits is too long: {exc}") from exc
         if isinstance(value, float) and not math.isfinite(value):
