@@ -237,6 +237,7 @@ class LazyIndex(RegistryIndex):
         # layout is anchored by top folder (from the reference's prefix) and by the second path segment, which is
         # the entry's name (or the name and `.yaml` for single-file kinds), so they are grouped by these two.
         self._pending = dict(registry.groups)
+        self._asked: set[tuple[str | None, bool]] = set()  # what `_locate` was asked: each is answered once
 
     def _locate_groups(self, groups: list[tuple[str, str]]) -> None:
         for group in groups:
@@ -249,6 +250,9 @@ class LazyIndex(RegistryIndex):
 
     def _locate(self, key: str | None = None, *, starting: bool = False) -> None:
         """Locate the files that could hold `key` (or, with `starting`, any key that starts with it; None: all)."""
+        if (key, starting) in self._asked or not self._pending:
+            return
+        self._asked.add((key, starting))
         if key is None:
             self._locate_groups(list(self._pending))
             return
@@ -266,6 +270,16 @@ class LazyIndex(RegistryIndex):
     def _in_order(self) -> list[tuple[str, list[str]]]:
         """Keys in the order the full index meets them: by their first file (files are listed sorted)."""
         return sorted(self._located.items(), key=lambda item: item[1][0])
+
+    def prefetch(self, refs: Iterable[Reference | str]) -> None:
+        """Read the files that could hold these entries in one batch (one parse-cache query, not one each): the
+        checks then find them read. Only the time changes; `get` answers as it would have."""
+        located = []
+        for ref in refs:
+            key = str(ref)
+            self._locate(key)
+            located += self._located.get(key, [])
+        self._registry.read_many(located)
 
     def get(self, ref: Reference | str) -> Document | None:
         usable = self._usable(str(ref))
@@ -350,6 +364,13 @@ class LazyRegistry:
 
     def read(self, relpath: str) -> Read:
         if relpath not in self._read:
-            self._read[relpath] = read_files(self.root, [relpath], self.cache)[relpath] \
-                if (self.root / relpath).is_file() else (None, [])
+            self.read_many([relpath])
         return self._read[relpath]
+
+    def read_many(self, relpaths: Iterable[str]) -> None:
+        """Read the files not read yet, together: what `read` then gives for each."""
+        unread = [relpath for relpath in dict.fromkeys(relpaths) if relpath not in self._read]
+        files = [relpath for relpath in unread if (self.root / relpath).is_file()]
+        read = read_files(self.root, files, self.cache) if files else {}
+        for relpath in unread:
+            self._read[relpath] = read.get(relpath, (None, []))

@@ -86,6 +86,9 @@ class RevisionReader:
                                "name an existing branch, tag or commit (fetch it first in CI)")
         self.commit = commit
         self.revision = revision
+        # what one run asks several times (the scope, the history and the compatibility checks): asked of git once
+        self._diffs: dict[str | None, tuple[tuple[str, ...], list[Change]]] = {}
+        self._blobs: dict[str, bytes | None] = {}
 
     @cached_property
     def repo(self) -> git.Repo:
@@ -103,11 +106,17 @@ class RevisionReader:
 
     def changes(self, folders: tuple[str, ...], until: RevisionReader | None = None) -> list[Change]:
         """Entry files added, modified or deleted since the revision: in the work tree (staged or not), or at the
-        revision `until` reads. Untracked files are not listed (`files` tells what the revision holds)."""
+        revision `until` reads. Untracked files are not listed (`files` tells what the revision holds).
+
+        One `git diff` answers every later call for the same `until` and the same or fewer folders: a run asks
+        for the change several times, and each diff stats every file of the work tree."""
+        later = until.commit if until is not None else None
+        known = self._diffs.get(later)
+        if known is not None and set(folders) <= set(known[0]):
+            return [change for change in known[1] if within(change.path, folders)]
         pathspecs = [literal_pathspec(self.repo_path(f)) for f in folders]
-        later = [until.commit] if until is not None else []
-        output = self._git(["diff", "--name-status", "--no-renames", "-z", self.commit, *later, "--", *pathspecs],
-                           "diff")
+        output = self._git(["diff", "--name-status", "--no-renames", "-z", self.commit,
+                            *([later] if later is not None else []), "--", *pathspecs], "diff")
         parts = output.split("\0")
         changes: list[Change] = []
         for status, path in zip(parts[0::2], parts[1::2], strict=False):
@@ -115,15 +124,30 @@ class RevisionReader:
                 continue
             rel = path[len(self.prefix) + 1:] if self.prefix else path
             changes.append(Change(status[:1], rel))
+        self._diffs[later] = (folders, changes)
         return changes
 
     def read(self, relpath: str) -> bytes | None:
         """The file's bytes at the revision, or None where it did not exist."""
+        if relpath in self._blobs:
+            return self._blobs[relpath]
         try:
             return run_git(self.top, ["cat-file", "blob", f"{self.commit}:{self.repo_path(relpath)}"])
         except CharterError:
             return None
 
+    def read_many(self, relpaths: list[str]) -> dict[str, bytes | None]:
+        """`read` of each file, through one `git cat-file --batch` (remembered for later `read`s): a change of
+        ten files must not start ten git processes, nor two checks read them twice."""
+        wanted = [p for p in dict.fromkeys(relpaths) if p not in self._blobs and "\n" not in self.repo_path(p)]
+        names = [f"{self.commit}:{self.repo_path(p)}" for p in wanted]
+        try:
+            objects = read_objects(self.top, names)
+        except CharterError as exc:
+            raise CharterError(f"git cat-file against {self.revision!r} failed: {exc.message}") from exc
+        for relpath, found in zip(wanted, objects, strict=True):
+            self._blobs[relpath] = found.data if found is not None and found.type == "blob" else None
+        return {p: self.read(p) for p in relpaths}  # a name --batch cannot take (a newline) is read on its own
     def files(self, folders: tuple[str, ...]) -> set[str]:
         """Registry-relative paths of every file below `folders` at the revision (one `git ls-tree`)."""
         pathspecs = [literal_pathspec(self.repo_path(f)) for f in folders]
@@ -308,6 +332,11 @@ def resolve_commit(root: Path, revision: str) -> str | None:
             return None  # an unborn branch: nothing is committed yet
         raise CharterError(f"unknown revision {revision!r}", "name an existing branch, tag or commit") from exc
     return output.decode().strip() or None
+
+
+def within(path: str, folders: tuple[str, ...]) -> bool:
+    """Whether `literal_pathspec` of one of `folders` matches `path` (all relative to the same folder)."""
+    return any(path == folder or path.startswith(f"{folder}/") for folder in folders)
 
 
 def literal_pathspec(path: str) -> str:

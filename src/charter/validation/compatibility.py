@@ -25,11 +25,11 @@ def check_compatibility(root: Path, loaded: LoadedRegistry | LazyRegistry, base:
     reader = reader or RevisionReader(root, base)
     at_base = reader.files(ENTRY_FOLDERS)
     drafts_at_base = set()
-    for change in reader.changes(ENTRY_FOLDERS):
-        raw = reader.read(change.path) if change.status == "M" else None
-        before = parse_document(raw, change.path)[0] if raw is not None else None
+    modified = [change.path for change in reader.changes(ENTRY_FOLDERS) if change.status == "M"]
+    for path, raw in reader.read_many(modified).items():
+        before = parse_document(raw, path)[0] if raw is not None else None
         if before is not None and before.status == "draft":
-            drafts_at_base.add(change.path)
+            drafts_at_base.add(path)
     index = loaded.index
     findings: list[Finding] = []
     candidates = index.entries() if selected is None else \

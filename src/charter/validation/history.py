@@ -46,10 +46,11 @@ def check_history(root: Path, loaded: LoadedRegistry | LazyRegistry, base: str, 
                   reader: RevisionReader | None = None) -> list[Finding]:
     reader = reader or RevisionReader(root, base)
     findings: list[Finding] = []
-    for change in reader.changes(ENTRY_FOLDERS):
-        if change.status == "A" or (selected is not None and change.path not in selected):
-            continue
-        raw = reader.read(change.path)
+    changes = [c for c in reader.changes(ENTRY_FOLDERS)
+               if c.status != "A" and (selected is None or c.path in selected)]
+    at_base = reader.read_many([c.path for c in changes])
+    for change in changes:
+        raw = at_base[change.path]
         before, _ = parse_document(raw, change.path) if raw is not None else (None, [])
         if before is None or before.kind not in IMMUTABLE_KINDS or before.status == "draft":
             continue

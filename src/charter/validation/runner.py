@@ -10,6 +10,7 @@ from typing import Any
 from charter.documents import Document
 from charter.errors import CharterError
 from charter.findings import Finding, Severity
+from charter.index import references_in
 from charter.kinds import REGISTRY_FILE, is_entry_candidate
 from charter.loader import LazyRegistry, LoadedRegistry, load_registry
 from charter.parse_cache import ParseCache
@@ -110,6 +111,10 @@ def validate_registry(root: Path, paths: Sequence[str | Path] | None = None, bas
     config = registry.config
     findings: list[Finding] = []
     schema_findings = SchemaFindings(registry.cache, registry, selected)
+    if isinstance(registry, LazyRegistry):  # read in two batches what the checks below would read one by one
+        registry.read_many(sorted(selected))
+        registry.index.prefetch(ref for path in sorted(selected) for doc in [registry.read(path)[0]]
+                                if doc is not None for _, ref in references_in(doc))
     for relpath in sorted(selected):
         doc, parse_findings = registry.read(relpath)
         findings.extend(parse_findings)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from charter.adapters.git import RevisionReader, files_containing, literal_pathspec, untracked_files
+from charter.adapters.git import RevisionReader, files_containing, literal_pathspec, untracked_files, within
 from charter.kinds import ENTRY_FOLDERS, REGISTRY_FILE, locate_path
 
 #: Files outside the entry folders that every entry's checks read.
@@ -21,11 +21,12 @@ SHARED_INPUTS = (REGISTRY_FILE, ".charter", "CODEOWNERS")
 def changed_scope(root: Path, reader: RevisionReader) -> set[str] | None:
     """Registry-relative paths to check for the change since `reader`'s revision (work tree and untracked files
     included), or None when the change touches what every entry is checked against."""
-    if reader.changes(SHARED_INPUTS):
+    every = reader.changes((*SHARED_INPUTS, *ENTRY_FOLDERS))  # one diff, which the later checks reuse
+    if any(within(c.path, SHARED_INPUTS) for c in every):
         return None
     cut = len(reader.prefix) + 1 if reader.prefix else 0
     entry_specs = [literal_pathspec(reader.repo_path(folder)) for folder in ENTRY_FOLDERS]
-    changes = reader.changes(ENTRY_FOLDERS)
+    changes = [c for c in every if within(c.path, ENTRY_FOLDERS)]
     touched = {c.path for c in changes} | {p[cut:] for p in untracked_files(reader.top, entry_specs)}
     if any(c.status != "M" for c in changes if c.path.startswith("environments/")) or any(
             p.startswith("environments/") for p in touched.difference(c.path for c in changes)):
