@@ -154,6 +154,7 @@ def _parse(root: Path, relpath: str, raw: bytes, blob: str, cache: ParseCache | 
         references = [(at, (ref.prefix, ref.name, ref.version)) for at, ref in references_in(doc)] \
             if doc is not None else None
         cache.store_parsed(relpath, blob, (doc.data if doc is not None else None, findings, references))
+        cache.store_words(relpath, blob, raw)
     return doc, findings
 
 

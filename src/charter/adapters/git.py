@@ -7,15 +7,19 @@ them set for *its* repository and they would silently redirect ours.
 from __future__ import annotations
 
 import contextlib
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from charter.errors import CharterError
 
 if TYPE_CHECKING:
     import git
+
+T = TypeVar("T")
 
 _GIT_ENV = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY", "GIT_PREFIX",
             "GIT_ALTERNATE_OBJECT_DIRECTORIES", "GIT_COMMON_DIR", "GIT_NAMESPACE")
@@ -89,6 +93,7 @@ class RevisionReader:
         # what one run asks several times (the scope, the history and the compatibility checks): asked of git once
         self._diffs: dict[str | None, tuple[tuple[str, ...], list[Change]]] = {}
         self._blobs: dict[str, bytes | None] = {}
+        self._trees: dict[tuple[str, ...], Callable[[], dict[str, TreeEntry]]] = {}
 
     @cached_property
     def repo(self) -> git.Repo:
@@ -150,10 +155,31 @@ class RevisionReader:
         return {p: self.read(p) for p in relpaths}  # a name --batch cannot take (a newline) is read on its own
     def files(self, folders: tuple[str, ...]) -> set[str]:
         """Registry-relative paths of every file below `folders` at the revision (one `git ls-tree`)."""
+        return set(self.tree(folders))
+
+    def start_tree(self, folders: tuple[str, ...]) -> None:
+        """Start the `git ls-tree` of `tree(folders)` now, to run while other work is done."""
+        if folders not in self._trees:
+            self._trees[folders] = in_background(lambda: self._tree(folders))
+
+    def tree(self, folders: tuple[str, ...]) -> dict[str, TreeEntry]:
+        """Every file below `folders` at the revision, registry-relative, with its mode and object id."""
+        listed = self._trees.get(folders)
+        tree = listed() if listed is not None else self._tree(folders)
+        self._trees[folders] = lambda: tree
+        return tree
+
+    def _tree(self, folders: tuple[str, ...]) -> dict[str, TreeEntry]:
         pathspecs = [literal_pathspec(self.repo_path(f)) for f in folders]
-        output = self._git(["ls-tree", "-r", "--name-only", "-z", self.commit, "--", *pathspecs], "ls-tree")
+        output = self._git(["ls-tree", "-r", "-z", self.commit, "--", *pathspecs], "ls-tree")
         cut = len(self.prefix) + 1 if self.prefix else 0
-        return {path[cut:] for path in output.split("\0") if path}
+        return {path[cut:]: (mode, oid) for mode, oid, path in _TREE_LINE.findall(output)}
+
+
+#: A file as a commit holds it: its mode (100644 a file, 100755 an executable, 120000 a link) and object id.
+TreeEntry = tuple[str, str]
+REGULAR_MODES = ("100644", "100755")
+_TREE_LINE = re.compile(r"(\d+) \w+ (\w+)\t([^\0]*)\0")
 
 
 _FALLBACK_IDENTITY = {"GIT_AUTHOR_NAME": "Charter", "GIT_AUTHOR_EMAIL": "charter@localhost",
@@ -273,6 +299,31 @@ def run_git(cwd: Path, args: list[str], stdin: bytes | None = None) -> bytes:
     return result.stdout
 
 
+def in_background(work: Callable[[], T]) -> Callable[[], T]:
+    """Start `work` (git processes, mostly) in a thread now; the function returned waits for its result and
+    raises what it raised. Independent questions to git then run at the same time, and while Python works."""
+    import threading
+
+    outcome: list[T] = []
+    failure: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            outcome.append(work())
+        except BaseException as exc:  # handed to the caller, who would have met it
+            failure.append(exc)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+
+    def result() -> T:
+        thread.join()
+        if failure:
+            raise failure[0]
+        return outcome[0]
+    return result
+
+
 def files_containing(top: Path, needles: set[str], pathspecs: list[str]) -> set[str]:
     """Repository-relative paths of the tracked files that contain any of `needles` verbatim, as they are in the
     work tree: one `git grep`, which reads thousands of files faster than parsing a few hundred."""
@@ -293,6 +344,17 @@ def untracked_files(top: Path, pathspecs: list[str]) -> set[str]:
     """Repository-relative paths of files git does not track and does not ignore."""
     output = run_git(top, ["ls-files", "--others", "--exclude-standard", "-z", "--", *pathspecs])
     return {path for path in output.decode("utf-8", "surrogateescape").split("\0") if path}
+
+
+def converted_files(top: Path, pathspecs: list[str]) -> set[str]:
+    """Repository-relative paths of the tracked files (below `pathspecs`) that git may convert between the
+    repository and the work tree beyond line endings: those with a `filter` (smudge/clean) or a
+    `working-tree-encoding` attribute. One `git ls-files` and one `git check-attr`."""
+    listed = run_git(top, ["ls-files", "-z", "--", *pathspecs])
+    output = run_git(top, ["check-attr", "-z", "--stdin", "filter", "working-tree-encoding"], stdin=listed)
+    fields = output.decode("utf-8", "surrogateescape").split("\0")
+    return {path for path, _, value in zip(fields[0::3], fields[1::3], fields[2::3], strict=False)
+            if value not in ("unspecified", "unset")}
 
 
 def run_git_parallel(cwd: Path, commands: list[list[str]]) -> list[bytes]:

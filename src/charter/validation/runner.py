@@ -96,7 +96,7 @@ def validate_registry(root: Path, paths: Sequence[str | Path] | None = None, bas
         from charter.validation.scope import changed_scope
 
         reader = RevisionReader(root, base)
-        scope = changed_scope(root, reader)
+        scope = changed_scope(root, reader, ParseCache.open(root) if use_cache else None)
     whole = not paths and scope is None
     lazy = scope is not None or (not whole and base is None and not check_artifacts)
     registry: LoadedRegistry | LazyRegistry = LazyRegistry(root, use_cache=use_cache) if lazy \
