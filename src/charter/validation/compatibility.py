@@ -12,11 +12,12 @@ from pathlib import Path
 
 from charter.adapters.git import RevisionReader
 from charter.diff import SEMVER_KINDS, Change, breaking_without_major_bump, next_major
-from charter.documents import Document, parse_document
+from charter.documents import Document
 from charter.findings import Finding, finding
 from charter.index import RegistryIndex
 from charter.kinds import ENTRY_FOLDERS
 from charter.loader import LazyRegistry, LoadedRegistry
+from charter.validation.history import document_at_base
 from charter.versions import version_key
 
 
@@ -27,7 +28,7 @@ def check_compatibility(root: Path, loaded: LoadedRegistry | LazyRegistry, base:
     drafts_at_base = set()
     modified = [change.path for change in reader.changes(ENTRY_FOLDERS) if change.status == "M"]
     for path, raw in reader.read_many(modified).items():
-        before = parse_document(raw, path)[0] if raw is not None else None
+        before = document_at_base(raw, path) if raw is not None else None
         if before is not None and before.status == "draft":
             drafts_at_base.add(path)
     index = loaded.index

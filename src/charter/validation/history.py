@@ -8,6 +8,7 @@ documents: a model family's description evolves and environments change by promo
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +43,12 @@ def first_difference(old: Any, new: Any, path: JsonPath = ()) -> JsonPath | None
     return None
 
 
+@functools.lru_cache(maxsize=256)
+def document_at_base(raw: bytes, relpath: str) -> Document | None:
+    """A changed file's document at the base revision: parsed once for the history and compatibility checks."""
+    return parse_document(raw, relpath)[0]
+
+
 def check_history(root: Path, loaded: LoadedRegistry | LazyRegistry, base: str, selected: set[str] | None,
                   reader: RevisionReader | None = None) -> list[Finding]:
     reader = reader or RevisionReader(root, base)
@@ -51,7 +58,7 @@ def check_history(root: Path, loaded: LoadedRegistry | LazyRegistry, base: str, 
     at_base = reader.read_many([c.path for c in changes])
     for change in changes:
         raw = at_base[change.path]
-        before, _ = parse_document(raw, change.path) if raw is not None else (None, [])
+        before = document_at_base(raw, change.path) if raw is not None else None
         if before is None or before.kind not in IMMUTABLE_KINDS or before.status == "draft":
             continue
         current, _ = loaded.read(change.path)

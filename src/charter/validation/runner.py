@@ -110,11 +110,12 @@ def validate_registry(root: Path, paths: Sequence[str | Path] | None = None, bas
     index = registry.index
     config = registry.config
     findings: list[Finding] = []
-    schema_findings = SchemaFindings(registry.cache, registry, selected)
     if isinstance(registry, LazyRegistry):  # read in two batches what the checks below would read one by one
         registry.read_many(sorted(selected))
         registry.index.prefetch(ref for path in sorted(selected) for doc in [registry.read(path)[0]]
                                 if doc is not None for _, ref in references_in(doc))
+    schema_findings = SchemaFindings(registry.cache, {path: doc for path in selected
+                                                      for doc in [registry.read(path)[0]] if doc is not None})
     for relpath in sorted(selected):
         doc, parse_findings = registry.read(relpath)
         findings.extend(parse_findings)
@@ -165,17 +166,17 @@ class SchemaFindings:
     not change since the last run does not need it again (and jsonschema is then not even imported).
     """
 
-    def __init__(self, cache: ParseCache | None, registry: LoadedRegistry | LazyRegistry, selected: set[str]) -> None:
+    def __init__(self, cache: ParseCache | None, documents: dict[str, Document]) -> None:
+        """`documents`: the ones `of` will be asked about, whose findings are looked up together."""
         self._cache = cache
         self._known: dict[str, list[Finding]] = {}
-        self._asked_all = cache is not None and isinstance(registry, LoadedRegistry)
-        if cache is not None and isinstance(registry, LoadedRegistry):
-            blobs = {p: d.blob for p, d in registry.documents.items() if p in selected and d.blob is not None}
-            self._known = cache.schema_findings(blobs)
+        self._asked = set(documents)
+        if cache is not None:
+            self._known = cache.schema_findings({p: d.blob for p, d in documents.items() if d.blob is not None})
 
     def of(self, doc: Document) -> list[Finding]:
         known = self._known.pop(doc.path, None)
-        if known is None and not self._asked_all and self._cache is not None and doc.blob is not None:
+        if known is None and self._cache is not None and doc.blob is not None and doc.path not in self._asked:
             known = self._cache.schema_findings({doc.path: doc.blob}).get(doc.path)
         if known is not None:
             return known
