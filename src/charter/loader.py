@@ -372,6 +372,7 @@ class LazyRegistry:
         """Read the files not read yet, together: what `read` then gives for each."""
         unread = [relpath for relpath in dict.fromkeys(relpaths) if relpath not in self._read]
         files = [relpath for relpath in unread if (self.root / relpath).is_file()]
-        read = read_files(self.root, files, self.cache) if files else {}
+        with no_collection():  # a thousand documents at once, all kept: see no_collection
+            read = read_files(self.root, files, self.cache) if files else {}
         for relpath in unread:
             self._read[relpath] = read.get(relpath, (None, []))

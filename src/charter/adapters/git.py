@@ -93,7 +93,7 @@ class RevisionReader:
         # what one run asks several times (the scope, the history and the compatibility checks): asked of git once
         self._diffs: dict[str | None, tuple[tuple[str, ...], list[Change]]] = {}
         self._blobs: dict[str, bytes | None] = {}
-        self._trees: dict[tuple[str, ...], Callable[[], dict[str, TreeEntry]]] = {}
+        self._trees: dict[tuple[str, ...], Callable[[], str]] = {}  # `git ls-tree` output
 
     @cached_property
     def repo(self) -> git.Repo:
@@ -153,27 +153,39 @@ class RevisionReader:
         for relpath, found in zip(wanted, objects, strict=True):
             self._blobs[relpath] = found.data if found is not None and found.type == "blob" else None
         return {p: self.read(p) for p in relpaths}  # a name --batch cannot take (a newline) is read on its own
+
     def files(self, folders: tuple[str, ...]) -> set[str]:
         """Registry-relative paths of every file below `folders` at the revision (one `git ls-tree`)."""
-        return set(self.tree(folders))
-
-    def start_tree(self, folders: tuple[str, ...]) -> None:
-        """Start the `git ls-tree` of `tree(folders)` now, to run while other work is done."""
-        if folders not in self._trees:
-            self._trees[folders] = in_background(lambda: self._tree(folders))
+        cut = len(self.prefix) + 1 if self.prefix else 0
+        return {entry.partition("\t")[2][cut:] for entry in self._listing(folders).split("\0") if entry}
 
     def tree(self, folders: tuple[str, ...]) -> dict[str, TreeEntry]:
         """Every file below `folders` at the revision, registry-relative, with its mode and object id."""
-        listed = self._trees.get(folders)
-        tree = listed() if listed is not None else self._tree(folders)
-        self._trees[folders] = lambda: tree
-        return tree
-
-    def _tree(self, folders: tuple[str, ...]) -> dict[str, TreeEntry]:
-        pathspecs = [literal_pathspec(self.repo_path(f)) for f in folders]
-        output = self._git(["ls-tree", "-r", "-z", self.commit, "--", *pathspecs], "ls-tree")
         cut = len(self.prefix) + 1 if self.prefix else 0
-        return {path[cut:]: (mode, oid) for mode, oid, path in _TREE_LINE.findall(output)}
+        return {path[cut:]: (mode, oid) for mode, oid, path in _TREE_LINE.findall(self._listing(folders))}
+
+    def tree_id(self, folders: tuple[str, ...]) -> str:
+        """A digest of `tree(folders)`: equal digests, equal trees (for keeping what was worked out of one)."""
+        import hashlib
+
+        digest = hashlib.sha1(f"{self.prefix}\0".encode("utf-8", "surrogateescape"))
+        digest.update(self._listing(folders).encode("utf-8", "surrogateescape"))
+        return digest.hexdigest()
+
+    def start_tree(self, folders: tuple[str, ...]) -> None:
+        """Start the `git ls-tree` behind `files`, `tree` and `tree_id` now, to run while other work is done."""
+        if folders not in self._trees:
+            self._trees[folders] = in_background(lambda: self._ls_tree(folders))
+
+    def _listing(self, folders: tuple[str, ...]) -> str:
+        listed = self._trees.get(folders)
+        output = listed() if listed is not None else self._ls_tree(folders)
+        self._trees[folders] = lambda: output
+        return output
+
+    def _ls_tree(self, folders: tuple[str, ...]) -> str:
+        pathspecs = [literal_pathspec(self.repo_path(f)) for f in folders]
+        return self._git(["ls-tree", "-r", "-z", self.commit, "--", *pathspecs], "ls-tree")
 
 
 #: A file as a commit holds it: its mode (100644 a file, 100755 an executable, 120000 a link) and object id.

@@ -17,7 +17,6 @@ diff`), so its words answer for it, exactly as grep would:
 
 from __future__ import annotations
 
-import hashlib
 from bisect import bisect_right
 from collections.abc import Callable
 
@@ -74,16 +73,15 @@ class Mentions:
         words serve every change against it), and the untouched files they do not answer for."""
         if self._loaded is None:
             assert self._cache is not None
-            tree = {path: oid for path, (mode, oid) in self._reader.tree(ENTRY_FOLDERS).items()
-                    if mode in REGULAR_MODES}
-            key = hashlib.sha1("".join(f"{path}\0{oid}\0" for path, oid in tree.items()).encode(
-                "utf-8", "surrogateescape")).hexdigest()
+            key = self._reader.tree_id(ENTRY_FOLDERS)
             words = self._cache.tree_words(key)
             if words is None:
+                tree = {path: oid for path, (mode, oid) in self._reader.tree(ENTRY_FOLDERS).items()
+                        if mode in REGULAR_MODES}
                 words = _joined(self._cache.words(tree), tree)
                 self._cache.store_tree_words(key, words)
-            converted = {p[self._cut:] for p in self._converted()}
-            unknown = set(words[3]) | (converted & tree.keys())
+            # tracked files that are not touched are in the base tree; grep reads no others
+            unknown = set(words[3]) | {p[self._cut:] for p in self._converted()}
             self._loaded = words, unknown - self._touched
         return self._loaded
 
