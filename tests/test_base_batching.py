@@ -158,3 +158,24 @@ def test_locating_a_path_by_its_top_folder_answers_as_every_pattern_would(regist
              "unknown/x/1.yaml", "", "/models/x/model.yaml"]
     assert sum(locate_path(p) is not None for p in paths) > 10
     assert [locate_path(p) for p in paths] == [by_every_pattern(p) for p in paths]
+
+
+def test_base_documents_from_the_cache_are_the_parsed_ones(registry: Path) -> None:
+    from charter.documents import parse_document
+    from charter.validation.history import BaseDocuments
+
+    validate_registry(registry)  # the cache now holds every file as committed
+    for relpath in (COHORT, CONTRACT):
+        (registry / relpath).write_text("edited: [\n", encoding="utf-8")
+    (registry / "events/sepsis-onset/2.0.0.yaml").unlink()
+    reader = RevisionReader(registry, "HEAD")
+    paths = [COHORT, CONTRACT, "events/sepsis-onset/2.0.0.yaml", "cohorts/new/1.0.0.yaml"]
+    for cache in (ParseCache.open(registry), None):
+        documents = BaseDocuments(reader, cache).of(paths)
+        for relpath in paths[:3]:
+            doc, expected = documents[relpath], parse_document(git(registry, "show", f"HEAD:{relpath}").encode(),
+                                                               relpath)[0]
+            assert doc is not None and expected is not None
+            assert (doc.data, doc.ref, doc.status, doc.spec) == (expected.data, expected.ref, expected.status,
+                                                                 expected.spec)
+        assert documents["cohorts/new/1.0.0.yaml"] is None

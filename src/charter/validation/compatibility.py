@@ -17,7 +17,7 @@ from charter.findings import Finding, finding
 from charter.index import RegistryIndex
 from charter.kinds import ENTRY_FOLDERS
 from charter.loader import LazyRegistry, LoadedRegistry
-from charter.validation.history import document_at_base
+from charter.validation.history import BaseDocuments
 from charter.versions import version_key
 
 if TYPE_CHECKING:
@@ -25,13 +25,13 @@ if TYPE_CHECKING:
 
 
 def check_compatibility(root: Path, loaded: LoadedRegistry | LazyRegistry, base: str, selected: set[str] | None,
-                        reader: RevisionReader | None = None) -> list[Finding]:
+                        reader: RevisionReader | None = None, documents: BaseDocuments | None = None) -> list[Finding]:
     reader = reader or RevisionReader(root, base)
+    documents = documents or BaseDocuments(reader, loaded.cache)
     at_base = reader.files(ENTRY_FOLDERS)
     drafts_at_base = set()
     modified = [change.path for change in reader.changes(ENTRY_FOLDERS) if change.status == "M"]
-    for path, raw in reader.read_many(modified).items():
-        before = document_at_base(raw, path) if raw is not None else None
+    for path, before in documents.of(modified).items():
         if before is not None and before.status == "draft":
             drafts_at_base.add(path)
     index = loaded.index

@@ -8,15 +8,15 @@ documents: a model family's description evolves and environments change by promo
 
 from __future__ import annotations
 
-import functools
 from pathlib import Path
 from typing import Any
 
 from charter.adapters.git import RevisionReader
-from charter.documents import Document, parse_document
+from charter.documents import Document, parse_document, positions_from
 from charter.findings import Finding, finding
 from charter.kinds import ENTRY_FOLDERS, KINDS
 from charter.loader import LazyRegistry, LoadedRegistry
+from charter.parse_cache import ParseCache, blob_id
 from charter.yamlio import JsonPath, dotted
 
 IMMUTABLE_KINDS = frozenset(k for k in KINDS.values() if k.versioned) | {KINDS["DeploymentRecord"]}
@@ -43,22 +43,42 @@ def first_difference(old: Any, new: Any, path: JsonPath = ()) -> JsonPath | None
     return None
 
 
-@functools.lru_cache(maxsize=256)
-def document_at_base(raw: bytes, relpath: str) -> Document | None:
-    """A changed file's document at the base revision: parsed once for the history and compatibility checks."""
-    return parse_document(raw, relpath)[0]
+class BaseDocuments:
+    """The documents of changed files at the base revision, for the history and compatibility checks: read in one
+    `git cat-file --batch`, and parsed once, or taken from the parse cache where it holds the same bytes at the
+    same path (a file edited in place was usually read by an earlier run as it was)."""
+
+    def __init__(self, reader: RevisionReader, cache: ParseCache | None) -> None:
+        self._reader = reader
+        self._cache = cache
+        self._known: dict[str, Document | None] = {}
+
+    def of(self, relpaths: list[str]) -> dict[str, Document | None]:
+        raws = self._reader.read_many([p for p in relpaths if p not in self._known])
+        blobs = {path: blob_id(raw) for path, raw in raws.items() if raw is not None}
+        cached = self._cache.parsed(blobs) if self._cache is not None and blobs else {}
+        for path, raw in raws.items():
+            if raw is None:
+                self._known[path] = None
+            elif path in cached:
+                data = cached[path][0]
+                self._known[path] = Document(path, data, positions_from(raw, path), blobs[path]) \
+                    if data is not None else None
+            else:
+                self._known[path] = parse_document(raw, path, blobs[path])[0]
+        return {path: self._known[path] for path in relpaths}
 
 
 def check_history(root: Path, loaded: LoadedRegistry | LazyRegistry, base: str, selected: set[str] | None,
-                  reader: RevisionReader | None = None) -> list[Finding]:
+                  reader: RevisionReader | None = None, documents: BaseDocuments | None = None) -> list[Finding]:
     reader = reader or RevisionReader(root, base)
+    documents = documents or BaseDocuments(reader, loaded.cache)
     findings: list[Finding] = []
     changes = [c for c in reader.changes(ENTRY_FOLDERS)
                if c.status != "A" and (selected is None or c.path in selected)]
-    at_base = reader.read_many([c.path for c in changes])
+    at_base = documents.of([c.path for c in changes])
     for change in changes:
-        raw = at_base[change.path]
-        before = document_at_base(raw, change.path) if raw is not None else None
+        before = at_base[change.path]
         if before is None or before.kind not in IMMUTABLE_KINDS or before.status == "draft":
             continue
         current, _ = loaded.read(change.path)

@@ -142,12 +142,16 @@ def validate_registry(root: Path, paths: Sequence[str | Path] | None = None, bas
         registry.files_grouped_like(selected, folded)
     findings.extend(check_paths(compared, selected))
     if base is not None and (isinstance(registry, LoadedRegistry) or scope is not None):
+        from charter.adapters.git import RevisionReader
         from charter.validation.compatibility import check_compatibility
-        from charter.validation.history import check_history
+        from charter.validation.history import BaseDocuments, check_history
 
+        reader = reader or RevisionReader(root, base)
+        at_base = BaseDocuments(reader, registry.cache)  # read and parsed once for both checks
         # a scoped run reads every change for history: deleted files are not in its scope
-        findings.extend(check_history(root, registry, base, None if whole or scope is not None else selected, reader))
-        findings.extend(check_compatibility(root, registry, base, None if whole else selected, reader))
+        findings.extend(check_history(root, registry, base, None if whole or scope is not None else selected, reader,
+                                      at_base))
+        findings.extend(check_compatibility(root, registry, base, None if whole else selected, reader, at_base))
     if check_artifacts:
         from charter.artifacts import check_artifacts as artifact_findings
 
