@@ -341,10 +341,11 @@ for _kind in KINDS.values():
 class LazyRegistry:
     """A registry whose files are listed and parsed on first use (see LazyIndex)."""
 
-    def __init__(self, root: Path, *, use_cache: bool = True) -> None:
+    def __init__(self, root: Path, *, use_cache: bool = True, cache: ParseCache | None = None) -> None:
+        """`cache`: the parse cache already opened for `root`, if any (else it is opened here, with `use_cache`)."""
         self.root = root
         self.groups = discover_groups(root)
-        self.cache = ParseCache.open(root) if use_cache else None
+        self.cache = cache if cache is not None else ParseCache.open(root) if use_cache else None
         self._read: dict[str, Read] = {}
         self.config = RegistryConfig.from_document(self.read(REGISTRY_FILE)[0])
         self.index = LazyIndex(self)
