@@ -179,3 +179,12 @@ def test_base_documents_from_the_cache_are_the_parsed_ones(registry: Path) -> No
             assert (doc.data, doc.ref, doc.status, doc.spec) == (expected.data, expected.ref, expected.status,
                                                                  expected.spec)
         assert documents["cohorts/new/1.0.0.yaml"] is None
+
+
+def test_the_schema_library_release_is_read_without_importlib_metadata() -> None:
+    from importlib.metadata import version
+
+    from charter.parse_cache import _library_version
+
+    assert f"jsonschema-{version('jsonschema')}.dist-info" in _library_version("jsonschema").split(",")
+    assert _library_version("no-such-library-anywhere") == "unknown"
