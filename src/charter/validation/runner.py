@@ -91,18 +91,20 @@ def validate_registry(root: Path, paths: Sequence[str | Path] | None = None, bas
     """
     reader = None
     scope = None  # with --base alone: the change and what refers to it (see validation.scope)
-    cache = None
+    ready: list[LazyRegistry] = []
     if base is not None and not paths and not check_artifacts and not all_files:
         from charter.adapters.git import RevisionReader
         from charter.validation.scope import changed_scope
 
         reader = RevisionReader(root, base)
         cache = ParseCache.open(root) if use_cache else None
-        scope = changed_scope(root, reader, cache)
+        # the registry's folders are listed while git answers (wasted only if the change is checked whole)
+        scope = changed_scope(root, reader, cache,
+                              meanwhile=lambda: ready.append(LazyRegistry(root, use_cache=use_cache, cache=cache)))
     whole = not paths and scope is None
     lazy = scope is not None or (not whole and base is None and not check_artifacts)
-    registry: LoadedRegistry | LazyRegistry = LazyRegistry(root, use_cache=use_cache, cache=cache) if lazy \
-        else load_registry(root, use_cache=use_cache)
+    registry: LoadedRegistry | LazyRegistry = (ready[0] if ready else LazyRegistry(root, use_cache=use_cache)) \
+        if lazy else load_registry(root, use_cache=use_cache)
     if scope is not None:
         selected = scope
     elif whole:

@@ -28,10 +28,12 @@ from charter.validation.mentions import Mentions
 SHARED_INPUTS = (REGISTRY_FILE, ".charter", "CODEOWNERS")
 
 
-def changed_scope(root: Path, reader: RevisionReader, cache: ParseCache | None = None) -> set[str] | None:
+def changed_scope(root: Path, reader: RevisionReader, cache: ParseCache | None = None,
+                  meanwhile: Callable[[], object] | None = None) -> set[str] | None:
     """Registry-relative paths to check for the change since `reader`'s revision (work tree and untracked files
     included), or None when the change touches what every entry is checked against. `cache` (the parse cache)
-    spares reading every file to find the referrers (see `validation.mentions`)."""
+    spares reading every file to find the referrers (see `validation.mentions`); `meanwhile` is work of the
+    caller's that does not need the answer, done while git works."""
     cut = len(reader.prefix) + 1 if reader.prefix else 0
     entry_specs = [literal_pathspec(reader.repo_path(folder)) for folder in ENTRY_FOLDERS]
     # independent questions to git, asked at once: each walks or reads the work tree or the base tree
@@ -40,8 +42,10 @@ def changed_scope(root: Path, reader: RevisionReader, cache: ParseCache | None =
     if cache is not None:  # for finding the referrers without reading every file (and the compatibility check)
         reader.start_tree(ENTRY_FOLDERS)
         converted = in_background(lambda: converted_files(reader.top, entry_specs))
-    every = reader.changes((*SHARED_INPUTS, *ENTRY_FOLDERS))  # one diff, which the later checks reuse
-    new = {p[cut:] for p in untracked()}
+    diff = in_background(lambda: reader.changes((*SHARED_INPUTS, *ENTRY_FOLDERS)))  # one, reused by later checks
+    if meanwhile is not None:
+        meanwhile()
+    every, new = diff(), {p[cut:] for p in untracked()}
     if any(within(c.path, SHARED_INPUTS) for c in every):
         return None
     changes = [c for c in every if within(c.path, ENTRY_FOLDERS)]
