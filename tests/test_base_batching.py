@@ -153,10 +153,12 @@ def test_locating_a_path_by_its_top_folder_answers_as_every_pattern_would(regist
                 return Location(kind, groups[0], groups[1] if kind.versioned else None)
         return None
 
-    paths = [*git(registry, "ls-files", "-z").split("\0"), "models/x/model.yml", "models/x/versions/1.yaml",
+    paths = [*git(registry, "ls-files", "-z").split("\0"), "models/x/model.yml", "models/model.yaml/versions/1.yaml",
+             "models/x/versions/model.yaml", "models/versions/model.yaml", "models/x/versions/1.yaml",
              "models/x/other/1.yaml", "models", "models/", "environments/a/b.yaml", "records/r.yml", "cohorts/c.yaml",
              "unknown/x/1.yaml", "", "/models/x/model.yaml"]
     assert sum(locate_path(p) is not None for p in paths) > 10
+    assert all(sum(1 for pattern, _ in _LOCATIONS if pattern.match(p)) <= 1 for p in paths)  # so order is free
     assert [locate_path(p) for p in paths] == [by_every_pattern(p) for p in paths]
 
 

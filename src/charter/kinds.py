@@ -84,9 +84,9 @@ class Location:
 
 _SEGMENT = r"([^/]+)"
 _VERSION_FILE = r"([^/]+)\.ya?ml"
-_LOCATIONS: tuple[tuple[re.Pattern[str], Kind], ...] = (
+_LOCATIONS: tuple[tuple[re.Pattern[str], Kind], ...] = (  # no path matches two: the first match is the only one
+    (re.compile(rf"^models/{_SEGMENT}/versions/{_VERSION_FILE}$"), KINDS["ModelVersion"]),  # the many, first
     (re.compile(rf"^models/{_SEGMENT}/model\.ya?ml$"), KINDS["Model"]),
-    (re.compile(rf"^models/{_SEGMENT}/versions/{_VERSION_FILE}$"), KINDS["ModelVersion"]),
     *(
         (re.compile(rf"^{k.folder}/{_SEGMENT}/{_VERSION_FILE}$"), k)
         for k in KINDS.values()

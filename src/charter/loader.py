@@ -246,7 +246,7 @@ class LazyIndex(RegistryIndex):
             for relpath in listed() if listed is not None else []:
                 location = locate_path(relpath)
                 if location is not None:
-                    key = str(reference_of(location.kind, location.name, location.version))
+                    key = _key(location)
                     bisect.insort(self._located.setdefault(key, []), relpath)  # sorted, as the full index meets them
 
     def _locate(self, key: str | None = None, *, starting: bool = False) -> None:
@@ -330,6 +330,12 @@ class LazyIndex(RegistryIndex):
                         if d is not None and _agrees(d, locate_path(p))]
                 pairs += [(docs[0], other) for other in docs[1:]]
         return pairs
+
+
+def _key(location: Location) -> str:
+    """`str(reference_of(...))` of a location, without making the Reference: the lazy index locates thousands."""
+    version = location.version if location.kind.versioned else None
+    return f"{location.kind.prefix}:{location.name}@{version}" if version else f"{location.kind.prefix}:{location.name}"
 
 
 #: The top folders whose files can hold an entry with a given reference prefix (`model`: models and versions).
