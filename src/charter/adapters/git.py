@@ -157,7 +157,7 @@ class RevisionReader:
     def files(self, folders: tuple[str, ...]) -> set[str]:
         """Registry-relative paths of every file below `folders` at the revision (one `git ls-tree`)."""
         cut = len(self.prefix) + 1 if self.prefix else 0
-        return {entry.partition("\t")[2][cut:] for entry in self._listing(folders).split("\0") if entry}
+        return {path[cut:] for path in _TREE_PATH.findall(self._listing(folders))}
 
     def tree(self, folders: tuple[str, ...]) -> dict[str, TreeEntry]:
         """Every file below `folders` at the revision, registry-relative, with its mode and object id."""
@@ -192,6 +192,7 @@ class RevisionReader:
 TreeEntry = tuple[str, str]
 REGULAR_MODES = ("100644", "100755")
 _TREE_LINE = re.compile(r"(\d+) \w+ (\w+)\t([^\0]*)\0")
+_TREE_PATH = re.compile(r"\t([^\0]*)\0")
 
 
 _FALLBACK_IDENTITY = {"GIT_AUTHOR_NAME": "Charter", "GIT_AUTHOR_EMAIL": "charter@localhost",
@@ -361,12 +362,30 @@ def untracked_files(top: Path, pathspecs: list[str]) -> set[str]:
 def converted_files(top: Path, pathspecs: list[str]) -> set[str]:
     """Repository-relative paths of the tracked files (below `pathspecs`) that git may convert between the
     repository and the work tree beyond line endings: those with a `filter` (smudge/clean) or a
-    `working-tree-encoding` attribute. One `git ls-files` and one `git check-attr`."""
-    listed = run_git(top, ["ls-files", "-z", "--", *pathspecs])
-    output = run_git(top, ["check-attr", "-z", "--stdin", "filter", "working-tree-encoding"], stdin=listed)
+    `working-tree-encoding` attribute. `git ls-files` piped into `git check-attr --all`, which prints only the
+    attributes a path has (nothing at all in a repository without any)."""
+    import subprocess
+
+    env = _plain_environment()
+    try:
+        listing = subprocess.Popen(["git", "ls-files", "-z", "--", *pathspecs], cwd=top, stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE, env=env)
+        check = subprocess.Popen(["git", "check-attr", "--all", "-z", "--stdin"], cwd=top, stdin=listing.stdout,
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    except FileNotFoundError as exc:
+        raise CharterError("git is not installed or not on PATH", "install git") from exc
+    assert listing.stdout is not None and listing.stderr is not None
+    listing.stdout.close()  # check-attr holds the pipe now
+    output, check_error = check.communicate()
+    listing_error = listing.stderr.read()
+    listing.stderr.close()
+    for name, process, stderr in (("ls-files", listing, listing_error), ("check-attr", check, check_error)):
+        if process.wait() != 0:
+            lines = stderr.decode("utf-8", "replace").strip().splitlines()
+            raise CharterError(f"git {name} failed in {top}: {lines[-1] if lines else process.returncode}")
     fields = output.decode("utf-8", "surrogateescape").split("\0")
-    return {path for path, _, value in zip(fields[0::3], fields[1::3], fields[2::3], strict=False)
-            if value not in ("unspecified", "unset")}
+    return {path for path, attribute, value in zip(fields[0::3], fields[1::3], fields[2::3], strict=False)
+            if attribute in ("filter", "working-tree-encoding") and value != "unset"}
 
 
 def run_git_parallel(cwd: Path, commands: list[list[str]]) -> list[bytes]:
