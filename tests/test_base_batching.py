@@ -7,10 +7,12 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from charter.adapters.git import RevisionReader, converted_files, files_containing, literal_pathspec, untracked_files
 from charter.kinds import ENTRY_FOLDERS, locate_path
-from charter.parse_cache import ParseCache, words_of
+from charter.parse_cache import WORD_NEEDLE, ParseCache, words_of
 from charter.validation.mentions import Mentions
 from charter.validation.runner import validate_registry
 from charter.validation.scope import SHARED_INPUTS
@@ -190,3 +192,20 @@ def test_the_schema_library_release_is_read_without_importlib_metadata() -> None
 
     assert f"jsonschema-{version('jsonschema')}.dist-info" in _library_version("jsonschema").split(",")
     assert _library_version("no-such-library-anywhere") == "unknown"
+
+
+_TEXT = st.text(alphabet="ab:-.@ \n\r\té/#", max_size=60)
+
+
+@given(text=_TEXT, needle=st.from_regex(WORD_NEEDLE, fullmatch=True).filter(lambda n: len(n) < 12))
+@settings(max_examples=400, deadline=None)
+def test_a_needle_occurs_in_a_text_exactly_when_it_occurs_in_one_of_its_words(text: str, needle: str) -> None:
+    raw = text.encode("utf-8")
+    words = words_of(raw).split("\n")
+    assert (needle.encode() in raw) == any(needle in word for word in words)
+    inside = {text[i:j] for i in range(len(text)) for j in range(i + 1, min(len(text), i + 12) + 1)}
+    for part in (p for p in inside if WORD_NEEDLE.fullmatch(p)):  # every needle the text does hold
+        assert any(part in word for word in words), part
+    assert all(word.encode() in raw for word in words if word)
+    # CRLF line endings change no word
+    assert words_of(raw.replace(b"\r", b"").replace(b"\n", b"\r\n")) == words_of(raw.replace(b"\r", b""))

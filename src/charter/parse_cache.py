@@ -51,19 +51,23 @@ TreeWords = tuple[list[str], list[int], str, list[str]]
 Parsed = tuple[dict[str, Any] | None, list[Finding], list[ReferenceRow] | None]
 
 
-#: The characters of a reference-like word: every `prefix:name` that `validate --base` looks for is made of them.
-WORD_CHARACTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._@+-:")
-_WORD = re.compile(rb"[A-Za-z0-9._@+:-]+")
+#: A reference-like word: a longest run of these characters and colons with a colon followed by one of them.
+#: (The look-behind starts a match only where a run starts: trying every position of every run took seconds.)
+_WORD = re.compile(rb"(?<![A-Za-z0-9._@+:-])[A-Za-z0-9._@+:-]*:[A-Za-z0-9._@+-][A-Za-z0-9._@+:-]*")
+#: What `words_of` can answer for: a text of the same characters with such a colon (every `prefix:name`).
+WORD_NEEDLE = re.compile(r"[A-Za-z0-9._@+:-]*:[A-Za-z0-9._@+-][A-Za-z0-9._@+:-]*")
 
 
 def words_of(raw: bytes) -> str:
-    """Every longest run of WORD_CHARACTERS in a file that has a `:` before its last character, one a line.
+    """Every reference-like word of a file (see _WORD), one a line.
 
-    A text of WORD_CHARACTERS with such a colon occurs in the file exactly when it occurs in one of these
-    words (an occurrence cannot cross a character outside them), so they answer what `git grep -F` would, for
-    this content, without the file being read (see `charter.validation.mentions`).
+    A WORD_NEEDLE occurs in the file exactly when it occurs in one of these words: an occurrence lies inside one
+    longest run of word characters and colons (it cannot cross any other character), and that run has the
+    needle's colon-and-character, so it is one of the words. They answer what `git grep -F` would, for this
+    content, without the file being read (see `charter.validation.mentions`). The regular expression finds only
+    such runs, whole: it starts where a run starts and takes the run to its end.
     """
-    return "\n".join(word.decode("ascii") for word in _WORD.findall(raw) if b":" in word[:-1])
+    return "\n".join(word.decode("ascii") for word in _WORD.findall(raw))
 
 
 def blob_id(raw: bytes) -> str:

@@ -6,11 +6,12 @@ holds the reference-like words of each content it parsed (`parse_cache.words_of`
 change did not touch, the work tree holds the base revision's blob (that is what "not touched" means to `git
 diff`), so its words answer for it, exactly as grep would:
 
-- a needle made of WORD_CHARACTERS with a `:` before its end occurs in a text exactly when it occurs in one of
-  the text's words (see `words_of`); a needle with any other character is looked for with git grep;
+- a WORD_NEEDLE (reference characters and colons, a colon followed by a character: every `prefix:name` of a
+  plain name) occurs in a text exactly when it occurs in one of the text's words (see `words_of`); any other
+  needle is looked for with git grep;
 - grep reads only regular tracked files (not links), as does this; touched files are in the scope anyway;
 - git may convert a file between the repository and the work tree. Line endings (CRLF) and `ident` only add or
-  remove characters outside WORD_CHARACTERS (a `\\r`; `$Id: <id> $`, whose colon ends its word), so the words stay
+  remove characters outside the words (a `\\r`; `$Id: <id> $`, whose colon a space follows), so the words stay
   the same; a `filter` or `working-tree-encoding` attribute can change anything, so such files are grepped;
 - a file whose blob the cache does not hold (never parsed, or too large to be an entry) is grepped.
 """
@@ -22,7 +23,7 @@ from collections.abc import Callable
 
 from charter.adapters.git import REGULAR_MODES, RevisionReader, files_containing, literal_pathspec
 from charter.kinds import ENTRY_FOLDERS
-from charter.parse_cache import WORD_CHARACTERS, ParseCache, TreeWords
+from charter.parse_cache import WORD_NEEDLE, ParseCache, TreeWords
 
 #: Past this many files to grep one by one, one grep of the entry folders is simpler (and as fast).
 _GREP_PATHS = 1000
@@ -44,7 +45,7 @@ class Mentions:
 
     def files_containing(self, needles: set[str]) -> set[str]:
         """The untouched tracked entry files whose text in the work tree contains one of `needles`."""
-        plain = {n for n in needles if set(n) <= WORD_CHARACTERS and ":" in n[:-1]}
+        plain = {n for n in needles if WORD_NEEDLE.fullmatch(n)}
         if self._cache is None or not plain:
             return self._grep(needles, self._entry_specs) - self._touched
         (paths, starts, text, _), grep = self._words()
