@@ -209,3 +209,16 @@ def test_a_needle_occurs_in_a_text_exactly_when_it_occurs_in_one_of_its_words(te
     assert all(word.encode() in raw for word in words if word)
     # CRLF line endings change no word
     assert words_of(raw.replace(b"\r", b"").replace(b"\n", b"\r\n")) == words_of(raw.replace(b"\r", b""))
+
+
+def test_a_git_question_asked_in_the_background_answers_or_fails_as_if_asked_directly(registry: Path) -> None:
+    from charter.adapters.git import in_background, run_git
+    from charter.errors import CharterError
+
+    answer = in_background(lambda: run_git(registry, ["rev-parse", "HEAD"]))
+    failure = in_background(lambda: run_git(registry, ["rev-parse", "--verify", "no-such-branch"]))
+    assert answer() == run_git(registry, ["rev-parse", "HEAD"])
+    with pytest.raises(CharterError, match="git rev-parse failed"):
+        failure()
+    with pytest.raises(CharterError, match="not inside a git repository"):
+        converted_files(registry.parent, [])

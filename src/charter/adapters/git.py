@@ -303,13 +303,18 @@ def run_git(cwd: Path, args: list[str], stdin: bytes | None = None) -> bytes:
     except FileNotFoundError as exc:
         raise CharterError("git is not installed or not on PATH", "install git") from exc
     if result.returncode != 0:
-        stderr = result.stderr.decode("utf-8", "replace").strip()
-        if "not a git repository" in stderr:
-            raise CharterError(f"{cwd} is not inside a git repository",
-                               "run `git init` there, or create the registry with `charter init`")
-        last = stderr.splitlines()[-1] if stderr else f"exit code {result.returncode}"
-        raise CharterError(f"git {args[0]} failed in {cwd}: {last}")
+        raise _failure(cwd, args[0], result.returncode, result.stderr)
     return result.stdout
+
+
+def _failure(cwd: Path, command: str, returncode: int, stderr_bytes: bytes) -> CharterError:
+    """The error a failed git command becomes: its last line of complaint, or what to do outside a repository."""
+    stderr = stderr_bytes.decode("utf-8", "replace").strip()
+    if "not a git repository" in stderr:
+        return CharterError(f"{cwd} is not inside a git repository",
+                            "run `git init` there, or create the registry with `charter init`")
+    last = stderr.splitlines()[-1] if stderr else f"exit code {returncode}"
+    return CharterError(f"git {command} failed in {cwd}: {last}")
 
 
 def in_background(work: Callable[[], T]) -> Callable[[], T]:
@@ -366,6 +371,8 @@ def converted_files(top: Path, pathspecs: list[str]) -> set[str]:
     attributes a path has (nothing at all in a repository without any)."""
     import subprocess
 
+    if not top.is_dir():
+        raise CharterError(f"{top}: no such directory")
     env = _plain_environment()
     try:
         listing = subprocess.Popen(["git", "ls-files", "-z", "--", *pathspecs], cwd=top, stdout=subprocess.PIPE,
@@ -381,8 +388,7 @@ def converted_files(top: Path, pathspecs: list[str]) -> set[str]:
     listing.stderr.close()
     for name, process, stderr in (("ls-files", listing, listing_error), ("check-attr", check, check_error)):
         if process.wait() != 0:
-            lines = stderr.decode("utf-8", "replace").strip().splitlines()
-            raise CharterError(f"git {name} failed in {top}: {lines[-1] if lines else process.returncode}")
+            raise _failure(top, name, process.returncode, stderr)
     fields = output.decode("utf-8", "surrogateescape").split("\0")
     return {path for path, attribute, value in zip(fields[0::3], fields[1::3], fields[2::3], strict=False)
             if attribute in ("filter", "working-tree-encoding") and value != "unset"}
