@@ -41,6 +41,12 @@ def _new_model(root: Path) -> None:
     shutil.copytree(root / "models/sepsis-risk", root / "models/sepsis-risk-copy")
 
 
+def _odd_names(root: Path) -> None:  # untracked entries whose names a reference cannot spell
+    for name in ("sepsis adult", "sepsis-adulte-é"):
+        (root / "cohorts" / name).mkdir()
+        shutil.copyfile(root / COHORT, root / "cohorts" / name / "1.0.0.yaml")
+
+
 CHANGES: dict[str, Callable[[Path], None]] = {
     "nothing": lambda root: None,
     "released spec edited": _edit(VERSION, "status: active", "status: active\n  annotations: {a: b}"),
@@ -51,6 +57,9 @@ CHANGES: dict[str, Callable[[Path], None]] = {
     "assignment to a version that does not exist": _edit("environments/production.yaml", "sepsis-risk@1.0.0",
                                                          "sepsis-risk@7.0.0"),
     "model owner changed": _edit("models/sepsis-risk/model.yaml", "owner: team-clinical-ml", "owner: team-x"),
+    "released contract's spec edited (its versions' evaluations are checked)": _edit(
+        "contracts/sepsis-risk-serving/1.0.0.yaml", "required: true", "required: false"),
+    "entries with a space and an accent in their names": _odd_names,
     "environment renamed in registry.yaml": _edit("registry.yaml", "    - name: production", "    - name: prod"),
 }
 

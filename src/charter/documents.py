@@ -166,8 +166,15 @@ def read_raw(root: Path, relpath: str) -> tuple[bytes | None, list[Finding]]:
     try:
         # O_NOFOLLOW: a file swapped for a link after the check above is refused too
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
-        with os.fdopen(fd, "rb") as handle:
-            raw = handle.read(MAX_FILE_BYTES + 1)
+        try:  # plain reads, no file object: a lazy run reads a thousand small files
+            raw = os.read(fd, info.st_size + 1)  # a regular file reads short only at its end
+            while info.st_size < len(raw) <= MAX_FILE_BYTES:  # it grew since lstat: on to its end or the limit
+                more = os.read(fd, MAX_FILE_BYTES + 1 - len(raw))
+                if not more:
+                    break
+                raw += more
+        finally:
+            os.close(fd)
     except OSError as exc:
         return None, [unreadable(relpath, exc)]
     if len(raw) > MAX_FILE_BYTES:

@@ -84,9 +84,9 @@ class Location:
 
 _SEGMENT = r"([^/]+)"
 _VERSION_FILE = r"([^/]+)\.ya?ml"
-_LOCATIONS: tuple[tuple[re.Pattern[str], Kind], ...] = (
+_LOCATIONS: tuple[tuple[re.Pattern[str], Kind], ...] = (  # no path matches two: the first match is the only one
+    (re.compile(rf"^models/{_SEGMENT}/versions/{_VERSION_FILE}$"), KINDS["ModelVersion"]),  # the many, first
     (re.compile(rf"^models/{_SEGMENT}/model\.ya?ml$"), KINDS["Model"]),
-    (re.compile(rf"^models/{_SEGMENT}/versions/{_VERSION_FILE}$"), KINDS["ModelVersion"]),
     *(
         (re.compile(rf"^{k.folder}/{_SEGMENT}/{_VERSION_FILE}$"), k)
         for k in KINDS.values()
@@ -100,9 +100,15 @@ _LOCATIONS: tuple[tuple[re.Pattern[str], Kind], ...] = (
 )
 
 
+#: _LOCATIONS by the top folder their pattern starts with (a pattern matches nothing outside it), in order.
+_LOCATIONS_BY_FOLDER: dict[str, tuple[tuple[re.Pattern[str], Kind], ...]] = {
+    folder: tuple(item for item in _LOCATIONS if item[0].pattern.startswith(f"^{folder}/"))
+    for folder in {k.folder for k in KINDS.values()}}
+
+
 def locate_path(relpath: str) -> Location | None:
     """The kind, name and version a registry-relative path stands for, or None where no entry belongs."""
-    for pattern, kind in _LOCATIONS:
+    for pattern, kind in _LOCATIONS_BY_FOLDER.get(relpath.partition("/")[0], ()):
         match = pattern.match(relpath)
         if match:
             groups = match.groups()

@@ -171,6 +171,7 @@ def _parse(root: Path, relpath: str, raw: bytes, blob: str, cache: ParseCache | 
         references = [(at, (ref.prefix, ref.name, ref.version)) for at, ref in references_in(doc)] \
             if doc is not None else None
         cache.store_parsed(relpath, blob, (doc.data if doc is not None else None, findings, references))
+        cache.store_words(relpath, blob, raw)
     return doc, findings
 
 
@@ -254,6 +255,7 @@ class LazyIndex(RegistryIndex):
         # layout is anchored by top folder (from the reference's prefix) and by the second path segment, which is
         # the entry's name (or the name and `.yaml` for single-file kinds), so they are grouped by these two.
         self._done: set[tuple[str, str]] = set()
+        self._asked: set[tuple[str | None, bool]] = set()  # what `_locate` was asked: each is answered once
 
     def _locate_groups(self, groups: list[tuple[str, str]]) -> None:
         for group in groups:
@@ -263,11 +265,14 @@ class LazyIndex(RegistryIndex):
             for relpath in self._registry.groups.files(*group):
                 location = locate_path(relpath)
                 if location is not None:
-                    key = str(reference_of(location.kind, location.name, location.version))
+                    key = _key(location)
                     bisect.insort(self._located.setdefault(key, []), relpath)  # sorted, as the full index meets them
 
     def _locate(self, key: str | None = None, *, starting: bool = False) -> None:
         """Locate the files that could hold `key` (or, with `starting`, any key that starts with it; None: all)."""
+        if (key, starting) in self._asked or (None, False) in self._asked:  # None located every file
+            return
+        self._asked.add((key, starting))
         if key is None:
             self._locate_groups(self._registry.groups.all())
             return
@@ -286,6 +291,16 @@ class LazyIndex(RegistryIndex):
     def _in_order(self) -> list[tuple[str, list[str]]]:
         """Keys in the order the full index meets them: by their first file (files are listed sorted)."""
         return sorted(self._located.items(), key=lambda item: item[1][0])
+
+    def prefetch(self, refs: Iterable[Reference | str]) -> None:
+        """Read the files that could hold these entries in one batch (one parse-cache query, not one each): the
+        checks then find them read. Only the time changes; `get` answers as it would have."""
+        located = []
+        for ref in refs:
+            key = str(ref)
+            self._locate(key)
+            located += self._located.get(key, [])
+        self._registry.read_many(located)
 
     def get(self, ref: Reference | str) -> Document | None:
         usable = self._usable(str(ref))
@@ -337,6 +352,12 @@ class LazyIndex(RegistryIndex):
         return pairs
 
 
+def _key(location: Location) -> str:
+    """`str(reference_of(...))` of a location, without making the Reference: the lazy index locates thousands."""
+    version = location.version if location.kind.versioned else None
+    return f"{location.kind.prefix}:{location.name}@{version}" if version else f"{location.kind.prefix}:{location.name}"
+
+
 #: The top folders whose files can hold an entry with a given reference prefix (`model`: models and versions).
 _FOLDERS_BY_PREFIX: dict[str, tuple[str, ...]] = {}
 for _kind in KINDS.values():
@@ -346,10 +367,11 @@ for _kind in KINDS.values():
 class LazyRegistry:
     """A registry whose files are listed and parsed on first use (see LazyIndex)."""
 
-    def __init__(self, root: Path, *, use_cache: bool = True) -> None:
+    def __init__(self, root: Path, *, use_cache: bool = True, cache: ParseCache | None = None) -> None:
+        """`cache`: the parse cache already opened for `root`, if any (else it is opened here, with `use_cache`)."""
         self.root = root
         self.groups = EntryGroups(root)
-        self.cache = ParseCache.open(root) if use_cache else None
+        self.cache = cache if cache is not None else ParseCache.open(root) if use_cache else None
         self._read: dict[str, Read] = {}
         self.config = RegistryConfig.from_document(self.read(REGISTRY_FILE)[0])
         self.index = LazyIndex(self)
@@ -374,6 +396,14 @@ class LazyRegistry:
 
     def read(self, relpath: str) -> Read:
         if relpath not in self._read:
-            self._read[relpath] = read_files(self.root, [relpath], self.cache)[relpath] \
-                if (self.root / relpath).is_file() else (None, [])
+            self.read_many([relpath])
         return self._read[relpath]
+
+    def read_many(self, relpaths: Iterable[str]) -> None:
+        """Read the files not read yet, together: what `read` then gives for each."""
+        unread = [relpath for relpath in dict.fromkeys(relpaths) if relpath not in self._read]
+        files = [relpath for relpath in unread if (self.root / relpath).is_file()]
+        with no_collection():  # a thousand documents at once, all kept: see no_collection
+            read = read_files(self.root, files, self.cache) if files else {}
+        for relpath in unread:
+            self._read[relpath] = read.get(relpath, (None, []))

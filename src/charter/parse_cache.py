@@ -1,4 +1,5 @@
-"""A cache of what reading and schema-checking an entry file found, keyed by the file's git blob id.
+"""A cache of what reading and schema-checking an entry file found, keyed by the file's git blob id (and of the
+reference-like words in it, with which `validate --base` finds a change's referrers without reading every file).
 
 Parsing 17,000 YAML files and checking each against its schema is most of a whole-registry run, and between two
 runs almost no file changes. The cache lives in the repository's git directory (`.git/charter/`), so it is never
@@ -15,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import marshal
 import os
+import re
 import sqlite3
 import zlib
 from collections.abc import Iterable
@@ -26,8 +28,12 @@ from charter.findings import Finding, Severity
 #: Bump when what is stored changes shape; older databases are then ignored and rebuilt.
 CACHE_FORMAT = 1
 CACHE_FILE = f"parse-cache-v{CACHE_FORMAT}.sqlite"
-#: Above this many paths one scan of the table is cheaper than looking paths up one by one.
-_SCAN_ABOVE = 200
+#: Above this many paths one scan of the table is cheaper than looking them up (a scan of 17,000 rows takes about
+#: as long as looking up 15,000 paths); below it, paths are looked up `_LOOKUP_CHUNK` to a query.
+_SCAN_ABOVE = 5000
+_LOOKUP_CHUNK = 500
+#: How many trees' words `store_tree_words` keeps.
+_TREES_KEPT = 3
 #: Rows written per transaction: few enough that pending rows stay a small part of a run's memory.
 _BATCH = 1000
 #: The modules whose code decides what is stored: a change to any of them invalidates every entry.
@@ -37,9 +43,31 @@ _CODE = ("yamlio.py", "documents.py", "findings.py", "parse_cache.py", "validati
 FindingRow = tuple[str, str, str, int, int, str, str]
 #: A reference found in a document's spec: its path in `spec`, and the reference (prefix, name, version).
 ReferenceRow = tuple[tuple[str | int, ...], tuple[str, str, str | None]]
+#: The words of every file of a tree: paths (sorted), where each one's words begin in the text, the text (the
+#: files' `words_of`, one after the other, each ended by a newline), and the paths whose words were not known.
+TreeWords = tuple[list[str], list[int], str, list[str]]
 #: What reading a file gave: its data when it is a document (else None), the findings of reading it, and the
 #: references in its spec (None where they were not looked for).
 Parsed = tuple[dict[str, Any] | None, list[Finding], list[ReferenceRow] | None]
+
+
+#: A reference-like word: a longest run of these characters and colons with a colon followed by one of them.
+#: (The look-behind starts a match only where a run starts: trying every position of every run took seconds.)
+_WORD = re.compile(rb"(?<![A-Za-z0-9._@+:-])[A-Za-z0-9._@+:-]*:[A-Za-z0-9._@+-][A-Za-z0-9._@+:-]*")
+#: What `words_of` can answer for: a text of the same characters with such a colon (every `prefix:name`).
+WORD_NEEDLE = re.compile(r"[A-Za-z0-9._@+:-]*:[A-Za-z0-9._@+-][A-Za-z0-9._@+:-]*")
+
+
+def words_of(raw: bytes) -> str:
+    """Every reference-like word of a file (see _WORD), one a line.
+
+    A WORD_NEEDLE occurs in the file exactly when it occurs in one of these words: an occurrence lies inside one
+    longest run of word characters and colons (it cannot cross any other character), and that run has the
+    needle's colon-and-character, so it is one of the words. They answer what `git grep -F` would, for this
+    content, without the file being read (see `charter.validation.mentions`). The regular expression finds only
+    such runs, whole: it starts where a run starts and takes the run to its end.
+    """
+    return "\n".join(word.decode("ascii") for word in _WORD.findall(raw))
 
 
 def blob_id(raw: bytes) -> str:
@@ -101,6 +129,7 @@ class ParseCache:
         self._schema_key: str | None = None
         self._pending_parsed: list[tuple[str, str, bytes, int]] = []
         self._pending_schema: list[tuple[str, str, bytes, int]] = []
+        self._pending_words: list[tuple[str, str, bytes, int]] = []
 
     @classmethod
     def open(cls, root: Path) -> ParseCache | None:
@@ -120,6 +149,10 @@ class ParseCache:
                                    "(path TEXT PRIMARY KEY, blob TEXT, value BLOB, checksum INTEGER)")
                 connection.execute("CREATE TABLE IF NOT EXISTS schema "
                                    "(path TEXT PRIMARY KEY, blob TEXT, value BLOB, checksum INTEGER)")
+                connection.execute("CREATE TABLE IF NOT EXISTS words "
+                                   "(path TEXT PRIMARY KEY, blob TEXT, value BLOB, checksum INTEGER)")
+                connection.execute("CREATE TABLE IF NOT EXISTS tree_words "
+                                   "(key TEXT PRIMARY KEY, value BLOB, checksum INTEGER)")
                 return cls(connection, location)
             except sqlite3.DatabaseError:
                 if attempt == 0 and location.is_file():  # damaged: it is only a cache, start again
@@ -150,6 +183,53 @@ class ParseCache:
         if len(self._pending_parsed) >= _BATCH:
             self.flush()
 
+    # -- reference-like words of a file ------------------------------------------------------------------------
+
+    def words(self, keys: dict[str, str]) -> dict[str, str]:
+        """`words_of` the content of these paths (path -> blob id), as stored when the file was parsed."""
+        found: dict[str, str] = {}
+        for path, blob, value, checksum in self._select("words", keys):  # all of them, often: no marshal here
+            header = f"{self._code}\0{path}\0{blob}\0".encode()
+            if isinstance(value, bytes) and value.startswith(header) and zlib.crc32(value) == checksum:
+                try:
+                    found[path] = value[len(header):].decode("ascii")
+                except UnicodeDecodeError:
+                    continue
+        return found
+
+    def store_words(self, path: str, blob: str, raw: bytes) -> None:
+        value = f"{self._code}\0{path}\0{blob}\0{words_of(raw)}".encode()
+        self._pending_words.append((path, blob, value, zlib.crc32(value)))
+        if len(self._pending_words) >= _BATCH:
+            self.flush()
+
+    def tree_words(self, key: str) -> TreeWords | None:
+        """What `store_tree_words` kept under `key`, if it is intact and this code wrote it."""
+        try:
+            row = self._db.execute("SELECT value, checksum FROM tree_words WHERE key = ?", (key,)).fetchone()
+        except sqlite3.Error:
+            return None
+        if row is None:
+            return None
+        loaded = self._load(row[0], row[1], (self._code, key, ""))
+        if not isinstance(loaded, tuple) or len(loaded) != 4:
+            return None
+        paths, starts, text, unknown = loaded
+        return list(paths), list(starts), text, list(unknown)
+
+    def store_tree_words(self, key: str, words: TreeWords) -> None:
+        """Keep the words of a whole tree (see `validation.mentions`), with the few last trees' (each is a few
+        megabytes): a tree's words are read in one piece instead of as 17,000 rows."""
+        _, _, value, checksum = self._row(key, "", (self._code, key, ""), words)
+        try:
+            with self._db:
+                self._db.execute("BEGIN")
+                self._db.execute("INSERT OR REPLACE INTO tree_words VALUES (?, ?, ?)", (key, value, checksum))
+                self._db.execute("DELETE FROM tree_words WHERE rowid NOT IN "
+                                 f"(SELECT rowid FROM tree_words ORDER BY rowid DESC LIMIT {_TREES_KEPT})")
+        except sqlite3.Error:
+            pass
+
     # -- schema findings -------------------------------------------------------------------------------------
 
     def schema_findings(self, keys: dict[str, str]) -> dict[str, list[Finding]]:
@@ -178,7 +258,8 @@ class ParseCache:
 
     def flush(self) -> None:
         """Write what was stored since the last flush, in one transaction; a failure only loses cache entries."""
-        pending = (("parsed", self._pending_parsed), ("schema", self._pending_schema))
+        pending = (("parsed", self._pending_parsed), ("schema", self._pending_schema),
+                   ("words", self._pending_words))
         if not any(rows for _, rows in pending):
             return
         try:
@@ -188,7 +269,7 @@ class ParseCache:
                     self._db.executemany(f"INSERT OR REPLACE INTO {table} VALUES (?, ?, ?, ?)", rows)
         except sqlite3.Error:
             pass
-        self._pending_parsed, self._pending_schema = [], []
+        self._pending_parsed, self._pending_schema, self._pending_words = [], [], []
 
     def close(self) -> None:
         self.flush()
@@ -202,9 +283,11 @@ class ParseCache:
             if len(keys) > _SCAN_ABOVE:
                 rows = self._db.execute(f"SELECT path, blob, value, checksum FROM {table}").fetchall()
             else:
-                marks = ",".join("?" * len(keys))
-                rows = self._db.execute(f"SELECT path, blob, value, checksum FROM {table} WHERE path IN ({marks})",
-                                        list(keys)).fetchall()
+                paths, rows = list(keys), []
+                for start in range(0, len(paths), _LOOKUP_CHUNK):
+                    chunk = paths[start:start + _LOOKUP_CHUNK]
+                    rows += self._db.execute(f"SELECT path, blob, value, checksum FROM {table} WHERE path IN "
+                                             f"({','.join('?' * len(chunk))})", chunk).fetchall()
         except sqlite3.Error:
             return []
         return [row for row in rows if keys.get(row[0]) == row[1]]

@@ -7,15 +7,19 @@ them set for *its* repository and they would silently redirect ours.
 from __future__ import annotations
 
 import contextlib
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from charter.errors import CharterError
 
 if TYPE_CHECKING:
     import git
+
+T = TypeVar("T")
 
 _GIT_ENV = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY", "GIT_PREFIX",
             "GIT_ALTERNATE_OBJECT_DIRECTORIES", "GIT_COMMON_DIR", "GIT_NAMESPACE")
@@ -86,6 +90,10 @@ class RevisionReader:
                                "name an existing branch, tag or commit (fetch it first in CI)")
         self.commit = commit
         self.revision = revision
+        # what one run asks several times (the scope, the history and the compatibility checks): asked of git once
+        self._diffs: dict[str | None, tuple[tuple[str, ...], list[Change]]] = {}
+        self._blobs: dict[str, bytes | None] = {}
+        self._trees: dict[tuple[str, ...], Callable[[], str]] = {}  # `git ls-tree` output
 
     @cached_property
     def repo(self) -> git.Repo:
@@ -103,11 +111,17 @@ class RevisionReader:
 
     def changes(self, folders: tuple[str, ...], until: RevisionReader | None = None) -> list[Change]:
         """Entry files added, modified or deleted since the revision: in the work tree (staged or not), or at the
-        revision `until` reads. Untracked files are not listed (`files` tells what the revision holds)."""
+        revision `until` reads. Untracked files are not listed (`files` tells what the revision holds).
+
+        One `git diff` answers every later call for the same `until` and the same or fewer folders: a run asks
+        for the change several times, and each diff stats every file of the work tree."""
+        later = until.commit if until is not None else None
+        known = self._diffs.get(later)
+        if known is not None and set(folders) <= set(known[0]):
+            return [change for change in known[1] if within(change.path, folders)]
         pathspecs = [literal_pathspec(self.repo_path(f)) for f in folders]
-        later = [until.commit] if until is not None else []
-        output = self._git(["diff", "--name-status", "--no-renames", "-z", self.commit, *later, "--", *pathspecs],
-                           "diff")
+        output = self._git(["diff", "--name-status", "--no-renames", "-z", self.commit,
+                            *([later] if later is not None else []), "--", *pathspecs], "diff")
         parts = output.split("\0")
         changes: list[Change] = []
         for status, path in zip(parts[0::2], parts[1::2], strict=False):
@@ -115,21 +129,70 @@ class RevisionReader:
                 continue
             rel = path[len(self.prefix) + 1:] if self.prefix else path
             changes.append(Change(status[:1], rel))
+        self._diffs[later] = (folders, changes)
         return changes
 
     def read(self, relpath: str) -> bytes | None:
         """The file's bytes at the revision, or None where it did not exist."""
+        if relpath in self._blobs:
+            return self._blobs[relpath]
         try:
             return run_git(self.top, ["cat-file", "blob", f"{self.commit}:{self.repo_path(relpath)}"])
         except CharterError:
             return None
 
+    def read_many(self, relpaths: list[str]) -> dict[str, bytes | None]:
+        """`read` of each file, through one `git cat-file --batch` (remembered for later `read`s): a change of
+        ten files must not start ten git processes, nor two checks read them twice."""
+        wanted = [p for p in dict.fromkeys(relpaths) if p not in self._blobs and "\n" not in self.repo_path(p)]
+        names = [f"{self.commit}:{self.repo_path(p)}" for p in wanted]
+        try:
+            objects = read_objects(self.top, names)
+        except CharterError as exc:
+            raise CharterError(f"git cat-file against {self.revision!r} failed: {exc.message}") from exc
+        for relpath, found in zip(wanted, objects, strict=True):
+            self._blobs[relpath] = found.data if found is not None and found.type == "blob" else None
+        return {p: self.read(p) for p in relpaths}  # a name --batch cannot take (a newline) is read on its own
+
     def files(self, folders: tuple[str, ...]) -> set[str]:
         """Registry-relative paths of every file below `folders` at the revision (one `git ls-tree`)."""
-        pathspecs = [literal_pathspec(self.repo_path(f)) for f in folders]
-        output = self._git(["ls-tree", "-r", "--name-only", "-z", self.commit, "--", *pathspecs], "ls-tree")
         cut = len(self.prefix) + 1 if self.prefix else 0
-        return {path[cut:] for path in output.split("\0") if path}
+        return {path[cut:] for path in _TREE_PATH.findall(self._listing(folders))}
+
+    def tree(self, folders: tuple[str, ...]) -> dict[str, TreeEntry]:
+        """Every file below `folders` at the revision, registry-relative, with its mode and object id."""
+        cut = len(self.prefix) + 1 if self.prefix else 0
+        return {path[cut:]: (mode, oid) for mode, oid, path in _TREE_LINE.findall(self._listing(folders))}
+
+    def tree_id(self, folders: tuple[str, ...]) -> str:
+        """A digest of `tree(folders)`: equal digests, equal trees (for keeping what was worked out of one)."""
+        import hashlib
+
+        digest = hashlib.sha1(f"{self.prefix}\0".encode("utf-8", "surrogateescape"))
+        digest.update(self._listing(folders).encode("utf-8", "surrogateescape"))
+        return digest.hexdigest()
+
+    def start_tree(self, folders: tuple[str, ...]) -> None:
+        """Start the `git ls-tree` behind `files`, `tree` and `tree_id` now, to run while other work is done."""
+        if folders not in self._trees:
+            self._trees[folders] = in_background(lambda: self._ls_tree(folders))
+
+    def _listing(self, folders: tuple[str, ...]) -> str:
+        listed = self._trees.get(folders)
+        output = listed() if listed is not None else self._ls_tree(folders)
+        self._trees[folders] = lambda: output
+        return output
+
+    def _ls_tree(self, folders: tuple[str, ...]) -> str:
+        pathspecs = [literal_pathspec(self.repo_path(f)) for f in folders]
+        return self._git(["ls-tree", "-r", "-z", self.commit, "--", *pathspecs], "ls-tree")
+
+
+#: A file as a commit holds it: its mode (100644 a file, 100755 an executable, 120000 a link) and object id.
+TreeEntry = tuple[str, str]
+REGULAR_MODES = ("100644", "100755")
+_TREE_LINE = re.compile(r"(\d+) \w+ (\w+)\t([^\0]*)\0")
+_TREE_PATH = re.compile(r"\t([^\0]*)\0")
 
 
 _FALLBACK_IDENTITY = {"GIT_AUTHOR_NAME": "Charter", "GIT_AUTHOR_EMAIL": "charter@localhost",
@@ -240,13 +303,43 @@ def run_git(cwd: Path, args: list[str], stdin: bytes | None = None) -> bytes:
     except FileNotFoundError as exc:
         raise CharterError("git is not installed or not on PATH", "install git") from exc
     if result.returncode != 0:
-        stderr = result.stderr.decode("utf-8", "replace").strip()
-        if "not a git repository" in stderr:
-            raise CharterError(f"{cwd} is not inside a git repository",
-                               "run `git init` there, or create the registry with `charter init`")
-        last = stderr.splitlines()[-1] if stderr else f"exit code {result.returncode}"
-        raise CharterError(f"git {args[0]} failed in {cwd}: {last}")
+        raise _failure(cwd, args[0], result.returncode, result.stderr)
     return result.stdout
+
+
+def _failure(cwd: Path, command: str, returncode: int, stderr_bytes: bytes) -> CharterError:
+    """The error a failed git command becomes: its last line of complaint, or what to do outside a repository."""
+    stderr = stderr_bytes.decode("utf-8", "replace").strip()
+    if "not a git repository" in stderr:
+        return CharterError(f"{cwd} is not inside a git repository",
+                            "run `git init` there, or create the registry with `charter init`")
+    last = stderr.splitlines()[-1] if stderr else f"exit code {returncode}"
+    return CharterError(f"git {command} failed in {cwd}: {last}")
+
+
+def in_background(work: Callable[[], T]) -> Callable[[], T]:
+    """Start `work` (git processes, mostly) in a thread now; the function returned waits for its result and
+    raises what it raised. Independent questions to git then run at the same time, and while Python works."""
+    import threading
+
+    outcome: list[T] = []
+    failure: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            outcome.append(work())
+        except BaseException as exc:  # handed to the caller, who would have met it
+            failure.append(exc)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+
+    def result() -> T:
+        thread.join()
+        if failure:
+            raise failure[0]
+        return outcome[0]
+    return result
 
 
 def files_containing(top: Path, needles: set[str], pathspecs: list[str]) -> set[str]:
@@ -269,6 +362,36 @@ def untracked_files(top: Path, pathspecs: list[str]) -> set[str]:
     """Repository-relative paths of files git does not track and does not ignore."""
     output = run_git(top, ["ls-files", "--others", "--exclude-standard", "-z", "--", *pathspecs])
     return {path for path in output.decode("utf-8", "surrogateescape").split("\0") if path}
+
+
+def converted_files(top: Path, pathspecs: list[str]) -> set[str]:
+    """Repository-relative paths of the tracked files (below `pathspecs`) that git may convert between the
+    repository and the work tree beyond line endings: those with a `filter` (smudge/clean) or a
+    `working-tree-encoding` attribute. `git ls-files` piped into `git check-attr --all`, which prints only the
+    attributes a path has (nothing at all in a repository without any)."""
+    import subprocess
+
+    if not top.is_dir():
+        raise CharterError(f"{top}: no such directory")
+    env = _plain_environment()
+    try:
+        listing = subprocess.Popen(["git", "ls-files", "-z", "--", *pathspecs], cwd=top, stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE, env=env)
+        check = subprocess.Popen(["git", "check-attr", "--all", "-z", "--stdin"], cwd=top, stdin=listing.stdout,
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    except FileNotFoundError as exc:
+        raise CharterError("git is not installed or not on PATH", "install git") from exc
+    assert listing.stdout is not None and listing.stderr is not None
+    listing.stdout.close()  # check-attr holds the pipe now
+    output, check_error = check.communicate()
+    listing_error = listing.stderr.read()
+    listing.stderr.close()
+    for name, process, stderr in (("ls-files", listing, listing_error), ("check-attr", check, check_error)):
+        if process.wait() != 0:
+            raise _failure(top, name, process.returncode, stderr)
+    fields = output.decode("utf-8", "surrogateescape").split("\0")
+    return {path for path, attribute, value in zip(fields[0::3], fields[1::3], fields[2::3], strict=False)
+            if attribute in ("filter", "working-tree-encoding") and value != "unset"}
 
 
 def run_git_parallel(cwd: Path, commands: list[list[str]]) -> list[bytes]:
@@ -308,6 +431,11 @@ def resolve_commit(root: Path, revision: str) -> str | None:
             return None  # an unborn branch: nothing is committed yet
         raise CharterError(f"unknown revision {revision!r}", "name an existing branch, tag or commit") from exc
     return output.decode().strip() or None
+
+
+def within(path: str, folders: tuple[str, ...]) -> bool:
+    """Whether `literal_pathspec` of one of `folders` matches `path` (all relative to the same folder)."""
+    return any(path == folder or path.startswith(f"{folder}/") for folder in folders)
 
 
 def literal_pathspec(path: str) -> str:

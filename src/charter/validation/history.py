@@ -12,11 +12,12 @@ from pathlib import Path
 from typing import Any
 
 from charter.adapters.git import RevisionReader
-from charter.documents import Document, parse_document
+from charter.documents import Document, parse_document, positions_from
 from charter.findings import Finding, finding
 from charter.json_paths import JsonPath, dotted
 from charter.kinds import ENTRY_FOLDERS, KINDS
 from charter.loader import LazyRegistry, LoadedRegistry
+from charter.parse_cache import ParseCache, blob_id
 
 IMMUTABLE_KINDS = frozenset(k for k in KINDS.values() if k.versioned) | {KINDS["DeploymentRecord"]}
 
@@ -42,15 +43,42 @@ def first_difference(old: Any, new: Any, path: JsonPath = ()) -> JsonPath | None
     return None
 
 
+class BaseDocuments:
+    """The documents of changed files at the base revision, for the history and compatibility checks: read in one
+    `git cat-file --batch`, and parsed once, or taken from the parse cache where it holds the same bytes at the
+    same path (a file edited in place was usually read by an earlier run as it was)."""
+
+    def __init__(self, reader: RevisionReader, cache: ParseCache | None) -> None:
+        self._reader = reader
+        self._cache = cache
+        self._known: dict[str, Document | None] = {}
+
+    def of(self, relpaths: list[str]) -> dict[str, Document | None]:
+        raws = self._reader.read_many([p for p in relpaths if p not in self._known])
+        blobs = {path: blob_id(raw) for path, raw in raws.items() if raw is not None}
+        cached = self._cache.parsed(blobs) if self._cache is not None and blobs else {}
+        for path, raw in raws.items():
+            if raw is None:
+                self._known[path] = None
+            elif path in cached:
+                data = cached[path][0]
+                self._known[path] = Document(path, data, positions_from(raw, path), blobs[path]) \
+                    if data is not None else None
+            else:
+                self._known[path] = parse_document(raw, path, blobs[path])[0]
+        return {path: self._known[path] for path in relpaths}
+
+
 def check_history(root: Path, loaded: LoadedRegistry | LazyRegistry, base: str, selected: set[str] | None,
-                  reader: RevisionReader | None = None) -> list[Finding]:
+                  reader: RevisionReader | None = None, documents: BaseDocuments | None = None) -> list[Finding]:
     reader = reader or RevisionReader(root, base)
+    documents = documents or BaseDocuments(reader, loaded.cache)
     findings: list[Finding] = []
-    for change in reader.changes(ENTRY_FOLDERS):
-        if change.status == "A" or (selected is not None and change.path not in selected):
-            continue
-        raw = reader.read(change.path)
-        before, _ = parse_document(raw, change.path) if raw is not None else (None, [])
+    changes = [c for c in reader.changes(ENTRY_FOLDERS)
+               if c.status != "A" and (selected is None or c.path in selected)]
+    at_base = documents.of([c.path for c in changes])
+    for change in changes:
+        before = at_base[change.path]
         if before is None or before.kind not in IMMUTABLE_KINDS or before.status == "draft":
             continue
         current, _ = loaded.read(change.path)

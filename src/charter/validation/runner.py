@@ -10,6 +10,7 @@ from typing import Any
 from charter.documents import Document
 from charter.errors import CharterError
 from charter.findings import Finding, Severity
+from charter.index import references_in
 from charter.kinds import REGISTRY_FILE, is_entry_candidate
 from charter.loader import LazyRegistry, LoadedRegistry, load_registry
 from charter.parse_cache import ParseCache
@@ -90,16 +91,20 @@ def validate_registry(root: Path, paths: Sequence[str | Path] | None = None, bas
     """
     reader = None
     scope = None  # with --base alone: the change and what refers to it (see validation.scope)
+    ready: list[LazyRegistry] = []
     if base is not None and not paths and not check_artifacts and not all_files:
         from charter.adapters.git import RevisionReader
         from charter.validation.scope import changed_scope
 
         reader = RevisionReader(root, base)
-        scope = changed_scope(root, reader)
+        cache = ParseCache.open(root) if use_cache else None
+        # the registry's folders are listed while git answers (wasted only if the change is checked whole)
+        scope = changed_scope(root, reader, cache,
+                              meanwhile=lambda: ready.append(LazyRegistry(root, use_cache=use_cache, cache=cache)))
     whole = not paths and scope is None
     lazy = scope is not None or (not whole and base is None and not check_artifacts)
-    registry: LoadedRegistry | LazyRegistry = LazyRegistry(root, use_cache=use_cache) if lazy \
-        else load_registry(root, use_cache=use_cache)
+    registry: LoadedRegistry | LazyRegistry = (ready[0] if ready else LazyRegistry(root, use_cache=use_cache)) \
+        if lazy else load_registry(root, use_cache=use_cache)
     if scope is not None:
         selected = scope
     elif whole:
@@ -109,7 +114,12 @@ def validate_registry(root: Path, paths: Sequence[str | Path] | None = None, bas
     index = registry.index
     config = registry.config
     findings: list[Finding] = []
-    schema_findings = SchemaFindings(registry.cache, registry, selected)
+    if isinstance(registry, LazyRegistry):  # read in two batches what the checks below would read one by one
+        registry.read_many(sorted(selected))
+        registry.index.prefetch(ref for path in sorted(selected) for doc in [registry.read(path)[0]]
+                                if doc is not None for _, ref in references_in(doc))
+    schema_findings = SchemaFindings(registry.cache, {path: doc for path in selected
+                                                      for doc in [registry.read(path)[0]] if doc is not None})
     for relpath in sorted(selected):
         doc, parse_findings = registry.read(relpath)
         findings.extend(parse_findings)
@@ -136,12 +146,16 @@ def validate_registry(root: Path, paths: Sequence[str | Path] | None = None, bas
         registry.files_grouped_like(selected, folded)
     findings.extend(check_paths(compared, selected))
     if base is not None and (isinstance(registry, LoadedRegistry) or scope is not None):
+        from charter.adapters.git import RevisionReader
         from charter.validation.compatibility import check_compatibility
-        from charter.validation.history import check_history
+        from charter.validation.history import BaseDocuments, check_history
 
+        reader = reader or RevisionReader(root, base)
+        at_base = BaseDocuments(reader, registry.cache)  # read and parsed once for both checks
         # a scoped run reads every change for history: deleted files are not in its scope
-        findings.extend(check_history(root, registry, base, None if whole or scope is not None else selected, reader))
-        findings.extend(check_compatibility(root, registry, base, None if whole else selected, reader))
+        findings.extend(check_history(root, registry, base, None if whole or scope is not None else selected, reader,
+                                      at_base))
+        findings.extend(check_compatibility(root, registry, base, None if whole else selected, reader, at_base))
     if check_artifacts:
         from charter.artifacts import check_artifacts as artifact_findings
 
@@ -160,17 +174,17 @@ class SchemaFindings:
     not change since the last run does not need it again (and jsonschema is then not even imported).
     """
 
-    def __init__(self, cache: ParseCache | None, registry: LoadedRegistry | LazyRegistry, selected: set[str]) -> None:
+    def __init__(self, cache: ParseCache | None, documents: dict[str, Document]) -> None:
+        """`documents`: the ones `of` will be asked about, whose findings are looked up together."""
         self._cache = cache
         self._known: dict[str, list[Finding]] = {}
-        self._asked_all = cache is not None and isinstance(registry, LoadedRegistry)
-        if cache is not None and isinstance(registry, LoadedRegistry):
-            blobs = {p: d.blob for p, d in registry.documents.items() if p in selected and d.blob is not None}
-            self._known = cache.schema_findings(blobs)
+        self._asked = set(documents)
+        if cache is not None:
+            self._known = cache.schema_findings({p: d.blob for p, d in documents.items() if d.blob is not None})
 
     def of(self, doc: Document) -> list[Finding]:
         known = self._known.pop(doc.path, None)
-        if known is None and not self._asked_all and self._cache is not None and doc.blob is not None:
+        if known is None and self._cache is not None and doc.blob is not None and doc.path not in self._asked:
             known = self._cache.schema_findings({doc.path: doc.blob}).get(doc.path)
         if known is not None:
             return known

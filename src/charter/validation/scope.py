@@ -9,24 +9,47 @@ environment files); a change to one of them is checked against the whole registr
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
-from charter.adapters.git import RevisionReader, files_containing, literal_pathspec, untracked_files
+from charter.adapters.git import (
+    RevisionReader,
+    converted_files,
+    in_background,
+    literal_pathspec,
+    untracked_files,
+    within,
+)
 from charter.kinds import ENTRY_FOLDERS, REGISTRY_FILE, locate_path
+from charter.parse_cache import ParseCache
+from charter.validation.mentions import Mentions
 
 #: Files outside the entry folders that every entry's checks read.
 SHARED_INPUTS = (REGISTRY_FILE, ".charter", "CODEOWNERS")
 
 
-def changed_scope(root: Path, reader: RevisionReader) -> set[str] | None:
+def changed_scope(root: Path, reader: RevisionReader, cache: ParseCache | None = None,
+                  meanwhile: Callable[[], object] | None = None) -> set[str] | None:
     """Registry-relative paths to check for the change since `reader`'s revision (work tree and untracked files
-    included), or None when the change touches what every entry is checked against."""
-    if reader.changes(SHARED_INPUTS):
-        return None
+    included), or None when the change touches what every entry is checked against. `cache` (the parse cache)
+    spares reading every file to find the referrers (see `validation.mentions`); `meanwhile` is work of the
+    caller's that does not need the answer, done while git works."""
     cut = len(reader.prefix) + 1 if reader.prefix else 0
     entry_specs = [literal_pathspec(reader.repo_path(folder)) for folder in ENTRY_FOLDERS]
-    changes = reader.changes(ENTRY_FOLDERS)
-    touched = {c.path for c in changes} | {p[cut:] for p in untracked_files(reader.top, entry_specs)}
+    # independent questions to git, asked at once: each walks or reads the work tree or the base tree
+    untracked = in_background(lambda: untracked_files(reader.top, entry_specs))
+    converted: Callable[[], set[str]] = set
+    if cache is not None:  # for finding the referrers without reading every file (and the compatibility check)
+        reader.start_tree(ENTRY_FOLDERS)
+        converted = in_background(lambda: converted_files(reader.top, entry_specs))
+    diff = in_background(lambda: reader.changes((*SHARED_INPUTS, *ENTRY_FOLDERS)))  # one, reused by later checks
+    if meanwhile is not None:
+        meanwhile()
+    every, new = diff(), {p[cut:] for p in untracked()}
+    if any(within(c.path, SHARED_INPUTS) for c in every):
+        return None
+    changes = [c for c in every if within(c.path, ENTRY_FOLDERS)]
+    touched = {c.path for c in changes} | new
     if any(c.status != "M" for c in changes if c.path.startswith("environments/")) or any(
             p.startswith("environments/") for p in touched.difference(c.path for c in changes)):
         return None  # an environment file added or removed: registry.yaml's declarations are checked again
@@ -34,10 +57,11 @@ def changed_scope(root: Path, reader: RevisionReader) -> set[str] | None:
         location = locate_path(path)
         if location is not None and location.kind.name == "Model":
             return None  # its owner and risk tier are read by every version's checks and by CODEOWNERS
+    mentions = Mentions(reader, touched, cache, converted)
 
     def referrers(paths: set[str]) -> set[str]:
         needles = {f"{loc.kind.prefix}:{loc.name}" for path in paths for loc in [locate_path(path)] if loc is not None}
-        return {p[cut:] for p in files_containing(reader.top, needles, entry_specs)}
+        return mentions.files_containing(needles)
 
     scope = touched | referrers(touched)
     if any(loc is not None and loc.kind.name == "Contract" for loc in map(locate_path, touched)):
