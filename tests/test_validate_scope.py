@@ -37,6 +37,13 @@ def _new_version(root: Path) -> None:  # untracked: never `git add`ed
     (root / "models/sepsis-risk/versions/1.2.0.yaml").write_text(text, encoding="utf-8")
 
 
+def _new_version_new_owner(root: Path) -> None:  # CODEOWNERS would list a second owner for the family's folder
+    text = (root / VERSION).read_text(encoding="utf-8").replace("version: 1.1.0", "version: 1.2.0", 1)
+    assert "owner: team-clinical-ml" in text
+    (root / "models/sepsis-risk/versions/1.2.0.yaml").write_text(
+        text.replace("owner: team-clinical-ml", "owner: team-newcomers", 1), encoding="utf-8")
+
+
 def _new_model(root: Path) -> None:
     shutil.copytree(root / "models/sepsis-risk", root / "models/sepsis-risk-copy")
 
@@ -61,6 +68,9 @@ CHANGES: dict[str, Callable[[Path], None]] = {
         "contracts/sepsis-risk-serving/1.0.0.yaml", "required: true", "required: false"),
     "entries with a space and an accent in their names": _odd_names,
     "environment renamed in registry.yaml": _edit("registry.yaml", "    - name: production", "    - name: prod"),
+    "cohort the policy names deleted": _delete(COHORT),
+    "cohort owner changed (CODEOWNERS lists it)": _edit(COHORT, "owner: team-clinical-ml", "owner: team-other"),
+    "new version with an owner new to its folder": _new_version_new_owner,
 }
 
 

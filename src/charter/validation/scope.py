@@ -4,7 +4,9 @@ A registry at the base revision was checked when it landed, so a change can only
 those whose checks read them: the entries that refer to a touched entry (an unresolved or retired reference),
 and for a contract the evaluations of the versions that use it (checked against its invariants). Some files are
 read by the checks of every entry (registry.yaml, the schemas, CODEOWNERS, a model family's file, the set of
-environment files); a change to one of them is checked against the whole registry.
+environment files); a change to one of them is checked against the whole registry. So is a change that removes an
+entry (registry.yaml's policy may name it) or gives a folder an owner it did not have (CODEOWNERS lists the
+owners of each entry folder, so registry.yaml's CH508 would change).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from charter.adapters.git import (
+    Change,
     RevisionReader,
     converted_files,
     in_background,
@@ -57,6 +60,8 @@ def changed_scope(root: Path, reader: RevisionReader, cache: ParseCache | None =
         location = locate_path(path)
         if location is not None and location.kind.name == "Model":
             return None  # its owner and risk tier are read by every version's checks and by CODEOWNERS
+    if any(c.status == "D" for c in changes) or _owners_change(root, reader, changes, new, cache):
+        return None
     mentions = Mentions(reader, touched, cache, converted)
 
     def referrers(paths: set[str]) -> set[str]:
@@ -70,3 +75,30 @@ def changed_scope(root: Path, reader: RevisionReader, cache: ParseCache | None =
                     if (loc := locate_path(p)) is not None and loc.kind.name == "ModelVersion"}
         scope |= referrers(versions)
     return {path for path in scope if (root / path).exists() or (root / path).is_symlink()}
+
+
+def _owners_change(root: Path, reader: RevisionReader, changes: list[Change], new: set[str],
+                   cache: ParseCache | None) -> bool:
+    """Whether a modified entry has another owner than at the base, or an added one an owner that no other entry of
+    its folder has: CODEOWNERS (and so registry.yaml's CH508) depends on the owners of each entry folder."""
+    from charter.documents import parse_document
+    from charter.loader import EntryGroups, read_files
+
+    modified = sorted(c.path for c in changes if c.status == "M")
+    added = sorted({c.path for c in changes if c.status == "A"} | new)
+    now = read_files(root, [*modified, *added], cache)
+    for path, raw in reader.read_many(modified).items():
+        before = parse_document(raw, path)[0] if raw is not None else None
+        after = now[path][0]
+        if (before.owner if before else "") != (after.owner if after else ""):
+            return True
+    groups = EntryGroups(root)
+    for path in added:
+        doc = now[path][0]
+        if doc is None or not doc.owner:
+            continue
+        folder, _, rest = path.partition("/")
+        siblings = [p for p in groups.files(folder, rest.partition("/")[0]) if p != path and p not in added]
+        if doc.owner not in {d.owner for d, _ in read_files(root, siblings, cache).values() if d is not None}:
+            return True
+    return False
