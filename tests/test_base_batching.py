@@ -119,6 +119,27 @@ def test_files_the_cache_does_not_know_are_grepped(registry: Path) -> None:
     _assert_words_answer_like_grep(registry, expect_grep=True)
 
 
+def test_a_tree_kept_before_its_files_were_parsed_is_learned_again(registry: Path) -> None:
+    """A `--base` run before any whole run keeps the tree's words with every file unknown; once a whole run has
+    parsed the files, the next `--base` run must use their words, not grep every file from then on."""
+    reader = RevisionReader(registry, "HEAD")
+    key = reader.tree_id(ENTRY_FOLDERS)
+    shutil.rmtree(registry / ".git" / "charter", ignore_errors=True)
+    edited = registry / COHORT
+    edited.write_text(edited.read_text(encoding="utf-8") + "# reviewed\n", encoding="utf-8")
+    validate_registry(registry, None, "HEAD")
+    cache = ParseCache.open(registry)
+    assert cache is not None
+    kept = cache.tree_words(key)
+    assert kept is not None and len(kept[3]) > 10  # nothing had been parsed: (nearly) every file unknown
+    validate_registry(registry)  # parses and keeps the words of every file
+    validate_registry(registry, None, "HEAD")
+    relearned = ParseCache.open(registry)
+    assert relearned is not None
+    kept = relearned.tree_words(key)
+    assert kept is not None and kept[3] == [COHORT]  # only the file whose base blob the edit replaced in the cache
+
+
 @pytest.mark.parametrize("conversion", ["filter", "working-tree-encoding", "crlf"])
 def test_files_git_converts_are_grepped_unless_only_line_endings_change(registry: Path, conversion: str) -> None:
     """The cache saw the files as committed; then git converts them on checkout, and `git diff` still calls

@@ -76,15 +76,26 @@ class Mentions:
             assert self._cache is not None
             key = self._reader.tree_id(ENTRY_FOLDERS)
             words = self._cache.tree_words(key)
-            if words is None:
-                tree = {path: oid for path, (mode, oid) in self._reader.tree(ENTRY_FOLDERS).items()
-                        if mode in REGULAR_MODES}
+            if words is None or (words[3] and self._learned(words[3])):
+                # none kept for this tree, or kept when some of its files had not been parsed yet and some have been
+                # since (a `--base` run before the first whole run would otherwise grep every file, every time)
+                tree = self._tree()
                 words = _joined(self._cache.words(tree), tree)
                 self._cache.store_tree_words(key, words)
             # tracked files that are not touched are in the base tree; grep reads no others
             unknown = set(words[3]) | {p[self._cut:] for p in self._converted()}
             self._loaded = words, unknown - self._touched
         return self._loaded
+
+
+    def _tree(self) -> dict[str, str]:
+        return {path: oid for path, (mode, oid) in self._reader.tree(ENTRY_FOLDERS).items() if mode in REGULAR_MODES}
+
+    def _learned(self, unknown: list[str]) -> bool:
+        """Whether the cache now holds the words of a file whose words were unknown when the tree's were kept."""
+        assert self._cache is not None
+        tree = self._tree()
+        return bool(self._cache.words({path: tree[path] for path in unknown if path in tree}))
 
 
 def _joined(words: dict[str, str], tree: dict[str, str]) -> TreeWords:
