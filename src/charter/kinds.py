@@ -100,9 +100,16 @@ _LOCATIONS: tuple[tuple[re.Pattern[str], Kind], ...] = (
 )
 
 
+#: The patterns by the top folder they start with (each is `^folder/...`): a path is tried only against its own.
+_LOCATIONS_BY_FOLDER: dict[str, tuple[tuple[re.Pattern[str], Kind], ...]] = {}
+for _pattern, _kind in _LOCATIONS:
+    _folder = _pattern.pattern[1:].split("/", 1)[0]
+    _LOCATIONS_BY_FOLDER[_folder] = (*_LOCATIONS_BY_FOLDER.get(_folder, ()), (_pattern, _kind))
+
+
 def locate_path(relpath: str) -> Location | None:
     """The kind, name and version a registry-relative path stands for, or None where no entry belongs."""
-    for pattern, kind in _LOCATIONS:
+    for pattern, kind in _LOCATIONS_BY_FOLDER.get(relpath.partition("/")[0], ()):
         match = pattern.match(relpath)
         if match:
             groups = match.groups()

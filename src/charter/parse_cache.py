@@ -7,6 +7,11 @@ file's bytes hash to the blob id it was stored under, its path is the same, its 
 by the same cache format and the same Charter code (schemas included, for schema findings). Anything else, a
 corrupt or unreadable database included, is a miss, and the file is parsed as if there were no cache.
 
+The same database keeps what `charter search` needs to answer without opening files (see `charter.search_index`):
+each entry's search facts (`charter.search_facts`) with the stat stamp its file had when read, and the values
+found at the field paths queries asked for. Every such row is checked like a parsed entry (checksum, path, blob
+id, code) before it is used.
+
 Set `CHARTER_NO_CACHE=1` to read without the cache (it is then neither read nor written).
 """
 
@@ -23,16 +28,24 @@ from typing import Any
 
 from charter.findings import Finding, Severity
 
-#: Bump when what is stored changes shape; older databases are then ignored and rebuilt.
-CACHE_FORMAT = 1
+#: Bump when what is stored changes shape; older databases are then ignored (and removed) and rebuilt.
+CACHE_FORMAT = 2
 CACHE_FILE = f"parse-cache-v{CACHE_FORMAT}.sqlite"
 #: Above this many paths one scan of the table is cheaper than looking paths up one by one.
-_SCAN_ABOVE = 200
+_SCAN_ABOVE = 2000
+#: Paths looked up per query below that (well under SQLite's smallest limit of bound parameters).
+_LOOKUP_CHUNK = 500
 #: Rows written per transaction: few enough that pending rows stay a small part of a run's memory.
 _BATCH = 1000
 #: The modules whose code decides what is stored: a change to any of them invalidates every entry.
 _CODE = ("yamlio.py", "documents.py", "findings.py", "parse_cache.py", "validation/schema_check.py",
          "schemas.py")
+#: The modules that also decide what a search fact or a field's values are.
+_SEARCH_CODE = ("search_facts.py", "kinds.py", "references.py")
+#: A file's stat is trusted to name its bytes only if the file had not changed for this long when it was
+#: taken: a write within the file system's timestamp granularity after reading would otherwise go unseen. (Tests
+#: set it to 0 to have files they just wrote trusted, and change sizes or times so that each write is seen.)
+SETTLED_NS = 2_000_000_000
 
 FindingRow = tuple[str, str, str, int, int, str, str]
 #: A reference found in a document's spec: its path in `spec`, and the reference (prefix, name, version).
@@ -82,6 +95,19 @@ def _fingerprint(*extra: bytes) -> str:
     return digest.hexdigest()
 
 
+def stamp_of(info: os.stat_result, started_ns: int) -> str | None:
+    """What must stay the same for a file to still hold the bytes it held (git's check, on our own records), or
+    None when the file changed too recently (before `started_ns`, taken before the stat) to tell."""
+    if info.st_ctime_ns > started_ns - SETTLED_NS or info.st_mtime_ns > started_ns - SETTLED_NS:
+        return None
+    return f"{info.st_size}:{info.st_mtime_ns}:{info.st_ctime_ns}:{info.st_ino}:{info.st_dev}:{info.st_mode}"
+
+
+def _key(*parts: str | int) -> int:
+    """The checksum seed of a row: what it belongs to, so a row moved to another path or blob is refused."""
+    return zlib.crc32("\0".join(map(str, parts)).encode("utf-8", "surrogatepass"))
+
+
 def _rows(findings: Iterable[Finding]) -> list[FindingRow]:
     return [(f.code, f.severity.value, f.path, f.line, f.column, f.message, f.hint) for f in findings]
 
@@ -101,6 +127,9 @@ class ParseCache:
         self._schema_key: str | None = None
         self._pending_parsed: list[tuple[str, str, bytes, int]] = []
         self._pending_schema: list[tuple[str, str, bytes, int]] = []
+        self._search_key: str | None = None
+        self._pending_facts: list[tuple[str, str, str, int, bytes, bytes, int]] = []
+        self._pending_values: list[tuple[str, str, str, bytes, int]] = []
 
     @classmethod
     def open(cls, root: Path) -> ParseCache | None:
@@ -111,6 +140,9 @@ class ParseCache:
         if gitdir is None:
             return None
         location = gitdir / "charter" / CACHE_FILE
+        for older in range(1, CACHE_FORMAT):  # an upgrade's leftovers: nothing reads them any more
+            with _quietly():
+                (gitdir / "charter" / f"parse-cache-v{older}.sqlite").unlink(missing_ok=True)
         for attempt in range(2):
             try:
                 location.parent.mkdir(exist_ok=True)
@@ -120,6 +152,12 @@ class ParseCache:
                                    "(path TEXT PRIMARY KEY, blob TEXT, value BLOB, checksum INTEGER)")
                 connection.execute("CREATE TABLE IF NOT EXISTS schema "
                                    "(path TEXT PRIMARY KEY, blob TEXT, value BLOB, checksum INTEGER)")
+                connection.execute("CREATE TABLE IF NOT EXISTS facts "
+                                   "(path TEXT PRIMARY KEY, blob TEXT, stamp TEXT, entry INTEGER, words BLOB, "
+                                   "value BLOB, checksum INTEGER)")
+                connection.execute("CREATE TABLE IF NOT EXISTS field_values "
+                                   "(field TEXT, path TEXT, blob TEXT, value BLOB, checksum INTEGER, "
+                                   "PRIMARY KEY (field, path)) WITHOUT ROWID")
                 return cls(connection, location)
             except sqlite3.DatabaseError:
                 if attempt == 0 and location.is_file():  # damaged: it is only a cache, start again
@@ -174,21 +212,91 @@ class ParseCache:
                                             _library_version("jsonschema").encode())
         return self._schema_key
 
+    # -- what a search reads instead of files (see charter.search_index) -------------------------------------
+
+    def search_key(self) -> str:
+        """The code that decides search facts and field values: a row written by other code is refused."""
+        if self._search_key is None:
+            self._search_key = _fingerprint(*((Path(__file__).parent / name).read_bytes() for name in _SEARCH_CODE))
+        return self._search_key
+
+    def store_facts(self, path: str, blob: str, stamp: str | None, entry: bool, words: bytes, value: bytes) -> None:
+        """Store an entry's search facts (`charter.search_facts`), read from a file with this stat `stamp` (see
+        `stamp_of`; None: not to be trusted): `entry` says whether the file is the entry its path names, `words`
+        are its free text and `value` the rest, both as that module encodes them."""
+        key = _key(self.search_key(), path, blob, stamp or "", int(entry))
+        self._pending_facts.append((path, blob, stamp or "", int(entry), words, value,
+                                    zlib.crc32(value, zlib.crc32(words, key))))
+
+    def facts(self, stamps: dict[str, str | None]) -> dict[str, tuple[str, bool, bytes, bytes]]:
+        """The stored facts of the files whose stamp is still the one given (path -> stamp), for the rows written
+        by this code that are intact: path -> (blob, entry, words, value)."""
+        code = self.search_key()
+        try:
+            rows = self._db.execute("SELECT path, blob, stamp, entry, words, value, checksum FROM facts").fetchall()
+        except sqlite3.Error:
+            return {}
+        crc32 = zlib.crc32
+        found = {}
+        for path, blob, stamp, entry, words, value, checksum in rows:
+            if not stamp or stamps.get(path) != stamp:
+                continue
+            try:
+                key = crc32(f"{code}\0{path}\0{blob}\0{stamp}\0{entry}".encode("utf-8", "surrogatepass"))
+                if crc32(value, crc32(words, key)) == checksum and entry in (0, 1) and isinstance(blob, str):
+                    found[path] = (blob, bool(entry), words, value)
+            except (TypeError, UnicodeError):
+                continue  # a value of the wrong type: not a row this code wrote
+        return found
+
+    def store_field_values(self, field: str, path: str, blob: str, values: list[Any]) -> None:
+        """The values a search found at `field` (dotted) in the file at `path` holding `blob`."""
+        value = marshal.dumps(values)
+        self._pending_values.append((field, path, blob, value, zlib.crc32(value, _key(self.search_key(), field,
+                                                                                         path, blob))))
+
+    def field_values(self, field: str) -> dict[str, tuple[str, list[Any]]]:
+        """The stored values at `field`: path -> (blob, values), for rows written by this code and intact."""
+        key = self.search_key()
+        try:
+            rows = self._db.execute("SELECT path, blob, value, checksum FROM field_values WHERE field = ?",
+                                    (field,)).fetchall()
+        except sqlite3.Error:
+            return {}
+        found = {}
+        for path, blob, value, checksum in rows:
+            if not (isinstance(path, str) and isinstance(blob, str) and isinstance(value, bytes)):
+                continue
+            if zlib.crc32(value, _key(key, field, path, blob)) != checksum:
+                continue
+            try:
+                values = marshal.loads(value)
+            except (ValueError, EOFError, TypeError):
+                continue
+            if isinstance(values, list):
+                found[path] = (blob, values)
+        return found
+
     # -- storage ---------------------------------------------------------------------------------------------
 
     def flush(self) -> None:
         """Write what was stored since the last flush, in one transaction; a failure only loses cache entries."""
-        pending = (("parsed", self._pending_parsed), ("schema", self._pending_schema))
+        pending = (("parsed", self._pending_parsed), ("schema", self._pending_schema),
+                   ("facts", self._pending_facts),
+                   ("field_values", self._pending_values))
         if not any(rows for _, rows in pending):
             return
         try:
             with self._db:
                 self._db.execute("BEGIN")
                 for table, rows in pending:
-                    self._db.executemany(f"INSERT OR REPLACE INTO {table} VALUES (?, ?, ?, ?)", rows)
-        except sqlite3.Error:
+                    if rows:
+                        marks = ", ".join("?" * len(rows[0]))
+                        self._db.executemany(f"INSERT OR REPLACE INTO {table} VALUES ({marks})", rows)
+        except (sqlite3.Error, UnicodeEncodeError):
             pass
         self._pending_parsed, self._pending_schema = [], []
+        self._pending_facts, self._pending_values = [], []
 
     def close(self) -> None:
         self.flush()
@@ -202,10 +310,14 @@ class ParseCache:
             if len(keys) > _SCAN_ABOVE:
                 rows = self._db.execute(f"SELECT path, blob, value, checksum FROM {table}").fetchall()
             else:
-                marks = ",".join("?" * len(keys))
-                rows = self._db.execute(f"SELECT path, blob, value, checksum FROM {table} WHERE path IN ({marks})",
-                                        list(keys)).fetchall()
-        except sqlite3.Error:
+                paths = list(keys)
+                rows = []
+                for start in range(0, len(paths), _LOOKUP_CHUNK):
+                    chunk = paths[start:start + _LOOKUP_CHUNK]
+                    marks = ",".join("?" * len(chunk))
+                    rows += self._db.execute(f"SELECT path, blob, value, checksum FROM {table} "
+                                             f"WHERE path IN ({marks})", chunk).fetchall()
+        except (sqlite3.Error, UnicodeEncodeError):
             return []
         return [row for row in rows if keys.get(row[0]) == row[1]]
 
