@@ -373,8 +373,8 @@ def test_a_missing_or_damaged_index_is_rebuilt_not_trusted(registry: Path, chart
     assert charter("validate", cwd=registry).code == 0
     assert_index_answers_like_files(registry, monkeypatch, queries)
     with sqlite3.connect(database) as db:  # rows changed behind the cache's back: their checksums fail
-        db.execute("UPDATE facts SET words = CAST('nothing' AS BLOB) WHERE path = 'models/sepsis-risk/model.yaml'")
-        db.execute("UPDATE facts SET value = CAST('broken' AS BLOB) WHERE path LIKE 'evaluations/%'")
+        db.execute("UPDATE facts SET record = CAST('nothing' AS BLOB) WHERE path = 'models/sepsis-risk/model.yaml'")
+        db.execute("UPDATE facts SET record = substr(record, 1, length(record) - 3) WHERE path LIKE 'evaluations/%'")
         db.execute("UPDATE field_values SET value = X'e9' WHERE path LIKE 'models/card-fraud/versions/%'")
     assert "models/sepsis-risk/model.yaml" in unread(registry)
     assert_index_answers_like_files(registry, monkeypatch, queries)

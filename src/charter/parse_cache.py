@@ -128,7 +128,7 @@ class ParseCache:
         self._pending_parsed: list[tuple[str, str, bytes, int]] = []
         self._pending_schema: list[tuple[str, str, bytes, int]] = []
         self._search_key: str | None = None
-        self._pending_facts: list[tuple[str, str, str, int, bytes, bytes, int]] = []
+        self._pending_facts: list[tuple[str, str, bytes, int]] = []
         self._pending_values: list[tuple[str, str, str, bytes, int]] = []
 
     @classmethod
@@ -153,8 +153,7 @@ class ParseCache:
                 connection.execute("CREATE TABLE IF NOT EXISTS schema "
                                    "(path TEXT PRIMARY KEY, blob TEXT, value BLOB, checksum INTEGER)")
                 connection.execute("CREATE TABLE IF NOT EXISTS facts "
-                                   "(path TEXT PRIMARY KEY, blob TEXT, stamp TEXT, entry INTEGER, words BLOB, "
-                                   "value BLOB, checksum INTEGER)")
+                                   "(path TEXT PRIMARY KEY, stamp TEXT, record BLOB, checksum INTEGER)")
                 connection.execute("CREATE TABLE IF NOT EXISTS field_values "
                                    "(field TEXT, path TEXT, blob TEXT, value BLOB, checksum INTEGER, "
                                    "PRIMARY KEY (field, path)) WITHOUT ROWID")
@@ -220,31 +219,28 @@ class ParseCache:
             self._search_key = _fingerprint(*((Path(__file__).parent / name).read_bytes() for name in _SEARCH_CODE))
         return self._search_key
 
-    def store_facts(self, path: str, blob: str, stamp: str | None, entry: bool, words: bytes, value: bytes) -> None:
-        """Store an entry's search facts (`charter.search_facts`), read from a file with this stat `stamp` (see
-        `stamp_of`; None: not to be trusted): `entry` says whether the file is the entry its path names, `words`
-        are its free text and `value` the rest, both as that module encodes them."""
-        key = _key(self.search_key(), path, blob, stamp or "", int(entry))
-        self._pending_facts.append((path, blob, stamp or "", int(entry), words, value,
-                                    zlib.crc32(value, zlib.crc32(words, key))))
+    def store_facts(self, path: str, stamp: str | None, record: bytes) -> None:
+        """Store a file's search facts (`record`, as `charter.search_index` packs them), read from it when it had
+        this stat `stamp` (see `stamp_of`; None: the record is not to be used)."""
+        stamp = stamp or ""
+        self._pending_facts.append((path, stamp, record, zlib.crc32(record, _key(self.search_key(), path, stamp))))
 
-    def facts(self, stamps: dict[str, str | None]) -> dict[str, tuple[str, bool, bytes, bytes]]:
-        """The stored facts of the files whose stamp is still the one given (path -> stamp), for the rows written
-        by this code that are intact: path -> (blob, entry, words, value)."""
+    def facts(self, stamps: dict[str, str | None]) -> dict[str, bytes]:
+        """The stored facts of the files whose stamp is still the one given (path -> stamp), from the rows written
+        by this code that are intact: path -> record."""
         code = self.search_key()
         try:
-            rows = self._db.execute("SELECT path, blob, stamp, entry, words, value, checksum FROM facts").fetchall()
+            rows = self._db.execute("SELECT path, stamp, record, checksum FROM facts").fetchall()
         except sqlite3.Error:
             return {}
         crc32 = zlib.crc32
         found = {}
-        for path, blob, stamp, entry, words, value, checksum in rows:
+        for path, stamp, record, checksum in rows:
             if not stamp or stamps.get(path) != stamp:
                 continue
             try:
-                key = crc32(f"{code}\0{path}\0{blob}\0{stamp}\0{entry}".encode("utf-8", "surrogatepass"))
-                if crc32(value, crc32(words, key)) == checksum and entry in (0, 1) and isinstance(blob, str):
-                    found[path] = (blob, bool(entry), words, value)
+                if crc32(record, crc32(f"{code}\0{path}\0{stamp}".encode("utf-8", "surrogatepass"))) == checksum:
+                    found[path] = record
             except (TypeError, UnicodeError):
                 continue  # a value of the wrong type: not a row this code wrote
         return found

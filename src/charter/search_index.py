@@ -44,27 +44,52 @@ def remember(cache: ParseCache, relpath: str, blob: str, doc: Document, stamp: s
     """Store the search facts of a document read from `relpath` whose bytes are `blob`, and the stat stamp the file
     had before it was read (None where it cannot be trusted: then the file is read by every search)."""
     entry = is_entry_at(doc, locate_path(relpath))
-    cache.store_facts(relpath, blob, stamp, entry, encode_words(free_text(doc)), facts_of(doc).encode())
+    words = encode_words(free_text(doc))
+    header = bytes((entry,)) + blob.encode("ascii") + len(words).to_bytes(4, "little")
+    cache.store_facts(relpath, stamp, header + words + facts_of(doc).encode())
+
+
+#: A stored record: whether the file is the entry its path names (1 byte), its blob id (40 hex digits), the
+#: length of its free text (4 bytes, little-endian), the free text (`encode_words`), then `EntryFacts.encode()`.
+_BLOB_END = 41
+_WORDS_START = _BLOB_END + 4
+
+
+def _well_formed(record: bytes) -> bool:
+    return len(record) >= _WORDS_START and record[0] in (0, 1) and \
+        _WORDS_START + int.from_bytes(record[_BLOB_END:_WORDS_START], "little") <= len(record)
 
 
 class IndexedEntry:
     """An entry seen through its stored facts (an `EntryView`, like `matching.DocumentView`)."""
 
-    __slots__ = ("_facts", "_index", "_value", "blob", "entry", "relpath", "words")
+    __slots__ = ("_facts", "_index", "_record", "relpath")
 
-    def __init__(self, index: SearchIndex, relpath: str, blob: str, entry: bool, words: bytes, value: bytes) -> None:
+    def __init__(self, index: SearchIndex, relpath: str, record: bytes) -> None:
         self._index = index
         self.relpath = relpath
-        self.blob = blob
-        self.entry = entry
-        self.words = words
-        self._value = value
+        self._record = record
         self._facts: EntryFacts | None = None
+
+    @property
+    def entry(self) -> bool:
+        """Whether the file is the entry its path names."""
+        return self._record[0] == 1
+
+    @property
+    def blob(self) -> str:
+        return self._record[1:_BLOB_END].decode("ascii", "replace")
+
+    @property
+    def words(self) -> bytes:
+        return self._record[_WORDS_START:_WORDS_START + int.from_bytes(self._record[_BLOB_END:_WORDS_START],
+                                                                        "little")]
 
     @property
     def facts(self) -> EntryFacts:
         if self._facts is None:
-            facts = EntryFacts.decode(self._value)
+            end = _WORDS_START + int.from_bytes(self._record[_BLOB_END:_WORDS_START], "little")
+            facts = EntryFacts.decode(self._record[end:])
             if facts is None:
                 raise IndexUnusable(self.relpath)
             self._facts = facts
@@ -106,9 +131,12 @@ class SearchIndex:
         """The files whose facts can be used, and the others with the stamp taken of each (None: none usable),
         to be read and then `learn`t."""
         stats, started = self._stats, self._started
-        stamps = {relpath: stamp_of(info, started) if info is not None else None
-                  for relpath in relpaths for info in [stats.get(relpath)]}
-        known = {relpath: IndexedEntry(self, relpath, *row) for relpath, row in self.cache.facts(stamps).items()}
+        stamps: dict[str, str | None] = {}
+        for relpath in relpaths:
+            info = stats.get(relpath)
+            stamps[relpath] = stamp_of(info, started) if info is not None else None
+        known = {relpath: IndexedEntry(self, relpath, record) for relpath, record in self.cache.facts(stamps).items()
+                 if _well_formed(record)}
         unknown = {relpath: stamp for relpath, stamp in stamps.items() if relpath not in known}
         return known, unknown
 
