@@ -363,6 +363,7 @@ def test_duplicate_entries_are_told_apart_as_the_files_tell_them(registry: Path,
 
 def test_a_missing_or_damaged_index_is_rebuilt_not_trusted(registry: Path, charter: Charter, settled_now: None,
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    import marshal
     import shutil
     import sqlite3
 
@@ -375,7 +376,8 @@ def test_a_missing_or_damaged_index_is_rebuilt_not_trusted(registry: Path, chart
     with sqlite3.connect(database) as db:  # rows changed behind the cache's back: their checksums fail
         db.execute("UPDATE facts SET record = CAST('nothing' AS BLOB) WHERE path = 'models/sepsis-risk/model.yaml'")
         db.execute("UPDATE facts SET record = substr(record, 1, length(record) - 3) WHERE path LIKE 'evaluations/%'")
-        db.execute("UPDATE field_values SET value = X'e9' WHERE path LIKE 'models/card-fraud/versions/%'")
+        db.execute("UPDATE field_values SET value = ? WHERE path LIKE 'models/card-fraud/versions/%'",
+                   (marshal.dumps([0.5]),))  # well-formed values, but not the ones stored
     assert "models/sepsis-risk/model.yaml" in unread(registry)
     assert_index_answers_like_files(registry, monkeypatch, queries)
     assert unread(registry) == []
@@ -384,3 +386,13 @@ def test_a_missing_or_damaged_index_is_rebuilt_not_trusted(registry: Path, chart
     shutil.rmtree(database.parent)
     assert_index_answers_like_files(registry, monkeypatch, queries)
     assert unread(registry) == []  # rebuilt by the searches
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(query=COMBINED)
+def test_combined_queries_answer_the_same_from_the_index(registry: Path, settled_now: None,
+                                                       monkeypatch: pytest.MonkeyPatch, query: str) -> None:
+    """NOT and OR over stored facts and stored field values: every combination agrees with the files."""
+    search(RegistryFiles(registry), "", limit=0)  # learns every file (the first example; then nothing to learn)
+    assert unread(registry) == []
+    assert_index_answers_like_files(registry, monkeypatch, [query])

@@ -251,27 +251,27 @@ class ParseCache:
         self._pending_values.append((field, path, blob, value, zlib.crc32(value, _key(self.search_key(), field,
                                                                                          path, blob))))
 
-    def field_values(self, field: str) -> dict[str, tuple[str, list[Any]]]:
-        """The stored values at `field`: path -> (blob, values), for rows written by this code and intact."""
-        key = self.search_key()
+    def field_values(self, field: str) -> dict[str, tuple[str, bytes, int]]:
+        """The stored rows of `field`: path -> (blob, value, checksum), each to be checked by `field_value` when
+        it is used (a query that looks at a few files need not decode every row)."""
         try:
             rows = self._db.execute("SELECT path, blob, value, checksum FROM field_values WHERE field = ?",
                                     (field,)).fetchall()
         except sqlite3.Error:
             return {}
-        found = {}
-        for path, blob, value, checksum in rows:
-            if not (isinstance(path, str) and isinstance(blob, str) and isinstance(value, bytes)):
-                continue
-            if zlib.crc32(value, _key(key, field, path, blob)) != checksum:
-                continue
-            try:
-                values = marshal.loads(value)
-            except (ValueError, EOFError, TypeError):
-                continue
-            if isinstance(values, list):
-                found[path] = (blob, values)
-        return found
+        return {path: (blob, value, checksum) for path, blob, value, checksum in rows
+                if isinstance(path, str) and isinstance(blob, str) and isinstance(value, bytes)}
+
+    def field_value(self, field: str, path: str, row: tuple[str, bytes, int]) -> list[Any] | None:
+        """The values of a row `field_values` gave, if it was written by this code and is intact."""
+        blob, value, checksum = row
+        if zlib.crc32(value, _key(self.search_key(), field, path, blob)) != checksum:
+            return None
+        try:
+            values = marshal.loads(value)
+        except (ValueError, EOFError, TypeError):
+            return None
+        return values if isinstance(values, list) else None
 
     # -- storage ---------------------------------------------------------------------------------------------
 

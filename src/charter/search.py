@@ -173,20 +173,27 @@ def _find_indexed(source: EntrySource, index: SearchIndex, predicate: Predicate,
                   candidates: dict[str, tuple[Location, bool | None]], prefilter_text: bool
                   ) -> list[tuple[str, EntryFacts]]:
     """`_find_read`'s answer, from stored facts where a file's stat says they are its own; the other files are
-    read (and their facts stored). Where two files claim one reference, the text stage is applied to them
-    exactly as `_find_read` applies it, since it decides which of them counts."""
+    read and their facts stored (those too recently changed to be stamped are first put to the text stage, as
+    `_find_read` does). Where two files claim one reference, the text stage is applied to them exactly as
+    `_find_read` applies it, since it decides which of them counts."""
     known, unknown = index.resolve(list(candidates))
+    root = str(source.root)
+    reading = []
+    for relpath, stamp in unknown.items():
+        if stamp is None and prefilter_text and candidates[relpath][1] is None:  # not to be learnt: as `_find_read`
+            text = _searchable_text(os.path.join(root, relpath))  # noqa: PTH118 - see `_find_read`
+            if text is not None and predicate.by_text(text) is False:
+                continue
+        reading.append(relpath)
     documents: dict[str, Document] = {}
     read_many = getattr(source, "read_many", None)
-    reads = read_many(list(unknown)) if read_many is not None else \
-        ((relpath, source.read(relpath)) for relpath in unknown)
+    reads = read_many(reading) if read_many is not None else ((relpath, source.read(relpath)) for relpath in reading)
     for relpath, (doc, _) in reads:
         if doc is not None:
             documents[relpath] = doc
             index.learn(relpath, unknown[relpath], doc)
     keys = {relpath: _reference_key(location) for relpath, (location, _) in candidates.items()}
     claims = Counter(keys.values())
-    root = str(source.root)
     found: list[tuple[str, EntryFacts]] = []
     seen: set[str] = set()
     for relpath, (location, decided) in candidates.items():

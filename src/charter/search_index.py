@@ -7,8 +7,8 @@ Charter's own records, so no git filter or index state can fool it). Such a file
 before, and what is learnt from it is stored for the next search. A row that fails its checksum, or was written
 for other bytes or by other code, is not used: the file is read instead.
 
-Values at a field path are kept per (field, file) once a query has asked for them, so the first query on a field
-loads those documents from the parse cache and later ones do not.
+Values at a field path (`spec.metrics.auroc`, `spec.metrics.*`) are kept per (field, file) once a query asked for
+them, so the first query on a field loads those documents from the parse cache and later ones do not.
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING, Any
 from charter.kinds import locate_path
 from charter.parse_cache import ParseCache, stamp_of
 from charter.search_facts import (
-    WILDCARD,
     EntryFacts,
     encode_words,
     facts_of,
@@ -125,7 +124,7 @@ class SearchIndex:
         self.cache = cache
         self._stats = stats
         self._started = started
-        self._columns: dict[str, dict[str, tuple[str, list[Any]]]] = {}
+        self._columns: dict[str, dict[str, tuple[str, bytes, int]]] = {}
 
     def resolve(self, relpaths: list[str]) -> tuple[dict[str, IndexedEntry], dict[str, str | None]]:
         """The files whose facts can be used, and the others with the stamp taken of each (None: none usable),
@@ -148,18 +147,20 @@ class SearchIndex:
     def values(self, entry: IndexedEntry, path: tuple[str, ...]) -> list[Any]:
         """What `values_at` finds at `path` in the entry's document, reduced (`reduce_values`): stored per field
         and file once computed; computed from the document the parse cache holds."""
-        if any(part == WILDCARD or "." in part for part in path):
+        if any("." in part for part in path):  # no query has such a part; its dotted name would be ambiguous
             return values_at(self._data(entry), path)
         field = ".".join(path)
         column = self._columns.get(field)
         if column is None:
             column = self._columns[field] = self.cache.field_values(field)
-        stored = column.get(entry.relpath)
-        if stored is not None and stored[0] == entry.blob:
-            return stored[1]
+        row = column.get(entry.relpath)
+        blob = entry.blob
+        if row is not None and row[0] == blob:
+            stored = self.cache.field_value(field, entry.relpath, row)
+            if stored is not None:
+                return stored
         values = reduce_values(values_at(self._data(entry), path))
-        self.cache.store_field_values(field, entry.relpath, entry.blob, values)
-        column[entry.relpath] = (entry.blob, values)
+        self.cache.store_field_values(field, entry.relpath, blob, values)
         return values
 
     def _data(self, entry: IndexedEntry) -> dict[str, Any]:
