@@ -147,9 +147,9 @@ class SearchIndex:
     def values(self, entry: IndexedEntry, path: tuple[str, ...]) -> list[Any]:
         """What `values_at` finds at `path` in the entry's document, reduced (`reduce_values`): stored per field
         and file once computed; computed from the document the parse cache holds."""
-        if any("." in part for part in path):  # no query has such a part; its dotted name would be ambiguous
-            return values_at(self._data(entry), path)
         field = ".".join(path)
+        if field.count(".") != len(path) - 1:  # a part with a dot: no query has one; its name would be ambiguous
+            return values_at(self._data(entry), path)
         column = self._columns.get(field)
         if column is None:
             column = self._columns[field] = self.cache.field_values(field)
