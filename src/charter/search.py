@@ -21,7 +21,7 @@ from charter.documents import Document
 from charter.findings import Finding
 from charter.kinds import KINDS, Kind, Location, locate_path
 from charter.loader import discover_files, read_files
-from charter.matching import DocumentView, EntryView, Predicate, QueryContext, compile_query
+from charter.matching import Predicate, QueryContext, compile_query
 from charter.parse_cache import ParseCache
 from charter.search_facts import EntryFacts, facts_of, is_entry_at
 from charter.search_index import IndexUnusable, SearchIndex
@@ -185,29 +185,25 @@ def _find_indexed(source: EntrySource, index: SearchIndex, predicate: Predicate,
             if text is not None and predicate.by_text(text) is False:
                 continue
         reading.append(relpath)
-    documents: dict[str, Document] = {}
+    read_entries: dict[str, EntryFacts | None] = {}  # an entry read: its facts if it matches (documents not kept)
     read_many = getattr(source, "read_many", None)
     reads = read_many(reading) if read_many is not None else ((relpath, source.read(relpath)) for relpath in reading)
     for relpath, (doc, _) in reads:
-        if doc is not None:
-            documents[relpath] = doc
-            index.learn(relpath, unknown[relpath], doc)
+        if doc is None:
+            continue
+        index.learn(relpath, unknown[relpath], doc)
+        location, decided = candidates[relpath]
+        if is_entry_at(doc, location):
+            matches = decided is True or predicate.by_document(doc, context)
+            read_entries[relpath] = facts_of(doc) if matches else None
     keys = {relpath: _reference_key(location) for relpath, (location, _) in candidates.items()}
     claims = Counter(keys.values())
     found: list[tuple[str, EntryFacts]] = []
     seen: set[str] = set()
-    for relpath, (location, decided) in candidates.items():
+    for relpath, (_, decided) in candidates.items():
         indexed = known.get(relpath)
-        view: EntryView
-        if indexed is not None:
-            if not indexed.entry:
-                continue
-            view = indexed
-        else:
-            doc = documents.get(relpath)
-            if doc is None or not is_entry_at(doc, location):
-                continue
-            view = DocumentView(doc)
+        if not (indexed.entry if indexed is not None else relpath in read_entries):
+            continue  # not an entry: `validate` reports it, a search does not guess what it holds
         key = keys[relpath]
         if claims[key] > 1:
             if decided is None and prefilter_text:
@@ -217,8 +213,12 @@ def _find_indexed(source: EntrySource, index: SearchIndex, predicate: Predicate,
             if key in seen:
                 continue
             seen.add(key)
-        if decided is True or predicate.by_entry(view, context):
-            found.append((relpath, indexed.facts if indexed is not None else facts_of(documents[relpath])))
+        if indexed is None:
+            facts = read_entries[relpath]
+            if facts is not None:
+                found.append((relpath, facts))
+        elif decided is True or predicate.by_entry(indexed, context):
+            found.append((relpath, indexed.facts))
     index.flush()
     return found
 
