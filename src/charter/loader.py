@@ -8,7 +8,7 @@ import gc
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -26,18 +26,16 @@ from charter.versions import version_key
 Read = tuple[Document | None, list[Finding]]
 
 
-def discover_files(root: Path, stats: dict[str, os.stat_result] | None = None) -> list[str]:
+def discover_files(root: Path) -> list[str]:
     """Registry-relative paths of every YAML file below the entry folders, sorted, symlinks not followed.
 
     Walks with `os.scandir` and plain strings: on 17,000 files `os.walk` plus a `Path` per folder took most of
-    the time of checking one file. With `stats`, each file's `lstat` is put there as it is met (cheaper from the
-    walk than path by path; a file whose stat fails has none).
+    the time of checking one file.
     """
-    return sorted(relpath for files in discover_groups(root, stats).values() for relpath in files())
+    return sorted(relpath for files in discover_groups(root).values() for relpath in files())
 
 
-def discover_groups(root: Path, stats: dict[str, os.stat_result] | None = None
-                    ) -> dict[tuple[str, str], Callable[[], list[str]]]:
+def discover_groups(root: Path) -> dict[tuple[str, str], Callable[[], list[str]]]:
     """The files of `discover_files`, by (entry folder, first name below it), each group listed when called.
 
     Only the entry folders themselves are read here: checking one file needs the few groups its references can
@@ -51,44 +49,30 @@ def discover_groups(root: Path, stats: dict[str, os.stat_result] | None = None
             continue
         if not top.is_dir():
             continue
-        for name, entry, what in _listing(top):
+        for name, path, what in _listing(top):
             if what == "folder":
-                groups[(folder, name)] = functools.partial(_walked, entry.path, f"{folder}/{name}", stats)
+                groups[(folder, name)] = functools.partial(_walked, path, f"{folder}/{name}")
             else:
                 groups[(folder, name)] = functools.partial(list, (f"{folder}/{name}",))
-                _stat_into(stats, f"{folder}/{name}", entry)
     return groups
 
 
-def _walked(directory: str, rel: str, stats: dict[str, os.stat_result] | None) -> list[str]:
+def _walked(directory: str, rel: str) -> list[str]:
     found: list[str] = []
-    _walk(directory, rel, found, stats)
+    _walk(directory, rel, found)
     return found
 
 
-def _walk(directory: str, rel: str, found: list[str], stats: dict[str, os.stat_result] | None) -> None:
-    for name, entry, what in _listing(directory):
+def _walk(directory: str, rel: str, found: list[str]) -> None:
+    for name, path, what in _listing(directory):
         if what == "folder":
-            _walk(entry.path, f"{rel}/{name}", found, stats)
+            _walk(path, f"{rel}/{name}", found)
         else:
-            relpath = f"{rel}/{name}"
-            found.append(relpath)
-            if stats is not None:
-                try:  # noqa: SIM105 - once per file: `suppress` costs more than the stat
-                    stats[relpath] = entry.stat(follow_symlinks=False)
-                except OSError:
-                    pass  # no stat: the file is read, and reading says what is wrong
+            found.append(f"{rel}/{name}")
 
 
-def _stat_into(stats: dict[str, os.stat_result] | None, relpath: str, entry: os.DirEntry[str]) -> None:
-    if stats is None:
-        return
-    with suppress(OSError):
-        stats[relpath] = entry.stat(follow_symlinks=False)
-
-
-def _listing(directory: str | Path) -> Iterator[tuple[str, os.DirEntry[str], str]]:
-    """A folder's entries that matter, as (name, entry, "folder" or "file"): YAML files, and links to folders as
+def _listing(directory: str | Path) -> Iterator[tuple[str, str, str]]:
+    """A folder's entries that matter, as (name, path, "folder" or "file"): YAML files, and links to folders as
     files (listed as themselves, never followed, so that reading them reports them), and folders to walk (not
     hidden ones). A folder that cannot be listed yields nothing, as with os.walk."""
     try:
@@ -102,12 +86,12 @@ def _listing(directory: str | Path) -> Iterator[tuple[str, os.DirEntry[str], str
         except OSError:
             is_dir = False
         if is_dir and entry.is_symlink():
-            yield name, entry, "file"
+            yield name, entry.path, "file"
         elif is_dir:
             if not name.startswith("."):
-                yield name, entry, "folder"
+                yield name, entry.path, "folder"
         elif name.endswith((".yaml", ".yml")):
-            yield name, entry, "file"
+            yield name, entry.path, "file"
 
 
 @contextmanager

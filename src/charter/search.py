@@ -9,7 +9,6 @@ is not parsed, the rest are parsed and tested. Over a registry already loaded in
 from __future__ import annotations
 
 import os
-import time
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -50,17 +49,15 @@ class RegistryFiles:
 
     def __init__(self, root: Path) -> None:
         self.root = root
+        self.files = discover_files(root)
         self._cache = ParseCache.open(root)
-        self._started = time.time_ns()
-        self._stats: dict[str, os.stat_result] = {}  # from the walk, for the search index (if there is a cache)
-        self.files = discover_files(root, self._stats if self._cache is not None else None)
 
     def read(self, relpath: str) -> tuple[Document | None, list[Finding]]:
         return read_files(self.root, [relpath], self._cache)[relpath]
 
     def search_index(self) -> SearchIndex | None:
         """The facts the parse cache keeps for a search, if there is a cache."""
-        return SearchIndex(self.root, self._cache, self._stats, self._started) if self._cache is not None else None
+        return SearchIndex(self.root, self._cache) if self._cache is not None else None
 
     def read_many(self, relpaths: list[str]) -> Iterator[tuple[str, tuple[Document | None, list[Finding]]]]:
         """Files parsed, or taken from the parse cache `validate` fills, a batch at a time (one cache query per

@@ -14,6 +14,7 @@ them, so the first query on a field loads those documents from the parse cache a
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -118,22 +119,22 @@ class IndexedEntry:
 class SearchIndex:
     """The stored facts of a registry's files, for one search."""
 
-    def __init__(self, root: Path, cache: ParseCache, stats: dict[str, os.stat_result], started: int) -> None:
-        """`stats`: each file's `lstat`, all taken after `started` (`time.time_ns()`, see `stamp_of`)."""
+    def __init__(self, root: Path, cache: ParseCache) -> None:
         self.root = root
         self.cache = cache
-        self._stats = stats
-        self._started = started
         self._columns: dict[str, dict[str, tuple[str, bytes, int]]] = {}
 
     def resolve(self, relpaths: list[str]) -> tuple[dict[str, IndexedEntry], dict[str, str | None]]:
         """The files whose facts can be used, and the others with the stamp taken of each (None: none usable),
-        to be read and then `learn`t."""
-        stats, started = self._stats, self._started
+        to be read and then `learn`t. Only these files are stat'ed: a query decided by paths stats few."""
+        started = time.time_ns()  # before any stat: see `stamp_of`
+        prefix = f"{self.root}{os.sep}"
         stamps: dict[str, str | None] = {}
         for relpath in relpaths:
-            info = stats.get(relpath)
-            stamps[relpath] = stamp_of(info, started) if info is not None else None
+            try:
+                stamps[relpath] = stamp_of(os.lstat(prefix + relpath), started)
+            except OSError:
+                stamps[relpath] = None
         known = {relpath: IndexedEntry(self, relpath, record) for relpath, record in self.cache.facts(stamps).items()
                  if _well_formed(record)}
         unknown = {relpath: stamp for relpath, stamp in stamps.items() if relpath not in known}
