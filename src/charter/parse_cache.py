@@ -41,7 +41,7 @@ _BATCH = 1000
 _CODE = ("yamlio.py", "documents.py", "findings.py", "parse_cache.py", "validation/schema_check.py",
          "schemas.py")
 #: The modules that also decide what a search fact or a field's values are.
-_SEARCH_CODE = ("search_facts.py", "kinds.py", "references.py")
+_SEARCH_CODE = ("search_facts.py", "search_index.py", "kinds.py", "references.py")
 #: A file's stat is trusted to name its bytes only if the file had not changed for this long when it was
 #: taken: a write within the file system's timestamp granularity after reading would otherwise go unseen. (Tests
 #: set it to 0 to have files they just wrote trusted, and change sizes or times so that each write is seen.)
