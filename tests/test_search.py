@@ -396,3 +396,18 @@ def test_combined_queries_answer_the_same_from_the_index(registry: Path, settled
     search(RegistryFiles(registry), "", limit=0)  # learns every file (the first example; then nothing to learn)
     assert unread(registry) == []
     assert_index_answers_like_files(registry, monkeypatch, [query])
+
+
+def test_a_search_on_an_empty_cache_parses_only_what_it_must(registry: Path, settled_now: None,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """Files the parse cache holds are learnt at once; the others go through the text stage first, so the first
+    search after a clone or an upgrade does not parse the whole registry."""
+    import shutil
+
+    shutil.rmtree(registry / ".git" / "charter", ignore_errors=True)
+    assert_index_answers_like_files(registry, monkeypatch, ["sepsis"])
+    left = unread(registry)
+    assert "models/card-fraud/model.yaml" in left  # no "sepsis" in it: not parsed
+    assert "models/sepsis-risk/model.yaml" not in left  # parsed, and learnt
+    assert_index_answers_like_files(registry, monkeypatch, ["fraud", "NOT sepsis"])
+    assert unread(registry) == []

@@ -110,8 +110,10 @@ def no_collection() -> Iterator[None]:
             gc.enable()
 
 
-def read_files(root: Path, relpaths: list[str], cache: ParseCache | None) -> dict[str, Read]:
-    """Each file read and parsed, or taken from the parse cache when its blob id is one the cache holds.
+def read_files(root: Path, relpaths: list[str], cache: ParseCache | None, *, cached_only: bool = False
+               ) -> dict[str, Read]:
+    """Each file read and parsed, or taken from the parse cache when its blob id is one the cache holds (with
+    `cached_only`, a file the cache does not hold is left out of the answer instead of being parsed).
 
     A document from the cache is the one parsing would give (same data, same findings); its positions are
     computed when a check asks for one, from the file, as long as it still has the same blob id. Bytes are not
@@ -141,13 +143,15 @@ def read_files(root: Path, relpaths: list[str], cache: ParseCache | None) -> dic
                 doc.references_found = [(tuple(at), Reference(*ref)) for at, ref in references]
             read[relpath] = (doc, findings)
             continue
+        if cached_only:
+            continue
         raw, refused, info = read_raw_stat(root, relpath)
         if raw is None:
             read[relpath] = (None, refused)
             continue
         read[relpath] = _parse(root, relpath, raw, blob_id(raw), cache, stamp_of(info, started) if info else None)
     cache.flush()
-    return {relpath: read[relpath] for relpath in relpaths}
+    return {relpath: read[relpath] for relpath in relpaths if relpath in read}
 
 
 def _parse(root: Path, relpath: str, raw: bytes, blob: str, cache: ParseCache | None,

@@ -180,6 +180,13 @@ class ParseCache:
                 found[path] = (data, _findings(rows), references)
         return found
 
+    def parsed_paths(self) -> set[str]:
+        """The paths something is stored for: a hint of which files may be read from the cache, not checked."""
+        try:
+            return {path for (path,) in self._db.execute("SELECT path FROM parsed")}
+        except sqlite3.Error:
+            return set()
+
     def store_parsed(self, path: str, blob: str, parsed: Parsed) -> None:
         data, findings, references = parsed
         self._pending_parsed.append(self._row(path, blob, (self._code, path, blob),

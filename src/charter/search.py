@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -59,11 +59,14 @@ class RegistryFiles:
         """The facts the parse cache keeps for a search, if there is a cache."""
         return SearchIndex(self.root, self._cache) if self._cache is not None else None
 
-    def read_many(self, relpaths: list[str]) -> Iterator[tuple[str, tuple[Document | None, list[Finding]]]]:
+    def read_many(self, relpaths: list[str], *, cached_only: bool = False
+                  ) -> Iterator[tuple[str, tuple[Document | None, list[Finding]]]]:
         """Files parsed, or taken from the parse cache `validate` fills, a batch at a time (one cache query per
-        batch; only a batch's documents are held)."""
+        batch; only a batch's documents are held). With `cached_only`, files the cache does not hold are left out
+        (see `loader.read_files`)."""
         for start in range(0, len(relpaths), READ_BATCH):
-            yield from read_files(self.root, relpaths[start:start + READ_BATCH], self._cache).items()
+            yield from read_files(self.root, relpaths[start:start + READ_BATCH], self._cache,
+                                  cached_only=cached_only).items()
 
 
 #: Files read per parse-cache query by a search.
@@ -170,29 +173,44 @@ def _find_indexed(source: EntrySource, index: SearchIndex, predicate: Predicate,
                   candidates: dict[str, tuple[Location, bool | None]], prefilter_text: bool
                   ) -> list[tuple[str, EntryFacts]]:
     """`_find_read`'s answer, from stored facts where a file's stat says they are its own; the other files are
-    read and their facts stored (those too recently changed to be stamped are first put to the text stage, as
+    read and their facts stored (those the parse cache does not hold are first put to the text stage, as
     `_find_read` does). Where two files claim one reference, the text stage is applied to them exactly as
     `_find_read` applies it, since it decides which of them counts."""
     known, unknown = index.resolve(list(candidates))
+    read_entries: dict[str, EntryFacts | None] = {}  # an entry read: its facts if it matches (documents not kept)
+    taken: set[str] = set()
+
+    def take(reads: Iterable[tuple[str, tuple[Document | None, list[Finding]]]]) -> None:
+        for relpath, (doc, _) in reads:
+            taken.add(relpath)
+            if doc is None:
+                continue
+            index.learn(relpath, unknown[relpath], doc)
+            location, decided = candidates[relpath]
+            if is_entry_at(doc, location):
+                matches = decided is True or predicate.by_document(doc, context)
+                read_entries[relpath] = facts_of(doc) if matches else None
+
+    # A changed file the parse cache holds (a `touch`, a checkout) costs little to learn; the others would have to
+    # be parsed, so they are put to the text stage first, as `_find_read` does (a search on an empty cache parses
+    # what it must, not the whole registry).
+    held = index.cache.parsed_paths() if unknown else set()
+    stamped = [relpath for relpath, stamp in unknown.items() if stamp is not None and relpath in held]
+    source_read_many = getattr(source, "read_many", None)
+    if source_read_many is not None and stamped:
+        take(source_read_many(stamped, cached_only=True))
     root = str(source.root)
     reading = []
-    for relpath, stamp in unknown.items():
-        if stamp is None and prefilter_text and candidates[relpath][1] is None:  # not to be learnt: as `_find_read`
+    for relpath in unknown:
+        if relpath in taken:
+            continue
+        if prefilter_text and candidates[relpath][1] is None:
             text = _searchable_text(os.path.join(root, relpath))  # noqa: PTH118 - see `_find_read`
             if text is not None and predicate.by_text(text) is False:
                 continue
         reading.append(relpath)
-    read_entries: dict[str, EntryFacts | None] = {}  # an entry read: its facts if it matches (documents not kept)
-    read_many = getattr(source, "read_many", None)
-    reads = read_many(reading) if read_many is not None else ((relpath, source.read(relpath)) for relpath in reading)
-    for relpath, (doc, _) in reads:
-        if doc is None:
-            continue
-        index.learn(relpath, unknown[relpath], doc)
-        location, decided = candidates[relpath]
-        if is_entry_at(doc, location):
-            matches = decided is True or predicate.by_document(doc, context)
-            read_entries[relpath] = facts_of(doc) if matches else None
+    take(source_read_many(reading) if source_read_many is not None else
+         ((relpath, source.read(relpath)) for relpath in reading))
     keys = {relpath: _reference_key(location) for relpath, (location, _) in candidates.items()}
     claims = Counter(keys.values())
     found: list[tuple[str, EntryFacts]] = []
