@@ -180,13 +180,6 @@ class ParseCache:
                 found[path] = (data, _findings(rows), references)
         return found
 
-    def parsed_paths(self) -> set[str]:
-        """The paths something is stored for: a hint of which files may be read from the cache, not checked."""
-        try:
-            return {path for (path,) in self._db.execute("SELECT path FROM parsed")}
-        except sqlite3.Error:
-            return set()
-
     def store_parsed(self, path: str, blob: str, parsed: Parsed) -> None:
         data, findings, references = parsed
         self._pending_parsed.append(self._row(path, blob, (self._code, path, blob),
@@ -232,25 +225,31 @@ class ParseCache:
         stamp = stamp or ""
         self._pending_facts.append((path, stamp, record, zlib.crc32(record, _key(self.search_key(), path, stamp))))
 
-    def facts(self, stamps: dict[str, str | None]) -> dict[str, bytes]:
+    def facts(self, stamps: dict[str, str | None]) -> tuple[dict[str, bytes], set[str]]:
         """The stored facts of the files whose stamp is still the one given (path -> stamp), from the rows written
-        by this code that are intact: path -> record."""
+        by this code that are intact (path -> record); and the other files of `stamps` with such a row, for another
+        stamp (files this code has read before: what the parse cache holds of them is likely still of use)."""
         code = self.search_key()
         try:
             rows = self._db.execute("SELECT path, stamp, record, checksum FROM facts").fetchall()
         except sqlite3.Error:
-            return {}
+            return {}, set()
         crc32 = zlib.crc32
         found = {}
+        stale = set()
         for path, stamp, record, checksum in rows:
-            if not stamp or stamps.get(path) != stamp:
+            if path not in stamps:
                 continue
             try:
-                if crc32(record, crc32(f"{code}\0{path}\0{stamp}".encode("utf-8", "surrogatepass"))) == checksum:
-                    found[path] = record
+                if crc32(record, crc32(f"{code}\0{path}\0{stamp}".encode("utf-8", "surrogatepass"))) != checksum:
+                    continue
             except (TypeError, UnicodeError):
                 continue  # a value of the wrong type: not a row this code wrote
-        return found
+            if stamp and stamps[path] == stamp:
+                found[path] = record
+            else:
+                stale.add(path)
+        return found, stale
 
     def store_field_values(self, field: str, path: str, blob: str, values: list[Any]) -> None:
         """The values a search found at `field` (dotted) in the file at `path` holding `blob`."""

@@ -192,10 +192,9 @@ def _find_indexed(source: EntrySource, index: SearchIndex, predicate: Predicate,
                 read_entries[relpath] = facts_of(doc) if matches else None
 
     # A changed file the parse cache holds (a `touch`, a checkout) costs little to learn; the others would have to
-    # be parsed, so they are put to the text stage first, as `_find_read` does (a search on an empty cache parses
-    # what it must, not the whole registry).
-    held = index.cache.parsed_paths() if unknown else set()
-    stamped = [relpath for relpath, stamp in unknown.items() if stamp is not None and relpath in held]
+    # be parsed, so they are put to the text stage first, as `_find_read` does (a search on an empty cache, or
+    # after an upgrade, parses what it must, not the whole registry).
+    stamped = [relpath for relpath, stamp in unknown.items() if stamp is not None and relpath in index.read_before]
     source_read_many = getattr(source, "read_many", None)
     if source_read_many is not None and stamped:
         take(source_read_many(stamped, cached_only=True))

@@ -123,6 +123,8 @@ class SearchIndex:
         self.root = root
         self.cache = cache
         self._columns: dict[str, dict[str, tuple[str, bytes, int]]] = {}
+        #: Files `resolve` found changed since this code stored their facts: the parse cache likely holds them.
+        self.read_before: set[str] = set()
 
     def resolve(self, relpaths: list[str]) -> tuple[dict[str, IndexedEntry], dict[str, str | None]]:
         """The files whose facts can be used, and the others with the stamp taken of each (None: none usable),
@@ -135,7 +137,8 @@ class SearchIndex:
                 stamps[relpath] = stamp_of(os.lstat(prefix + relpath), started)
             except OSError:
                 stamps[relpath] = None
-        known = {relpath: IndexedEntry(self, relpath, record) for relpath, record in self.cache.facts(stamps).items()
+        records, self.read_before = self.cache.facts(stamps)
+        known = {relpath: IndexedEntry(self, relpath, record) for relpath, record in records.items()
                  if _well_formed(record)}
         unknown = {relpath: stamp for relpath, stamp in stamps.items() if relpath not in known}
         return known, unknown
