@@ -235,3 +235,179 @@ def test_the_parse_cache_never_changes_a_search(query: str, registry: Path, char
     monkeypatch.setenv("CHARTER_NO_CACHE", "1")
     assert cached == found()
     assert uncached != cached or query in ("spec.metrics.auroc >= 0.8", "env = production")
+
+
+# -- the search index: stored facts answer exactly as the files do ----------------------------------------------
+
+INDEX_QUERIES = [
+    *QUERIES, "STRASSE", "'straße'", "ünïcode", "'fraud score'", "'real-time fraud'", "SEPSIS", "name ~ 'SEPSIS*'",
+    "spec.metrics.* > 0.5", "description contains 'ISSUER'", "sepsis AND spec.metrics.auroc >= 0.86",
+    "NOT (fraud OR sepsis)", "tags contains clinical OR NOT kind = Model", "env = production AND NOT sepsis",
+    "spec.metrics.auroc exists", "spec.metrics.auroc != 0.86", "path ~ 'models/*'", "'a\0b' OR fraud",
+]
+
+
+@pytest.fixture
+def settled_now(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Trust the stat of a file written just now (each test's writes change a file's size or times)."""
+    import charter.parse_cache
+
+    monkeypatch.setattr(charter.parse_cache, "SETTLED_NS", 0)
+
+
+def uncached(registry: Path, query: str, monkeypatch: pytest.MonkeyPatch) -> object:
+    monkeypatch.setenv("CHARTER_NO_CACHE", "1")
+    try:
+        return search(RegistryFiles(registry), query, limit=0)
+    finally:
+        monkeypatch.delenv("CHARTER_NO_CACHE")
+
+
+def unread(registry: Path) -> list[str]:
+    """The entry files a search would have to read: those whose stored facts are not known to be theirs."""
+    from charter.kinds import locate_path
+
+    source = RegistryFiles(registry)
+    index = source.search_index()
+    assert index is not None
+    _, unknown = index.resolve([f for f in source.files if locate_path(f) is not None])
+    return sorted(unknown)
+
+
+def assert_index_answers_like_files(registry: Path, monkeypatch: pytest.MonkeyPatch,
+                                    queries: list[str] = INDEX_QUERIES) -> None:
+    for query in queries:
+        assert search(RegistryFiles(registry), query, limit=0) == uncached(registry, query, monkeypatch), query
+
+
+def unicode_entries(registry: Path) -> None:
+    path = registry / "models" / "card-fraud" / "model.yaml"
+    text = path.read_text(encoding="utf-8").replace("tags: [payments, fraud, real-time]",
+                                                     "tags: [payments, fraud, real-time, Ünïcode]")
+    path.write_text(text.replace("before the issuer", "before the Straße issuer"), encoding="utf-8")
+
+
+def test_validate_stores_what_a_search_needs(registry: Path, charter: Charter, settled_now: None) -> None:
+    import shutil
+
+    shutil.rmtree(registry / ".git" / "charter", ignore_errors=True)
+    assert len(unread(registry)) > 20
+    assert charter("validate", cwd=registry).code == 0
+    assert unread(registry) == []
+
+
+def test_a_file_written_just_now_is_read_not_trusted(registry: Path, charter: Charter) -> None:
+    """Within the file system's time granularity a second write could leave the stat unchanged: such files are
+    read by every search until they have settled."""
+    assert charter("validate", cwd=registry).code == 0
+    assert "models/card-fraud/model.yaml" in unread(registry)
+
+
+def test_the_search_index_answers_as_the_files_do(registry: Path, charter: Charter, settled_now: None,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    unicode_entries(registry)
+    assert charter("validate", cwd=registry).code == 0
+    assert unread(registry) != []  # cached by `init`, when the files were too new to trust: read by a search
+    assert search(RegistryFiles(registry), "sepsis") == uncached(registry, "sepsis", monkeypatch)
+    assert unread(registry) == []
+    assert_index_answers_like_files(registry, monkeypatch)  # field values computed and stored
+    assert_index_answers_like_files(registry, monkeypatch)  # and read back
+    assert refs(json.dumps(search_json(charter, registry, "STRASSE"))) == ["model:card-fraud"]
+    kinds = (KINDS["ModelVersion"], KINDS["Evaluation"])
+    query = "spec.metrics.auroc >= 0.86 OR sepsis"
+    monkeypatch.setenv("CHARTER_NO_CACHE", "1")
+    expected = search(RegistryFiles(registry), query, kinds, limit=0)
+    monkeypatch.delenv("CHARTER_NO_CACHE")
+    assert search(RegistryFiles(registry), query, kinds, limit=0) == expected
+
+
+def test_the_search_index_sees_edits_new_and_removed_files(registry: Path, charter: Charter, settled_now: None,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    assert_index_answers_like_files(registry, monkeypatch)
+    assert unread(registry) == []
+    grown = registry / "models" / "card-fraud" / "versions" / "3.2.0.yaml"
+    grown.write_text(grown.read_text(encoding="utf-8").replace("status: active", "status: deprecated")
+                     .replace("description: ", "description: sepsis too, "), encoding="utf-8")
+    same_size = registry / "models" / "sepsis-risk" / "model.yaml"
+    text = same_size.read_text(encoding="utf-8")
+    assert "sepsis-risk" in text and "team-clinical-ml" in text
+    same_size.write_text(text.replace("team-clinical-ml", "team-clinical-mx"), encoding="utf-8")
+    os.utime(same_size, ns=(1_600_000_000 * 10**9, 1_600_000_000 * 10**9))  # the same size: another time
+    untracked = registry / "models" / "card-fraud" / "versions" / "9.0.0.yaml"
+    untracked.write_text(grown.read_text(encoding="utf-8").replace("3.2.0", "9.0.0"), encoding="utf-8")
+    (registry / "evaluations" / "card-fraud-3-2-0-retro" / "1.0.0.yaml").unlink()
+    (registry / "cohorts" / "sepsis-adult-inpatients-eval" / "1.0.0.yaml").rename(
+        registry / "cohorts" / "sepsis-adult-inpatients-eval" / "1.0.1.yaml")
+    changed = unread(registry)
+    assert [f for f in changed if "card-fraud/versions" in f or f.endswith("sepsis-risk/model.yaml")] == [
+        "models/card-fraud/versions/3.2.0.yaml", "models/card-fraud/versions/9.0.0.yaml",
+        "models/sepsis-risk/model.yaml"]
+    assert_index_answers_like_files(registry, monkeypatch)
+    assert "model:card-fraud@9.0.0" in refs(json.dumps(search_json(charter, registry, "sepsis")))
+    assert search_json(charter, registry, "owner = team-clinical-mx")["total"] == 1
+    assert unread(registry) == []  # what the search read, it stored
+
+
+def test_duplicate_entries_are_told_apart_as_the_files_tell_them(registry: Path, charter: Charter,
+                                                                  settled_now: None,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    first = registry / "models" / "card-fraud" / "model.yaml"
+    text = first.read_text(encoding="utf-8")
+    (registry / "models" / "card-fraud" / "model.yml").write_text(
+        text.replace("Real-time fraud", "Zebra fraud"), encoding="utf-8")
+    assert charter("validate", cwd=registry).code == 1
+    assert_index_answers_like_files(registry, monkeypatch, ["zebra", "'real-time fraud'", "fraud", "NOT zebra"])
+
+
+def test_a_missing_or_damaged_index_is_rebuilt_not_trusted(registry: Path, charter: Charter, settled_now: None,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    import marshal
+    import shutil
+    import sqlite3
+
+    from charter.parse_cache import CACHE_FILE
+
+    database = registry / ".git" / "charter" / CACHE_FILE
+    queries = ["sepsis", "fraud", "spec.metrics.auroc >= 0.86", "NOT status = active", "kind = Model"]
+    assert charter("validate", cwd=registry).code == 0
+    assert_index_answers_like_files(registry, monkeypatch, queries)
+    with sqlite3.connect(database) as db:  # rows changed behind the cache's back: their checksums fail
+        db.execute("UPDATE facts SET record = CAST('nothing' AS BLOB) WHERE path = 'models/sepsis-risk/model.yaml'")
+        db.execute("UPDATE facts SET record = substr(record, 1, length(record) - 3) WHERE path LIKE 'evaluations/%'")
+        db.execute("UPDATE field_values SET value = ? WHERE path LIKE 'models/card-fraud/versions/%'",
+                   (marshal.dumps([0.5]),))  # well-formed values, but not the ones stored
+    assert "models/sepsis-risk/model.yaml" in unread(registry)
+    assert_index_answers_like_files(registry, monkeypatch, queries)
+    assert unread(registry) == []
+    database.write_bytes(b"not a database at all" * 1000)
+    assert_index_answers_like_files(registry, monkeypatch, queries)
+    shutil.rmtree(database.parent)
+    assert_index_answers_like_files(registry, monkeypatch, queries)
+    assert unread(registry) == []  # rebuilt by the searches
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(query=COMBINED)
+def test_combined_queries_answer_the_same_from_the_index(registry: Path, settled_now: None,
+                                                       monkeypatch: pytest.MonkeyPatch, query: str) -> None:
+    """NOT and OR over stored facts and stored field values: every combination agrees with the files."""
+    search(RegistryFiles(registry), "", limit=0)  # learns every file (the first example; then nothing to learn)
+    assert unread(registry) == []
+    assert_index_answers_like_files(registry, monkeypatch, [query])
+
+
+def test_a_search_on_an_empty_cache_parses_only_what_it_must(registry: Path, settled_now: None,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """Files the parse cache holds are learnt at once; the others go through the text stage first, so the first
+    search after a clone or an upgrade does not parse the whole registry."""
+    import shutil
+
+    shutil.rmtree(registry / ".git" / "charter", ignore_errors=True)
+    assert_index_answers_like_files(registry, monkeypatch, ["sepsis"])
+    left = unread(registry)
+    assert "models/card-fraud/model.yaml" in left  # no "sepsis" in it: not parsed
+    assert "models/sepsis-risk/model.yaml" not in left  # parsed, and learnt
+    assert_index_answers_like_files(registry, monkeypatch, ["fraud", "NOT sepsis"])
+    assert unread(registry) == []

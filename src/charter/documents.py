@@ -151,18 +151,25 @@ def read_document(root: Path, relpath: str) -> tuple[Document | None, list[Findi
 def read_raw(root: Path, relpath: str) -> tuple[bytes | None, list[Finding]]:
     """The bytes of one file of the registry, never following a symlink (it could point anywhere on the machine)
     and never reading more than an entry may hold."""
+    raw, findings, _ = read_raw_stat(root, relpath)
+    return raw, findings
+
+
+def read_raw_stat(root: Path, relpath: str) -> tuple[bytes | None, list[Finding], os.stat_result | None]:
+    """`read_raw`, and the file's stat as taken before its bytes were read (None where it was not read)."""
+    too_big = "an entry is a small YAML file: keep data and artifacts out of the registry's YAML"
     path = root / relpath
     try:
         info = path.lstat()
     except OSError as exc:
-        return None, [unreadable(relpath, exc)]
+        return None, [unreadable(relpath, exc)], None
     if stat.S_ISLNK(info.st_mode):
         return None, [finding("CH105", relpath, (1, 1), "is a symbolic link: Charter does not follow links",
-                              "put the entry itself at this path; a link could point outside the registry")]
+                              "put the entry itself at this path; a link could point outside the registry")], None
     if info.st_size > MAX_FILE_BYTES:
         return None, [finding("CH106", relpath, (1, 1),
                               f"file is {info.st_size:,} bytes, more than the {MAX_FILE_BYTES:,} an entry may have",
-                              "an entry is a small YAML file: keep data and artifacts out of the registry's YAML")]
+                              too_big)], None
     try:
         # O_NOFOLLOW: a file swapped for a link after the check above is refused too
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
@@ -176,11 +183,10 @@ def read_raw(root: Path, relpath: str) -> tuple[bytes | None, list[Finding]]:
         finally:
             os.close(fd)
     except OSError as exc:
-        return None, [unreadable(relpath, exc)]
+        return None, [unreadable(relpath, exc)], None
     if len(raw) > MAX_FILE_BYTES:
-        return None, [finding("CH106", relpath, (1, 1), f"file is more than {MAX_FILE_BYTES:,} bytes",
-                              "an entry is a small YAML file: keep data and artifacts out of the registry's YAML")]
-    return raw, []
+        return None, [finding("CH106", relpath, (1, 1), f"file is more than {MAX_FILE_BYTES:,} bytes", too_big)], None
+    return raw, [], info
 
 
 def unreadable(relpath: str, error: OSError) -> Finding:

@@ -16,11 +16,11 @@ from typing import Any
 
 from charter.kinds import KINDS, Kind
 from charter.schemas import load_schema
+from charter.search_facts import WILDCARD
 
 #: $refs to these shared definitions mark their strings as dates, versions: worth comparing as such.
 _NAMED_TYPES = {"semver": "semver", "date": "date", "datetime": "datetime"}
 _FORMATS = {"date": "date", "date-time": "datetime"}
-WILDCARD = "*"
 
 
 @dataclass

@@ -5,6 +5,7 @@ from __future__ import annotations
 import bisect
 import gc
 import os
+import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -12,12 +13,13 @@ from functools import cached_property
 from pathlib import Path
 
 from charter.config import RegistryConfig
-from charter.documents import Document, parse_document, positions_on_disk, read_raw
+from charter.documents import Document, parse_document, positions_on_disk, read_raw, read_raw_stat
 from charter.findings import Finding
 from charter.index import RegistryIndex, references_in
 from charter.kinds import ENTRY_FOLDERS, KINDS, REGISTRY_FILE, Kind, Location, locate_path
-from charter.parse_cache import ParseCache, blob_id
+from charter.parse_cache import ParseCache, blob_id, stamp_of
 from charter.references import Reference, reference_of
+from charter.search_index import remember
 from charter.versions import version_key
 
 Read = tuple[Document | None, list[Finding]]
@@ -125,13 +127,17 @@ def no_collection() -> Iterator[None]:
             gc.enable()
 
 
-def read_files(root: Path, relpaths: list[str], cache: ParseCache | None) -> dict[str, Read]:
-    """Each file read and parsed, or taken from the parse cache when its blob id is one the cache holds.
+def read_files(root: Path, relpaths: list[str], cache: ParseCache | None, *, cached_only: bool = False
+               ) -> dict[str, Read]:
+    """Each file read and parsed, or taken from the parse cache when its blob id is one the cache holds (with
+    `cached_only`, a file the cache does not hold is left out of the answer instead of being parsed).
 
     A document from the cache is the one parsing would give (same data, same findings); its positions are
     computed when a check asks for one, from the file, as long as it still has the same blob id. Bytes are not
     kept: files are hashed as they are read, and only the ones the cache does not hold are read again and parsed.
+    A file parsed is also stamped (see `parse_cache.stamp_of`) and its search facts stored, for `charter search`.
     """
+    started = time.time_ns()
     read: dict[str, Read] = {}
     blobs: dict[str, str] = {}
     for relpath in relpaths:
@@ -154,16 +160,19 @@ def read_files(root: Path, relpaths: list[str], cache: ParseCache | None) -> dic
                 doc.references_found = [(tuple(at), Reference(*ref)) for at, ref in references]
             read[relpath] = (doc, findings)
             continue
-        raw, refused = read_raw(root, relpath)
+        if cached_only:
+            continue
+        raw, refused, info = read_raw_stat(root, relpath)
         if raw is None:
             read[relpath] = (None, refused)
             continue
-        read[relpath] = _parse(root, relpath, raw, blob_id(raw), cache)
+        read[relpath] = _parse(root, relpath, raw, blob_id(raw), cache, stamp_of(info, started) if info else None)
     cache.flush()
-    return {relpath: read[relpath] for relpath in relpaths}
+    return {relpath: read[relpath] for relpath in relpaths if relpath in read}
 
 
-def _parse(root: Path, relpath: str, raw: bytes, blob: str, cache: ParseCache | None) -> Read:
+def _parse(root: Path, relpath: str, raw: bytes, blob: str, cache: ParseCache | None,
+           stamp: str | None = None) -> Read:
     doc, findings = parse_document(raw, relpath, blob)
     if doc is not None:
         doc.position_source = positions_on_disk(root, relpath, blob)
@@ -172,6 +181,8 @@ def _parse(root: Path, relpath: str, raw: bytes, blob: str, cache: ParseCache | 
             if doc is not None else None
         cache.store_parsed(relpath, blob, (doc.data if doc is not None else None, findings, references))
         cache.store_words(relpath, blob, raw)
+        if doc is not None:
+            remember(cache, relpath, blob, doc, stamp)
     return doc, findings
 
 

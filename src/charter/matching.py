@@ -4,7 +4,8 @@ A compiled query answers in three stages, each as cheaply as it can, so a search
 
 1. `by_location`: from a file's path alone (kind, name, version, ref, path): True, False or None (cannot tell);
 2. `by_text`: from the file's text before parsing: False when a needed word or key is nowhere in it, else None;
-3. `by_document`: the answer, from the parsed document.
+3. `by_entry`: the answer, from what an `EntryView` shows of the entry: its parsed document (`by_document`), or
+   the facts the parse cache keeps of it (`charter.search_index`), which show the same.
 
 Semantics (docs/query.md is the user's reference):
 
@@ -28,10 +29,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import cached_property
-from typing import Any
+from typing import Any, Protocol
 
 from charter.documents import Document
-from charter.field_catalog import WILDCARD, FieldNode, all_kinds, lookup, suggest
+from charter.field_catalog import FieldNode, all_kinds, lookup, suggest
 from charter.kinds import KINDS, SEMVER_RE, STATUSES, Kind, Location, find_kind
 from charter.query import (
     And,
@@ -49,6 +50,7 @@ from charter.query import (
     parse_query,
 )
 from charter.references import reference_of
+from charter.search_facts import WILDCARD, free_text, scalars, values_at
 from charter.versions import version_key
 
 #: Short names for the fields people ask about most; each is the dotted path it stands for.
@@ -92,11 +94,14 @@ class QueryContext:
                 for env, refs in self.assignments.items()}
 
     def environments_of(self, doc: Document) -> list[str]:
-        if doc.kind is KINDS["ModelVersion"]:
-            ref = str(doc.ref)
+        return self.environments_for(doc.kind.name if doc.kind else "", str(doc.ref), doc.name)
+
+    def environments_for(self, kind: str, ref: str, name: str | None) -> list[str]:
+        """The environments that assign a model version (by its reference) or some version of a model (by name)."""
+        if kind == "ModelVersion":
             return [env for env, refs in self.assignments.items() if ref in refs]
-        if doc.kind is KINDS["Model"]:
-            return [env for env, names in self.families.items() if doc.name in names]
+        if kind == "Model":
+            return [env for env, names in self.families.items() if name in names]
         return []
 
 
@@ -154,25 +159,6 @@ def _parse_datetime(text: str) -> datetime | None:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
-def _values_at(data: Any, path: tuple[str, ...]) -> list[Any]:
-    """Every value at a dotted path; lists on the way are looked into item by item, `*` is every key of a map."""
-    current = [data]
-    for part in path:
-        found: list[Any] = []
-        for value in current:
-            for item in value if isinstance(value, list) else (value,):
-                if not isinstance(item, dict):
-                    continue
-                if part == WILDCARD:
-                    found.extend(v for v in item.values() if v is not None)
-                elif item.get(part) is not None:
-                    found.append(item[part])
-        current = found
-        if not current:
-            break
-    return current
-
-
 def _ordered(op: str, left: Any, right: Any) -> bool:
     if op == "=":
         return bool(left == right)
@@ -224,12 +210,33 @@ def _contains(value: Any, needle: str) -> bool:
     return isinstance(value, str) and needle in value.casefold()
 
 
-def _scalars(value: Any) -> list[str]:
-    if isinstance(value, list):
-        return [text for item in value for text in _scalars(item)]
-    if isinstance(value, dict | bool):
-        return []
-    return [str(value)]
+class EntryView(Protocol):
+    """What the last stage reads of an entry: values at field paths, virtual fields, and its free text."""
+
+    def values(self, path: tuple[str, ...]) -> list[Any]:
+        """What `values_at` finds at `path` in the document (or the same reduced by `reduce_values`)."""
+
+    def virtual(self, name: str, context: QueryContext) -> list[Any]:
+        """The values of a virtual field (kind, ref, path, status, env)."""
+
+    def has_text(self, needle: str) -> bool:
+        """Whether a casefolded needle is in one piece of the entry's free text (`search_facts.free_text`)."""
+
+
+class DocumentView:
+    """An entry seen through its parsed document."""
+
+    def __init__(self, doc: Document) -> None:
+        self.doc = doc
+
+    def values(self, path: tuple[str, ...]) -> list[Any]:
+        return values_at(self.doc.data, path)
+
+    def virtual(self, name: str, context: QueryContext) -> list[Any]:
+        return _VIRTUAL_VALUES[name](self.doc, context)
+
+    def has_text(self, needle: str) -> bool:
+        return any(needle in text.casefold() for text in free_text(self.doc))
 
 
 class Predicate(ABC):
@@ -241,16 +248,20 @@ class Predicate(ABC):
     def by_text(self, text: str) -> bool | None:
         return None
 
-    @abstractmethod
     def by_document(self, doc: Document, context: QueryContext) -> bool:
-        """Whether the parsed document matches: the last stage, which every condition must answer."""
+        """Whether the parsed document matches."""
+        return self.by_entry(DocumentView(doc), context)
+
+    @abstractmethod
+    def by_entry(self, entry: EntryView, context: QueryContext) -> bool:
+        """Whether the entry matches: the last stage, which every condition must answer."""
 
 
 class Always(Predicate):
     def by_location(self, location: Location) -> bool | None:
         return True
 
-    def by_document(self, doc: Document, context: QueryContext) -> bool:
+    def by_entry(self, entry: EntryView, context: QueryContext) -> bool:
         return True
 
 
@@ -264,8 +275,8 @@ class AllOf(Predicate):
     def by_text(self, text: str) -> bool | None:
         return _all([p.by_text(text) for p in self.operands])
 
-    def by_document(self, doc: Document, context: QueryContext) -> bool:
-        return all(p.by_document(doc, context) for p in self.operands)
+    def by_entry(self, entry: EntryView, context: QueryContext) -> bool:
+        return all(p.by_entry(entry, context) for p in self.operands)
 
 
 class AnyOf(Predicate):
@@ -278,8 +289,8 @@ class AnyOf(Predicate):
     def by_text(self, text: str) -> bool | None:
         return _any([p.by_text(text) for p in self.operands])
 
-    def by_document(self, doc: Document, context: QueryContext) -> bool:
-        return any(p.by_document(doc, context) for p in self.operands)
+    def by_entry(self, entry: EntryView, context: QueryContext) -> bool:
+        return any(p.by_entry(entry, context) for p in self.operands)
 
 
 class NoneOf(Predicate):
@@ -294,8 +305,8 @@ class NoneOf(Predicate):
         answer = self.operand.by_text(text)
         return None if answer is None else not answer
 
-    def by_document(self, doc: Document, context: QueryContext) -> bool:
-        return not self.operand.by_document(doc, context)
+    def by_entry(self, entry: EntryView, context: QueryContext) -> bool:
+        return not self.operand.by_entry(entry, context)
 
 
 def _all(answers: list[bool | None]) -> bool | None:
@@ -320,20 +331,18 @@ class FreeText(Predicate):
     def by_text(self, text: str) -> bool | None:
         return None if all(word in text for word in self.words) else False
 
-    def by_document(self, doc: Document, context: QueryContext) -> bool:
-        notes = _values_at(doc.data, ("spec", "notes"))
-        tags = _values_at(doc.data, ("metadata", "tags"))
-        haystack = [doc.name or "", str(doc.ref or ""), doc.description, *_scalars(notes), *_scalars(tags)]
-        return any(self.needle in text.casefold() for text in haystack)
+    def by_entry(self, entry: EntryView, context: QueryContext) -> bool:
+        return entry.has_text(self.needle)
 
 
 class FieldTest(Predicate):
-    """A condition on the values found at a field: found by `values`, judged by `test`."""
+    """A condition on the values found at a field (a document `path`, or a `virtual` field), judged by `test`."""
 
-    def __init__(self, values: Callable[[Document, QueryContext], list[Any]], test: Callable[[list[Any]], bool],
-                 *, key: str | None = None, location: Callable[[Location], list[Any] | None] | None = None,
+    def __init__(self, test: Callable[[list[Any]], bool], *, path: tuple[str, ...] = (), virtual: str = "",
+                 key: str | None = None, location: Callable[[Location], list[Any] | None] | None = None,
                  needles: Sequence[str] = ()) -> None:
-        self.values = values
+        self.path = path
+        self.virtual = virtual
         self.test = test
         self.key = key.casefold() if key else None
         self.location = location
@@ -354,15 +363,17 @@ class FieldTest(Predicate):
             return False
         return None
 
-    def by_document(self, doc: Document, context: QueryContext) -> bool:
-        return self.test(self.values(doc, context))
+    def by_entry(self, entry: EntryView, context: QueryContext) -> bool:
+        return self.test(entry.virtual(self.virtual, context) if self.virtual else entry.values(self.path))
 
 
 def _location_values(path: tuple[str, ...], holders: frozenset[Kind]) -> Callable[[Location], list[Any] | None]:
     """What a file's path tells about a field: its name and version, and that kinds without the field lack it."""
 
+    names = frozenset(kind.name for kind in holders)  # once per file: a name hashes faster than a Kind
+
     def values(location: Location) -> list[Any] | None:
-        if location.kind not in holders:
+        if location.kind.name not in names:
             return []
         if path == ("metadata", "name"):
             return [location.name]
@@ -432,8 +443,8 @@ def _field_test(field: Field, op: str, values: Sequence[Value], column: int, sco
     _check_types(field, op, literals, column, nodes, scope)
     matcher = _value_test(op, literals, scope, column)
     key = next((p for p in reversed(path) if p != WILDCARD), None)
-    return FieldTest(lambda doc, _context: _values_at(doc.data, path), matcher, key=key,
-                     location=_location_values(path, frozenset(holders)), needles=_needles(op, literals))
+    return FieldTest(matcher, path=path, key=key, location=_location_values(path, frozenset(holders)),
+                     needles=_needles(op, literals))
 
 
 def _unknown_field(field: Field, path: tuple[str, ...], scope: _Scope) -> QueryError:
@@ -506,13 +517,13 @@ def _value_test(op: str, literals: list[Literal], scope: _Scope, column: int) ->
         return lambda values: any(_contains(v, needle) for v in values)
     if op == "~":
         pattern = re.compile(fnmatch.translate(literal.text.casefold()))
-        return lambda values: any(pattern.match(text.casefold()) for v in values for text in _scalars(v))
+        return lambda values: any(pattern.match(text.casefold()) for v in values for text in scalars(v))
     try:
         regex = re.compile(literal.text)
     except re.error as exc:
         raise scope.error(literal.column, f"bad regular expression: {exc.msg}",
                           "quote the pattern and escape its special characters") from None
-    return lambda values: any(regex.search(text) for v in values for text in _scalars(v))
+    return lambda values: any(regex.search(text) for v in values for text in scalars(v))
 
 
 def _virtual_test(field: Field, op: str, literals: list[Literal], column: int, scope: _Scope) -> Predicate:
@@ -538,8 +549,7 @@ def _virtual_test(field: Field, op: str, literals: list[Literal], column: int, s
                                   f"did you mean {guess!r}?" if guess else f"environments: {', '.join(known)}")
     location = _VIRTUAL_LOCATIONS[name](scope.context) if name in _VIRTUAL_LOCATIONS else None
     needles = _needles(op, literals) if name == "status" and "active" not in {lit.text for lit in literals} else ()
-    return FieldTest(_VIRTUAL_VALUES[name], _value_test(op, literals, scope, column), location=location,
-                     needles=needles)
+    return FieldTest(_value_test(op, literals, scope, column), virtual=name, location=location, needles=needles)
 
 
 def _needles(op: str, literals: list[Literal]) -> tuple[str, ...]:

@@ -8,6 +8,11 @@ file's bytes hash to the blob id it was stored under, its path is the same, its 
 by the same cache format and the same Charter code (schemas included, for schema findings). Anything else, a
 corrupt or unreadable database included, is a miss, and the file is parsed as if there were no cache.
 
+The same database keeps what `charter search` needs to answer without opening files (see `charter.search_index`):
+each entry's search facts (`charter.search_facts`) with the stat stamp its file had when read, and the values
+found at the field paths queries asked for. Every such row is checked like a parsed entry (checksum, path, blob
+id, code) before it is used.
+
 Set `CHARTER_NO_CACHE=1` to read without the cache (it is then neither read nor written).
 """
 
@@ -25,8 +30,8 @@ from typing import Any
 
 from charter.findings import Finding, Severity
 
-#: Bump when what is stored changes shape; older databases are then ignored and rebuilt.
-CACHE_FORMAT = 1
+#: Bump when what is stored changes shape; older databases are then ignored (and removed) and rebuilt.
+CACHE_FORMAT = 2
 CACHE_FILE = f"parse-cache-v{CACHE_FORMAT}.sqlite"
 #: Above this many paths one scan of the table is cheaper than looking them up (a scan of 17,000 rows takes about
 #: as long as looking up 15,000 paths); below it, paths are looked up `_LOOKUP_CHUNK` to a query.
@@ -39,6 +44,12 @@ _BATCH = 1000
 #: The modules whose code decides what is stored: a change to any of them invalidates every entry.
 _CODE = ("yamlio.py", "documents.py", "findings.py", "parse_cache.py", "validation/schema_check.py",
          "schemas.py")
+#: The modules that also decide what a search fact or a field's values are.
+_SEARCH_CODE = ("search_facts.py", "search_index.py", "kinds.py", "references.py")
+#: A file's stat is trusted to name its bytes only if the file had not changed for this long when it was
+#: taken: a write within the file system's timestamp granularity after reading would otherwise go unseen. (Tests
+#: set it to 0 to have files they just wrote trusted, and change sizes or times so that each write is seen.)
+SETTLED_NS = 2_000_000_000
 
 FindingRow = tuple[str, str, str, int, int, str, str]
 #: A reference found in a document's spec: its path in `spec`, and the reference (prefix, name, version).
@@ -110,6 +121,19 @@ def _fingerprint(*extra: bytes) -> str:
     return digest.hexdigest()
 
 
+def stamp_of(info: os.stat_result, started_ns: int) -> str | None:
+    """What must stay the same for a file to still hold the bytes it held (git's check, on our own records), or
+    None when the file changed too recently (before `started_ns`, taken before the stat) to tell."""
+    if info.st_ctime_ns > started_ns - SETTLED_NS or info.st_mtime_ns > started_ns - SETTLED_NS:
+        return None
+    return f"{info.st_size}:{info.st_mtime_ns}:{info.st_ctime_ns}:{info.st_ino}:{info.st_dev}:{info.st_mode}"
+
+
+def _key(*parts: str | int) -> int:
+    """The checksum seed of a row: what it belongs to, so a row moved to another path or blob is refused."""
+    return zlib.crc32("\0".join(map(str, parts)).encode("utf-8", "surrogatepass"))
+
+
 def _rows(findings: Iterable[Finding]) -> list[FindingRow]:
     return [(f.code, f.severity.value, f.path, f.line, f.column, f.message, f.hint) for f in findings]
 
@@ -130,6 +154,9 @@ class ParseCache:
         self._pending_parsed: list[tuple[str, str, bytes, int]] = []
         self._pending_schema: list[tuple[str, str, bytes, int]] = []
         self._pending_words: list[tuple[str, str, bytes, int]] = []
+        self._search_key: str | None = None
+        self._pending_facts: list[tuple[str, str, bytes, int]] = []
+        self._pending_values: list[tuple[str, str, str, bytes, int]] = []
 
     @classmethod
     def open(cls, root: Path) -> ParseCache | None:
@@ -140,6 +167,9 @@ class ParseCache:
         if gitdir is None:
             return None
         location = gitdir / "charter" / CACHE_FILE
+        for older in range(1, CACHE_FORMAT):  # an upgrade's leftovers: nothing reads them any more
+            with _quietly():
+                (gitdir / "charter" / f"parse-cache-v{older}.sqlite").unlink(missing_ok=True)
         for attempt in range(2):
             try:
                 location.parent.mkdir(exist_ok=True)
@@ -153,6 +183,11 @@ class ParseCache:
                                    "(path TEXT PRIMARY KEY, blob TEXT, value BLOB, checksum INTEGER)")
                 connection.execute("CREATE TABLE IF NOT EXISTS tree_words "
                                    "(key TEXT PRIMARY KEY, value BLOB, checksum INTEGER)")
+                connection.execute("CREATE TABLE IF NOT EXISTS facts "
+                                   "(path TEXT PRIMARY KEY, stamp TEXT, record BLOB, checksum INTEGER)")
+                connection.execute("CREATE TABLE IF NOT EXISTS field_values "
+                                   "(field TEXT, path TEXT, blob TEXT, value BLOB, checksum INTEGER, "
+                                   "PRIMARY KEY (field, path)) WITHOUT ROWID")
                 return cls(connection, location)
             except sqlite3.DatabaseError:
                 if attempt == 0 and location.is_file():  # damaged: it is only a cache, start again
@@ -254,22 +289,95 @@ class ParseCache:
                                             _library_version("jsonschema").encode())
         return self._schema_key
 
+    # -- what a search reads instead of files (see charter.search_index) -------------------------------------
+
+    def search_key(self) -> str:
+        """The code that decides search facts and field values: a row written by other code is refused."""
+        if self._search_key is None:
+            self._search_key = _fingerprint(*((Path(__file__).parent / name).read_bytes() for name in _SEARCH_CODE))
+        return self._search_key
+
+    def store_facts(self, path: str, stamp: str | None, record: bytes) -> None:
+        """Store a file's search facts (`record`, as `charter.search_index` packs them), read from it when it had
+        this stat `stamp` (see `stamp_of`; None: the record is not to be used)."""
+        stamp = stamp or ""
+        self._pending_facts.append((path, stamp, record, zlib.crc32(record, _key(self.search_key(), path, stamp))))
+
+    def facts(self, stamps: dict[str, str | None]) -> tuple[dict[str, bytes], set[str]]:
+        """The stored facts of the files whose stamp is still the one given (path -> stamp), from the rows written
+        by this code that are intact (path -> record); and the other files of `stamps` with such a row, for another
+        stamp (files this code has read before: what the parse cache holds of them is likely still of use)."""
+        code = self.search_key()
+        try:
+            rows = self._db.execute("SELECT path, stamp, record, checksum FROM facts").fetchall()
+        except sqlite3.Error:
+            return {}, set()
+        crc32 = zlib.crc32
+        found = {}
+        stale = set()
+        for path, stamp, record, checksum in rows:
+            if path not in stamps:
+                continue
+            try:
+                if crc32(record, crc32(f"{code}\0{path}\0{stamp}".encode("utf-8", "surrogatepass"))) != checksum:
+                    continue
+            except (TypeError, UnicodeError):
+                continue  # a value of the wrong type: not a row this code wrote
+            if stamp and stamps[path] == stamp:
+                found[path] = record
+            else:
+                stale.add(path)
+        return found, stale
+
+    def store_field_values(self, field: str, path: str, blob: str, values: list[Any]) -> None:
+        """The values a search found at `field` (dotted) in the file at `path` holding `blob`."""
+        value = marshal.dumps(values)
+        self._pending_values.append((field, path, blob, value, zlib.crc32(value, _key(self.search_key(), field,
+                                                                                         path, blob))))
+
+    def field_values(self, field: str) -> dict[str, tuple[str, bytes, int]]:
+        """The stored rows of `field`: path -> (blob, value, checksum), each to be checked by `field_value` when
+        it is used (a query that looks at a few files need not decode every row)."""
+        try:
+            rows = self._db.execute("SELECT path, blob, value, checksum FROM field_values WHERE field = ?",
+                                    (field,)).fetchall()
+        except sqlite3.Error:
+            return {}
+        return {path: (blob, value, checksum) for path, blob, value, checksum in rows
+                if isinstance(path, str) and isinstance(blob, str) and isinstance(value, bytes)}
+
+    def field_value(self, field: str, path: str, row: tuple[str, bytes, int]) -> list[Any] | None:
+        """The values of a row `field_values` gave, if it was written by this code and is intact."""
+        blob, value, checksum = row
+        if zlib.crc32(value, _key(self.search_key(), field, path, blob)) != checksum:
+            return None
+        try:
+            values = marshal.loads(value)
+        except (ValueError, EOFError, TypeError):
+            return None
+        return values if isinstance(values, list) else None
+
     # -- storage ---------------------------------------------------------------------------------------------
 
     def flush(self) -> None:
         """Write what was stored since the last flush, in one transaction; a failure only loses cache entries."""
         pending = (("parsed", self._pending_parsed), ("schema", self._pending_schema),
-                   ("words", self._pending_words))
+                   ("words", self._pending_words),
+                   ("facts", self._pending_facts),
+                   ("field_values", self._pending_values))
         if not any(rows for _, rows in pending):
             return
         try:
             with self._db:
                 self._db.execute("BEGIN")
                 for table, rows in pending:
-                    self._db.executemany(f"INSERT OR REPLACE INTO {table} VALUES (?, ?, ?, ?)", rows)
-        except sqlite3.Error:
+                    if rows:
+                        marks = ", ".join("?" * len(rows[0]))
+                        self._db.executemany(f"INSERT OR REPLACE INTO {table} VALUES ({marks})", rows)
+        except (sqlite3.Error, UnicodeEncodeError):
             pass
         self._pending_parsed, self._pending_schema, self._pending_words = [], [], []
+        self._pending_facts, self._pending_values = [], []
 
     def close(self) -> None:
         self.flush()
@@ -283,12 +391,14 @@ class ParseCache:
             if len(keys) > _SCAN_ABOVE:
                 rows = self._db.execute(f"SELECT path, blob, value, checksum FROM {table}").fetchall()
             else:
-                paths, rows = list(keys), []
+                paths = list(keys)
+                rows = []
                 for start in range(0, len(paths), _LOOKUP_CHUNK):
                     chunk = paths[start:start + _LOOKUP_CHUNK]
-                    rows += self._db.execute(f"SELECT path, blob, value, checksum FROM {table} WHERE path IN "
-                                             f"({','.join('?' * len(chunk))})", chunk).fetchall()
-        except sqlite3.Error:
+                    marks = ",".join("?" * len(chunk))
+                    rows += self._db.execute(f"SELECT path, blob, value, checksum FROM {table} "
+                                             f"WHERE path IN ({marks})", chunk).fetchall()
+        except (sqlite3.Error, UnicodeEncodeError):
             return []
         return [row for row in rows if keys.get(row[0]) == row[1]]
 

@@ -1,15 +1,16 @@
 """`charter search` and `list --where`: the entries a query matches, with facet counts.
 
 A search reads as little as it can (see `charter.matching` for the three stages): a file whose path already
-decides the answer is not opened; a file whose text lacks a word or key the query needs is not parsed; only the
-rest is parsed and tested. Over a registry that was already loaded in full, the documents in memory are used.
+decides the answer is not opened. Where the parse cache knows a file's bytes from its stat, the search facts kept
+for them answer (`charter.search_index`); other files are read: one whose text lacks a word or key the query needs
+is not parsed, the rest are parsed and tested. Over a registry already loaded in full, its documents are used.
 """
 
 from __future__ import annotations
 
 import os
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -20,8 +21,10 @@ from charter.findings import Finding
 from charter.json_paths import value_at
 from charter.kinds import KINDS, Kind, Location, locate_path
 from charter.loader import discover_files, read_files
-from charter.matching import QueryContext, compile_query
+from charter.matching import Predicate, QueryContext, compile_query
 from charter.parse_cache import ParseCache
+from charter.search_facts import EntryFacts, facts_of, is_entry_at
+from charter.search_index import IndexUnusable, SearchIndex
 
 if TYPE_CHECKING:
     from charter.api import EntrySummary
@@ -52,11 +55,18 @@ class RegistryFiles:
     def read(self, relpath: str) -> tuple[Document | None, list[Finding]]:
         return read_files(self.root, [relpath], self._cache)[relpath]
 
-    def read_many(self, relpaths: list[str]) -> Iterator[tuple[str, tuple[Document | None, list[Finding]]]]:
+    def search_index(self) -> SearchIndex | None:
+        """The facts the parse cache keeps for a search, if there is a cache."""
+        return SearchIndex(self.root, self._cache) if self._cache is not None else None
+
+    def read_many(self, relpaths: list[str], *, cached_only: bool = False
+                  ) -> Iterator[tuple[str, tuple[Document | None, list[Finding]]]]:
         """Files parsed, or taken from the parse cache `validate` fills, a batch at a time (one cache query per
-        batch; only a batch's documents are held)."""
+        batch; only a batch's documents are held). With `cached_only`, files the cache does not hold are left out
+        (see `loader.read_files`)."""
         for start in range(0, len(relpaths), READ_BATCH):
-            yield from read_files(self.root, relpaths[start:start + READ_BATCH], self._cache).items()
+            yield from read_files(self.root, relpaths[start:start + READ_BATCH], self._cache,
+                                  cached_only=cached_only).items()
 
 
 #: Files read per parse-cache query by a search.
@@ -85,14 +95,15 @@ class SearchResult:
 def search(source: EntrySource, query: str, kinds: Sequence[Kind] | None = None, *, limit: int | None = None,
            facets: bool = True, today: date | None = None, prefilter_text: bool = True) -> SearchResult:
     """Run a query over a registry; `limit` None or 0 returns every match."""
-    from charter.api import summarize
+    from charter.api import EntrySummary
 
-    docs = find_documents(source, query, kinds, today=today, prefilter_text=prefilter_text)
+    found = find_entries(source, query, kinds, today=today, prefilter_text=prefilter_text)
     order = {name: i for i, name in enumerate(KINDS)}
-    rows = sorted((summarize(d) for d in docs),
+    rows = sorted((EntrySummary(f.ref, f.kind, f.name or "", f.version, f.status, f.owner, relpath, f.description)
+                   for relpath, f in found),
                   key=lambda r: (order.get(r.kind, len(order)), r.name, _version_key(r.version)))
     shown = tuple(rows[:limit] if limit else rows)
-    return SearchResult(query, len(rows), shown, facet_counts(docs) if facets else {})
+    return SearchResult(query, len(rows), shown, facet_counts([f for _, f in found]) if facets else {})
 
 
 def _version_key(version: str | None) -> Any:
@@ -101,45 +112,135 @@ def _version_key(version: str | None) -> Any:
     return version_key(version or "")
 
 
-def find_documents(source: EntrySource, query: str, kinds: Sequence[Kind] | None = None, *,
-                   today: date | None = None, prefilter_text: bool = True) -> list[Document]:
-    """The documents of the registry's entries that match `query`, in file order.
+def find_entries(source: EntrySource, query: str, kinds: Sequence[Kind] | None = None, *,
+                 today: date | None = None, prefilter_text: bool = True) -> list[tuple[str, EntryFacts]]:
+    """The entries that match `query` (path and facts), in file order.
 
     Raises `QueryError` (a CharterError) for a query that does not parse or names an unknown field.
     """
     context = QueryContext(today or date.today(), lambda: environment_assignments(source))
     predicate = compile_query(query, context, kinds)
     wanted = set(kinds) if kinds else None
-    found: list[Document] = []
-    seen: set[str] = set()
     candidates: dict[str, tuple[Location, bool | None]] = {}
-    root = str(source.root)  # plain strings: a Path per file costs more than reading it
     for relpath in source.files:
         location = locate_path(relpath)
         if location is None or (wanted is not None and location.kind not in wanted):
             continue
         decided = predicate.by_location(location)
-        if decided is False:
-            continue
+        if decided is not False:
+            candidates[relpath] = (location, decided)
+    index_of = getattr(source, "search_index", None)
+    index: SearchIndex | None = index_of() if index_of is not None else None
+    if index is not None:
+        try:
+            return _find_indexed(source, index, predicate, context, candidates, prefilter_text)
+        except IndexUnusable:
+            pass  # a file changed under the search: read every file instead
+    return _find_read(source, predicate, context, candidates, prefilter_text)
+
+
+def _find_read(source: EntrySource, predicate: Predicate, context: QueryContext,
+               candidates: dict[str, tuple[Location, bool | None]], prefilter_text: bool
+               ) -> list[tuple[str, EntryFacts]]:
+    """Every candidate file read (a file whose text rules it out is not parsed) and tested."""
+    root = str(source.root)  # plain strings: a Path per file costs more than reading it
+    reading: dict[str, tuple[Location, bool | None]] = {}
+    for relpath, (location, decided) in candidates.items():
         if decided is None and prefilter_text:
             text = _searchable_text(os.path.join(root, relpath))  # noqa: PTH118 - see `root`
             if text is not None and predicate.by_text(text) is False:
                 continue
-        candidates[relpath] = (location, decided)
+        reading[relpath] = (location, decided)
     read_many = getattr(source, "read_many", None)
-    reads = read_many(list(candidates)) if read_many is not None else \
-        ((relpath, source.read(relpath)) for relpath in candidates)
+    reads = read_many(list(reading)) if read_many is not None else \
+        ((relpath, source.read(relpath)) for relpath in reading)
+    found: list[tuple[str, EntryFacts]] = []
+    seen: set[str] = set()
     for relpath, (doc, _) in reads:
-        location, decided = candidates[relpath]
-        if doc is None or not _is_entry_at(doc, location):
+        location, decided = reading[relpath]
+        if doc is None or not is_entry_at(doc, location):
             continue  # an unusable file: `validate` reports it, a search does not guess what it holds
         key = str(doc.ref)
         if key in seen:
             continue
         seen.add(key)
         if decided is True or predicate.by_document(doc, context):
-            found.append(doc)
+            found.append((relpath, facts_of(doc)))
     return found
+
+
+def _find_indexed(source: EntrySource, index: SearchIndex, predicate: Predicate, context: QueryContext,
+                  candidates: dict[str, tuple[Location, bool | None]], prefilter_text: bool
+                  ) -> list[tuple[str, EntryFacts]]:
+    """`_find_read`'s answer, from stored facts where a file's stat says they are its own; the other files are
+    read and their facts stored (those the parse cache does not hold are first put to the text stage, as
+    `_find_read` does). Where two files claim one reference, the text stage is applied to them exactly as
+    `_find_read` applies it, since it decides which of them counts."""
+    known, unknown = index.resolve(list(candidates))
+    read_entries: dict[str, EntryFacts | None] = {}  # an entry read: its facts if it matches (documents not kept)
+    taken: set[str] = set()
+
+    def take(reads: Iterable[tuple[str, tuple[Document | None, list[Finding]]]]) -> None:
+        for relpath, (doc, _) in reads:
+            taken.add(relpath)
+            if doc is None:
+                continue
+            index.learn(relpath, unknown[relpath], doc)
+            location, decided = candidates[relpath]
+            if is_entry_at(doc, location):
+                matches = decided is True or predicate.by_document(doc, context)
+                read_entries[relpath] = facts_of(doc) if matches else None
+
+    # A changed file the parse cache holds (a `touch`, a checkout) costs little to learn; the others would have to
+    # be parsed, so they are put to the text stage first, as `_find_read` does (a search on an empty cache, or
+    # after an upgrade, parses what it must, not the whole registry).
+    stamped = [relpath for relpath, stamp in unknown.items() if stamp is not None and relpath in index.read_before]
+    source_read_many = getattr(source, "read_many", None)
+    if source_read_many is not None and stamped:
+        take(source_read_many(stamped, cached_only=True))
+    root = str(source.root)
+    reading = []
+    for relpath in unknown:
+        if relpath in taken:
+            continue
+        if prefilter_text and candidates[relpath][1] is None:
+            text = _searchable_text(os.path.join(root, relpath))  # noqa: PTH118 - see `_find_read`
+            if text is not None and predicate.by_text(text) is False:
+                continue
+        reading.append(relpath)
+    take(source_read_many(reading) if source_read_many is not None else
+         ((relpath, source.read(relpath)) for relpath in reading))
+    keys = {relpath: _reference_key(location) for relpath, (location, _) in candidates.items()}
+    claims = Counter(keys.values())
+    found: list[tuple[str, EntryFacts]] = []
+    seen: set[str] = set()
+    for relpath, (_, decided) in candidates.items():
+        indexed = known.get(relpath)
+        if not (indexed.entry if indexed is not None else relpath in read_entries):
+            continue  # not an entry: `validate` reports it, a search does not guess what it holds
+        key = keys[relpath]
+        if claims[key] > 1:
+            if decided is None and prefilter_text:
+                text = _searchable_text(os.path.join(root, relpath))  # noqa: PTH118 - see `_find_read`
+                if text is not None and predicate.by_text(text) is False:
+                    continue
+            if key in seen:
+                continue
+            seen.add(key)
+        if indexed is None:
+            facts = read_entries[relpath]
+            if facts is not None:
+                found.append((relpath, facts))
+        elif decided is True or predicate.by_entry(indexed, context):
+            found.append((relpath, indexed.facts))
+    index.flush()
+    return found
+
+
+def _reference_key(location: Location) -> str:
+    """The reference an entry at this location has, as text (what `_find_read` tells duplicates by)."""
+    kind = location.kind
+    return f"{kind.prefix}:{location.name}@{location.version}" if kind.versioned else f"{kind.prefix}:{location.name}"
 
 
 def _searchable_text(path: str) -> str | None:
@@ -153,13 +254,6 @@ def _searchable_text(path: str) -> str | None:
     return None if "\\" in text else text.casefold()
 
 
-def _is_entry_at(doc: Document, location: Location) -> bool:
-    """The document is the entry its path says (as the index requires), so its identity is trustworthy."""
-    if doc.kind is not location.kind or doc.name != location.name:
-        return False
-    return not location.kind.versioned or doc.version == location.version
-
-
 def environment_assignments(source: EntrySource) -> dict[str, frozenset[str]]:
     """Environment name to the model versions it assigns, read from environments/*.yaml."""
     environment = KINDS["Environment"]
@@ -169,7 +263,7 @@ def environment_assignments(source: EntrySource) -> dict[str, frozenset[str]]:
         if location is None or location.kind is not environment:
             continue
         doc, _ = source.read(relpath)
-        if doc is None or not _is_entry_at(doc, location) or location.name in found:
+        if doc is None or not is_entry_at(doc, location) or location.name in found:
             continue
         items = value_at(doc.spec, ("assignments",))
         refs = [a.get("model") for a in items if isinstance(a, dict)] if isinstance(items, list) else []
@@ -177,15 +271,14 @@ def environment_assignments(source: EntrySource) -> dict[str, frozenset[str]]:
     return found
 
 
-def facet_counts(docs: Sequence[Document]) -> dict[str, tuple[tuple[str, int], ...]]:
+def facet_counts(entries: Sequence[EntryFacts]) -> dict[str, tuple[tuple[str, int], ...]]:
     """How many matches have each kind, owner, tag and status; most frequent first."""
     counters: dict[str, Counter[str]] = {name: Counter() for name in FACETS}
-    for doc in docs:
-        counters["kind"][doc.kind.name if doc.kind else ""] += 1
-        if doc.owner:
-            counters["owner"][doc.owner] += 1
-        tags = value_at(doc.data, ("metadata", "tags"))
-        counters["tag"].update({t for t in tags if isinstance(t, str)} if isinstance(tags, list) else ())
-        counters["status"][doc.status] += 1
+    for facts in entries:
+        counters["kind"][facts.kind] += 1
+        if facts.owner:
+            counters["owner"][facts.owner] += 1
+        counters["tag"].update(facts.tags)
+        counters["status"][facts.status] += 1
     return {name: tuple(sorted(counter.items(), key=lambda item: (-item[1], item[0])))
             for name, counter in counters.items()}
