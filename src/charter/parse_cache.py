@@ -10,8 +10,9 @@ corrupt or unreadable database included, is a miss, and the file is parsed as if
 
 The same database keeps what `charter search` needs to answer without opening files (see `charter.search_index`):
 each entry's search facts (`charter.search_facts`) with the stat stamp its file had when read, and the values
-found at the field paths queries asked for. Every such row is checked like a parsed entry (checksum, path, blob
-id, code) before it is used.
+found at the field paths queries asked for. Such a row is used only for a file whose stat is still the one taken
+when it was read, at least SETTLED_NS after its last change (git's test for a clean file, on Charter's own
+records), and only if its checksum, path and code hold; `validate` never relies on a stat, it hashes every file.
 
 Set `CHARTER_NO_CACHE=1` to read without the cache (it is then neither read nor written).
 """
