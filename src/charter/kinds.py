@@ -116,6 +116,27 @@ def locate_path(relpath: str) -> Location | None:
     return None
 
 
+def paths_of_key(key: str) -> list[str]:
+    """Every path `locate_path` maps to the reference key `prefix:name[@version]`, sorted: its inverse. A name may
+    hold `@`, so each `@` may be the one that starts the version, and `.yml` is as good as `.yaml`."""
+    prefix, _, rest = key.partition(":")
+    splits = [(rest, None), *((rest[:i], rest[i + 1:]) for i, c in enumerate(rest) if c == "@")]
+    found = set()
+    for kind in KINDS.values():
+        if kind.prefix != prefix:
+            continue
+        for name, version in splits:
+            if (version is not None) != kind.versioned:
+                continue
+            path = kind.relative_path(name, version)
+            for candidate in (path, path.removesuffix(".yaml") + ".yml"):
+                location = locate_path(candidate)
+                if location is not None and location.kind is kind and (location.name, location.version) == (
+                        name, version):
+                    found.add(candidate)
+    return sorted(found)
+
+
 def is_entry_candidate(relpath: str) -> bool:
     """A YAML file below one of the entry folders: it must be an entry."""
     top = relpath.split("/", 1)[0]

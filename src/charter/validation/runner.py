@@ -93,14 +93,20 @@ def validate_registry(root: Path, paths: Sequence[str | Path] | None = None, bas
     scope = None  # with --base alone: the change and what refers to it (see validation.scope)
     ready: list[LazyRegistry] = []
     if base is not None and not paths and not check_artifacts and not all_files:
+        import importlib
+
         from charter.adapters.git import RevisionReader
+        from charter.schemas import import_validator_library
         from charter.validation.scope import changed_scope
 
         reader = RevisionReader(root, base)
         cache = ParseCache.open(root) if use_cache else None
-        # the registry's folders are listed while git answers (wasted only if the change is checked whole)
-        scope = changed_scope(root, reader, cache,
-                              meanwhile=lambda: ready.append(LazyRegistry(root, use_cache=use_cache, cache=cache)))
+        def meanwhile() -> None:  # while git answers: the lazy registry, and the parser and schema library that
+            ready.append(LazyRegistry(root, use_cache=use_cache, cache=cache))  # the changed files (new to the
+            importlib.import_module("charter.yamlio")  # parse cache) will need: 80-100 ms of imports
+            import_validator_library()
+
+        scope = changed_scope(root, reader, cache, meanwhile=meanwhile)
     whole = not paths and scope is None
     lazy = scope is not None or (not whole and base is None and not check_artifacts)
     registry: LoadedRegistry | LazyRegistry = (ready[0] if ready else LazyRegistry(root, use_cache=use_cache)) \
