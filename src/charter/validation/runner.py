@@ -92,21 +92,29 @@ def validate_registry(root: Path, paths: Sequence[str | Path] | None = None, bas
     reader = None
     scope = None  # with --base alone: the change and what refers to it (see validation.scope)
     ready: list[LazyRegistry] = []
+    at_base = None  # documents at the base revision, read and parsed once for the scope and the checks
     if base is not None and not paths and not check_artifacts and not all_files:
         import importlib
 
         from charter.adapters.git import RevisionReader
         from charter.schemas import import_validator_library
+        from charter.validation.history import BaseDocuments
         from charter.validation.scope import changed_scope
 
         reader = RevisionReader(root, base)
         cache = ParseCache.open(root) if use_cache else None
+        at_base = BaseDocuments(reader, cache)
+
         def meanwhile() -> None:  # while git answers: the lazy registry, and the parser and schema library that
             ready.append(LazyRegistry(root, use_cache=use_cache, cache=cache))  # the changed files (new to the
             importlib.import_module("charter.yamlio")  # parse cache) will need: 80-100 ms of imports
             import_validator_library()
 
-        scope = changed_scope(root, reader, cache, meanwhile=meanwhile)
+        def current(relpaths: list[str]) -> dict[str, Document | None]:
+            ready[0].read_many(relpaths)
+            return {relpath: ready[0].read(relpath)[0] for relpath in relpaths}
+
+        scope = changed_scope(root, reader, cache, meanwhile=meanwhile, at_base=at_base.of, current=current)
     whole = not paths and scope is None
     lazy = scope is not None or (not whole and base is None and not check_artifacts)
     registry: LoadedRegistry | LazyRegistry = (ready[0] if ready else LazyRegistry(root, use_cache=use_cache)) \
@@ -157,7 +165,7 @@ def validate_registry(root: Path, paths: Sequence[str | Path] | None = None, bas
         from charter.validation.history import BaseDocuments, check_history
 
         reader = reader or RevisionReader(root, base)
-        at_base = BaseDocuments(reader, registry.cache)  # read and parsed once for both checks
+        at_base = at_base or BaseDocuments(reader, registry.cache)  # read and parsed once for both checks
         # a scoped run reads every change for history: deleted files are not in its scope
         findings.extend(check_history(root, registry, base, None if whole or scope is not None else selected, reader,
                                       at_base))

@@ -23,6 +23,7 @@ from charter.adapters.git import (
     untracked_files,
     within,
 )
+from charter.documents import Document
 from charter.kinds import ENTRY_FOLDERS, REGISTRY_FILE, locate_path
 from charter.parse_cache import ParseCache
 from charter.validation.mentions import Mentions
@@ -31,12 +32,18 @@ from charter.validation.mentions import Mentions
 SHARED_INPUTS = (REGISTRY_FILE, ".charter", "CODEOWNERS")
 
 
+#: Documents of registry-relative paths (None where there is none), at the base revision or in the work tree.
+Documents = Callable[[list[str]], dict[str, Document | None]]
+
+
 def changed_scope(root: Path, reader: RevisionReader, cache: ParseCache | None = None,
-                  meanwhile: Callable[[], object] | None = None) -> set[str] | None:
+                  meanwhile: Callable[[], object] | None = None, *, at_base: Documents | None = None,
+                  current: Documents | None = None) -> set[str] | None:
     """Registry-relative paths to check for the change since `reader`'s revision (work tree and untracked files
     included), or None when the change touches what every entry is checked against. `cache` (the parse cache)
     spares reading every file to find the referrers (see `validation.mentions`); `meanwhile` is work of the
-    caller's that does not need the answer, done while git works."""
+    caller's that does not need the answer, done while git works; `at_base` and `current` read documents for the
+    owners' check (the caller's, so that what they parse is parsed once)."""
     cut = len(reader.prefix) + 1 if reader.prefix else 0
     entry_specs = [literal_pathspec(reader.repo_path(folder)) for folder in ENTRY_FOLDERS]
     # independent questions to git, asked at once: each walks or reads the work tree or the base tree
@@ -60,7 +67,8 @@ def changed_scope(root: Path, reader: RevisionReader, cache: ParseCache | None =
         location = locate_path(path)
         if location is not None and location.kind.name == "Model":
             return None  # its owner and risk tier are read by every version's checks and by CODEOWNERS
-    if any(c.status == "D" for c in changes) or _owners_change(root, reader, changes, new, cache):
+    if any(c.status == "D" for c in changes) or _owners_change(
+            root, changes, new, at_base or _base_reader(reader, cache), current or _current_reader(root, cache)):
         return None
     mentions = Mentions(reader, touched, cache, converted)
 
@@ -77,28 +85,39 @@ def changed_scope(root: Path, reader: RevisionReader, cache: ParseCache | None =
     return {path for path in scope if (root / path).exists() or (root / path).is_symlink()}
 
 
-def _owners_change(root: Path, reader: RevisionReader, changes: list[Change], new: set[str],
-                   cache: ParseCache | None) -> bool:
+def _owners_change(root: Path, changes: list[Change], new: set[str], at_base: Documents, current: Documents) -> bool:
     """Whether a modified entry has another owner than at the base, or an added one an owner that no other entry of
     its folder has: CODEOWNERS (and so registry.yaml's CH508) depends on the owners of each entry folder."""
-    from charter.documents import parse_document
-    from charter.loader import EntryGroups, read_files
+    from charter.loader import EntryGroups
 
     modified = sorted(c.path for c in changes if c.status == "M")
     added = sorted({c.path for c in changes if c.status == "A"} | new)
-    now = read_files(root, [*modified, *added], cache)
-    for path, raw in reader.read_many(modified).items():
-        before = parse_document(raw, path)[0] if raw is not None else None
-        after = now[path][0]
-        if (before.owner if before else "") != (after.owner if after else ""):
-            return True
+    now, before = current([*modified, *added]), at_base(modified)
+    if any(_owner(before[path]) != _owner(now[path]) for path in modified):
+        return True
     groups = EntryGroups(root)
     for path in added:
-        doc = now[path][0]
-        if doc is None or not doc.owner:
+        owner = _owner(now[path])
+        if not owner:
             continue
         folder, _, rest = path.partition("/")
         siblings = [p for p in groups.files(folder, rest.partition("/")[0]) if p != path and p not in added]
-        if doc.owner not in {d.owner for d, _ in read_files(root, siblings, cache).values() if d is not None}:
+        if owner not in {_owner(doc) for doc in current(siblings).values()}:
             return True
     return False
+
+
+def _owner(doc: Document | None) -> str:
+    return doc.owner if doc is not None else ""
+
+
+def _base_reader(reader: RevisionReader, cache: ParseCache | None) -> Documents:
+    from charter.validation.history import BaseDocuments
+
+    return BaseDocuments(reader, cache).of
+
+
+def _current_reader(root: Path, cache: ParseCache | None) -> Documents:
+    from charter.loader import read_files
+
+    return lambda relpaths: {path: doc for path, (doc, _) in read_files(root, relpaths, cache).items()}
