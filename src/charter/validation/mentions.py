@@ -76,7 +76,7 @@ class Mentions:
             assert self._cache is not None
             key = self._reader.tree_id(ENTRY_FOLDERS)
             words = self._cache.tree_words(key)
-            if words is None or (words[3] and self._learned(words[3])):
+            if words is None or self._learned([p for p in words[3] if p not in self._touched]):
                 # none kept for this tree, or kept when some of its files had not been parsed yet and some have been
                 # since (a `--base` run before the first whole run would otherwise grep every file, every time)
                 tree = self._tree()
@@ -94,6 +94,8 @@ class Mentions:
     def _learned(self, unknown: list[str]) -> bool:
         """Whether the cache now holds the words of a file whose words were unknown when the tree's were kept."""
         assert self._cache is not None
+        if not unknown:  # (files the change touched are never answered for: their words do not matter)
+            return False
         tree = self._tree()
         return bool(self._cache.words({path: tree[path] for path in unknown if path in tree}))
 
