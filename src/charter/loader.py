@@ -54,11 +54,7 @@ class EntryGroups:
             if top.is_symlink():  # listed, so that reading it reports it (CH105) instead of it vanishing
                 self._listed[folder] = {"": None}
             else:
-                try:
-                    with os.scandir(top) as listing:
-                        self._listed[folder] = {entry.name: entry for entry in listing}
-                except OSError:  # missing, not a folder, or unreadable: no entries, as with os.walk
-                    self._listed[folder] = {}
+                self._listed[folder] = dict(_scan(top))
         return self._listed[folder]
 
     def names(self, folder: str) -> list[str]:
@@ -86,11 +82,7 @@ class EntryGroups:
 
     def _folder_entries(self, path: str) -> dict[str, os.DirEntry[str]]:
         if path not in self._below:
-            try:
-                with os.scandir(path) as listing:
-                    self._below[path] = {entry.name: entry for entry in listing}
-            except OSError:  # as _walk: a folder that cannot be listed holds nothing
-                self._below[path] = {}
+            self._below[path] = dict(_scan(path))
         return self._below[path]
 
     def files(self, folder: str, name: str) -> list[str]:
@@ -108,13 +100,17 @@ class EntryGroups:
         return [f"{folder}/{name}"] if what == "file" else []
 
 
-def _walk(directory: str, rel: str, found: list[str]) -> None:
+def _scan(directory: str | Path) -> list[tuple[str, os.DirEntry[str]]]:
+    """A folder's entries by name; none where it is missing, not a folder or unreadable, as with os.walk."""
     try:
         with os.scandir(directory) as listing:
-            entries = list(listing)
-    except OSError:  # a folder that cannot be listed yields nothing, as with os.walk
-        return
-    for entry in entries:
+            return [(entry.name, entry) for entry in listing]
+    except OSError:
+        return []
+
+
+def _walk(directory: str, rel: str, found: list[str]) -> None:
+    for _, entry in _scan(directory):
         what = _classify(entry)
         if what == "folder":
             _walk(entry.path, f"{rel}/{entry.name}", found)

@@ -36,9 +36,8 @@ SHARED_INPUTS = (REGISTRY_FILE, ".charter", "CODEOWNERS")
 Documents = Callable[[list[str]], dict[str, Document | None]]
 
 
-def changed_scope(root: Path, reader: RevisionReader, cache: ParseCache | None = None,
-                  meanwhile: Callable[[], object] | None = None, *, at_base: Documents | None = None,
-                  current: Documents | None = None) -> set[str] | None:
+def changed_scope(root: Path, reader: RevisionReader, cache: ParseCache | None, *, at_base: Documents,
+                  current: Documents, meanwhile: Callable[[], object] | None = None) -> set[str] | None:
     """Registry-relative paths to check for the change since `reader`'s revision (work tree and untracked files
     included), or None when the change touches what every entry is checked against. `cache` (the parse cache)
     spares reading every file to find the referrers (see `validation.mentions`); `meanwhile` is work of the
@@ -67,8 +66,7 @@ def changed_scope(root: Path, reader: RevisionReader, cache: ParseCache | None =
         location = locate_path(path)
         if location is not None and location.kind.name == "Model":
             return None  # its owner and risk tier are read by every version's checks and by CODEOWNERS
-    if any(c.status == "D" for c in changes) or _owners_change(
-            root, changes, new, at_base or _base_reader(reader, cache), current or _current_reader(root, cache)):
+    if any(c.status == "D" for c in changes) or _owners_change(root, changes, new, at_base, current):
         return None
     mentions = Mentions(reader, touched, cache, converted)
 
@@ -110,14 +108,3 @@ def _owners_change(root: Path, changes: list[Change], new: set[str], at_base: Do
 def _owner(doc: Document | None) -> str:
     return doc.owner if doc is not None else ""
 
-
-def _base_reader(reader: RevisionReader, cache: ParseCache | None) -> Documents:
-    from charter.validation.history import BaseDocuments
-
-    return BaseDocuments(reader, cache).of
-
-
-def _current_reader(root: Path, cache: ParseCache | None) -> Documents:
-    from charter.loader import read_files
-
-    return lambda relpaths: {path: doc for path, (doc, _) in read_files(root, relpaths, cache).items()}
