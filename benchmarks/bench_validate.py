@@ -290,8 +290,8 @@ def prepare_registry(cache: Path, scale: str, seed: int, rebuild: bool, log: Cal
 
 def entry_files(root: Path) -> dict[str, list[str]]:
     """Registry-relative files charter validate reads (the same discovery), grouped by kind."""
-    from charter.kinds import REGISTRY_FILE, REGISTRY_KIND, locate_path
-    from charter.loader import discover_files
+    from charter.registry.kinds import REGISTRY_FILE, REGISTRY_KIND, locate_path
+    from charter.store.loader import discover_files
 
     groups: dict[str, list[str]] = {}
     if (root / REGISTRY_FILE).is_file():

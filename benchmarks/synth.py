@@ -641,7 +641,7 @@ def _environment_documents(rng: random.Random, versions: dict[str, list[Entry]])
 def _write_schemas(root: Path) -> None:
     """The bundled schemas `charter init` puts in .charter/schemas (for editors); skipped without charter."""
     try:
-        from charter.schemas import bundled_schema, schema_kinds
+        from charter.registry.schemas import bundled_schema, schema_kinds
     except ImportError:  # pragma: no cover - the generator also works outside charter's environment
         return
     folder = root / ".charter" / "schemas"

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from charter.authoring.create_registry import create_registry
 from charter.cli.app import app
-from charter.init import create_registry
 
 PROJECT = Path(__file__).resolve().parent.parent
 

@@ -16,8 +16,8 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from charter.kinds import Kind
-from charter.schemas import bundled_schema
+from charter.registry.kinds import Kind
+from charter.registry.schemas import bundled_schema
 
 Json = Any
 #: Free text: printable and a little more (accents, CJK, emoji), to test quoting without drowning in noise.

@@ -46,7 +46,7 @@ What guards what:
 - **Paths and names**: path segments outside `A-Z a-z 0-9 . _ + -`, non-ASCII look-alikes and leading `-` (CH307);
   paths equal but for case or Unicode form (CH308); names and references are held to the schema's patterns; git
   revisions starting with `-` and environment names that are not names are refused before git sees them.
-- **Crashes and races** (`atomic.py`, `registration.py`, `promotion.py`, `adapters/git_branch.py`): register and
+- **Crashes and races** (`atomic.py`, `registration.py`, `promotion.py`, `adapters/worktree.py`): register and
   promote hold a per-repository lock (`flock`: released by the kernel when the holder dies; a bounded wait, then a
   message naming the holder; `CHARTER_LOCK_WAIT` sets the wait) and keep a journal in the git directory, so a run
   killed at any step is undone by the next one, which then finishes the job. A promotion whose base moved on origin
@@ -98,7 +98,7 @@ def _suite_rows(files: list[str]) -> dict[str, list[str]]:
 
 
 def main() -> None:
-    from charter.init import create_registry
+    from charter.authoring.create_registry import create_registry
 
     with tempfile.TemporaryDirectory() as scratch:
         template = Path(scratch) / "registry"

@@ -8,7 +8,7 @@ import pytest
 
 import charter
 from charter.errors import CharterError
-from charter.kinds import KINDS
+from charter.registry.kinds import KINDS
 
 
 def test_registry_lists_shows_and_validates(template_registry: Path) -> None:

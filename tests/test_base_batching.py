@@ -10,9 +10,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from charter.adapters.git import RevisionReader, converted_files, files_containing, literal_pathspec, untracked_files
-from charter.kinds import ENTRY_FOLDERS, locate_path
-from charter.parse_cache import WORD_NEEDLE, ParseCache, words_of
+from charter.adapters.git.repo import (
+    RevisionReader,
+    converted_files,
+    files_containing,
+    literal_pathspec,
+    untracked_files,
+)
+from charter.registry.kinds import ENTRY_FOLDERS, locate_path
+from charter.store.cache import WORD_NEEDLE, ParseCache, words_of
 from charter.validation.mentions import Mentions
 from charter.validation.runner import validate_registry
 from charter.validation.scope import SHARED_INPUTS
@@ -166,7 +172,7 @@ def test_files_git_converts_are_grepped_unless_only_line_endings_change(registry
 
 
 def test_locating_a_path_by_its_top_folder_answers_as_every_pattern_would(registry: Path) -> None:
-    from charter.kinds import _LOCATIONS, Location
+    from charter.registry.kinds import _LOCATIONS, Location
 
     def by_every_pattern(relpath: str) -> Location | None:
         for pattern, kind in _LOCATIONS:
@@ -186,8 +192,8 @@ def test_locating_a_path_by_its_top_folder_answers_as_every_pattern_would(regist
 
 
 def test_base_documents_from_the_cache_are_the_parsed_ones(registry: Path) -> None:
-    from charter.documents import parse_document
-    from charter.validation.history import BaseDocuments
+    from charter.registry.documents import parse_document
+    from charter.validation.released import BaseDocuments
 
     validate_registry(registry)  # the cache now holds every file as committed
     for relpath in (COHORT, CONTRACT):
@@ -209,7 +215,7 @@ def test_base_documents_from_the_cache_are_the_parsed_ones(registry: Path) -> No
 def test_the_schema_library_release_is_read_without_importlib_metadata() -> None:
     from importlib.metadata import version
 
-    from charter.parse_cache import _library_version
+    from charter.store.cache import _library_version
 
     assert _library_version("jsonschema") == version("jsonschema")
     assert _library_version("no-such-library-anywhere") == "unknown"
@@ -233,7 +239,7 @@ def test_a_needle_occurs_in_a_text_exactly_when_it_occurs_in_one_of_its_words(te
 
 
 def test_a_git_question_asked_in_the_background_answers_or_fails_as_if_asked_directly(registry: Path) -> None:
-    from charter.adapters.git import in_background, run_git
+    from charter.adapters.git.repo import in_background, run_git
     from charter.errors import CharterError
 
     answer = in_background(lambda: run_git(registry, ["rev-parse", "HEAD"]))

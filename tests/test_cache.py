@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from charter.parse_cache import CACHE_FILE, ParseCache, blob_id
+from charter.store.cache import CACHE_FILE, ParseCache, blob_id
 from charter.validation.runner import validate_registry
 from tests.conftest import Charter, git
 
@@ -163,7 +163,7 @@ def test_a_worktree_shares_its_repository_cache(registry: Path, tmp_path: Path) 
     "- just\n- a list\n",
 ])
 def test_reading_without_positions_gives_the_same_data_and_findings(text: str) -> None:
-    from charter.yamlio import load_plain, parse_yaml
+    from charter.registry.yamlio import load_plain, parse_yaml
 
     parsed = parse_yaml(text, "x.yaml")
     assert load_plain(text, "x.yaml") == (parsed.data, parsed.findings)

@@ -47,11 +47,11 @@ REGISTER_STEPS = [
     "shutil:copy2:after",
     "charter.adapters.dvc:track:before",
     "charter.adapters.dvc:track:after",
-    "charter.registration:write_text_atomic:after",
+    "charter.authoring.register:write_text_atomic:after",
     "charter.validation.runner:validate_registry:after",
     "charter.adapters.dvc:push:after",
-    "charter.adapters.git:commit_paths:before",
-    "charter.adapters.git:commit_paths:after",
+    "charter.adapters.git.repo:commit_paths:before",
+    "charter.adapters.git.repo:commit_paths:after",
 ]
 
 
@@ -108,11 +108,11 @@ def assert_promoted_once(registry: Path, origin: Path) -> None:
 
 
 PROMOTE_STEPS = [
-    "charter.promotion:write_text_atomic:after",
-    "charter.adapters.git_branch:commit_in:after",
-    "charter.adapters.git_branch:push_branch:before",
-    "charter.adapters.git_branch:push_branch:after",
-    "charter.promotion:_open_pull_request:after",
+    "charter.promotion.promote:write_text_atomic:after",
+    "charter.adapters.git.worktree:commit_in:after",
+    "charter.adapters.git.worktree:push_branch:before",
+    "charter.adapters.git.worktree:push_branch:after",
+    "charter.promotion.promote:_open_pull_request:after",
 ]
 
 
@@ -181,7 +181,7 @@ def test_the_same_promotion_from_two_clones_one_wins_the_other_stops_cleanly(
     colleague = other_clone(origin, tmp_path)
     # their reason differs, so their commit does (an identical one, made in the same second, is simply the same)
     theirs = f"cd {colleague} && {CHARTER} {' '.join(PROMOTION)} --reason theirs"
-    ours = interleave("charter.adapters.git_branch:push_branch:before", theirs, *PROMOTION, cwd=registry)
+    ours = interleave("charter.adapters.git.worktree:push_branch:before", theirs, *PROMOTION, cwd=registry)
     assert ours.returncode == 2, ours.stdout + ours.stderr
     assert "was pushed to origin by another run meanwhile" in ours.stderr
     assert "Traceback" not in ours.stderr
@@ -195,7 +195,7 @@ def test_a_promotion_whose_base_moved_is_rebuilt_on_the_new_base(registry: Path,
                                                                  tmp_path: Path) -> None:
     colleague = other_clone(origin, tmp_path)
     theirs = (f"cd {colleague} && echo 'A note.' >> README.md && git commit -qam 'Note' && git push -q origin main")
-    result = interleave("charter.adapters.git_branch:commit_in:after", theirs, *PROMOTION, cwd=registry)
+    result = interleave("charter.adapters.git.worktree:commit_in:after", theirs, *PROMOTION, cwd=registry)
     assert result.returncode == 0, result.stdout + result.stderr
     moved = git(colleague, "rev-parse", "HEAD")
     assert git(origin, "rev-parse", f"{BRANCH}^") == moved, "built on the main that moved, not on the old one"
@@ -208,7 +208,7 @@ def test_a_promotion_whose_base_moved_is_rechecked_and_refused_when_it_no_longer
     colleague = other_clone(origin, tmp_path)
     stricter = (f"cd {colleague} && sed -i 's/auroc: 0.80/auroc: 0.999/' registry.yaml && "
                 "git commit -qam 'Stricter floor for production' && git push -q origin main")
-    result = interleave("charter.adapters.git_branch:commit_in:after", stricter, *PROMOTION, cwd=registry)
+    result = interleave("charter.adapters.git.worktree:commit_in:after", stricter, *PROMOTION, cwd=registry)
     assert result.returncode == 1, result.stdout + result.stderr
     assert "refused by the policy" in result.stderr
     assert "charter/" not in git(origin, "branch", "--list"), "nothing was pushed"

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from charter.diff import (
+from charter.history.diff import (
     RULES,
     Change,
     Rule,
@@ -21,7 +21,7 @@ from charter.diff import (
     diff_revisions,
     duration_seconds,
 )
-from charter.yamlio import parse_yaml
+from charter.registry.yamlio import parse_yaml
 from tests.conftest import PROJECT, Charter, git
 
 TEMPLATE = PROJECT / "registry-template"

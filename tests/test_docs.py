@@ -7,7 +7,7 @@ import re
 import typer
 
 from charter.cli.app import COMMANDS, app
-from charter.findings import CODES
+from charter.registry.findings import CODES
 from tests.conftest import PROJECT
 
 

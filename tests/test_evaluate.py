@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import yaml
 
-from charter.confusion import Confusion, agrees, wilson
+from charter.evaluation.confusion import Confusion, agrees, wilson
 from tests.conftest import PROJECT, Charter, git
 
 RESULTS = PROJECT / "tests" / "data" / "evaluate" / "sepsis-risk-1.2.0.json"

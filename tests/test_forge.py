@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from charter.adapters.forge import (
+from charter.adapters.forge.base import (
     ForgeClient,
     ForgeUnavailable,
     PullRequest,

@@ -18,7 +18,8 @@ from typing import Any
 
 import pytest
 
-from charter.assignments_history import (
+from charter.cli.audit import CSV_COLUMNS
+from charter.history.assignments import (
     Assignment,
     EnvironmentReader,
     assignment_history,
@@ -27,8 +28,7 @@ from charter.assignments_history import (
     pull_request_number,
     split_assignment_items,
 )
-from charter.cli.audit import CSV_COLUMNS
-from charter.yamlio import parse_yaml
+from charter.registry.yamlio import parse_yaml
 from tests.conftest import Charter
 
 PRODUCTION = "environments/production.yaml"

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from charter.kinds import KINDS
-from charter.loader import discover_files
+from charter.registry.kinds import KINDS
+from charter.store.loader import discover_files
 from tests.conftest import Charter, git
 
 BIN = Path(sys.executable).parent
@@ -141,8 +141,8 @@ def test_init_moves_example_dates_forward_so_the_example_never_rots(tmp_path: Pa
     import shutil
     from datetime import date, timedelta
 
-    from charter.init import DATE_RE, TEMPLATE_DATE, TEMPLATE_DIR, stamp_dates
-    from charter.yamlio import parse_yaml
+    from charter.authoring.create_registry import DATE_RE, TEMPLATE_DATE, TEMPLATE_DIR, stamp_dates
+    from charter.registry.yamlio import parse_yaml
 
     def dates(root: Path) -> list[str]:
         found: list[str] = []

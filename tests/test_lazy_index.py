@@ -5,9 +5,9 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from charter.kinds import KINDS, locate_path, paths_of_key
-from charter.loader import LazyRegistry, load_registry
-from charter.references import reference_of
+from charter.registry.kinds import KINDS, locate_path, paths_of_key
+from charter.registry.references import reference_of
+from charter.store.loader import LazyRegistry, load_registry
 
 
 def test_lazy_index_agrees_with_the_full_index(registry: Path) -> None:

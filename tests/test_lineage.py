@@ -10,7 +10,7 @@ import pytest
 
 from charter import Registry
 from charter.errors import CharterError
-from charter.lineage import LineageEdge, LineageGraph, LineageNode, impact, to_dot, to_mermaid, upstream
+from charter.registry.lineage import LineageEdge, LineageGraph, LineageNode, impact, to_dot, to_mermaid, upstream
 from tests.conftest import Charter
 
 

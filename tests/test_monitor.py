@@ -11,8 +11,8 @@ from typing import Any
 import yaml
 
 from charter import Registry
-from charter.kinds import NAME_RE
-from charter.performance import PerformancePoint, performance_history
+from charter.deployment.performance import PerformancePoint, performance_history
+from charter.registry.kinds import NAME_RE
 from tests.conftest import Charter, git
 
 HEALTH = """\

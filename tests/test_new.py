@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from charter.authoring.new_entry import bump_version, placeholder_description
 from charter.cli.app import app
-from charter.kinds import KINDS, find_kind
-from charter.scaffold import bump_version, placeholder_description
-from charter.schemas import schema_comment
-from charter.yamlio import parse_yaml
+from charter.registry.kinds import KINDS, find_kind
+from charter.registry.schemas import schema_comment
+from charter.registry.yamlio import parse_yaml
 from tests.conftest import Charter
 
 SOURCE = "cohorts/sepsis-adult-inpatients-eval/1.0.0.yaml"

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from charter.yamlio import add_mapping_keys, replace_scalar
+from charter.registry.yamlio import add_mapping_keys, replace_scalar
 from tests.conftest import Charter, git
 from tests.forge_server import GITHUB, ForgeServer, github_pull, github_review, serve
 
@@ -254,7 +254,7 @@ def test_an_evaluation_whose_date_cannot_be_read_is_not_recent_enough(registry: 
     from datetime import date
 
     import charter
-    from charter.policy import Promotion, check_promotion
+    from charter.promotion.policy import Promotion, check_promotion
 
     evaluation = registry / "evaluations/sepsis-risk-1-1-0-retro/1.0.0.yaml"
     evaluation.write_text(re.sub(r"^(  date: ).*$", r"\1someday", evaluation.read_text(), count=1, flags=re.M))

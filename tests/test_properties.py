@@ -19,12 +19,12 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from charter.documents import parse_document
-from charter.findings import CODES
-from charter.kinds import KINDS, REGISTRY_FILE, REGISTRY_KIND, Kind
-from charter.schemas import validator_for
+from charter.registry.documents import parse_document
+from charter.registry.findings import CODES
+from charter.registry.kinds import KINDS, REGISTRY_FILE, REGISTRY_KIND, Kind
+from charter.registry.schemas import validator_for
+from charter.registry.yamlio import dump_yaml, parse_yaml
 from charter.validation.runner import validate_registry
-from charter.yamlio import dump_yaml, parse_yaml
 from tests.schema_strategies import documents
 
 settings.register_profile("charter", max_examples=25, deadline=None,
@@ -158,7 +158,7 @@ def test_inlined_definitions_report_what_references_report(kind: Kind) -> None:
     document, valid or not, gets the same errors as from the schema that follows each `$ref`."""
     from jsonschema import Draft202012Validator
 
-    from charter.schemas import bundled_schema, inlined_schema
+    from charter.registry.schemas import bundled_schema, inlined_schema
 
     assert "$ref" not in json.dumps({k: v for k, v in inlined_schema(kind).items() if k != "$defs"})
     inlined = validator_for(kind)

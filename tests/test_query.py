@@ -8,12 +8,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from charter.documents import Document
 from charter.errors import CharterError
-from charter.json_paths import Positions
-from charter.kinds import KINDS
-from charter.matching import QueryContext, compile_query
-from charter.query import (
+from charter.registry.documents import Document
+from charter.registry.fields import Positions
+from charter.registry.kinds import KINDS
+from charter.search.matching import QueryContext, compile_query
+from charter.search.syntax import (
     And,
     Compare,
     Everything,
@@ -221,7 +221,7 @@ def test_semantics(query: str, version: bool, evaluation: bool) -> None:
 
 
 def test_location_stage_decides_without_parsing() -> None:
-    from charter.kinds import locate_path
+    from charter.registry.kinds import locate_path
 
     ctx = context()
     location = locate_path("models/sepsis-risk/versions/1.0.0.yaml")

@@ -418,7 +418,7 @@ def test_registry_without_dvc_changes_nothing(training: Path, tmp_path: Path, ch
 def test_registry_in_a_folder_of_a_larger_repository(training: Path, tmp_path: Path, charter: Charter) -> None:
     from dvc.repo import Repo
 
-    from charter.init import create_registry
+    from charter.authoring.create_registry import create_registry
 
     mono = tmp_path / "mono"
     mono.mkdir()

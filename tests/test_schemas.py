@@ -258,7 +258,7 @@ def test_bundled_schema_is_self_contained(stem: str) -> None:
 # Charter's own reader and schema check over the same example files: invalid ones yield findings with places.
 @pytest.mark.parametrize("example", sorted(EXAMPLE_DIR.glob("*/*/*.yaml")), ids=lambda p: "/".join(p.parts[-3:]))
 def test_charter_schema_check_agrees_with_the_examples(example: Path) -> None:
-    from charter.documents import parse_document
+    from charter.registry.documents import parse_document
     from charter.validation.schema_check import check_schema
 
     relpath = "registry.yaml" if example.parts[-3] == "registry" else example.name

@@ -11,9 +11,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from charter.api import Registry
-from charter.kinds import KINDS
-from charter.loader import load_registry
-from charter.search import RegistryFiles, search
+from charter.registry.kinds import KINDS
+from charter.search.engine import RegistryFiles, search
+from charter.store.loader import load_registry
 from tests.conftest import Charter
 
 
@@ -161,8 +161,8 @@ def test_reading_less_never_changes_the_answer(registry: Path, query: str) -> No
     """Path and text stages skip files; the answer equals testing every parsed entry of the full index."""
     from datetime import date
 
-    from charter.matching import QueryContext, compile_query
-    from charter.search import environment_assignments
+    from charter.search.engine import environment_assignments
+    from charter.search.matching import QueryContext, compile_query
 
     loaded = load_registry(registry)
     narrowed = search(RegistryFiles(registry), query, limit=0)
@@ -193,8 +193,8 @@ def test_combined_queries_read_less_and_answer_the_same(template_registry: Path,
     """NOT and OR over the path and text stages: every combination must agree with testing every entry."""
     from datetime import date
 
-    from charter.matching import QueryContext, compile_query
-    from charter.search import environment_assignments
+    from charter.search.engine import environment_assignments
+    from charter.search.matching import QueryContext, compile_query
 
     loaded = load_registry(template_registry)
     context = QueryContext(date.today(), lambda: environment_assignments(loaded))
@@ -250,9 +250,9 @@ INDEX_QUERIES = [
 @pytest.fixture
 def settled_now(monkeypatch: pytest.MonkeyPatch) -> None:
     """Trust the stat of a file written just now (each test's writes change a file's size or times)."""
-    import charter.parse_cache
+    import charter.store.cache
 
-    monkeypatch.setattr(charter.parse_cache, "SETTLED_NS", 0)
+    monkeypatch.setattr(charter.store.cache, "SETTLED_NS", 0)
 
 
 def uncached(registry: Path, query: str, monkeypatch: pytest.MonkeyPatch) -> object:
@@ -265,7 +265,7 @@ def uncached(registry: Path, query: str, monkeypatch: pytest.MonkeyPatch) -> obj
 
 def unread(registry: Path) -> list[str]:
     """The entry files a search would have to read: those whose stored facts are not known to be theirs."""
-    from charter.kinds import locate_path
+    from charter.registry.kinds import locate_path
 
     source = RegistryFiles(registry)
     index = source.search_index()
@@ -367,7 +367,7 @@ def test_a_missing_or_damaged_index_is_rebuilt_not_trusted(registry: Path, chart
     import shutil
     import sqlite3
 
-    from charter.parse_cache import CACHE_FILE
+    from charter.store.cache import CACHE_FILE
 
     database = registry / ".git" / "charter" / CACHE_FILE
     queries = ["sepsis", "fraud", "spec.metrics.auroc >= 0.86", "NOT status = active", "kind = Model"]

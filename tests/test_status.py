@@ -8,7 +8,14 @@ from pathlib import Path
 from typing import Any
 
 from charter import Registry
-from charter.status import DIFFERENT_VERSION, IN_SYNC, NOT_ASSIGNED, NOT_DEPLOYED, ROLLED_BACK, compute_status
+from charter.deployment.status import (
+    DIFFERENT_VERSION,
+    IN_SYNC,
+    NOT_ASSIGNED,
+    NOT_DEPLOYED,
+    ROLLED_BACK,
+    compute_status,
+)
 from tests.conftest import Charter
 
 

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from charter.yamlio import add_mapping_keys, replace_scalar
+from charter.registry.yamlio import add_mapping_keys, replace_scalar
 from tests.conftest import git
 from tests.forge_server import GITHUB, ForgeServer, github_pull, github_review, serve
 from tests.test_register import MODEL, make_training

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from charter.kinds import ENTRY_FOLDERS
+from charter.registry.kinds import ENTRY_FOLDERS
 from tests.conftest import Charter, git
 
 VERSION = "models/sepsis-risk/versions/1.1.0.yaml"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from charter.documents import parse_document
-from charter.json_paths import dotted
-from charter.yamlio import parse_yaml
+from charter.registry.documents import parse_document
+from charter.registry.fields import dotted
+from charter.registry.yamlio import parse_yaml
 
 
 def test_positions_of_values_and_keys_are_one_based() -> None:
@@ -95,7 +95,7 @@ def test_reading_keeps_nothing_of_the_files_read() -> None:
     import gc
     import tracemalloc
 
-    from charter.yamlio import load_plain
+    from charter.registry.yamlio import load_plain
 
     text = "spec:\n" + "".join(f"  k{i}: [{i}, {i}.5, true, null]\n" for i in range(500))
     load_plain(text, "warm.yaml")

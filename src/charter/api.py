@@ -4,75 +4,31 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from charter.config import RegistryConfig, find_registry_root
-from charter.documents import Document
+from charter.deployment.resolve import Resolution, resolve
 from charter.errors import CharterError
-from charter.index import RegistryIndex
-from charter.json_paths import dotted
-from charter.kinds import KINDS, Kind
-from charter.loader import LazyRegistry, LoadedRegistry, load_registry
-from charter.references import Reference, parse_reference
-from charter.resolution import Resolution, resolve
-from charter.versions import version_key
+from charter.registry.config import RegistryConfig, find_registry_root
+from charter.registry.documents import Document
+from charter.registry.fields import dotted
+from charter.registry.index import RegistryIndex
+from charter.registry.kinds import KINDS, Kind
+from charter.registry.references import Reference, parse_reference
+from charter.registry.summary import EntryDetail, EntrySummary, summarize
+from charter.registry.versions import version_key
+from charter.store.loader import LazyRegistry, LoadedRegistry, load_registry
 
 if TYPE_CHECKING:
-    from charter.evaluation_compare import Comparison
-    from charter.evaluation_record import EvaluationRequest
-    from charter.lineage import LineageGraph
-    from charter.performance import PerformancePoint
-    from charter.registration import Registration
-    from charter.search import SearchResult
-    from charter.status import StatusReport
+    from charter.authoring.record_evaluation import EvaluationRequest
+    from charter.authoring.register import Registration
+    from charter.deployment.performance import PerformancePoint
+    from charter.deployment.status import StatusReport
+    from charter.evaluation.compare import Comparison
+    from charter.registry.lineage import LineageGraph
+    from charter.search.engine import SearchResult
     from charter.validation.runner import ValidationReport
-
-
-@dataclass(frozen=True)
-class EntrySummary:
-    """One row of `list`: what a person or a script needs to find an entry."""
-
-    ref: str
-    kind: str
-    name: str
-    version: str | None
-    status: str
-    owner: str
-    path: str
-    description: str
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"ref": self.ref, "kind": self.kind, "name": self.name, "version": self.version,
-                "status": self.status, "owner": self.owner, "path": self.path, "description": self.description}
-
-
-@dataclass(frozen=True)
-class EntryDetail:
-    """One entry with its outgoing references and the entries that refer to it (computed)."""
-
-    summary: EntrySummary
-    data: dict[str, Any]
-    references: list[tuple[str, str]]  # (field, reference)
-    used_by: list[tuple[str, str]]  # (referring entry, field)
-    versions: list[str]  # every version of this entry's name, oldest first
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            **self.summary.to_dict(),
-            "document": self.data,
-            "references": [{"field": f, "ref": r} for f, r in self.references],
-            "usedBy": [{"ref": r, "field": f} for r, f in self.used_by],
-            "versions": self.versions,
-        }
-
-
-def summarize(doc: Document) -> EntrySummary:
-    assert doc.kind is not None  # only indexed documents are summarized
-    return EntrySummary(str(doc.ref), doc.kind.name, doc.name or "", doc.version, doc.status, doc.owner,
-                        doc.path, doc.description)
 
 
 class Registry:
@@ -104,13 +60,13 @@ class Registry:
     def register(self, model: str, artifact: str | Path, **options: Any) -> str:
         """Register a trained model from a training script; returns the new reference, e.g. `model:x@1.3.0`.
 
-        Options are the fields of `charter.registration.Registration` (version, metrics, params, event, cohorts,
+        Options are the fields of `charter.authoring.register.Registration` (version, metrics, params, event, cohorts,
         validation_cohorts, contract, parent, message, code_repo, entry_point, started_at, finished_at, draft,
         push). Framework versions are recorded for the frameworks this process has imported.
         """
         import sys
 
-        from charter.registration import Registration
+        from charter.authoring.register import Registration
 
         options.setdefault("modules_in_use", list(sys.modules))
         # Only the script, not its arguments: a command line may carry a secret, and this one gets committed.
@@ -124,15 +80,15 @@ class Registry:
         return str(self.register_request(Registration(model=model, artifact=Path(artifact), **options)))
 
     def register_request(self, request: Registration) -> Reference:
-        from charter.registration import register_version
+        from charter.authoring.register import register_version
 
         reference = register_version(self.root, request)
         self.__dict__.pop("_loaded", None)  # the registry changed: read it again on next use
         return reference
 
     def record_evaluation(self, request: EvaluationRequest) -> Reference:
-        """Record an evaluation's results as an Evaluation entry (see `charter.evaluation_record`)."""
-        from charter.evaluation_record import record_evaluation
+        """Record an evaluation's results as an Evaluation entry (see `charter.authoring.record_evaluation`)."""
+        from charter.authoring.record_evaluation import record_evaluation
 
         reference = record_evaluation(self.root, request)
         self.__dict__.pop("_loaded", None)  # the registry changed: read it again on next use
@@ -140,15 +96,15 @@ class Registry:
 
     def compare_evaluations(self, a: str, b: str | None = None) -> Comparison:
         """Compare two evaluations (or two versions' evaluations) on one cohort; deltas are B - A."""
-        from charter.evaluation_compare import compare
+        from charter.evaluation.compare import compare
 
         return compare(self.index, a, b)
 
     def forge(self) -> tuple[Any, str | None]:
         """The forge client for pull requests and, when there is none, why (None: no forge configured)."""
-        from charter.adapters.forge import ForgeUnavailable, forge_for
-        from charter.adapters.git import open_repository
-        from charter.adapters.git_branch import remote_url
+        from charter.adapters.forge.base import ForgeUnavailable, forge_for
+        from charter.adapters.git.repo import open_repository
+        from charter.adapters.git.worktree import remote_url
 
         spec = self.config.document.spec if self.config.document is not None else {}
         configured = spec.get("forge") if isinstance(spec, dict) else None
@@ -176,7 +132,7 @@ class Registry:
         """
         import os
 
-        from charter.artifacts import pull_artifact
+        from charter.deployment.artifacts import pull_artifact
 
         primary = self.resolve(model, env)[0]
         into_folder = isinstance(output, str) and output.endswith(("/", os.sep))
@@ -187,9 +143,9 @@ class Registry:
                facets: bool = True) -> SearchResult:
         """Entries matching a query (docs/query.md), e.g. `search("env = production AND owner = team-x")`.
 
-        Raises `charter.query.QueryError` for a query that does not parse or names an unknown field.
+        Raises `charter.search.syntax.QueryError` for a query that does not parse or names an unknown field.
         """
-        from charter.search import RegistryFiles, search
+        from charter.search.engine import RegistryFiles, search
 
         loaded = self.__dict__.get("_loaded")  # already parsed in full: use it; else parse only what is needed
         return search(loaded or RegistryFiles(self.root), query, (kind,) if kind else None, limit=limit, facets=facets,
@@ -235,9 +191,10 @@ class Registry:
                reporter: str | None = None, commit: bool = True) -> str:
         """Record a deploy event or a health/outcome report from a deploy or monitoring job; returns its reference.
 
-        Raises `charter.monitoring.InvalidRecord` (with `.findings`) when the file is not a valid record.
+        Raises `charter.authoring.record_deployment.InvalidRecord` (with `.findings`) when the file is not a valid
+        record.
         """
-        from charter.monitoring import MonitorRequest, record_event
+        from charter.authoring.record_deployment import MonitorRequest, record_event
 
         request = MonitorRequest(model=model, environment=env, file=Path(file).resolve(), record_type=record_type,
                                  reporter=reporter, commit=commit)
@@ -247,20 +204,20 @@ class Registry:
 
     def status(self, env: str | None = None) -> StatusReport:
         """What should run against what deploy systems reported; `.in_sync` is the one-bit answer."""
-        from charter.status import compute_status
+        from charter.deployment.status import compute_status
 
         return compute_status(self.index, self.config, env)
 
     def lineage(self, ref: str, *, impact: bool = False) -> LineageGraph:
         """What `ref` is built from, or with `impact=True` what depends on it."""
-        from charter.lineage import impact as impact_graph
-        from charter.lineage import upstream
+        from charter.registry.lineage import impact as impact_graph
+        from charter.registry.lineage import upstream
 
         return impact_graph(self.index, ref) if impact else upstream(self.index, ref)
 
     def performance(self, model: str) -> Sequence[PerformancePoint]:
         """A model's evaluation estimates and monitored figures across versions and time, oldest first."""
-        from charter.performance import performance_history
+        from charter.deployment.performance import performance_history
 
         return performance_history(self.index, model)
 

@@ -1,6 +1,6 @@
 """The one fatal-error type: a usage or environment problem that stops a command (exit code 2).
 
-Problems *in* the registry are not errors but findings (`charter.findings`); they are collected, not raised.
+Problems *in* the registry are not errors but findings (`charter.registry.findings`); they are collected, not raised.
 """
 
 from __future__ import annotations

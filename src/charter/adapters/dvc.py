@@ -186,8 +186,8 @@ def object_locations(root: Path, digests: list[str], remote: str | None = None, 
 
 def read_pointer(root: Path, relpath: str) -> str | None:
     """The hash a `<path>.dvc` pointer file records, read as plain YAML (no DVC import needed)."""
-    from charter.json_paths import value_at
-    from charter.yamlio import parse_yaml
+    from charter.registry.fields import value_at
+    from charter.registry.yamlio import parse_yaml
 
     pointer = root / f"{relpath}.dvc"
     if not pointer.is_file() or pointer.is_symlink():  # a link could read any file of the machine

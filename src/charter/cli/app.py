@@ -13,7 +13,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from charter import __version__
+from charter._version import __version__
 from charter.cli.console import err, print_error
 from charter.errors import CharterError
 

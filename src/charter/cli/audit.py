@@ -15,7 +15,7 @@ from charter.cli.history import NOTHING, pr_cell, short, side, when
 from charter.errors import CharterError
 
 if TYPE_CHECKING:
-    from charter.assignments_history import AssignmentChange
+    from charter.history.assignments import AssignmentChange
 
 CSV_COLUMNS = (
     "landed_at", "environment", "model", "action", "old_ref", "old_mode", "old_percent", "new_ref", "new_mode",
@@ -44,8 +44,8 @@ def run(
     """List every assignment change of every model, oldest first (in the order they reached the branch): when it
     landed, what changed, who committed and who merged it, the pull request, the reason, and the evaluations of the
     new version present at its commit (the evidence the gate saw)."""
-    from charter.assignments_history import audit, parse_since
-    from charter.config import find_registry_root
+    from charter.history.assignments import audit, parse_since
+    from charter.registry.config import find_registry_root
 
     since_date = parse_since(since) if since is not None else None
     root = find_registry_root(ctx.obj)
@@ -62,9 +62,9 @@ def run(
 
 def _check_environment(root: Path, env: str) -> None:
     """An environment nobody declared and no file names is a typo, not an empty audit."""
-    from charter.config import RegistryConfig
-    from charter.documents import read_document
-    from charter.kinds import REGISTRY_FILE
+    from charter.registry.config import RegistryConfig
+    from charter.registry.documents import read_document
+    from charter.registry.kinds import REGISTRY_FILE
 
     config = RegistryConfig.from_document(read_document(root, REGISTRY_FILE)[0])
     if env in config.environments or any((root / "environments" / f"{env}{s}").is_file() for s in (".yaml", ".yml")):

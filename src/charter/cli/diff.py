@@ -12,8 +12,8 @@ from charter.cli.console import escape, out, print_json
 from charter.errors import CharterError
 
 if TYPE_CHECKING:
-    from charter.diff import AssignmentChange, Change, EntryDiff, RegistryDiff
-    from charter.references import Reference
+    from charter.history.diff import AssignmentChange, Change, EntryDiff, RegistryDiff
+    from charter.registry.references import Reference
 
 
 class DiffFormat(StrEnum):
@@ -53,7 +53,7 @@ def run(
 
 
 def _reference(text: str | None) -> Reference | None:
-    from charter.references import parse_reference
+    from charter.registry.references import parse_reference
 
     if text is None:
         return None
@@ -65,8 +65,8 @@ def _reference(text: str | None) -> Reference | None:
 
 def build_diff(cwd: Path, old: str, new: str | None) -> RegistryDiff:
     """References when both sides parse as references, else revisions; a mix is a usage error."""
-    from charter.config import find_registry_root
-    from charter.diff import RegistryDiff, diff_documents, diff_revisions
+    from charter.history.diff import RegistryDiff, diff_documents, diff_revisions
+    from charter.registry.config import find_registry_root
 
     old_ref, new_ref = _reference(old), _reference(new)
     if old_ref is not None and new_ref is not None:
@@ -87,7 +87,7 @@ def build_diff(cwd: Path, old: str, new: str | None) -> RegistryDiff:
 
 
 def _ordered(changes: tuple[Change, ...]) -> list[Change]:
-    from charter.diff import CLASSES
+    from charter.history.diff import CLASSES
 
     return sorted(changes, key=lambda c: CLASSES.index(c.severity))
 
@@ -106,7 +106,7 @@ def _side(result: RegistryDiff) -> str:
 
 
 def _print_text(result: RegistryDiff) -> None:
-    from charter.diff import describe_values
+    from charter.history.diff import describe_values
 
     if result.compares == "references":
         out.print(f"[bold]{escape(result.old)} → {escape(_side(result))}[/]: {_counts(result)}")
@@ -160,7 +160,7 @@ def _code(text: str) -> str:
 
 
 def _md_values(change: Change) -> str:
-    from charter.diff import describe_value
+    from charter.history.diff import describe_value
 
     old, new = change.old, change.new
     if change.op == "added":

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 from charter.cli.console import ReadFormat, escape, new_table, out, print_json
 
 if TYPE_CHECKING:
-    from charter.evaluation_compare import Comparison
+    from charter.evaluation.compare import Comparison
 
 app = typer.Typer(help="Record evaluation results as evidence, and compare two evaluations of one cohort.",
                   no_args_is_help=True)
@@ -76,9 +76,9 @@ def record(
     the command runs; `-C` only says where the registry is.
     """
     from charter.api import Registry
+    from charter.authoring.record_evaluation import EvaluationRequest
+    from charter.authoring.register import InvalidEntry
     from charter.cli.validate import refuse_entry
-    from charter.evaluation_record import EvaluationRequest
-    from charter.registration import InvalidEntry
 
     registry = Registry(ctx.obj)
     request = EvaluationRequest(model=model, cohort=cohort, results=Path.cwd() / results, event=event,
@@ -184,7 +184,7 @@ def _print_comparison(c: Comparison) -> None:
         out.print(f"thresholds in one evaluation only: A {', '.join(f'{t:g}' for t in c.only_a_thresholds) or '-'};"
                   f" B {', '.join(f'{t:g}' for t in c.only_b_thresholds) or '-'}")
     if c.subgroups:
-        from charter.evaluation_compare import SHOWN_SUBGROUPS
+        from charter.evaluation.compare import SHOWN_SUBGROUPS
 
         table = new_table(show_edge=False, title="subgroups that moved most", title_justify="left")
         for column in ("subgroup", "metric", "A", "B", "Δ"):

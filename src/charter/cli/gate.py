@@ -25,9 +25,9 @@ def gate_command(
 ) -> None:
     """Re-check every assignment change since --base against the policy; exit 1 if one lacks its evidence."""
     from charter.api import Registry
-    from charter.evidence import render_body, title, verdict_table
-    from charter.gate import base_forge, run_gate
-    from charter.kinds import KINDS
+    from charter.promotion.gate import base_forge, run_gate
+    from charter.promotion.pr_body import render_body, title, verdict_table
+    from charter.registry.kinds import KINDS
 
     registry = Registry(ctx.obj)
     report = run_gate(registry.root, base, forge=base_forge(registry.root, base))  # the base's forge, not HEAD's
@@ -61,10 +61,10 @@ def codeowners_command(
     = False,
 ) -> None:
     """Write CODEOWNERS from entry owners and per-environment approvers, so the forge enforces approvals."""
-    from charter.adapters.git import repository_top
+    from charter.adapters.git.repo import repository_top
     from charter.api import Registry
-    from charter.atomic import write_text_atomic
-    from charter.codeowners import CODEOWNERS_FILE, render_codeowners
+    from charter.registry.codeowners import CODEOWNERS_FILE, render_codeowners
+    from charter.store.transaction import write_text_atomic
 
     registry = Registry(ctx.obj)
     top, prefix = repository_top(registry.root)

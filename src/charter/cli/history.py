@@ -9,7 +9,7 @@ import typer
 from charter.cli.console import ReadFormat, escape, out, print_json
 
 if TYPE_CHECKING:
-    from charter.assignments_history import Assignment, AssignmentChange, EntryHistory, VersionHistory
+    from charter.history.assignments import Assignment, AssignmentChange, EntryHistory, VersionHistory
 
 NOTHING = "-"
 
@@ -25,8 +25,8 @@ def run(
 ) -> None:
     """Show how an entry came to be: versions (who registered them and when), evaluations, and every assignment
     change with the date it landed, environment, author, commit and pull request, in the order they landed."""
-    from charter.assignments_history import entry_history
-    from charter.config import find_registry_root
+    from charter.history.assignments import entry_history
+    from charter.registry.config import find_registry_root
 
     history = entry_history(find_registry_root(ctx.obj), ref)
     if output is ReadFormat.json:

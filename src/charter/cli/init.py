@@ -25,7 +25,7 @@ def run(
     ] = True,
 ) -> None:
     """Create a registry: git repository, registry.yaml, hooks, CI workflows and a worked example."""
-    from charter.init import create_registry
+    from charter.authoring.create_registry import create_registry
     target = path if path.is_absolute() else ctx.obj / path
     commit = create_registry(target, empty=empty, remote=remote, artifacts=artifacts)
     out.print(f"[green]✓[/] created registry at {escape(str(target))} (commit {commit[:10]})")

@@ -13,7 +13,7 @@ from charter.cli.console import escape, out, print_json
 if TYPE_CHECKING:
     from rich.tree import Tree
 
-    from charter.lineage import LineageEdge, LineageGraph, LineageNode
+    from charter.registry.lineage import LineageEdge, LineageGraph, LineageNode
 
 
 class LineageFormat(StrEnum):
@@ -74,8 +74,8 @@ def run(
     """Show lineage: a version's event definition, cohorts, contract, datasets, code commit, parent and evaluations,
     transitively; with `--impact`, every version, evaluation, contract and environment that uses REF."""
     from charter.api import Registry
-    from charter.lineage import impact as impact_graph
-    from charter.lineage import to_dot, to_mermaid, upstream
+    from charter.registry.lineage import impact as impact_graph
+    from charter.registry.lineage import to_dot, to_mermaid, upstream
 
     index = Registry(ctx.obj).index
     graph = impact_graph(index, ref, records=records) if impact else upstream(index, ref)

@@ -8,7 +8,7 @@ import typer
 
 from charter.cli.console import TableFormat, escape, new_table, out, print_json
 from charter.errors import CharterError
-from charter.kinds import KINDS, STATUSES, Kind, find_kind
+from charter.registry.kinds import KINDS, STATUSES, Kind, find_kind
 
 
 def run(

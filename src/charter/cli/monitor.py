@@ -42,9 +42,9 @@ def record(
     The file may hold the record's `spec` fields alone (model and environment come from the command line; `at`
     defaults to now) or a whole DeploymentRecord. Names sort by time and never collide between parallel writers.
     """
+    from charter.authoring.record_deployment import InvalidRecord, MonitorRequest, record_event
     from charter.cli.validate import print_findings
-    from charter.config import find_registry_root
-    from charter.monitoring import InvalidRecord, MonitorRequest, record_event
+    from charter.registry.config import find_registry_root
 
     root = find_registry_root(ctx.obj)
     request = MonitorRequest(model=model, environment=env, file=(Path.cwd() / file).resolve(),
@@ -86,7 +86,7 @@ def history(
     """Show a model's performance across versions and time: evaluation estimates and monitored figures, by date."""
 
     from charter.api import Registry
-    from charter.performance import performance_history
+    from charter.deployment.performance import performance_history
 
     registry = Registry(ctx.obj)
     name = model.removeprefix("model:").split("@", 1)[0]

@@ -16,7 +16,7 @@ from charter.cli.console import ReadFormat, display_path, escape, out, print_jso
 from charter.errors import CharterError
 
 if TYPE_CHECKING:
-    from charter.scaffold import NewEntry
+    from charter.authoring.new_entry import NewEntry
     from charter.validation.runner import ValidationReport
 
 
@@ -106,8 +106,8 @@ def run(
     Exit codes: 0 written and valid, 1 written with errors to fix, 2 nothing written (a usage error) or the editor
     could not run (the draft is kept).
     """
-    from charter.config import find_registry_root
-    from charter.scaffold import scaffold_entry
+    from charter.authoring.new_entry import scaffold_entry
+    from charter.registry.config import find_registry_root
     from charter.validation.runner import validate_registry
 
     root = find_registry_root(ctx.obj)

@@ -10,7 +10,7 @@ from charter.cli.console import ReadFormat, err, escape, out, print_json
 
 
 def _report(result: object, output: ReadFormat) -> None:
-    from charter.promotion import PromotionResult
+    from charter.promotion.promote import PromotionResult
 
     assert isinstance(result, PromotionResult)
     if output is ReadFormat.json:
@@ -32,10 +32,10 @@ def _report(result: object, output: ReadFormat) -> None:
 
 def _run(ctx: typer.Context, request: object, output: ReadFormat) -> None:
     from charter.api import Registry
+    from charter.authoring.register import InvalidEntry
     from charter.cli.validate import print_findings
-    from charter.evidence import verdict_table
-    from charter.promotion import PolicyRefused, PromotionRequest, promote
-    from charter.registration import InvalidEntry
+    from charter.promotion.pr_body import verdict_table
+    from charter.promotion.promote import PolicyRefused, PromotionRequest, promote
 
     assert isinstance(request, PromotionRequest)
     registry = Registry(ctx.obj)
@@ -74,7 +74,7 @@ def promote_command(
     Exit codes: 0 done, 1 refused by the policy (nothing changed), 2 usage or environment error.
     """
     from charter.errors import CharterError
-    from charter.promotion import PromotionRequest
+    from charter.promotion.promote import PromotionRequest
 
     if canary is not None and shadow:
         raise CharterError("choose one of --canary and --shadow")
@@ -93,7 +93,7 @@ def rollback_command(
     """Roll back: promote the version assigned before the current one (from git history), through a PR."""
     from charter.api import Registry
     from charter.errors import CharterError
-    from charter.promotion import PromotionRequest, previous_assignment
+    from charter.promotion.promote import PromotionRequest, previous_assignment
 
     name = model.removeprefix("model:").split("@", 1)[0]
     previous = previous_assignment(Registry(ctx.obj).root, env, name)

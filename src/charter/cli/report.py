@@ -29,7 +29,7 @@ def run(
     where each runs, performance over versions and time, threshold curves, subgroups, lineage, evaluations,
     promotion history) and a page per contract, event definition, cohort, evaluation, environment and record.
     It needs no server and makes no network request: open DIR/index.html or publish DIR as pages."""
-    from charter.config import find_registry_root
+    from charter.registry.config import find_registry_root
     from charter.report import build_report
 
     root = find_registry_root(ctx.obj)

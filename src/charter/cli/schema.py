@@ -8,7 +8,7 @@ import typer
 
 from charter.cli.console import TableFormat, new_table, out, print_json
 from charter.errors import CharterError
-from charter.kinds import REGISTRY_KIND, find_kind
+from charter.registry.kinds import REGISTRY_KIND, find_kind
 
 
 def run(
@@ -18,7 +18,7 @@ def run(
     output: Annotated[TableFormat, typer.Option("--format", help="Format of the kind list.")] = TableFormat.table,
 ) -> None:
     """Print a kind's JSON Schema (shared definitions bundled), usable as is by other tools and editors."""
-    from charter.schemas import bundled_schema, schema_kinds
+    from charter.registry.schemas import bundled_schema, schema_kinds
     if kind_name is None:
         rows = [{"kind": k.name, "prefix": k.prefix, "versioned": k.versioned,
                  "path": k.relative_path("NAME", "VERSION") if k is not REGISTRY_KIND else "registry.yaml",

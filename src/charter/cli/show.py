@@ -18,7 +18,7 @@ def run(
     from rich.syntax import Syntax
 
     from charter.api import Registry
-    from charter.yamlio import dump_yaml
+    from charter.registry.yamlio import dump_yaml
 
     detail = Registry(ctx.obj).show(ref)
     if output is ReadFormat.json:

@@ -9,7 +9,7 @@ import typer
 from charter.cli.console import TableFormat, escape, new_table, out, print_json
 
 if TYPE_CHECKING:
-    from charter.status import Figures
+    from charter.deployment.status import Figures
 
 #: Exit code when any model is out of sync: a script can tell drift (1) from a usage error (2).
 EXIT_DRIFT = 1
@@ -36,7 +36,7 @@ def run(
     """
 
     from charter.api import Registry
-    from charter.status import compute_status
+    from charter.deployment.status import compute_status
 
     registry = Registry(ctx.obj)
     report = compute_status(registry.index, registry.config, env)

@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from charter.cli.console import display_path, escape, out, print_json, print_line
-from charter.findings import Finding, Severity
+from charter.registry.findings import Finding, Severity
 
 if TYPE_CHECKING:
-    from charter.registration import InvalidEntry
+    from charter.authoring.register import InvalidEntry
     from charter.validation.runner import ValidationReport
 
 
@@ -57,7 +57,7 @@ def run(
 
     Exit codes: 0 no errors, 1 errors found, 2 usage or environment error.
     """
-    from charter.config import find_registry_root
+    from charter.registry.config import find_registry_root
     from charter.validation.runner import validate_registry
     cwd: Path = ctx.obj
     root = find_registry_root(paths[0] if paths and len(paths) == 1 and paths[0].is_dir() else cwd)

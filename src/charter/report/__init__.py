@@ -16,9 +16,9 @@ if TYPE_CHECKING:
 def build_report(registry_root: Path, directory: Path, *, title: str | None = None, force: bool = False
                  ) -> SiteSummary:
     """Read the registry at `registry_root` (and its git history) and write the site to `directory`."""
-    from charter.loader import load_registry
     from charter.report.model import build_report_model
     from charter.report.site import write_site
+    from charter.store.loader import load_registry
 
     loaded = load_registry(registry_root)
     model = build_report_model(loaded.index, loaded.config, root=registry_root, title=title)

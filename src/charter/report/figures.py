@@ -6,14 +6,14 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from charter.documents import Document
-from charter.json_paths import value_at
+from charter.registry.documents import Document
+from charter.registry.fields import value_at
+from charter.registry.versions import version_key
 from charter.report.charts import Axis, BarGroup, Marker, Point, Series, bar_chart, line_chart
 from charter.report.model import metric_estimates, rows_of
-from charter.versions import version_key
 
 if TYPE_CHECKING:
-    from charter.performance import PerformancePoint
+    from charter.deployment.performance import PerformancePoint
 
 RATE = Axis("", 0.0, 1.0, [0.0, 0.2, 0.4, 0.6, 0.8, 1.0])
 #: Metrics bounded by [0, 1]: their axes show the whole range, so small differences are not exaggerated.

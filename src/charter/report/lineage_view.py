@@ -12,7 +12,7 @@ from html import escape
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from charter.lineage import LineageGraph
+    from charter.registry.lineage import LineageGraph
 
 BOX_W, BOX_H, COLUMN_GAP, ROW_GAP, PAD = 220, 38, 60, 12, 10
 #: Kind names (and the outside things lineage adds) to a CSS class and the word shown above the label.

@@ -13,19 +13,19 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from charter.documents import Document
 from charter.errors import CharterError
-from charter.index import RegistryIndex
-from charter.json_paths import dotted, value_at
-from charter.kinds import KINDS
-from charter.references import REFERENCE_RE, Reference
-from charter.versions import version_key
+from charter.registry.documents import Document
+from charter.registry.fields import dotted, value_at
+from charter.registry.index import RegistryIndex
+from charter.registry.kinds import KINDS
+from charter.registry.references import REFERENCE_RE, Reference
+from charter.registry.versions import version_key
 
 if TYPE_CHECKING:
-    from charter.assignments_history import AssignmentChange
-    from charter.config import RegistryConfig
-    from charter.lineage import LineageGraph
-    from charter.performance import PerformancePoint
+    from charter.deployment.performance import PerformancePoint
+    from charter.history.assignments import AssignmentChange
+    from charter.registry.config import RegistryConfig
+    from charter.registry.lineage import LineageGraph
 
 #: Kinds that get a page of their own, with the folder the page lives in (models have one page per family).
 PAGE_KINDS = ("EventDefinition", "Cohort", "Contract", "Evaluation", "Environment", "DeploymentRecord")
@@ -224,7 +224,7 @@ def _history(root: Path | None) -> tuple[list[AssignmentChange], str | None]:
     """Every assignment change from git, or why there is none (not a repository, no commits)."""
     if root is None:
         return [], "no git history was read"
-    from charter.assignments_history import assignment_history
+    from charter.history.assignments import assignment_history
 
     try:
         changes = assignment_history(root)
@@ -236,8 +236,8 @@ def _history(root: Path | None) -> tuple[list[AssignmentChange], str | None]:
 def build_report_model(index: RegistryIndex, config: RegistryConfig, *, root: Path | None, title: str | None = None,
                        now: datetime | None = None) -> ReportModel:
     """Everything the site shows. `root` is the registry folder, for the promotion history in git."""
-    from charter.lineage import upstream
-    from charter.performance import performance_history
+    from charter.deployment.performance import performance_history
+    from charter.registry.lineage import upstream
 
     registry_name = config.document.name if config.document is not None and config.document.name else "registry"
     placements = _placements(index, config.environments)

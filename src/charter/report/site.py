@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from charter import __version__
+from charter._version import __version__
 from charter.errors import CharterError
 from charter.report.model import ModelPage, ReportModel, page_of
 

@@ -3,7 +3,7 @@
 A version added since REF (or still a draft at REF, so still open to edits) is compared with the version before
 it: the highest lower version in the work tree. If the diff has a breaking change and the major number did not
 rise, callers who pin `^1` would silently get something they cannot use. Only kinds whose version number promises
-compatibility are checked (contracts, event definitions, cohorts; see `charter.diff.SEMVER_KINDS`).
+compatibility are checked (contracts, event definitions, cohorts; see `charter.history.diff.SEMVER_KINDS`).
 """
 
 from __future__ import annotations
@@ -11,17 +11,17 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from charter.adapters.git import RevisionReader
-from charter.documents import Document
-from charter.findings import Finding, finding
-from charter.index import RegistryIndex
-from charter.kinds import ENTRY_FOLDERS
-from charter.loader import LazyRegistry, LoadedRegistry
-from charter.validation.history import BaseDocuments
-from charter.versions import version_key
+from charter.adapters.git.repo import RevisionReader
+from charter.registry.documents import Document
+from charter.registry.findings import Finding, finding
+from charter.registry.index import RegistryIndex
+from charter.registry.kinds import ENTRY_FOLDERS
+from charter.registry.versions import version_key
+from charter.store.loader import LazyRegistry, LoadedRegistry
+from charter.validation.released import BaseDocuments
 
 if TYPE_CHECKING:
-    from charter.diff import Change
+    from charter.history.diff import Change
 
 
 def check_compatibility(root: Path, loaded: LoadedRegistry | LazyRegistry, base: str, selected: set[str] | None,
@@ -42,7 +42,7 @@ def check_compatibility(root: Path, loaded: LoadedRegistry | LazyRegistry, base:
     for doc in candidates:
         if doc.path in at_base and doc.path not in drafts_at_base:
             continue  # released at the base: the history check keeps its spec as it was
-        from charter.diff import SEMVER_KINDS, breaking_without_major_bump  # only a new version pays its import
+        from charter.history.diff import SEMVER_KINDS, breaking_without_major_bump  # only a new version pays its import
 
         if doc.kind is None or doc.kind.name not in SEMVER_KINDS:
             continue
@@ -67,7 +67,7 @@ def _previous(index: RegistryIndex, doc: Document) -> Document | None:
 
 
 def _finding(doc: Document, previous: Document, breaking: list[Change]) -> Finding:
-    from charter.diff import next_major
+    from charter.history.diff import next_major
 
     first = min(breaking, key=lambda c: doc.place(c.path, key=True))
     more = f" (and {len(breaking) - 1} more)" if len(breaking) > 1 else ""

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from charter.config import RegistryConfig
-from charter.documents import Document
-from charter.findings import Finding, finding
-from charter.index import RegistryIndex
-from charter.json_paths import value_at
-from charter.kinds import KINDS, REGISTRY_FILE, REGISTRY_KIND
+from charter.registry.config import RegistryConfig
+from charter.registry.documents import Document
+from charter.registry.fields import value_at
+from charter.registry.findings import Finding, finding
+from charter.registry.index import RegistryIndex
+from charter.registry.kinds import KINDS, REGISTRY_FILE, REGISTRY_KIND
 
 
 def check_environment(doc: Document, index: RegistryIndex, config: RegistryConfig) -> list[Finding]:
@@ -87,7 +87,7 @@ def _policy_cohorts(doc: Document, config: RegistryConfig, index: RegistryIndex)
 
 def check_codeowners(root: Path, doc: Document, config: RegistryConfig, index: RegistryIndex) -> list[Finding]:
     """CODEOWNERS (at the top of a registry that is its own repository) matches what `charter codeowners` writes."""
-    from charter.codeowners import CODEOWNERS_FILE, render_codeowners
+    from charter.registry.codeowners import CODEOWNERS_FILE, render_codeowners
 
     path = root / CODEOWNERS_FILE
     wants_approvers = any(isinstance(r, dict) and r.get("approvers") for r in config.policy.values())

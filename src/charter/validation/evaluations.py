@@ -10,11 +10,11 @@ from __future__ import annotations
 from itertools import pairwise
 from typing import Any
 
-from charter.confusion import Confusion, agrees
-from charter.documents import Document
-from charter.findings import Finding, finding
-from charter.index import RegistryIndex
-from charter.json_paths import value_at
+from charter.evaluation.confusion import Confusion, agrees
+from charter.registry.documents import Document
+from charter.registry.fields import value_at
+from charter.registry.findings import Finding, finding
+from charter.registry.index import RegistryIndex
 
 RATES = ("alertRate", "sensitivity", "ppv", "specificity", "npv")
 

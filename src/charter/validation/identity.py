@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from charter.documents import Document
-from charter.findings import Finding, finding
-from charter.index import RegistryIndex
-from charter.kinds import KINDS, REGISTRY_KIND, locate_path
-from charter.references import Reference
+from charter.registry.documents import Document
+from charter.registry.findings import Finding, finding
+from charter.registry.index import RegistryIndex
+from charter.registry.kinds import KINDS, REGISTRY_KIND, locate_path
+from charter.registry.references import Reference
 
 
 def check_identity(doc: Document) -> list[Finding]:

@@ -21,9 +21,9 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Callable
 
-from charter.adapters.git import REGULAR_MODES, RevisionReader, files_containing, literal_pathspec
-from charter.kinds import ENTRY_FOLDERS
-from charter.parse_cache import WORD_NEEDLE, ParseCache, TreeWords
+from charter.adapters.git.repo import REGULAR_MODES, RevisionReader, files_containing, literal_pathspec
+from charter.registry.kinds import ENTRY_FOLDERS
+from charter.store.cache import WORD_NEEDLE, ParseCache, TreeWords
 
 #: Past this many files to grep one by one, one grep of the entry folders is simpler (and as fast).
 _GREP_PATHS = 1000

@@ -12,7 +12,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
-from charter.findings import Finding, finding
+from charter.registry.findings import Finding, finding
 
 #: What a path segment of a registry may hold: the name and version characters, dots and underscores.
 _SAFE_SEGMENT = re.compile(r"^[A-Za-z0-9_.+-]+$")

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from charter.config import RegistryConfig
-from charter.documents import Document
-from charter.findings import Finding, finding
-from charter.kinds import KINDS, REGISTRY_FILE
-from charter.performance import parse_instant
+from charter.deployment.performance import parse_instant
+from charter.registry.config import RegistryConfig
+from charter.registry.documents import Document
+from charter.registry.findings import Finding, finding
+from charter.registry.kinds import KINDS, REGISTRY_FILE
 
 #: Clocks of deploy systems and of this machine differ a little; more than this ahead is a mistake.
 CLOCK_SKEW = timedelta(minutes=5)

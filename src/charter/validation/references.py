@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from charter.documents import Document
-from charter.findings import Finding, finding
-from charter.index import RegistryIndex, references_in
-from charter.json_paths import dotted
-from charter.kinds import REGISTRY_KIND
-from charter.references import Reference
+from charter.registry.documents import Document
+from charter.registry.fields import dotted
+from charter.registry.findings import Finding, finding
+from charter.registry.index import RegistryIndex, references_in
+from charter.registry.kinds import REGISTRY_KIND
+from charter.registry.references import Reference
 
 
 def check_references(doc: Document, index: RegistryIndex) -> list[Finding]:

@@ -5,13 +5,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from charter.config import RegistryConfig
-from charter.documents import Document
-from charter.findings import Finding, finding
-from charter.index import RegistryIndex
-from charter.json_paths import value_at
-from charter.kinds import KINDS, REGISTRY_FILE, REGISTRY_KIND
-from charter.references import Reference
+from charter.registry.config import RegistryConfig
+from charter.registry.documents import Document
+from charter.registry.fields import value_at
+from charter.registry.findings import Finding, finding
+from charter.registry.index import RegistryIndex
+from charter.registry.kinds import KINDS, REGISTRY_FILE, REGISTRY_KIND
+from charter.registry.references import Reference
 
 
 def check_naming(doc: Document, config: RegistryConfig) -> list[Finding]:

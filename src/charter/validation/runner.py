@@ -7,13 +7,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from charter.documents import Document
 from charter.errors import CharterError
-from charter.findings import Finding, Severity
-from charter.index import references_in
-from charter.kinds import REGISTRY_FILE, is_entry_candidate
-from charter.loader import LazyRegistry, LoadedRegistry, load_registry
-from charter.parse_cache import ParseCache
+from charter.registry.documents import Document
+from charter.registry.findings import Finding, Severity
+from charter.registry.index import references_in
+from charter.registry.kinds import REGISTRY_FILE, is_entry_candidate
+from charter.store.cache import ParseCache
+from charter.store.loader import LazyRegistry, LoadedRegistry, load_registry
 from charter.validation.environments import check_codeowners, check_environment, check_registry_config
 from charter.validation.evaluations import check_evaluation
 from charter.validation.identity import check_duplicates, check_family, check_identity
@@ -87,7 +87,7 @@ def validate_registry(root: Path, paths: Sequence[str | Path] | None = None, bas
     With PATHS alone (the pre-commit case) the registry is read lazily: only the given files and the entries their
     references name are parsed. With --base alone, only the changed files and those that refer to them are
     checked, lazily too (`all_files` checks every file); with PATHS or --check-artifacts, everything is read.
-    `use_cache=False` reads and checks every file afresh (see `charter.parse_cache`); the findings are the same.
+    `use_cache=False` reads and checks every file afresh (see `charter.store.cache`); the findings are the same.
     """
     reader = None
     scope = None  # with --base alone: the change and what refers to it (see validation.scope)
@@ -96,9 +96,9 @@ def validate_registry(root: Path, paths: Sequence[str | Path] | None = None, bas
     if base is not None and not paths and not check_artifacts and not all_files:
         import importlib
 
-        from charter.adapters.git import RevisionReader
-        from charter.schemas import import_validator_library
-        from charter.validation.history import BaseDocuments
+        from charter.adapters.git.repo import RevisionReader
+        from charter.registry.schemas import import_validator_library
+        from charter.validation.released import BaseDocuments
         from charter.validation.scope import changed_scope
 
         reader = RevisionReader(root, base)
@@ -107,7 +107,7 @@ def validate_registry(root: Path, paths: Sequence[str | Path] | None = None, bas
 
         def meanwhile() -> None:  # while git answers: the lazy registry, and the parser and schema library that
             ready.append(LazyRegistry(root, use_cache=use_cache, cache=cache))  # the changed files (new to the
-            importlib.import_module("charter.yamlio")  # parse cache) will need: 80-100 ms of imports
+            importlib.import_module("charter.registry.yamlio")  # parse cache) will need: 80-100 ms of imports
             import_validator_library()
 
         def current(relpaths: list[str]) -> dict[str, Document | None]:
@@ -160,9 +160,9 @@ def validate_registry(root: Path, paths: Sequence[str | Path] | None = None, bas
         registry.files_grouped_like(selected, folded)
     findings.extend(check_paths(compared, selected))
     if base is not None and (isinstance(registry, LoadedRegistry) or scope is not None):
-        from charter.adapters.git import RevisionReader
+        from charter.adapters.git.repo import RevisionReader
         from charter.validation.compatibility import check_compatibility
-        from charter.validation.history import BaseDocuments, check_history
+        from charter.validation.released import BaseDocuments, check_history
 
         reader = reader or RevisionReader(root, base)
         at_base = at_base or BaseDocuments(reader, registry.cache)  # read and parsed once for both checks
@@ -171,7 +171,7 @@ def validate_registry(root: Path, paths: Sequence[str | Path] | None = None, bas
                                       at_base))
         findings.extend(check_compatibility(root, registry, base, None if whole else selected, reader, at_base))
     if check_artifacts:
-        from charter.artifacts import check_artifacts as artifact_findings
+        from charter.deployment.artifacts import check_artifacts as artifact_findings
 
         findings.extend(artifact_findings(root, index, None if whole else selected,
                                           trust_remote_config=trust_remote_config, base=base))

@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from charter.documents import Document
-from charter.findings import Finding, finding
-from charter.json_paths import JsonPath, dotted
-from charter.kinds import API_VERSION, KINDS, REGISTRY_FILE, REGISTRY_KIND, Kind
-from charter.schemas import validator_for
+from charter.registry.documents import Document
+from charter.registry.fields import JsonPath, dotted
+from charter.registry.findings import Finding, finding
+from charter.registry.kinds import API_VERSION, KINDS, REGISTRY_FILE, REGISTRY_KIND, Kind
+from charter.registry.schemas import validator_for
 
 if TYPE_CHECKING:
     from jsonschema import ValidationError

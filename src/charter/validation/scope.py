@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from charter.adapters.git import (
+from charter.adapters.git.repo import (
     Change,
     RevisionReader,
     converted_files,
@@ -23,9 +23,9 @@ from charter.adapters.git import (
     untracked_files,
     within,
 )
-from charter.documents import Document
-from charter.kinds import ENTRY_FOLDERS, REGISTRY_FILE, locate_path
-from charter.parse_cache import ParseCache
+from charter.registry.documents import Document
+from charter.registry.kinds import ENTRY_FOLDERS, REGISTRY_FILE, locate_path
+from charter.store.cache import ParseCache
 from charter.validation.mentions import Mentions
 
 #: Files outside the entry folders that every entry's checks read.
@@ -86,7 +86,7 @@ def changed_scope(root: Path, reader: RevisionReader, cache: ParseCache | None, 
 def _owners_change(root: Path, changes: list[Change], new: set[str], at_base: Documents, current: Documents) -> bool:
     """Whether a modified entry has another owner than at the base, or an added one an owner that no other entry of
     its folder has: CODEOWNERS (and so registry.yaml's CH508) depends on the owners of each entry folder."""
-    from charter.loader import EntryGroups
+    from charter.store.loader import EntryGroups
 
     modified = sorted(c.path for c in changes if c.status == "M")
     added = sorted({c.path for c in changes if c.status == "A"} | new)

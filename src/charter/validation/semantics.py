@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from charter.documents import Document
-from charter.findings import Finding, finding
-from charter.json_paths import dotted, value_at
-from charter.natural_keys import keyed_lists
+from charter.registry.documents import Document
+from charter.registry.fields import dotted, value_at
+from charter.registry.findings import Finding, finding
+from charter.registry.natural_keys import keyed_lists
 
 #: Where periods are, as (kind, path of the {start, end} mapping).
 _PERIODS = (("Cohort", ("spec", "period")), ("DeploymentRecord", ("spec", "period")))

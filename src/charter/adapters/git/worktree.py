@@ -1,0 +1,186 @@
+"""Git operations that make a change on a branch of its own: a temporary worktree, a commit, a push.
+
+The person's checkout is never touched: the change is made in a worktree beside it, so they stay on their branch
+with their tree as it was, whatever happens. Reading git lives in `adapters.git`; this module writes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from charter.adapters.git.repo import _clean_environment, commit_paths, open_repository, repository_top, resolve_commit
+from charter.errors import CharterError
+
+if TYPE_CHECKING:
+    import git
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """A checkout of `branch` in a temporary folder; `root` is the registry inside it."""
+
+    repo: git.Repo
+    branch: str
+    root: Path
+
+
+def _run(repo: git.Repo, *args: str) -> str:
+    import git
+
+    try:
+        return str(repo.git.execute(["git", *args]))
+    except git.GitCommandError as exc:
+        raise CharterError(f"git {args[0]} failed: {str(exc.stderr).strip() or exc}") from exc
+
+
+def is_clean(repo: git.Repo) -> bool:
+    return not repo.is_dirty(untracked_files=False)
+
+
+def current_branch(repo: git.Repo) -> str | None:
+    return None if repo.head.is_detached else repo.active_branch.name
+
+
+def has_remote(repo: git.Repo, name: str = "origin") -> bool:
+    return any(r.name == name for r in repo.remotes)
+
+
+def remote_url(repo: git.Repo, name: str = "origin") -> str | None:
+    return next(iter(repo.remote(name).urls), None) if has_remote(repo, name) else None
+
+
+def branch_exists(repo: git.Repo, branch: str, remote: str | None = "origin") -> bool:
+    local = any(h.name == branch for h in repo.heads)
+    if local or remote is None or not has_remote(repo, remote):
+        return local
+    return bool(_run(repo, "ls-remote", "--heads", remote, f"refs/heads/{branch}").strip())
+
+
+def fetch(repo: git.Repo, remote: str = "origin") -> None:
+    if has_remote(repo, remote):
+        _run(repo, "fetch", "--quiet", remote)
+
+
+def is_ancestor(repo: git.Repo, older: str, newer: str) -> bool:
+    import git
+
+    try:
+        repo.git.merge_base("--is-ancestor", older, newer)
+    except git.GitCommandError:
+        return False
+    return True
+
+
+@contextlib.contextmanager
+def workspace(registry_root: Path, branch: str, start: str) -> Iterator[Workspace]:
+    """A new branch at `start`, checked out in a temporary worktree; removed again on leaving.
+
+    If the body raises, the branch is deleted too, so a failed change leaves no trace.
+    """
+    repo = open_repository(registry_root)
+    _, prefix = repository_top(registry_root)
+    scratch = Path(tempfile.mkdtemp(prefix="charter-worktree-"))
+    folder = scratch / "tree"
+    _run(repo, "worktree", "add", "--quiet", "-b", branch, str(folder), start)
+    try:
+        import git
+
+        worktree = git.Repo(folder)
+        _clean_environment(worktree)
+        yield Workspace(worktree, branch, folder / prefix)
+    except BaseException:
+        _remove_worktree(repo, folder)
+        with contextlib.suppress(CharterError):
+            _run(repo, "branch", "-D", branch)
+        shutil.rmtree(scratch, ignore_errors=True)
+        raise
+    _remove_worktree(repo, folder)
+    shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _remove_worktree(repo: git.Repo, folder: Path) -> None:
+    with contextlib.suppress(CharterError):
+        _run(repo, "worktree", "remove", "--force", str(folder))
+    with contextlib.suppress(CharterError):
+        _run(repo, "worktree", "prune")
+
+
+def commit_in(space: Workspace, message: str, paths: list[str]) -> str:
+    prefix = space.root.relative_to(Path(space.repo.working_tree_dir or space.root))
+    return commit_paths(space.repo, message, [(prefix / p).as_posix() for p in paths])
+
+
+class PushRejected(CharterError):
+    """The remote refused the push (the branch exists there, or a hook refused it): never overridden."""
+
+
+def push_branch(repo: git.Repo, branch: str, remote: str = "origin") -> None:
+    """Push a new branch; never forced. A rejection is reported, not overridden."""
+    try:
+        _run(repo, "push", "--quiet", "--set-upstream", remote, f"refs/heads/{branch}:refs/heads/{branch}")
+    except CharterError as exc:
+        if "rejected]" in exc.message:  # `! [rejected]` (the branch exists there) or `! [remote rejected]`
+            raise PushRejected(exc.message, exc.hint) from exc
+        raise
+
+
+def reset_workspace(space: Workspace, start: str) -> None:
+    """Move the workspace's branch (Charter's own, in its own worktree) back to `start`, dropping its commit."""
+    _run(space.repo, "reset", "--quiet", "--hard", start)
+
+
+def discard_branch(repo: git.Repo, branch: str) -> None:
+    """Remove the worktrees that have `branch` checked out, then the local branch (what a killed run left)."""
+    listing = _run(repo, "worktree", "list", "--porcelain")
+    for block in listing.split("\n\n"):
+        lines = block.splitlines()
+        if f"branch refs/heads/{branch}" in lines and lines and lines[0].startswith("worktree "):
+            folder = Path(lines[0].removeprefix("worktree "))
+            _remove_worktree(repo, folder)
+            if folder.name == "tree" and folder.parent.name.startswith("charter-worktree-"):
+                shutil.rmtree(folder.parent, ignore_errors=True)
+    with contextlib.suppress(CharterError):
+        _run(repo, "worktree", "prune")
+    if any(h.name == branch for h in repo.heads):
+        _run(repo, "branch", "-D", "--", branch)
+
+
+def delete_remote_branch(repo: git.Repo, branch: str, remote: str = "origin") -> None:
+    with contextlib.suppress(CharterError):
+        _run(repo, "push", "--quiet", remote, "--delete", branch)
+
+
+def file_versions(registry_root: Path, relpath: str, limit: int = 200) -> Iterator[tuple[str, bytes]]:
+    """The file's content at each commit that changed it, newest first (one `git log`, one `cat-file` process)."""
+    repo = open_repository(registry_root)
+    _, prefix = repository_top(registry_root)
+    path = f"{prefix}/{relpath}" if prefix else relpath
+    shas = _run(repo, "log", f"--max-count={limit}", "--format=%H", "--", path).split()
+    for sha in shas:
+        try:
+            blob = repo.commit(sha).tree / path
+        except KeyError:
+            continue  # deleted in that commit
+        yield sha, blob.data_stream.read()
+
+
+@contextlib.contextmanager
+def snapshot(registry_root: Path, revision: str) -> Iterator[Path]:
+    """The registry as it was at `revision`, checked out (detached) in a temporary worktree; yields its root."""
+    repo = open_repository(registry_root)
+    resolve_commit(registry_root, revision)  # a clear error for an unknown revision
+    _, prefix = repository_top(registry_root)
+    scratch = Path(tempfile.mkdtemp(prefix="charter-snapshot-"))
+    folder = scratch / "tree"
+    _run(repo, "worktree", "add", "--quiet", "--detach", str(folder), revision)
+    try:
+        yield folder / prefix
+    finally:
+        _remove_worktree(repo, folder)
+        shutil.rmtree(scratch, ignore_errors=True)

@@ -1,0 +1,331 @@
+"""`evaluate record`: an evaluation's results file becomes an Evaluation entry, validated and committed, or nothing.
+
+The rates are computed here from confusion counts, never copied, so the threshold table, the subgroup table and the
+overall sensitivity/PPV/specificity agree with each other and carry Wilson intervals. Expected ranges of invariant
+checks come from the model's contract when the results leave them out, so a check cannot be loosened on the way.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from dataclasses import dataclass
+from datetime import date
+from itertools import pairwise
+from pathlib import Path
+from typing import Any
+
+from charter.errors import CharterError
+from charter.evaluation.confusion import estimate, threshold_row
+from charter.evaluation.results_file import EvaluationResults, ResultsError, SubgroupCounts, read_results
+from charter.registry.documents import Document
+from charter.registry.fields import value_at
+from charter.registry.findings import has_errors
+from charter.registry.index import RegistryIndex
+from charter.registry.kinds import KINDS, NAME_RE, SEMVER_RE
+from charter.registry.references import Reference, parse_reference
+from charter.registry.schemas import schema_comment
+from charter.registry.versions import version_key
+from charter.registry.yamlio import dump_yaml
+from charter.store.transaction import write_text_atomic
+from charter.validation.evaluations import declared_invariants, in_range
+
+METHODS = ("retrospective", "shadow", "canary")
+#: Rates computed at the operating threshold and reported as overall metrics (unless the results give them).
+OPERATING_METRICS = ("sensitivity", "ppv", "specificity")
+#: The method as the end of a default evaluation name (the example registry's naming rule asks for these).
+SHORT_METHOD = {"retrospective": "retro"}
+_VERSIONED_KIND = {"model": "ModelVersion", "cohort": "Cohort", "event": "EventDefinition"}
+
+
+@dataclass
+class EvaluationRequest:
+    """What to record. `model`, `cohort` and `results` are needed; the rest has defaults or comes from the model."""
+
+    model: str
+    cohort: str
+    results: Path
+    event: str | None = None
+    method: str = "retrospective"
+    baseline: str | None = None
+    days: float | None = None
+    operating_threshold: float | None = None
+    evaluator: str | None = None
+    name: str | None = None
+    version: str | None = None
+    notes: str | None = None
+    commit: bool = True
+
+
+def _pinned(index: RegistryIndex, text: str, prefix: str, option: str) -> Document:
+    """The entry a pinned reference names; a bare `name@version` gets the expected kind prefix."""
+    ref = parse_reference(text if ":" in text else f"{prefix}:{text}")
+    if ref.prefix != prefix:
+        raise CharterError(f"{option} {text!r} is a {ref.prefix} reference", f"give a {prefix}:NAME@VERSION reference")
+    kind = KINDS[_VERSIONED_KIND[prefix]]
+    if ref.version is None:
+        raise CharterError(f"{option} {text!r} has no version", f"pin it: {prefix}:{ref.name}@VERSION")
+    doc = index.get(ref)
+    if doc is None:
+        versions = [d.version or "" for d in index.versions(kind, ref.name)]
+        raise CharterError(f"{option} {ref} does not exist in this registry",
+                           f"versions of {ref.name}: {', '.join(versions)}" if versions else
+                           f"list what exists with `charter list {kind.name.lower()}`")
+    return doc
+
+
+def _default_name(model: Document, method: str) -> str:
+    version = re.sub(r"[^a-z0-9]+", "-", (model.version or "").lower()).strip("-")
+    return f"{model.name}-{version}-{SHORT_METHOD.get(method, method)}"
+
+
+def _choose_identity(index: RegistryIndex, request: EvaluationRequest, model: Document) -> tuple[str, str]:
+    kind = KINDS["Evaluation"]
+    name = request.name or _default_name(model, request.method)
+    if not NAME_RE.match(name):
+        raise CharterError(f"evaluation name {name!r} is not a valid name",
+                           "pass --name: 1-63 characters of a-z, 0-9 and '-'")
+    existing = [d.version or "" for d in index.versions(kind, name)]
+    if request.version is not None:
+        if not SEMVER_RE.match(request.version):
+            raise CharterError(f"version {request.version!r} is not semver", "write MAJOR.MINOR.PATCH, e.g. 1.0.0")
+        if request.version in existing:
+            raise CharterError(f"evaluation:{name}@{request.version} already exists",
+                               "a recorded evaluation is never overwritten: choose a new version")
+        return name, request.version
+    if not existing:
+        return name, "1.0.0"
+    import semver
+
+    return name, str(semver.Version.parse(max(existing, key=version_key)).bump_minor())
+
+
+def _threshold_range(index: RegistryIndex, model: Document) -> tuple[float, float]:
+    """Thresholds must lie in the output range the contract declares; probabilities in [0, 1]."""
+    contract = index.get(str(value_at(model.spec, ("contract",))))
+    output = value_at(contract.spec, ("output",)) if contract is not None else None
+    if isinstance(output, dict) and output.get("type") != "probability":
+        low, high = value_at(output, ("range", "min")), value_at(output, ("range", "max"))
+        return (float(low) if isinstance(low, int | float) else float("-inf"),
+                float(high) if isinstance(high, int | float) else float("inf"))
+    return 0.0, 1.0
+
+
+def _check_counts(results: EvaluationResults) -> None:
+    """Counts that cannot come from one scoring of one cohort are refused before any rate is computed."""
+    if not results.thresholds:
+        return
+    first = results.thresholds[0]
+    for row in results.thresholds:
+        if row.counts.total != first.counts.total or row.counts.positives != first.counts.positives:
+            raise ResultsError(f"{row.where}: counts at threshold {row.threshold:g} cover {row.counts.total} units "
+                               f"with {row.counts.positives} events, those at {first.threshold:g} "
+                               f"{first.counts.total} with {first.counts.positives}",
+                               "every threshold's tp+fp+tn+fn (and tp+fn) must be the same cohort")
+        if row.counts.positives == 0 or row.counts.positives == row.counts.total:
+            raise ResultsError(f"{row.where}: the cohort has {'no' if row.counts.positives == 0 else 'only'} "
+                               "events (tp+fn is " + f"{row.counts.positives} of {row.counts.total})",
+                               "sensitivity and specificity need both events and non-events")
+        if row.counts.alerts == 0:
+            raise ResultsError(f"{row.where}: no alerts at threshold {row.threshold:g} (tp+fp is 0), so PPV is "
+                               "undefined", "drop this threshold's row, or pick a lower threshold")
+    ordered = sorted(results.thresholds, key=lambda r: r.threshold)
+    for low, high in pairwise(ordered):
+        if high.counts.alerts > low.counts.alerts or high.counts.tp > low.counts.tp:
+            raise ResultsError(f"{high.where}: more alerts at threshold {high.threshold:g} ({high.counts.alerts}) "
+                               f"than at the lower {low.threshold:g} ({low.counts.alerts})",
+                               "an alert is a score at or above the threshold: counts fall as the threshold rises")
+
+
+def _days(request: EvaluationRequest, results: EvaluationResults, cohort: Document) -> float:
+    if request.days is not None:
+        if request.days <= 0:
+            raise CharterError(f"--days {request.days:g} is not positive", "give the length of the scored period")
+        return request.days
+    if results.days is not None:
+        return results.days
+    start, end = value_at(cohort.spec, ("period", "start")), value_at(cohort.spec, ("period", "end"))
+    try:
+        return float((date.fromisoformat(str(end)[:10]) - date.fromisoformat(str(start)[:10])).days + 1)
+    except ValueError:
+        raise CharterError(f"no period length for alerts per day: {results.source} gives no days or period, and "
+                           f"{cohort.ref} no spec.period", "pass --days N (the length of the scored period)") from None
+
+
+def _operating(request: EvaluationRequest, results: EvaluationResults) -> float | None:
+    operating = request.operating_threshold if request.operating_threshold is not None \
+        else results.operating_threshold
+    if operating is not None and results.thresholds and operating not in {r.threshold for r in results.thresholds}:
+        raise ResultsError(f"{results.source}: the operating threshold {operating:g} has no row of counts",
+                           f"add counts at {operating:g}, or pick one of "
+                           + ", ".join(f"{r.threshold:g}" for r in results.thresholds))
+    return operating
+
+
+def _subgroups(results: EvaluationResults, operating: float | None) -> list[SubgroupCounts]:
+    if not results.subgroup_rows:
+        return results.subgroups
+    by_name: dict[str, list[tuple[SubgroupCounts, float]]] = {}
+    for group, threshold in results.subgroup_rows:
+        by_name.setdefault(group.name, []).append((group, threshold))
+    picked = []
+    for name, rows in by_name.items():
+        at = [g for g, t in rows if t == operating]
+        if at:
+            picked.append(at[0])
+        elif len(rows) == 1 and operating is None:
+            picked.append(rows[0][0])
+        else:
+            raise ResultsError(f"{rows[0][0].where}: subgroup {name} has no row at the operating threshold"
+                               + (f" {operating:g}" if operating is not None else ""),
+                               "give subgroup counts at the operating threshold (pass --operating-threshold)")
+    return picked
+
+
+def _subgroup_entry(group: SubgroupCounts) -> dict[str, Any]:
+    counts = group.counts
+    if counts.total == 0:
+        raise ResultsError(f"{group.where}: subgroup {group.name} has no units", "drop it or give its counts")
+    metrics: dict[str, float] = {}
+    for name, value in counts.rates().items():
+        if value is not None and name != "npv":
+            metrics[name] = round(value, 6)
+    metrics.update(group.metrics)
+    return {"name": group.name, "attribute": group.attribute, "value": group.value, "n": counts.total,
+            "prevalence": round(counts.positives / counts.total, 6), "metrics": metrics}
+
+
+def _invariants(results: EvaluationResults, declared: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    checks = []
+    for item in results.invariants:
+        contract = declared.get(item["name"], {})
+        expected = item.get("expected") or contract.get("expected")
+        given_input = item.get("input") or contract.get("input")
+        if expected is None or given_input is None:
+            raise ResultsError(f"{item['_where']}: invariant {item['name']} has no "
+                               f"{'expected range' if expected is None else 'input'}, and the contract declares no "
+                               "check of that name", "give input and expected {min, max} in the results")
+        result = item["result"]
+        check: dict[str, Any] = {"name": item["name"]}
+        if item.get("description") or contract.get("description"):
+            check["description"] = item.get("description") or contract.get("description")
+        check.update({"input": given_input, "expected": expected, "result": result,
+                      "passed": in_range(result, expected)})
+        checks.append(check)
+    return checks
+
+
+def build_evaluation(index: RegistryIndex, request: EvaluationRequest, today: date,
+                     evaluator: str) -> tuple[str, dict[str, Any]]:
+    """The Evaluation document for the request, and the registry path it belongs at."""
+    if request.method not in METHODS:
+        raise CharterError(f"method {request.method!r} is unknown", f"use one of {', '.join(METHODS)}")
+    model = _pinned(index, request.model, "model", "model")
+    cohort = _pinned(index, request.cohort, "cohort", "--cohort")
+    event_ref = request.event or value_at(model.spec, ("labelEvent",))
+    if not isinstance(event_ref, str):
+        raise CharterError(f"{model.ref} names no label event", "pass --event event:NAME@VERSION")
+    event = _pinned(index, event_ref, "event", "--event")
+    baseline = _pinned(index, request.baseline, "model", "--baseline") if request.baseline else None
+    results = read_results(request.results, today=today, threshold_range=_threshold_range(index, model))
+    _check_counts(results)
+    operating = _operating(request, results)
+    name, version = _choose_identity(index, request, model)
+
+    spec: dict[str, Any] = {"model": str(model.ref), "cohort": str(cohort.ref), "event": str(event.ref)}
+    if results.data_snapshot:
+        spec["dataSnapshot"] = results.data_snapshot
+    spec["method"] = request.method
+    metrics = dict(results.metrics)
+    rows = sorted(results.thresholds, key=lambda r: r.threshold)
+    if rows:
+        days = _days(request, results, cohort)
+        metrics.setdefault("prevalence", {"value": round(rows[0].counts.positives / rows[0].counts.total, 6)})
+        at_operating = next((r.counts for r in rows if r.threshold == operating), None)
+        if at_operating is not None:
+            for metric in OPERATING_METRICS:
+                value = estimate(at_operating, metric)
+                if value is not None:
+                    metrics.setdefault(metric, value)
+    spec["metrics"] = metrics
+    if rows:
+        spec["thresholds"] = [threshold_row(r.threshold, r.counts, days) for r in rows]
+        spec["periodDays"] = int(days) if days.is_integer() else days
+    if operating is not None:
+        spec["operatingThreshold"] = operating
+    subgroups = [_subgroup_entry(g) for g in _subgroups(results, operating)]
+    if subgroups:
+        spec["subgroups"] = subgroups
+    if results.calibration is not None:
+        spec["calibration"] = results.calibration
+    invariants = _invariants(results, declared_invariants(index, model.ref)[1])
+    if invariants:
+        spec["invariants"] = invariants
+    if baseline is not None:
+        spec["baseline"] = str(baseline.ref)
+    spec["evaluator"] = request.evaluator or evaluator
+    spec["date"] = results.date or today.isoformat()
+    notes = request.notes or results.notes
+    if notes:
+        spec["notes"] = notes
+    relpath = KINDS["Evaluation"].relative_path(name, version)
+    document = {
+        "apiVersion": "charter/v1",
+        "kind": "Evaluation",
+        "metadata": {
+            "name": name, "version": version, "owner": model.owner,
+            "description": f"{request.method.capitalize()} evaluation of {model.ref} on {cohort.ref}.",
+            "status": "active",
+            "annotations": {"charter.dev/recorded-by": "charter evaluate record",
+                            "charter.dev/results-file": request.results.name},
+        },
+        "spec": spec,
+    }
+    return relpath, document
+
+
+def record_evaluation(root: Path, request: EvaluationRequest, today: date | None = None) -> Reference:
+    """Write the evaluation (validated, atomically) and commit it; on any failure the work tree is as it was."""
+    from charter.adapters.git.repo import commit_paths, open_repository, repository_top
+    from charter.authoring.register import InvalidEntry
+    from charter.store.loader import load_registry
+    from charter.validation.runner import validate_registry
+
+    index = load_registry(root).index
+    repo = open_repository(root)
+    reader = repo.config_reader()
+    evaluator = str(reader.get_value("user", "email", "")) if reader.has_option("user", "email") else ""
+    relpath, document = build_evaluation(index, request, today or date.today(),
+                                         evaluator or "charter evaluate record")
+    kind = KINDS["Evaluation"]
+    target = root / relpath
+    if target.exists():
+        raise CharterError(f"{relpath} already exists in the work tree",
+                           "remove the leftovers of an earlier attempt, or pass another --version")
+    ref = Reference("evaluation", document["metadata"]["name"], document["metadata"]["version"])
+    created_folder = not target.parent.exists()
+    try:
+        write_text_atomic(target, f"{schema_comment(kind, relpath)}\n{dump_yaml(document)}")
+        report = validate_registry(root, [relpath], cwd=root)
+        if has_errors(report.findings):
+            raise InvalidEntry(f"{ref} would not be valid; nothing was recorded", report.findings)
+        if request.commit:
+            _, prefix = repository_top(root)  # git takes paths from the top of its work tree
+            commit_paths(repo, _commit_message(ref, document["spec"]), [f"{prefix}/{relpath}" if prefix else relpath])
+    except BaseException:
+        target.unlink(missing_ok=True)
+        if created_folder:
+            with contextlib.suppress(OSError):
+                target.parent.rmdir()
+        raise
+    return ref
+
+
+def _commit_message(ref: Reference, spec: dict[str, Any]) -> str:
+    lines = [f"Record {ref}", "", f"{spec['method']} evaluation of {spec['model']} on {spec['cohort']}"]
+    operating = spec.get("operatingThreshold")
+    row = next((r for r in spec.get("thresholds", []) if r["threshold"] == operating), None)
+    if row is not None:
+        lines.append(f"at {operating:g}: {row['alertsPerDay']:g} alerts/day, sensitivity {row['sensitivity']:.3f}, "
+                     f"PPV {row['ppv']:.3f}")
+    return "\n".join(lines)

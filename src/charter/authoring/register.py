@@ -1,0 +1,399 @@
+"""`register`: a training run's output becomes a ModelVersion, its artifact tracked and pushed, in one commit.
+
+Nothing is typed by hand: the code's commit, params, metrics, interpreter and framework versions are read from
+where they already are, and the references (event, cohorts, contract) carry over from the parent version. Every
+step that changes something has an undo; any failure undoes them all, so a registration happens whole or not at all.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import platform
+import shutil
+import sys
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from charter.errors import CharterError
+from charter.registry.fields import value_at
+from charter.registry.findings import Finding, has_errors
+from charter.registry.index import RegistryIndex
+from charter.registry.kinds import KINDS, NAME_RE, SEMVER_RE
+from charter.registry.references import Reference
+from charter.registry.schemas import schema_comment
+from charter.registry.versions import version_key
+from charter.registry.yamlio import dump_yaml, parse_yaml
+from charter.store.transaction import Journal, repository_lock, write_text_atomic
+
+#: Frameworks whose versions are worth recording when they are installed (import name → distribution name).
+FRAMEWORKS = {
+    "torch": "torch", "tensorflow": "tensorflow", "keras": "keras", "jax": "jax", "sklearn": "scikit-learn",
+    "xgboost": "xgboost", "lightgbm": "lightgbm", "catboost": "catboost", "statsmodels": "statsmodels",
+    "transformers": "transformers", "onnx": "onnx", "onnxruntime": "onnxruntime", "numpy": "numpy",
+    "pandas": "pandas", "polars": "polars", "scipy": "scipy", "lifelines": "lifelines",
+}
+FORMATS = {".onnx": "onnx", ".pkl": "pickle", ".pickle": "pickle", ".joblib": "joblib", ".pt": "pt",
+           ".pth": "pt", ".safetensors": "safetensors", ".pmml": "pmml", ".txt": "lightgbm-txt",
+           ".ubj": "xgboost-json", ".json": "xgboost-json"}
+CARRIED_OVER = ("labelEvent", "trainingCohorts", "validationCohorts", "contract")
+
+
+class InvalidEntry(CharterError):
+    """The entry a command was about to write has error findings; nothing was written."""
+
+    def __init__(self, message: str, findings: list[Finding]) -> None:
+        super().__init__(message, "fix what the findings say and run the command again")
+        self.findings = findings
+
+
+@dataclass
+class Registration:
+    """What to register. Only `model` and `artifact` are needed; the rest is captured or carried over."""
+
+    model: str
+    artifact: Path
+    version: str | None = None
+    metrics: list[Path] = field(default_factory=list)
+    params: list[Path] = field(default_factory=list)
+    event: str | None = None
+    cohorts: list[str] = field(default_factory=list)
+    validation_cohorts: list[str] = field(default_factory=list)
+    contract: str | None = None
+    parent: str | None = None
+    message: str | None = None
+    code_repo: Path | None = None
+    entry_point: str | None = None
+    started_at: str | None = None
+    finished_at: str | None = None
+    artifact_format: str | None = None
+    draft: bool = False
+    push: bool = True
+    quiet: bool = True
+    #: Import names in use (the Python API passes sys.modules); None means every installed framework.
+    modules_in_use: Iterable[str] | None = None
+
+
+def next_version(index: RegistryIndex, model: str, requested: str | None) -> str:
+    existing = [d.version or "" for d in index.versions(KINDS["ModelVersion"], model)]
+    if requested is not None:
+        if not SEMVER_RE.match(requested):
+            raise CharterError(f"version {requested!r} is not semver", "write MAJOR.MINOR.PATCH, e.g. 1.2.0")
+        if requested in existing:
+            raise CharterError(f"model:{model}@{requested} already exists",
+                               "a released version is never overwritten: choose a new version")
+        return requested
+    if not existing:
+        return "0.1.0"
+    import semver
+
+    return str(semver.Version.parse(max(existing, key=version_key)).bump_minor())
+
+
+def _read_mapping(path: Path, what: str) -> dict[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise CharterError(f"cannot read {what} file {path}: {exc.strerror}") from exc
+    if path.suffix.lower() == ".json":
+        try:
+            data = json.loads(text)
+        except ValueError as exc:
+            raise CharterError(f"{path}: not valid JSON ({exc})", f"the {what} file must be JSON or YAML") from exc
+    else:
+        parsed = parse_yaml(text, str(path))
+        if parsed.findings:
+            f = parsed.findings[0]
+            raise CharterError(f"{path}:{f.line}:{f.column}: {f.message}", f"the {what} file must be JSON or YAML")
+        data = parsed.data
+    if not isinstance(data, dict):
+        raise CharterError(f"{path}: the {what} file must hold a mapping of names to values")
+    return data
+
+
+def _flatten(data: dict[str, Any], accept: Callable[[Any], bool], what: str, path: Path,
+             prefix: str = "") -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for key, value in data.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            flat.update(_flatten(value, accept, what, path, f"{name}."))
+        elif accept(value):
+            flat[name] = value
+        else:
+            raise CharterError(f"{path}: {what} {name!r} has an unsupported value {value!r}",
+                               "metrics are finite numbers; params are scalars or lists of scalars")
+    return flat
+
+
+def _is_metric(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _is_param(value: Any) -> bool:
+    scalar = (str, int, float, bool)
+    return value is None or isinstance(value, scalar) or (
+        isinstance(value, list) and all(isinstance(v, scalar) for v in value))
+
+
+def _dvc_yaml_files(code_root: Path, section: str) -> list[Path]:
+    """Files a dvc.yaml in the training code declares as params or metrics."""
+    dvc_yaml = code_root / "dvc.yaml"
+    if not dvc_yaml.is_file():  # DVC's default params file counts even without a pipeline
+        return [code_root / "params.yaml"] if section == "params" and (code_root / "params.yaml").is_file() else []
+    data = parse_yaml(dvc_yaml.read_text(encoding="utf-8"), "dvc.yaml").data
+    found: list[Path] = []
+    for stage in (value_at(data, ("stages",)) or {}).values():
+        for item in (stage.get(section) or []) if isinstance(stage, dict) else []:
+            name = next(iter(item), None) if isinstance(item, dict) else item
+            if isinstance(name, str) and (code_root / name).is_file():
+                found.append(code_root / name)
+    if section == "params" and not found and (code_root / "params.yaml").is_file():
+        found.append(code_root / "params.yaml")
+    return sorted(set(found))
+
+
+def capture_provenance(request: Registration, code_root: Path) -> dict[str, Any] | None:
+    from charter.adapters.git.repo import describe_code
+
+    state = describe_code(code_root)
+    if state is None:
+        if request.code_repo is not None:  # asked for explicitly: never silently register without provenance
+            what = "does not exist" if not code_root.exists() else "is not in a git repository with a commit"
+            raise CharterError(f"code repository {request.code_repo} {what}",
+                               "pass the training code's git repository with --code-repo, or leave it out")
+        return None
+    provenance: dict[str, Any] = {"codeRepo": state.repository, "commit": state.commit, "dirty": state.dirty}
+    if request.entry_point:
+        provenance["entryPoint"] = request.entry_point
+    params: dict[str, Any] = {}
+    for path in request.params or _dvc_yaml_files(code_root, "params"):
+        params.update(_flatten(_read_mapping(path, "params"), _is_param, "param", path))
+    if params:
+        provenance["params"] = params
+    provenance["environment"] = _environment(request.modules_in_use)
+    for key, value in (("startedAt", request.started_at), ("finishedAt", request.finished_at)):
+        if value is not None:
+            provenance[key] = _timestamp(value, key)
+    return provenance
+
+
+def _timestamp(value: str, what: str) -> str:
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise CharterError(f"{what} {value!r} is not an ISO 8601 date-time",
+                           "write e.g. 2026-11-23T09:30:00Z") from exc
+    if parsed.tzinfo is None:
+        raise CharterError(f"{what} {value!r} has no time zone", "add Z or an offset, e.g. 2026-11-23T09:30:00Z")
+    return value
+
+
+def _environment(modules_in_use: Iterable[str] | None) -> dict[str, Any]:
+    wanted = FRAMEWORKS if modules_in_use is None else {
+        m: d for m, d in FRAMEWORKS.items() if m in set(modules_in_use)}
+    packages: dict[str, str] = {}
+    for distribution in wanted.values():
+        try:
+            packages[distribution] = metadata.version(distribution)
+        except metadata.PackageNotFoundError:
+            continue
+    environment: dict[str, Any] = {"python": platform.python_version(),
+                                   "platform": f"{sys.platform}-{platform.machine()}"}
+    if packages:
+        environment["packages"] = dict(sorted(packages.items()))
+    return environment
+
+
+def read_metrics(request: Registration, code_root: Path) -> dict[str, Any]:
+    metrics: dict[str, Any] = {}
+    for path in request.metrics or _dvc_yaml_files(code_root, "metrics"):
+        metrics.update(_flatten(_read_mapping(path, "metrics"), _is_metric, "metric", path))
+    return metrics
+
+
+def _cohort_datasets(index: RegistryIndex, cohorts: list[str]) -> list[dict[str, Any]]:
+    """Training datasets, taken from the training cohorts' materialization (name, version, location, hash)."""
+    datasets = []
+    for ref in cohorts:
+        cohort = index.get(ref)
+        if cohort is None:
+            continue
+        location = value_at(cohort.spec, ("materialization", "uri")) or value_at(cohort.spec,
+                                                                                ("materialization", "path"))
+        entry: dict[str, Any] = {"name": cohort.name, "version": cohort.version}
+        if isinstance(location, str) and "://" in location:
+            entry["uri"] = location
+        digest = value_at(cohort.spec, ("materialization", "hash"))
+        if isinstance(digest, str):
+            entry["hash"] = digest
+        datasets.append(entry)
+    return datasets
+
+
+def _references(index: RegistryIndex, request: Registration, model: str, parent: str | None) -> dict[str, Any]:
+    given: dict[str, Any] = {"labelEvent": request.event, "trainingCohorts": request.cohorts or None,
+                             "validationCohorts": request.validation_cohorts or None,
+                             "contract": request.contract}
+    parent_doc = index.get(parent) if parent else None
+    if parent is not None and parent_doc is None:
+        raise CharterError(f"parent {parent} does not exist", f"list versions with `charter list model` ({model})")
+    for key in CARRIED_OVER:
+        if given[key] is None and parent_doc is not None:
+            given[key] = value_at(parent_doc.spec, (key,))
+    return {k: v for k, v in given.items() if v is not None}
+
+
+def register_version(root: Path, request: Registration) -> Reference:
+    """Register the artifact as a new version: validated, tracked, pushed and committed, or nothing at all.
+
+    One register or promote at a time changes a repository (the repository lock); a registration killed part-way
+    (its journal is still there) is undone first, so running the command again finishes the job.
+    """
+    from charter.adapters.git.repo import open_repository
+
+    repo = open_repository(root)
+    git_dir = Path(repo.common_dir)
+    with repository_lock(git_dir, "register"):
+        journal = Journal(git_dir, "register")
+        undo_interrupted(repo, journal)
+        return _register(root, request, repo, journal)
+
+
+def undo_interrupted(repo: Any, journal: Journal) -> bool:
+    """Remove what a killed registration left (unless it got as far as its commit); True if there was one."""
+    import git
+
+    record = journal.read()
+    if record is None:
+        return False
+    top = Path(repo.working_tree_dir or ".").resolve()
+    entry, created = record.get("entry"), record.get("created")
+    paths = [p for p in created if isinstance(p, str)] if isinstance(created, list) else []
+    try:
+        committed = isinstance(entry, str) and bool(repo.git.ls_tree("--name-only", "HEAD", "--", entry).strip())
+    except git.GitCommandError:
+        committed = False
+    if not committed and paths:
+        with contextlib.suppress(git.GitCommandError):  # staged by a `git add` that ran before the kill
+            repo.git.reset("--quiet", "--", *paths)
+        for relpath in paths:
+            target = (top / relpath).resolve()
+            if target == top or not target.is_relative_to(top):
+                continue  # a journal is Charter's own file, but never let it point outside the work tree
+            if target.is_dir() and not target.is_symlink():
+                shutil.rmtree(target, ignore_errors=True)
+            else:
+                target.unlink(missing_ok=True)
+    journal.end()
+    return True
+
+
+def _register(root: Path, request: Registration, repo: Any, journal: Journal) -> Reference:
+    from charter.adapters import dvc
+    from charter.adapters.git.repo import commit_paths
+    from charter.store.loader import load_registry
+    from charter.validation.runner import validate_registry
+
+    model = request.model.removeprefix("model:")
+    if not NAME_RE.match(model):
+        raise CharterError(f"{request.model!r} is not a valid model name",
+                           "names are 1-63 characters of a-z, 0-9 and '-', starting and ending with a letter or digit")
+    artifact = request.artifact.resolve()
+    if not artifact.exists():
+        raise CharterError(f"artifact {request.artifact} does not exist", "pass the file or folder training wrote")
+    if artifact.is_dir() and not any(p.is_file() for p in artifact.rglob("*")):
+        raise CharterError(f"artifact folder {request.artifact} holds no files", "pass the folder training wrote into")
+    index = load_registry(root).index
+    family = index.get(Reference("model", model))
+    if family is None:
+        raise CharterError(f"there is no model {model!r} in this registry",
+                           f"create it first: charter new model {model}")
+    version = next_version(index, model, request.version)
+    kind = KINDS["ModelVersion"]
+    relpath = kind.relative_path(model, version)
+    artifact_dir = Path("artifacts") / model / version
+    artifact_rel = (artifact_dir / artifact.name).as_posix()
+    if (root / relpath).exists() or (root / artifact_dir).exists():
+        raise CharterError(f"{relpath} or {artifact_dir} already exists in the work tree",
+                           "remove the leftovers of an earlier attempt, or register another version")
+    code_root = (request.code_repo or Path.cwd()).resolve()
+    latest = [d for d in index.versions(kind, model) if d.status != "draft"]
+    parent = request.parent or (str(latest[-1].ref) if latest else None)
+    references = _references(index, request, model, parent)
+    provenance = capture_provenance(request, code_root)
+    if provenance is not None and references.get("trainingCohorts"):
+        datasets = _cohort_datasets(index, references["trainingCohorts"])
+        if datasets:
+            provenance["datasets"] = datasets
+    metrics = read_metrics(request, code_root)
+
+    cache_before = dvc.cache_objects(root)
+    # git takes paths from the top of its work tree, and the registry may be a folder inside it
+    prefix = root.resolve().relative_to(Path(repo.working_tree_dir or root).resolve())
+    journal.write({"command": "register", "entry": (prefix / relpath).as_posix(),
+                   "created": [(prefix / relpath).as_posix(), (prefix / artifact_dir).as_posix()]})
+    try:
+        (root / artifact_dir).mkdir(parents=True)
+        if artifact.is_dir():
+            shutil.copytree(artifact, root / artifact_rel)
+        else:
+            shutil.copy2(artifact, root / artifact_rel)
+        [tracked] = dvc.track(root, [artifact_rel], quiet=request.quiet)
+        spec: dict[str, Any] = {"artifact": {
+            "path": artifact_rel, "hash": tracked.hash, "size": tracked.size,
+            "format": request.artifact_format or FORMATS.get(artifact.suffix.lower(), "other"),
+        }}
+        if provenance is not None:
+            spec["provenance"] = provenance
+        if metrics:
+            spec["metrics"] = metrics
+        spec.update(references)
+        if parent:
+            spec["parent"] = parent
+        if request.message:
+            spec["notes"] = request.message
+        document = {
+            "apiVersion": "charter/v1",
+            "kind": kind.name,
+            "metadata": {
+                "name": model, "version": version, "owner": family.owner,
+                "description": request.message.splitlines()[0] if request.message else
+                f"{model} {version}, registered from {artifact.name}.",
+                "status": "draft" if request.draft else "active",
+                "annotations": {"charter.dev/registered-by": "charter register"},
+            },
+            "spec": spec,
+        }
+        write_text_atomic(root / relpath, f"{schema_comment(kind, relpath)}\n{dump_yaml(document)}")
+        report = validate_registry(root, [relpath], cwd=root)
+        if has_errors(report.findings):
+            raise InvalidEntry(f"model:{model}@{version} would not be valid; nothing was registered",
+                               report.findings)
+        if request.push:
+            dvc.push(root, [artifact_rel], quiet=request.quiet)
+        pointer = f"{artifact_rel}.dvc"
+        commit_paths(repo, _commit_message(model, version, artifact_rel, tracked.hash, request.message),
+                     [(prefix / p).as_posix() for p in (relpath, pointer, (artifact_dir / ".gitignore").as_posix())])
+    except BaseException:
+        (root / relpath).unlink(missing_ok=True)
+        shutil.rmtree(root / artifact_dir, ignore_errors=True)
+        with contextlib.suppress(OSError):  # the model's artifact folder, if this attempt created it
+            (root / artifact_dir).parent.rmdir()
+        dvc.restore_cache(root, cache_before)
+        raise
+    finally:
+        journal.end()
+    return Reference("model", model, version)
+
+
+def _commit_message(model: str, version: str, artifact: str, digest: str, message: str | None) -> str:
+    lines = [f"Register model:{model}@{version}", "", f"artifact: {artifact} (md5 {digest})"]
+    if message:
+        lines += ["", message]
+    return "\n".join(lines)

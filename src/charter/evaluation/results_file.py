@@ -1,0 +1,430 @@
+"""Reading an evaluation's output (the results file `charter evaluate record` turns into an Evaluation entry).
+
+Two shapes, described in docs/evaluate.md: a JSON (or YAML) document with overall metrics, per-threshold confusion
+counts, per-subgroup counts, the period and invariant results; or a CSV of confusion counts, one row per threshold
+(and optionally per subgroup). Every problem is one `ResultsError` that names the file, the line (and column or
+field) and what to write instead, because the person fixing it has the file open in an editor.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from charter.errors import CharterError
+from charter.evaluation.confusion import Confusion
+from charter.registry.fields import JsonPath, Positions, dotted
+from charter.registry.yamlio import parse_yaml
+
+COUNT_COLUMNS = ("tp", "fp", "tn", "fn")
+CSV_COLUMNS = ("threshold", *COUNT_COLUMNS)
+CSV_OPTIONAL = ("subgroup",)
+JSON_KEYS = {"date", "period", "days", "dataSnapshot", "operatingThreshold", "metrics", "thresholds", "subgroups",
+             "calibration", "invariants", "notes"}
+ESTIMATE_KEYS = {"value", "ciLower", "ciUpper", "ciLevel", "method"}
+SUBGROUP_KEYS = {"name", "attribute", "value", "threshold", "metrics", *COUNT_COLUMNS}
+INVARIANT_KEYS = {"name", "description", "input", "expected", "result"}
+
+
+class ResultsError(CharterError):
+    """The results file cannot be turned into an evaluation; the message starts with `file:line[:column]`."""
+
+
+@dataclass(frozen=True)
+class ThresholdCounts:
+    threshold: float
+    counts: Confusion
+    where: str
+
+
+@dataclass(frozen=True)
+class SubgroupCounts:
+    attribute: str
+    value: str | int | float | bool
+    counts: Confusion
+    metrics: dict[str, float]
+    where: str
+    label: str | None = None
+
+    @property
+    def name(self) -> str:
+        """The subgroup's label: given, or `attribute=value`."""
+        return self.label or f"{self.attribute}={self.value}"
+
+
+@dataclass
+class EvaluationResults:
+    """What an evaluation run produced, checked for shape and sense but not yet turned into rates."""
+
+    source: Path
+    metrics: dict[str, dict[str, Any]] = field(default_factory=dict)
+    thresholds: list[ThresholdCounts] = field(default_factory=list)
+    subgroups: list[SubgroupCounts] = field(default_factory=list)
+    #: Subgroup rows of a CSV, at every threshold given; `record` picks the operating threshold's.
+    subgroup_rows: list[tuple[SubgroupCounts, float]] = field(default_factory=list)
+    operating_threshold: float | None = None
+    days: float | None = None
+    date: str | None = None
+    data_snapshot: str | None = None
+    calibration: dict[str, Any] | None = None
+    invariants: list[dict[str, Any]] = field(default_factory=list)
+    notes: str | None = None
+
+
+def read_results(path: Path, *, today: date, threshold_range: tuple[float, float] = (0.0, 1.0)) -> EvaluationResults:
+    """Read a results file by its suffix: `.csv` is counts, `.json`/`.yaml`/`.yml` the full document."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise CharterError(f"results file {path} does not exist", "pass the file the evaluation wrote") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CharterError(f"cannot read results file {path}: {exc}", "the results file must be UTF-8 text") from exc
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        return _CsvReader(path, text, threshold_range).read()
+    if suffix in {".json", ".yaml", ".yml"}:
+        return _DocumentReader(path, text, today, threshold_range).read()
+    raise CharterError(f"results file {path}: unknown format {suffix or '(no suffix)'!r}",
+                       "write the results as .json, .yaml or .csv (see docs/evaluate.md)")
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return float(value) if math.isfinite(value) else None
+    return None
+
+
+# ----------------------------------------------------------------------------------------------------------- CSV
+
+
+class _CsvReader:
+    def __init__(self, path: Path, text: str, threshold_range: tuple[float, float]) -> None:
+        self.path = path
+        self.text = text
+        self.low, self.high = threshold_range
+
+    def fail(self, line: int, column: str | None, message: str, hint: str) -> ResultsError:
+        where = f"{self.path}:{line}" + (f": column {column!r}" if column else "")
+        return ResultsError(f"{where}: {message}", hint)
+
+    def read(self) -> EvaluationResults:
+        reader = csv.reader(self.text.splitlines())
+        header = next(reader, None)
+        if not header or not any(cell.strip() for cell in header):
+            raise self.fail(1, None, "empty file, expected a header row",
+                            f"start with the header {','.join(CSV_COLUMNS)}[,subgroup]")
+        columns = [cell.strip() for cell in header]
+        for name in columns:
+            if name not in CSV_COLUMNS and name not in CSV_OPTIONAL:
+                raise self.fail(1, name, "unknown column",
+                                f"the columns are {', '.join(CSV_COLUMNS)} and optionally subgroup")
+        missing = [c for c in CSV_COLUMNS if c not in columns]
+        if missing:
+            raise self.fail(1, missing[0], "missing column",
+                            f"the header must name {', '.join(CSV_COLUMNS)} (optionally subgroup)")
+        results = EvaluationResults(self.path)
+        seen: dict[tuple[str, float], int] = {}
+        for cells in reader:
+            line = reader.line_num
+            if not any(cell.strip() for cell in cells):
+                continue
+            if len(cells) != len(columns):
+                raise self.fail(line, None, f"{len(cells)} cells, the header has {len(columns)}",
+                                "give every row one cell per column")
+            row = dict(zip(columns, (c.strip() for c in cells), strict=True))
+            threshold = self.threshold(row["threshold"], line)
+            counts = Confusion(*(self.count(row[c], line, c) for c in COUNT_COLUMNS))
+            subgroup = row.get("subgroup", "")
+            key = (subgroup, threshold)
+            if key in seen:
+                raise self.fail(line, "threshold", f"threshold {threshold:g} is given twice"
+                                + (f" for subgroup {subgroup}" if subgroup else "") + f" (also line {seen[key]})",
+                                "keep one row per threshold")
+            seen[key] = line
+            where = f"{self.path}:{line}"
+            if not subgroup:
+                results.thresholds.append(ThresholdCounts(threshold, counts, where))
+                continue
+            attribute, sep, value = subgroup.partition("=")
+            if not sep or not attribute.strip() or not value.strip():
+                raise self.fail(line, "subgroup", f"{subgroup!r} is not ATTRIBUTE=VALUE",
+                                "write subgroups as e.g. sex=female; leave the cell empty for the whole cohort")
+            results.subgroup_rows.append(
+                (SubgroupCounts(attribute.strip(), value.strip(), counts, {}, where), threshold))
+        if not results.thresholds:
+            raise self.fail(1, None, "no rows for the whole cohort (rows with an empty subgroup cell)",
+                            "add one row of counts per threshold")
+        return results
+
+    def threshold(self, cell: str, line: int) -> float:
+        try:
+            value = float(cell)
+        except ValueError:
+            raise self.fail(line, "threshold", f"{cell!r} is not a number", "write the threshold as e.g. 0.3") from None
+        if not math.isfinite(value) or not self.low <= value <= self.high:
+            raise self.fail(line, "threshold", f"{cell} is outside [{self.low:g}, {self.high:g}]",
+                            "thresholds lie in the model output's range")
+        return value
+
+    def count(self, cell: str, line: int, column: str) -> int:
+        try:
+            value = float(cell)
+        except ValueError:
+            raise self.fail(line, column, f"{cell!r} is not a number", "write a whole number of units") from None
+        if not math.isfinite(value) or not value.is_integer():
+            raise self.fail(line, column, f"{cell} is not a whole number", "counts are whole numbers of units")
+        if value < 0:
+            raise self.fail(line, column, f"{cell} is negative", "counts are zero or more")
+        return int(value)
+
+
+# ------------------------------------------------------------------------------------------------------ JSON/YAML
+
+
+class _DocumentReader:
+    def __init__(self, path: Path, text: str, today: date, threshold_range: tuple[float, float]) -> None:
+        self.path = path
+        self.text = text
+        self.today = today
+        self.low, self.high = threshold_range
+        self.positions = Positions()
+
+    def fail(self, at: JsonPath, message: str, hint: str, *, key: bool = False) -> ResultsError:
+        line, column = self.positions.locate(at, key=key)
+        name = dotted(at) if at else "the document"
+        return ResultsError(f"{self.path}:{line}:{column}: {name}: {message}", hint)
+
+    def parse(self) -> Any:
+        if self.path.suffix.lower() == ".json":
+            try:
+                data = json.loads(self.text)
+            except json.JSONDecodeError as exc:
+                raise ResultsError(f"{self.path}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}",
+                                   "fix the JSON syntax at this place") from None
+            parsed = parse_yaml(self.text, str(self.path))  # JSON is YAML: this gives line and column of values
+            if not parsed.findings:
+                self.positions = parsed.positions
+            return data
+        parsed = parse_yaml(self.text, str(self.path))
+        if parsed.findings:
+            f = parsed.findings[0]
+            raise ResultsError(f"{self.path}:{f.line}:{f.column}: {f.message}", "fix the YAML at this place")
+        self.positions = parsed.positions
+        return parsed.data
+
+    def read(self) -> EvaluationResults:
+        data = self.parse()
+        if not isinstance(data, dict):
+            raise self.fail((), "must be a mapping (an object)", "see docs/evaluate.md for the results format")
+        self.known(data, (), JSON_KEYS)
+        results = EvaluationResults(self.path)
+        results.date = self.day(data, ("date",)) if "date" in data else None
+        results.days = self.period(data)
+        results.data_snapshot = self.text_at(data, "dataSnapshot")
+        results.notes = self.text_at(data, "notes")
+        if "operatingThreshold" in data:
+            results.operating_threshold = self.threshold(data["operatingThreshold"], ("operatingThreshold",))
+        results.metrics = self.metrics(data.get("metrics"), ("metrics",)) if "metrics" in data else {}
+        results.thresholds = self.thresholds(data.get("thresholds"))
+        results.subgroups = self.subgroups(data.get("subgroups"), results.operating_threshold)
+        if "calibration" in data:
+            if not isinstance(data["calibration"], dict):
+                raise self.fail(("calibration",), "must be a mapping", "give slope, intercept, brier, ece or bins")
+            results.calibration = data["calibration"]
+        results.invariants = self.invariants(data.get("invariants"))
+        if not results.metrics and not results.thresholds:
+            raise self.fail((), "holds neither metrics nor thresholds",
+                            "give overall metrics, per-threshold counts, or both")
+        return results
+
+    def known(self, data: dict[str, Any], at: JsonPath, allowed: set[str]) -> None:
+        for key in data:
+            if key not in allowed:
+                raise self.fail((*at, key), "unknown field", f"the fields here are {', '.join(sorted(allowed))}",
+                                key=True)
+
+    def text_at(self, data: dict[str, Any], key: str) -> str | None:
+        value = data.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, str) or not value.strip():
+            raise self.fail((key,), "must be non-empty text", "write it as a string")
+        return value
+
+    def day(self, data: dict[str, Any], at: JsonPath) -> str:
+        value = data[str(at[-1])]
+        try:
+            parsed = date.fromisoformat(value) if isinstance(value, str) else value
+        except ValueError:
+            parsed = None
+        if not isinstance(parsed, date) or (isinstance(value, str) and len(value) != 10):
+            raise self.fail(at, f"{value!r} is not a date", "write dates as YYYY-MM-DD")
+        if parsed > self.today:
+            raise self.fail(at, f"{parsed.isoformat()} is in the future (today is {self.today.isoformat()})",
+                            "an evaluation reports what already happened: correct the date")
+        return parsed.isoformat()
+
+    def period(self, data: dict[str, Any]) -> float | None:
+        if "days" in data:
+            days = _number(data["days"])
+            if days is None or days <= 0:
+                raise self.fail(("days",), f"{data['days']!r} is not a positive number",
+                                "give the length of the scored period in days")
+            return days
+        period = data.get("period")
+        if period is None:
+            return None
+        if not isinstance(period, dict) or set(period) != {"start", "end"}:
+            raise self.fail(("period",), "must be a mapping with start and end",
+                            "e.g. {start: 2025-07-01, end: 2025-12-31}")
+        start = date.fromisoformat(self.day(period, ("period", "start")))
+        end = date.fromisoformat(self.day(period, ("period", "end")))
+        if end < start:
+            raise self.fail(("period", "end"), f"ends ({end}) before it starts ({start})", "swap or correct the dates")
+        return float((end - start).days + 1)
+
+    def threshold(self, value: Any, at: JsonPath) -> float:
+        number = _number(value)
+        if number is None:
+            raise self.fail(at, f"{value!r} is not a number", "write the threshold as e.g. 0.3")
+        if not self.low <= number <= self.high:
+            raise self.fail(at, f"{value} is outside [{self.low:g}, {self.high:g}]",
+                            "thresholds lie in the model output's range")
+        return number
+
+    def count(self, data: dict[str, Any], at: JsonPath) -> int:
+        key = at[-1]
+        if key not in data:
+            raise self.fail(at[:-1], f"missing {key}", "give tp, fp, tn and fn")
+        value = data[key]
+        number = _number(value)
+        if number is None or not number.is_integer():
+            raise self.fail(at, f"{value!r} is not a whole number", "counts are whole numbers of units")
+        if number < 0:
+            raise self.fail(at, f"{value} is negative", "counts are zero or more")
+        return int(number)
+
+    def counts(self, data: dict[str, Any], at: JsonPath) -> Confusion:
+        return Confusion(*(self.count(data, (*at, c)) for c in COUNT_COLUMNS))
+
+    def metrics(self, value: Any, at: JsonPath) -> dict[str, dict[str, Any]]:
+        if not isinstance(value, dict):
+            raise self.fail(at, "must be a mapping of metric names to values", "e.g. {auroc: {value: 0.86}}")
+        metrics: dict[str, dict[str, Any]] = {}
+        for name, item in value.items():
+            where = (*at, name)
+            if _number(item) is not None:
+                metrics[name] = {"value": item}
+                continue
+            if not isinstance(item, dict):
+                raise self.fail(where, f"{item!r} is not a number", "write a number or {value, ciLower, ciUpper}")
+            self.known(item, where, ESTIMATE_KEYS)
+            if "value" not in item:
+                raise self.fail(where, "missing value", "give the point estimate as value")
+            for key in ("value", "ciLower", "ciUpper", "ciLevel"):
+                if key in item and _number(item[key]) is None:
+                    raise self.fail((*where, key), f"{item[key]!r} is not a number", "write a number")
+            low, high = item.get("ciLower"), item.get("ciUpper")
+            if (low is None) != (high is None):
+                raise self.fail(where, "gives one bound of the interval", "give both ciLower and ciUpper, or neither")
+            if low is not None and not low <= item["value"] <= high:
+                raise self.fail(where, f"value {item['value']} lies outside its interval [{low}, {high}]",
+                                "check the interval bounds")
+            metrics[name] = dict(item)
+        return metrics
+
+    def thresholds(self, value: Any) -> list[ThresholdCounts]:
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            raise self.fail(("thresholds",), "must be a list", "one item per threshold: {threshold, tp, fp, tn, fn}")
+        rows: list[ThresholdCounts] = []
+        seen: dict[float, int] = {}
+        for i, item in enumerate(value):
+            at: JsonPath = ("thresholds", i)
+            if not isinstance(item, dict):
+                raise self.fail(at, "must be a mapping", "write {threshold, tp, fp, tn, fn}")
+            self.known(item, at, {"threshold", *COUNT_COLUMNS})
+            if "threshold" not in item:
+                raise self.fail(at, "missing threshold", "give the threshold the counts are at")
+            threshold = self.threshold(item["threshold"], (*at, "threshold"))
+            if threshold in seen:
+                raise self.fail((*at, "threshold"),
+                                f"threshold {threshold:g} is given twice (also item {seen[threshold] + 1})",
+                                "keep one item per threshold")
+            seen[threshold] = i
+            line, _ = self.positions.locate(at)
+            rows.append(ThresholdCounts(threshold, self.counts(item, at), f"{self.path}:{line}"))
+        return rows
+
+    def subgroups(self, value: Any, operating: float | None) -> list[SubgroupCounts]:
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            raise self.fail(("subgroups",), "must be a list",
+                            "one item per subgroup: {attribute, value, tp, fp, tn, fn}")
+        found: list[SubgroupCounts] = []
+        names: dict[str, int] = {}
+        for i, item in enumerate(value):
+            at: JsonPath = ("subgroups", i)
+            if not isinstance(item, dict):
+                raise self.fail(at, "must be a mapping", "write {attribute, value, tp, fp, tn, fn}")
+            self.known(item, at, SUBGROUP_KEYS)
+            attribute, label = item.get("attribute"), item.get("value")
+            if not isinstance(attribute, str) or not attribute.strip():
+                raise self.fail((*at, "attribute"), "missing or empty", "name the attribute, e.g. sex")
+            if not isinstance(label, str | int | float | bool) or label == "":
+                raise self.fail((*at, "value"), "missing or empty", "give the attribute's value, e.g. female")
+            if "threshold" in item:
+                self.threshold(item["threshold"], (*at, "threshold"))
+                if operating is not None and _number(item["threshold"]) != operating:
+                    raise self.fail((*at, "threshold"), f"{item['threshold']} is not the operating threshold "
+                                    f"{operating:g}", "give subgroup counts at the operating threshold")
+            elif operating is None:
+                raise self.fail(at, "counts without a threshold, and no operatingThreshold",
+                                "give operatingThreshold (or a threshold in the subgroup)")
+            extra = self.metrics(item["metrics"], (*at, "metrics")) if "metrics" in item else {}
+            group = SubgroupCounts(attribute.strip(), label, self.counts(item, at),
+                                   {k: float(v["value"]) for k, v in extra.items()},
+                                   f"{self.path}:{self.positions.locate(at)[0]}",
+                                   item["name"] if isinstance(item.get("name"), str) and item["name"] else None)
+            if group.name in names:
+                raise self.fail(at, f"subgroup {group.name} is given twice (also item {names[group.name] + 1})",
+                                "keep one item per subgroup")
+            names[group.name] = i
+            found.append(group)
+        return found
+
+    def invariants(self, value: Any) -> list[dict[str, Any]]:
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            raise self.fail(("invariants",), "must be a list", "one item per check: {name, result}")
+        checks: list[dict[str, Any]] = []
+        for i, item in enumerate(value):
+            at: JsonPath = ("invariants", i)
+            if not isinstance(item, dict):
+                raise self.fail(at, "must be a mapping", "write {name, input, expected, result}")
+            self.known(item, at, INVARIANT_KEYS)
+            if not isinstance(item.get("name"), str) or not item["name"]:
+                raise self.fail((*at, "name"), "missing or empty", "name the check (the contract's name for it)")
+            if _number(item.get("result")) is None:
+                raise self.fail((*at, "result"), f"{item.get('result')!r} is not a number",
+                                "give the output the model produced for the input")
+            expected = item.get("expected")
+            if expected is not None and (not isinstance(expected, dict) or not expected
+                                         or set(expected) - {"min", "max"}
+                                         or any(_number(v) is None for v in expected.values())):
+                raise self.fail((*at, "expected"), "must be {min, max} with numbers (one or both)",
+                                "e.g. {max: 0.05}")
+            if "input" in item and not isinstance(item["input"], dict):
+                raise self.fail((*at, "input"), "must be a mapping of input fields to values", "e.g. {age: 30}")
+            checks.append(dict(item, _where=f"{self.path}:{self.positions.locate(at)[0]}"))
+        return checks

@@ -1,0 +1,183 @@
+"""The evidence of a promotion as Markdown: what a reviewer reads in the pull request, and `gate` prints in CI."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from charter.promotion.policy import Verdict
+from charter.registry.documents import Document
+from charter.registry.fields import value_at
+from charter.registry.index import RegistryIndex
+
+MARKER = "<!-- charter:promotion -->"
+
+
+def _num(value: Any, digits: int = 3) -> str:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return "-"
+    return f"{value:.{digits}g}" if isinstance(value, float) else str(value)
+
+
+def _delta(new: Any, old: Any) -> str:
+    if isinstance(new, int | float) and isinstance(old, int | float) and not isinstance(new, bool):
+        change = new - old
+        return f"{_num(new)} ({'+' if change >= 0 else '-'}{_num(abs(change))})"
+    return _num(new)
+
+
+def _metric_value(evaluation: Document | None, name: str) -> Any:
+    value = value_at(evaluation.spec, ("metrics", name)) if evaluation is not None else None
+    return value.get("value") if isinstance(value, dict) else value
+
+
+def title(verdict: Verdict) -> str:
+    p = verdict.promotion
+    version = p.candidate.split("@", 1)[1]
+    verb = "Roll back" if p.rollback else "Promote"
+    rollout = f" (canary {p.percent:g}%)" if p.mode == "canary" and p.percent is not None else \
+        f" ({p.mode})" if p.mode != "full" else ""
+    return f"{verb} {p.model} {version} to {p.environment}{rollout}"
+
+
+def verdict_table(verdict: Verdict) -> list[str]:
+    lines = ["| | requirement | detail |", "|---|---|---|"]
+    for check in verdict.checks:
+        mark = "⏳" if check.pending else ("✅" if check.passed else "❌")
+        lines.append(f"| {mark} | {check.name} | {check.detail.replace('|', '/')} |")
+    return lines
+
+
+def render_body(verdict: Verdict, index: RegistryIndex, reason: str | None) -> str:
+    """Pull-request body: summary, policy verdict, evaluation with alert volumes and subgroups, contract."""
+    p = verdict.promotion
+    candidate = index.get(p.candidate)
+    current = index.get(p.current) if p.current else None
+    lines = [MARKER, f"## {title(verdict)}", ""]
+    lines += ["| | |", "|---|---|",
+              f"| model | `{p.model}` |",
+              f"| from | {f'`{p.current}`' if p.current else 'nothing assigned yet'} |",
+              f"| to | `{p.candidate}` |",
+              f"| environment | {p.environment} ({p.mode}{f' {p.percent:g}%' if p.percent is not None else ''}) |"]
+    if reason:
+        lines.append(f"| reason | {reason.replace('|', '/')} |")
+    lines += ["", f"### Policy verdict: {'passed' if verdict.passed else 'FAILED'}", ""]
+    lines += verdict_table(verdict)
+    lines += _metrics_section(candidate, current)
+    lines += _evaluation_section(verdict.evaluation, verdict.baseline_evaluation)
+    lines += _comparison_section(index, verdict)
+    lines += _contract_section(verdict, candidate, current)
+    return "\n".join(lines) + "\n"
+
+
+def _metrics_section(candidate: Document | None, current: Document | None) -> list[str]:
+    new = value_at(candidate.spec, ("metrics",)) if candidate is not None else None
+    if not isinstance(new, dict) or not new:
+        return []
+    old = value_at(current.spec, ("metrics",)) if current is not None else {}
+    old = old if isinstance(old, dict) else {}
+    lines = ["", "### Offline metrics (training run)", "", "| metric | now | candidate (Δ) |", "|---|---|---|"]
+    lines += [f"| {name} | {_num(old.get(name))} | {_delta(value, old.get(name))} |" for name, value in new.items()]
+    return lines
+
+
+def _evaluation_section(evaluation: Document | None, baseline: Document | None) -> list[str]:
+    if evaluation is None:
+        return ["", "### Evaluation", "", "No evaluation of this version."]
+    spec = evaluation.spec if isinstance(evaluation.spec, dict) else {}
+    lines = ["", f"### Evaluation `{evaluation.ref}`", "",
+             f"{spec.get('method', '?')} on `{spec.get('cohort', '?')}`, {spec.get('date', '?')}, by "
+             f"{spec.get('evaluator', '?')}" + (f"; compared with `{baseline.ref}`" if baseline else "")]
+    metrics = spec.get("metrics") if isinstance(spec.get("metrics"), dict) else {}
+    if metrics:
+        lines += ["", "| metric | value | 95% CI | baseline |", "|---|---|---|---|"]
+        for name, value in metrics.items():
+            low, high = (value.get("ciLower"), value.get("ciUpper")) if isinstance(value, dict) else (None, None)
+            point = value.get("value") if isinstance(value, dict) else value
+            interval = f"{_num(low)} to {_num(high)}" if low is not None else "-"
+            lines.append(f"| {name} | {_delta(point, _metric_value(baseline, name))} | {interval} | "
+                         f"{_num(_metric_value(baseline, name))} |")
+    lines += _threshold_table(spec, baseline)
+    lines += _subgroup_table(spec, baseline)
+    lines += _invariant_table(spec)
+    return lines
+
+
+def _rows_by(spec: Any, key: str, field: str) -> dict[Any, dict[str, Any]]:
+    rows = value_at(spec, (key,))
+    return {r.get(field): r for r in rows if isinstance(r, dict)} if isinstance(rows, list) else {}
+
+
+def _threshold_table(spec: dict[str, Any], baseline: Document | None) -> list[str]:
+    rows = _rows_by(spec, "thresholds", "threshold")
+    if not rows:
+        return []
+    old = _rows_by(baseline.spec, "thresholds", "threshold") if baseline is not None else {}
+    operating = spec.get("operatingThreshold")
+    lines = ["", "#### Thresholds and alert volume (Δ against the baseline)", "",
+             "| threshold | alerts/day | alert rate | sensitivity | PPV | specificity |",
+             "|---|---|---|---|---|---|"]
+    for value, row in sorted(rows.items(), key=lambda item: float(item[0] or 0)):
+        base = old.get(value, {})
+        mark = " ◀ operating" if value == operating else ""
+        cells = [_delta(row.get(k), base.get(k)) for k in ("alertsPerDay", "alertRate", "sensitivity", "ppv",
+                                                            "specificity")]
+        lines.append(f"| {value}{mark} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def _subgroup_table(spec: dict[str, Any], baseline: Document | None) -> list[str]:
+    rows = _rows_by(spec, "subgroups", "name")
+    if not rows:
+        return []
+    old = _rows_by(baseline.spec, "subgroups", "name") if baseline is not None else {}
+    names = sorted({m for r in rows.values() for m in (r.get("metrics") or {})})[:4]
+    lines = ["", "#### Subgroups (Δ against the baseline)", "",
+             "| subgroup | n | prevalence | " + " | ".join(names) + " |",
+             "|---|---|---|" + "---|" * len(names)]
+    for name, row in rows.items():
+        base = (old.get(name) or {}).get("metrics") or {}
+        metrics = row.get("metrics") or {}
+        lines.append(f"| {name} | {_num(row.get('n'))} | {_num(row.get('prevalence'))} | "
+                     + " | ".join(_delta(metrics.get(m), base.get(m)) for m in names) + " |")
+    return lines
+
+
+def _invariant_table(spec: dict[str, Any]) -> list[str]:
+    rows = spec.get("invariants")
+    if not isinstance(rows, list) or not rows:
+        return []
+    lines = ["", "#### Invariant checks", "", "| check | expected | result | |", "|---|---|---|---|"]
+    for row in rows:
+        if isinstance(row, dict):
+            expected = row.get("expected") or {}
+            lines.append(f"| {row.get('name')} | {_num(expected.get('min'))} to {_num(expected.get('max'))} | "
+                         f"{_num(row.get('result'))} | {'✅' if row.get('passed') else '❌'} |")
+    return lines
+
+
+def _comparison_section(index: RegistryIndex, verdict: Verdict) -> list[str]:
+    """The candidate's evaluation against the assigned version's on the same cohort (`charter evaluate compare`)."""
+    from charter.evaluation.compare import compare_documents, evaluations_of
+
+    evaluation, current = verdict.evaluation, verdict.promotion.current
+    if evaluation is None or current is None:
+        return []
+    cohort = value_at(evaluation.spec, ("cohort",))
+    baseline = next((e for e in evaluations_of(index, current) if value_at(e.spec, ("cohort",)) == cohort), None)
+    if baseline is None:
+        return ["", f"### Compared with `{current}`", "", f"`{current}` has no evaluation on `{cohort}`."]
+    return ["", *compare_documents(baseline, evaluation).to_markdown("###")]
+
+
+def _contract_section(verdict: Verdict, candidate: Document | None, current: Document | None) -> list[str]:
+    new = value_at(candidate.spec, ("contract",)) if candidate is not None else None
+    old = value_at(current.spec, ("contract",)) if current is not None else None
+    lines = ["", "### Serving contract", ""]
+    if old is None:
+        return [*lines, f"`{new}` (nothing assigned before)."]
+    if new == old:
+        return [*lines, f"Unchanged: `{new}`."]
+    lines.append(f"`{old}` → `{new}`: {len(verdict.contract_changes)} breaking change(s).")
+    for change in verdict.contract_changes:
+        lines.append(f"- {getattr(change, 'summary', change)}")
+    return lines

@@ -1,0 +1,48 @@
+"""The registry's own configuration, `registry.yaml`: environments in promotion order, policy, remotes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from charter.errors import CharterError
+from charter.registry.documents import Document
+from charter.registry.kinds import REGISTRY_FILE
+
+
+@dataclass
+class RegistryConfig:
+    """Read leniently: a malformed registry.yaml is reported by validation, never crashes a reader."""
+
+    document: Document | None
+    environments: list[str] = field(default_factory=list)
+    policy: dict[str, Any] = field(default_factory=dict)
+    naming: dict[str, Any] = field(default_factory=dict)
+    risk_tiers: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_document(cls, doc: Document | None) -> RegistryConfig:
+        spec = doc.spec if doc is not None and isinstance(doc.spec, dict) else {}
+        envs = spec.get("environments")
+        names = [e["name"] for e in envs if isinstance(e, dict) and isinstance(e.get("name"), str)] \
+            if isinstance(envs, list) else []
+        return cls(doc, names, _mapping(spec.get("policy")), _mapping(spec.get("naming")),
+                   _mapping(spec.get("riskTiers")))
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def find_registry_root(start: Path) -> Path:
+    """The nearest folder at or above `start` that holds registry.yaml (as git finds .git)."""
+    start = start.resolve()
+    if not start.exists():
+        raise CharterError(f"{start}: no such directory", "pass an existing folder with -C")
+    here = start if start.is_dir() else start.parent
+    for folder in (here, *here.parents):
+        if (folder / REGISTRY_FILE).is_file():
+            return folder
+    raise CharterError(f"{start} is not inside a Charter registry (no {REGISTRY_FILE} found above it)",
+                       "run `charter init PATH` to create one, or pass the registry with -C PATH")

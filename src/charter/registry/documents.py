@@ -1,0 +1,193 @@
+"""Parsed documents: one YAML file of a registry, with what its envelope says it is."""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from charter.registry.fields import JsonPath, Positions
+from charter.registry.findings import Finding, finding
+from charter.registry.kinds import KINDS, REGISTRY_FILE, REGISTRY_KIND, STATUSES, Kind
+from charter.registry.references import Reference, reference_of
+
+
+@dataclass
+class Document:
+    """A file that parsed as a YAML mapping. Its identity is read leniently: the schema check judges it."""
+
+    path: str
+    data: dict[str, Any]
+    #: Positions, or how to get them: a registry-wide run computes them only for documents with findings.
+    position_source: Positions | Callable[[], Positions] = field(repr=False, compare=False)
+    #: The git blob id of the file's bytes, where the loader knows it (keys the parse cache).
+    blob: str | None = field(default=None, repr=False, compare=False)
+    #: The references in `spec` (paths relative to it), once found: see `index.references_in`.
+    references_found: list[tuple[JsonPath, Reference]] | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def positions(self) -> Positions:
+        if not isinstance(self.position_source, Positions):
+            self.position_source = self.position_source()
+        return self.position_source
+
+    def _metadata(self, key: str) -> str | None:
+        metadata = self.data.get("metadata")
+        value = metadata.get(key) if isinstance(metadata, dict) else None
+        return value if isinstance(value, str) else None
+
+    @cached_property
+    def kind(self) -> Kind | None:
+        declared = self.data.get("kind")
+        if self.path == REGISTRY_FILE and declared == REGISTRY_KIND.name:
+            return REGISTRY_KIND
+        return KINDS.get(declared) if isinstance(declared, str) else None
+
+    @property
+    def name(self) -> str | None:
+        return self._metadata("name")
+
+    @property
+    def version(self) -> str | None:
+        return self._metadata("version")
+
+    @property
+    def status(self) -> str:
+        status = self._metadata("status")
+        return status if status in STATUSES else "active"
+
+    @property
+    def owner(self) -> str:
+        return self._metadata("owner") or ""
+
+    @property
+    def description(self) -> str:
+        return self._metadata("description") or ""
+
+    @property
+    def spec(self) -> Any:
+        return self.data.get("spec")
+
+    @cached_property
+    def ref(self) -> Reference | None:
+        kind, name = self.kind, self.name
+        if kind is None or kind is REGISTRY_KIND or name is None:
+            return None
+        if kind.versioned and self.version is None:
+            return None
+        return reference_of(kind, name, self.version)
+
+    def place(self, path: JsonPath, *, key: bool = False) -> tuple[int, int]:
+        return self.positions.locate(path, key=key)
+
+
+def parse_document(raw: bytes, relpath: str, blob: str | None = None) -> tuple[Document | None, list[Finding]]:
+    """Bytes of one file to a Document, or the findings that say why it is not one.
+
+    Positions are computed from `raw` on first use (see `Document.position_source`). The parser is imported here,
+    not at the top: a run whose documents all come from the parse cache never needs it.
+    """
+    from charter.registry.yamlio import decode_text, load_plain
+
+    text, findings = decode_text(raw, relpath)
+    if text is None:
+        return None, findings
+    data, findings = load_plain(text, relpath)
+    if data is None:
+        if not findings:  # `null`, `~` or a bare anchor: a document, but an empty one
+            findings.append(finding("CH104", relpath, (1, 1), "document is null, not a mapping",
+                                    "an entry is a mapping with apiVersion, kind, metadata and spec"))
+        return None, findings
+    if not isinstance(data, dict):
+        findings.append(not_a_mapping(relpath, data))
+        return None, findings
+    return Document(relpath, data, positions_from(raw, relpath), blob), findings
+
+
+def not_a_mapping(relpath: str, data: Any) -> Finding:
+    shown = type(data).__name__.replace("str", "a string").replace("list", "a list")
+    return finding("CH104", relpath, (1, 1), f"document is {shown}, not a mapping",
+                   "an entry is a mapping with apiVersion, kind, metadata and spec")
+
+
+def positions_on_disk(root: Path, relpath: str, blob: str) -> Callable[[], Positions]:
+    """Positions read again from the file when first asked for, if it still holds the bytes that were checked.
+
+    Keeping every file's bytes for the few documents that need positions would cost as much memory as the files'
+    size; a file changed in between (a race with an editor) gives no positions rather than wrong ones.
+    """
+    def compute() -> Positions:
+        from charter.store.cache import blob_id
+
+        raw, _ = read_raw(root, relpath)
+        return positions_from(raw, relpath)() if raw is not None and blob_id(raw) == blob else Positions()
+    return compute
+
+
+def positions_from(raw: bytes, relpath: str) -> Callable[[], Positions]:
+    """The positions of a file's nodes, computed when first asked for (most documents never are)."""
+    def compute() -> Positions:
+        from charter.registry.yamlio import decode_text, parse_yaml
+
+        text, _ = decode_text(raw, relpath)
+        return parse_yaml(text, relpath).positions if text is not None else Positions()
+    return compute
+
+
+#: An entry is a few kilobytes; anything past this is refused unread, so a huge file costs neither time nor memory.
+MAX_FILE_BYTES = 5 * 1024 * 1024
+
+
+def read_document(root: Path, relpath: str) -> tuple[Document | None, list[Finding]]:
+    """Read and parse one file of the registry."""
+    raw, findings = read_raw(root, relpath)
+    return parse_document(raw, relpath) if raw is not None else (None, findings)
+
+
+def read_raw(root: Path, relpath: str) -> tuple[bytes | None, list[Finding]]:
+    """The bytes of one file of the registry, never following a symlink (it could point anywhere on the machine)
+    and never reading more than an entry may hold."""
+    raw, findings, _ = read_raw_stat(root, relpath)
+    return raw, findings
+
+
+def read_raw_stat(root: Path, relpath: str) -> tuple[bytes | None, list[Finding], os.stat_result | None]:
+    """`read_raw`, and the file's stat as taken before its bytes were read (None where it was not read)."""
+    too_big = "an entry is a small YAML file: keep data and artifacts out of the registry's YAML"
+    path = root / relpath
+    try:
+        info = path.lstat()
+    except OSError as exc:
+        return None, [unreadable(relpath, exc)], None
+    if stat.S_ISLNK(info.st_mode):
+        return None, [finding("CH105", relpath, (1, 1), "is a symbolic link: Charter does not follow links",
+                              "put the entry itself at this path; a link could point outside the registry")], None
+    if info.st_size > MAX_FILE_BYTES:
+        return None, [finding("CH106", relpath, (1, 1),
+                              f"file is {info.st_size:,} bytes, more than the {MAX_FILE_BYTES:,} an entry may have",
+                              too_big)], None
+    try:
+        # O_NOFOLLOW: a file swapped for a link after the check above is refused too
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        try:  # plain reads, no file object: a lazy run reads a thousand small files
+            raw = os.read(fd, info.st_size + 1)  # a regular file reads short only at its end
+            while info.st_size < len(raw) <= MAX_FILE_BYTES:  # it grew since lstat: on to its end or the limit
+                more = os.read(fd, MAX_FILE_BYTES + 1 - len(raw))
+                if not more:
+                    break
+                raw += more
+        finally:
+            os.close(fd)
+    except OSError as exc:
+        return None, [unreadable(relpath, exc)], None
+    if len(raw) > MAX_FILE_BYTES:
+        return None, [finding("CH106", relpath, (1, 1), f"file is more than {MAX_FILE_BYTES:,} bytes", too_big)], None
+    return raw, [], info
+
+
+def unreadable(relpath: str, error: OSError) -> Finding:
+    return finding("CH100", relpath, (1, 1), f"cannot read file: {error.strerror}", "check the file's permissions")
