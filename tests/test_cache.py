@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from charter.store.cache import CACHE_FILE, ParseCache, blob_id
+from charter.registry.documents import blob_id
+from charter.store.cache import CACHE_FILE, ParseCache
 from charter.validation.runner import validate_registry
 from tests.conftest import Charter, git
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import stat
 from collections.abc import Callable
@@ -121,8 +122,6 @@ def positions_on_disk(root: Path, relpath: str, blob: str) -> Callable[[], Posit
     size; a file changed in between (a race with an editor) gives no positions rather than wrong ones.
     """
     def compute() -> Positions:
-        from charter.store.cache import blob_id
-
         raw, _ = read_raw(root, relpath)
         return positions_from(raw, relpath)() if raw is not None and blob_id(raw) == blob else Positions()
     return compute
@@ -191,3 +190,10 @@ def read_raw_stat(root: Path, relpath: str) -> tuple[bytes | None, list[Finding]
 
 def unreadable(relpath: str, error: OSError) -> Finding:
     return finding("CH100", relpath, (1, 1), f"cannot read file: {error.strerror}", "check the file's permissions")
+
+
+def blob_id(raw: bytes) -> str:
+    """The id git gives these bytes as a blob (`git hash-object`), so a cached entry names exactly one content."""
+    digest = hashlib.sha1(b"blob %d\0" % len(raw))
+    digest.update(raw)
+    return digest.hexdigest()

@@ -79,13 +79,6 @@ def words_of(raw: bytes) -> str:
     return "\n".join(word.decode("ascii") for word in _WORD.findall(raw))
 
 
-def blob_id(raw: bytes) -> str:
-    """The id git gives these bytes as a blob (`git hash-object`), so a cached entry names exactly one content."""
-    digest = hashlib.sha1(b"blob %d\0" % len(raw))
-    digest.update(raw)
-    return digest.hexdigest()
-
-
 def git_directory(root: Path) -> Path | None:
     """The repository's shared git directory (worktrees share their main one), found without running git."""
     for folder in (root, *root.parents):

@@ -13,13 +13,20 @@ from functools import cached_property
 from pathlib import Path
 
 from charter.registry.config import RegistryConfig
-from charter.registry.documents import Document, parse_document, positions_on_disk, read_raw, read_raw_stat
+from charter.registry.documents import (
+    Document,
+    blob_id,
+    parse_document,
+    positions_on_disk,
+    read_raw,
+    read_raw_stat,
+)
 from charter.registry.findings import Finding
 from charter.registry.index import RegistryIndex, references_in
 from charter.registry.kinds import ENTRY_FOLDERS, KINDS, REGISTRY_FILE, Kind, Location, locate_path, paths_of_key
 from charter.registry.references import Reference, reference_of
 from charter.registry.versions import version_key
-from charter.store.cache import ParseCache, blob_id, stamp_of
+from charter.store.cache import ParseCache, stamp_of
 from charter.store.facts import remember
 
 Read = tuple[Document | None, list[Finding]]

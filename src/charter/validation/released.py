@@ -12,11 +12,11 @@ from pathlib import Path
 from typing import Any
 
 from charter.adapters.git.repo import RevisionReader
-from charter.registry.documents import Document, parse_document, positions_from
+from charter.registry.documents import Document, blob_id, parse_document, positions_from
 from charter.registry.fields import JsonPath, dotted
 from charter.registry.findings import Finding, finding
 from charter.registry.kinds import ENTRY_FOLDERS, KINDS
-from charter.store.cache import ParseCache, blob_id
+from charter.store.cache import ParseCache
 from charter.store.loader import LazyRegistry, LoadedRegistry
 
 IMMUTABLE_KINDS = frozenset(k for k in KINDS.values() if k.versioned) | {KINDS["DeploymentRecord"]}
