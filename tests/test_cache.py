@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 from pathlib import Path
@@ -168,3 +169,56 @@ def test_reading_without_positions_gives_the_same_data_and_findings(text: str) -
 
     parsed = parse_yaml(text, "x.yaml")
     assert load_plain(text, "x.yaml") == (parsed.data, parsed.findings)
+
+
+def _copy_of_charter(into: Path) -> Path:
+    """A copy of the installed package (schemas and template included) that a child Python imports instead."""
+    import shutil
+
+    import charter
+
+    shutil.copytree(Path(charter.__file__).parent, into / "charter", ignore=shutil.ignore_patterns("__pycache__"))
+    return into
+
+
+def _validate_with(package: Path, registry: Path) -> str:
+    """The messages of `charter validate` run by the package copy in `package`."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PYTHONPATH": str(package)}
+    env.pop("CHARTER_NO_CACHE", None)
+    done = subprocess.run([sys.executable, "-m", "charter", "validate", "--format", "json"], cwd=registry, env=env,
+                          capture_output=True, text=True, check=False)
+    assert "Traceback" not in done.stderr, done.stderr
+    return " ".join(finding["message"] for finding in json.loads(done.stdout)["findings"])
+
+
+def test_any_change_to_charters_code_invalidates_what_the_cache_keeps(registry: Path, tmp_path: Path) -> None:
+    """The references found in a file are cached with it: a release that changes only how references are found
+    (no module on a hand-kept list) must not be served the old ones."""
+    package = _copy_of_charter(tmp_path / "release")
+    edit(registry, "models/card-fraud/versions/3.3.0.yaml", r"^(  labelEvent: ).*$", r"\1event:nope@1.0.0")
+    assert "event:nope@1.0.0" in _validate_with(package, registry)  # cached
+    finder = package / "charter" / "registry" / "index.py"
+    code = finder.read_text(encoding="utf-8")
+    blind = re.sub(r"^(def _match\(.*\) -> None:\n)", r"\1    return\n", code, count=1, flags=re.M)
+    assert blind != code
+    finder.write_text(blind, encoding="utf-8")  # the new release finds no references at all
+    assert "event:nope@1.0.0" not in _validate_with(package, registry)
+
+
+def test_a_schema_change_invalidates_the_cache_too(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    package = _copy_of_charter(tmp_path / "release")
+
+    def fingerprint() -> str:
+        return subprocess.run([sys.executable, "-c", "from charter.store.cache import code_fingerprint as f; print(f())"],
+                              env={"PYTHONPATH": str(package)}, capture_output=True, text=True, check=True).stdout
+    before = fingerprint()
+    schema = next((package / "charter" / "data" / "schemas").glob("*.json"))
+    schema.write_text(schema.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    assert fingerprint() != before
