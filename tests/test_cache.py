@@ -216,8 +216,9 @@ def test_a_schema_change_invalidates_the_cache_too(tmp_path: Path) -> None:
     package = _copy_of_charter(tmp_path / "release")
 
     def fingerprint() -> str:
-        return subprocess.run([sys.executable, "-c", "from charter.store.cache import code_fingerprint as f; print(f())"],
-                              env={"PYTHONPATH": str(package)}, capture_output=True, text=True, check=True).stdout
+        script = "from charter.store.cache import code_fingerprint; print(code_fingerprint())"
+        return subprocess.run([sys.executable, "-c", script], env={"PYTHONPATH": str(package)}, capture_output=True,
+                              text=True, check=True).stdout
     before = fingerprint()
     schema = next((package / "charter" / "data" / "schemas").glob("*.json"))
     schema.write_text(schema.read_text(encoding="utf-8") + "\n", encoding="utf-8")
