@@ -9,7 +9,9 @@ import typer
 from charter.cli.console import ReadFormat, escape, out, print_json
 
 if TYPE_CHECKING:
-    from charter.history.assignments import Assignment, AssignmentChange, EntryHistory, VersionHistory
+    from charter.history.assignments import AssignmentChange
+    from charter.history.entry import EntryHistory, VersionHistory
+    from charter.history.environment_items import Assignment
 
 NOTHING = "-"
 
@@ -25,7 +27,7 @@ def run(
 ) -> None:
     """Show how an entry came to be: versions (who registered them and when), evaluations, and every assignment
     change with the date it landed, environment, author, commit and pull request, in the order they landed."""
-    from charter.history.assignments import entry_history
+    from charter.history.entry import entry_history
     from charter.registry.config import find_registry_root
 
     history = entry_history(find_registry_root(ctx.obj), ref)
