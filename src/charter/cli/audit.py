@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from charter.cli.console import escape, out, print_json
-from charter.cli.history import NOTHING, pr_cell, short, side, when
+from charter.cli.render import NOTHING, pr_cell, short, side, when
 from charter.errors import CharterError
 
 if TYPE_CHECKING:
