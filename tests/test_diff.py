@@ -12,15 +12,9 @@ from typing import Any
 
 import pytest
 
-from charter.history.diff import (
-    RULES,
-    Change,
-    Rule,
-    breaking_without_major_bump,
-    diff_entries,
-    diff_revisions,
-    duration_seconds,
-)
+from charter.history.diff import FieldChange, diff_entries
+from charter.history.diff_rules import RULES, Rule, duration_seconds
+from charter.history.revisions import breaking_without_major_bump, diff_revisions
 from charter.registry.yamlio import parse_yaml
 from tests.conftest import PROJECT, Charter, git
 
@@ -41,7 +35,7 @@ def load(relpath: str) -> dict[str, Any]:
     return data
 
 
-def changed(relpath: str, kind: str, edit: Edit) -> list[Change]:
+def changed(relpath: str, kind: str, edit: Edit) -> list[FieldChange]:
     old = load(relpath)
     new = copy.deepcopy(old)
     edit(new)
@@ -53,7 +47,7 @@ def field(doc: dict[str, Any], name: str) -> dict[str, Any]:
     return found
 
 
-def only(changes: list[Change]) -> tuple[str, str, str]:
+def only(changes: list[FieldChange]) -> tuple[str, str, str]:
     assert len(changes) == 1, changes
     return changes[0].field, changes[0].severity, changes[0].reason
 

@@ -19,15 +19,9 @@ from typing import Any
 import pytest
 
 from charter.cli.audit import CSV_COLUMNS
-from charter.history.assignments import (
-    Assignment,
-    EnvironmentReader,
-    assignment_history,
-    pair_assignments,
-    parse_trailers,
-    pull_request_number,
-    split_assignment_items,
-)
+from charter.history.assignments import assignment_history, pair_assignments
+from charter.history.commits import parse_trailers, pull_request_of_message
+from charter.history.environment_items import Assignment, EnvironmentReader, split_assignment_items
 from charter.registry.yamlio import parse_yaml
 from tests.conftest import Charter
 
@@ -400,12 +394,12 @@ def test_trailers_and_pull_request_numbers() -> None:
     assert parse_trailers("Subject\n\nA body that is prose.\n") == ()
     assert parse_trailers("Subject\n\nKey: a long\n  value folded\nOther: x") == (("Key", "a long value folded"),
                                                                                  ("Other", "x"))
-    assert pull_request_number("Merge pull request #12 from org/branch\n\nPromote x") == 12
-    assert pull_request_number("Promote x to production (#34)") == 34
-    assert pull_request_number("Merge branch 'promote' into 'main'\n\nPromote x\n\nSee merge request ml/registry!56") \
-        == 56
-    assert pull_request_number("Merged PR 78: Promote x") == 78
-    assert pull_request_number("Promote x (see #90 for context) today") is None
+    assert pull_request_of_message("Merge pull request #12 from org/branch\n\nPromote x") == 12
+    assert pull_request_of_message("Promote x to production (#34)") == 34
+    merged = "Merge branch 'promote' into 'main'\n\nPromote x\n\nSee merge request ml/registry!56"
+    assert pull_request_of_message(merged) == 56
+    assert pull_request_of_message("Merged PR 78: Promote x") == 78
+    assert pull_request_of_message("Promote x (see #90 for context) today") is None
 
 
 def test_pairing_of_assignments() -> None:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from charter.cli.console import escape, out, print_json
-from charter.cli.history import NOTHING, pr_cell, short, side, when
+from charter.cli.render import NOTHING, pr_cell, short, side, when
 from charter.errors import CharterError
 
 if TYPE_CHECKING:
@@ -44,7 +44,7 @@ def run(
     """List every assignment change of every model, oldest first (in the order they reached the branch): when it
     landed, what changed, who committed and who merged it, the pull request, the reason, and the evaluations of the
     new version present at its commit (the evidence the gate saw)."""
-    from charter.history.assignments import audit, parse_since
+    from charter.history.audit import audit, parse_since
     from charter.registry.config import find_registry_root
 
     since_date = parse_since(since) if since is not None else None

@@ -79,6 +79,11 @@ def new_table(*headers: str, **options: Any) -> Table:
     return Table(*headers, **options)
 
 
+#: The help of a model argument, shared by `resolve` and `pull`. Here, not in render.py: a `charter resolve` run
+#: loads no CLI module but the app, this one and its own (tests/test_imports.py).
+MODEL_HELP = "The model: NAME, model:NAME@VERSION, model:NAME@latest, or model:NAME@ENV (e.g. @production)."
+
+
 class ReadFormat(StrEnum):
     text = "text"
     json = "json"

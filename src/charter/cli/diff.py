@@ -12,7 +12,8 @@ from charter.cli.console import escape, out, print_json
 from charter.errors import CharterError
 
 if TYPE_CHECKING:
-    from charter.history.diff import AssignmentChange, Change, EntryDiff, RegistryDiff
+    from charter.history.diff import FieldChange
+    from charter.history.revisions import AssignmentDiff, EntryDiff, RegistryDiff
     from charter.registry.references import Reference
 
 
@@ -65,7 +66,7 @@ def _reference(text: str | None) -> Reference | None:
 
 def build_diff(cwd: Path, old: str, new: str | None) -> RegistryDiff:
     """References when both sides parse as references, else revisions; a mix is a usage error."""
-    from charter.history.diff import RegistryDiff, diff_documents, diff_revisions
+    from charter.history.revisions import RegistryDiff, diff_documents, diff_revisions
     from charter.registry.config import find_registry_root
 
     old_ref, new_ref = _reference(old), _reference(new)
@@ -86,8 +87,8 @@ def build_diff(cwd: Path, old: str, new: str | None) -> RegistryDiff:
     return diff_revisions(find_registry_root(cwd), old, new)
 
 
-def _ordered(changes: tuple[Change, ...]) -> list[Change]:
-    from charter.history.diff import CLASSES
+def _ordered(changes: tuple[FieldChange, ...]) -> list[FieldChange]:
+    from charter.history.diff_rules import CLASSES
 
     return sorted(changes, key=lambda c: CLASSES.index(c.severity))
 
@@ -143,7 +144,7 @@ def _mode(mode: str | None, percent: float | None) -> str:
     return f"{mode} {percent:g}%" if percent is not None else str(mode)
 
 
-def _promotion(move: AssignmentChange) -> str:
+def _promotion(move: AssignmentDiff) -> str:
     if move.op == "added":
         return f"assigned ({_mode(move.new_mode, move.new_percent)})"
     if move.op == "removed":
@@ -159,7 +160,7 @@ def _code(text: str) -> str:
     return f"`{_cell(text).replace('`', chr(39))}`"
 
 
-def _md_values(change: Change) -> str:
+def _md_values(change: FieldChange) -> str:
     from charter.history.diff import describe_value
 
     old, new = change.old, change.new

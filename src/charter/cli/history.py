@@ -7,11 +7,11 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from charter.cli.console import ReadFormat, escape, out, print_json
+from charter.cli.render import NOTHING, pr_cell, short, side, when
 
 if TYPE_CHECKING:
-    from charter.history.assignments import Assignment, AssignmentChange, EntryHistory, VersionHistory
-
-NOTHING = "-"
+    from charter.history.assignments import AssignmentChange
+    from charter.history.entry import EntryHistory, VersionHistory
 
 
 def run(
@@ -25,7 +25,7 @@ def run(
 ) -> None:
     """Show how an entry came to be: versions (who registered them and when), evaluations, and every assignment
     change with the date it landed, environment, author, commit and pull request, in the order they landed."""
-    from charter.history.assignments import entry_history
+    from charter.history.entry import entry_history
     from charter.registry.config import find_registry_root
 
     history = entry_history(find_registry_root(ctx.obj), ref)
@@ -33,25 +33,6 @@ def run(
         print_json(history.to_dict())
         return
     print_history(history)
-
-
-def when(iso: str | None) -> str:
-    """`2026-03-01 09:30` from an ISO timestamp: minutes are enough to tell changes apart when reading."""
-    return iso[:16].replace("T", " ") if iso else NOTHING
-
-
-def short(commit: str | None) -> str:
-    return commit[:7] if commit else NOTHING
-
-
-def pr_cell(number: int | None) -> str:
-    return f"#{number}" if number is not None else NOTHING
-
-
-def side(assignment: Assignment | None, *, version_only: bool = False) -> str:
-    if assignment is None:
-        return NOTHING
-    return assignment.version if version_only else f"{assignment.version} {assignment.rollout()}"
 
 
 def print_history(history: EntryHistory) -> None:

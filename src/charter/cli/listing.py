@@ -7,8 +7,9 @@ from typing import Annotated
 import typer
 
 from charter.cli.console import TableFormat, escape, new_table, out, print_json
+from charter.cli.render import kind_named
 from charter.errors import CharterError
-from charter.registry.kinds import KINDS, STATUSES, Kind, find_kind
+from charter.registry.kinds import STATUSES
 
 
 def run(
@@ -51,13 +52,3 @@ def run(
         table.add_row(*cells)
     out.print(table)
     out.print(f"[dim]{len(rows)} entr{'y' if len(rows) == 1 else 'ies'}[/]")
-
-
-def kind_named(kind_name: str | None) -> Kind | None:
-    """The kind a `--kind`/KIND argument names (None when not given); an unknown one is a usage error."""
-    if kind_name is None:
-        return None
-    kind = find_kind(kind_name)
-    if kind is None:
-        raise CharterError(f"unknown kind {kind_name!r}", f"use one of: {', '.join(KINDS)}")
-    return kind

@@ -43,7 +43,7 @@ def record(
     defaults to now) or a whole DeploymentRecord. Names sort by time and never collide between parallel writers.
     """
     from charter.authoring.record_deployment import InvalidRecord, MonitorRequest, record_event
-    from charter.cli.validate import print_findings
+    from charter.cli.render import print_findings
     from charter.registry.config import find_registry_root
 
     root = find_registry_root(ctx.obj)

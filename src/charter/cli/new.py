@@ -132,7 +132,7 @@ def run(
 
 def _edit_until_valid(root: Path, entry: NewEntry, command: list[str]) -> tuple[ValidationReport, bool]:
     """Editor, validation, and the question whether to edit again, until the file is valid or the person stops."""
-    from charter.cli.validate import print_findings
+    from charter.cli.render import print_findings
     from charter.validation.runner import validate_registry
 
     while True:
@@ -152,7 +152,7 @@ def _count(number: int, noun: str) -> str:
 
 
 def _print_outcome(report: ValidationReport, entry: NewEntry, shown: str, *, findings_shown: bool) -> None:
-    from charter.cli.validate import print_findings
+    from charter.cli.render import print_findings
 
     if not findings_shown:
         print_findings(report.root, report.findings)

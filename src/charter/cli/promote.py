@@ -33,7 +33,7 @@ def _report(result: object, output: ReadFormat) -> None:
 def _run(ctx: typer.Context, request: object, output: ReadFormat) -> None:
     from charter.api import Registry
     from charter.authoring.register import InvalidEntry
-    from charter.cli.validate import print_findings
+    from charter.cli.render import print_findings
     from charter.promotion.pr_body import verdict_table
     from charter.promotion.promote import PolicyRefused, PromotionRequest, promote
 

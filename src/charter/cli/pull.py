@@ -8,8 +8,7 @@ from typing import Annotated
 
 import typer
 
-from charter.cli.console import escape, out
-from charter.cli.resolve import MODEL_HELP
+from charter.cli.console import MODEL_HELP, escape, out
 
 
 def run(

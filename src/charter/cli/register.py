@@ -67,7 +67,7 @@ def run(
     """
     from charter.api import Registry
     from charter.authoring.register import InvalidEntry, Registration
-    from charter.cli.validate import refuse_entry
+    from charter.cli.render import refuse_entry
 
     here = Path.cwd()  # training output and code are where the command runs; -C only finds the registry
     registry = Registry(ctx.obj)

@@ -6,9 +6,7 @@ from typing import Annotated
 
 import typer
 
-from charter.cli.console import ReadFormat, escape, out, print_json
-
-MODEL_HELP = "The model: NAME, model:NAME@VERSION, model:NAME@latest, or model:NAME@ENV (e.g. @production)."
+from charter.cli.console import MODEL_HELP, ReadFormat, escape, out, print_json
 
 
 def run(

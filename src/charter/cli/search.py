@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from charter.cli.console import TableFormat, escape, new_table, out, print_json
-from charter.cli.listing import kind_named
+from charter.cli.render import kind_named
 
 #: How many values of each facet the table shows (JSON has them all).
 FACET_VALUES_SHOWN = 8

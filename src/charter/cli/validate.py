@@ -8,11 +8,11 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from charter.cli.console import display_path, escape, out, print_json, print_line
+from charter.cli.console import display_path, print_json, print_line
+from charter.cli.render import print_findings
 from charter.registry.findings import Finding, Severity
 
 if TYPE_CHECKING:
-    from charter.authoring.register import InvalidEntry
     from charter.validation.runner import ValidationReport
 
 
@@ -70,28 +70,6 @@ def run(
     else:
         _print_text(report)
     raise typer.Exit(0 if report.ok else 1)
-
-
-def refuse_entry(root: Path, error: InvalidEntry, as_json: bool, done_key: str) -> typer.Exit:
-    """Report an entry a command would not write (its findings, then why) and the exit to raise: 1."""
-    if as_json:
-        print_json({done_key: False, "message": error.message, "findings": [f.to_dict() for f in error.findings]})
-    else:
-        print_findings(root, error.findings)
-        out.print(f"[red]✗[/] {escape(error.message)}")
-    return typer.Exit(1)
-
-
-def print_findings(root: Path, findings: list[Finding]) -> None:
-    """Findings as `file:line:col: severity CODE message` with the hint below: the one text form everywhere."""
-    for f in findings:
-        colour = "red" if f.severity is Severity.ERROR else "yellow"
-        print_line(f"{display_path(root, f.path)}:{f.line}:{f.column}: ", (f.severity.value, colour), " ",
-                   (f.code, "bold"), f" {f.message}")
-        if f.hint:
-            print_line(("    hint: " + f.hint, "dim"))
-    if findings:
-        print_line()
 
 
 def _print_text(report: ValidationReport) -> None:

@@ -3,7 +3,7 @@
 A version added since REF (or still a draft at REF, so still open to edits) is compared with the version before
 it: the highest lower version in the work tree. If the diff has a breaking change and the major number did not
 rise, callers who pin `^1` would silently get something they cannot use. Only kinds whose version number promises
-compatibility are checked (contracts, event definitions, cohorts; see `charter.history.diff.SEMVER_KINDS`).
+compatibility are checked (contracts, event definitions, cohorts; see `charter.history.revisions.SEMVER_KINDS`).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from charter.store.loader import LazyRegistry, LoadedRegistry
 from charter.validation.released import BaseDocuments
 
 if TYPE_CHECKING:
-    from charter.history.diff import Change
+    from charter.history.diff import FieldChange
 
 
 def check_compatibility(root: Path, loaded: LoadedRegistry | LazyRegistry, base: str, selected: set[str] | None,
@@ -42,7 +42,8 @@ def check_compatibility(root: Path, loaded: LoadedRegistry | LazyRegistry, base:
     for doc in candidates:
         if doc.path in at_base and doc.path not in drafts_at_base:
             continue  # released at the base: the history check keeps its spec as it was
-        from charter.history.diff import SEMVER_KINDS, breaking_without_major_bump  # only a new version pays its import
+        # only a new version pays the import of the diff
+        from charter.history.revisions import SEMVER_KINDS, breaking_without_major_bump
 
         if doc.kind is None or doc.kind.name not in SEMVER_KINDS:
             continue
@@ -66,8 +67,8 @@ def _previous(index: RegistryIndex, doc: Document) -> Document | None:
     return lower[-1] if lower else None
 
 
-def _finding(doc: Document, previous: Document, breaking: list[Change]) -> Finding:
-    from charter.history.diff import next_major
+def _finding(doc: Document, previous: Document, breaking: list[FieldChange]) -> Finding:
+    from charter.history.revisions import next_major
 
     first = min(breaking, key=lambda c: doc.place(c.path, key=True))
     more = f" (and {len(breaking) - 1} more)" if len(breaking) > 1 else ""

@@ -1,0 +1,34 @@
+"""`charter audit`: every assignment change with its evidence, narrowed by environment and landing date."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from charter.errors import CharterError
+from charter.history.assignments import AssignmentChange, assignment_history
+
+
+def parse_since(text: str) -> date:
+    """`--since`: a calendar date, YYYY-MM-DD."""
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text.strip()):
+        raise CharterError(f"--since {text!r} is not a date", "write the date as YYYY-MM-DD, e.g. 2026-01-31")
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError as exc:
+        raise CharterError(f"--since {text!r} is not a date: {exc}", "write the date as YYYY-MM-DD") from exc
+
+
+def landed_on(change: AssignmentChange) -> date:
+    """The UTC date on which a change reached the branch."""
+    return datetime.fromisoformat(change.landed_at).astimezone(UTC).date()
+
+
+def audit(root: Path, *, environment: str | None = None, since: date | None = None, revision: str = "HEAD"
+          ) -> list[AssignmentChange]:
+    """Every assignment change with its evidence, oldest first; `since` keeps those that landed on or after it."""
+    changes = assignment_history(root, environment=environment, evidence=True, revision=revision)
+    if since is not None:
+        changes = [c for c in changes if landed_on(c) >= since]
+    return changes
