@@ -32,11 +32,10 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from charter.adapters.git.repo import (
+from charter.adapters.git.log import (
     CommitInfo,
     LogEntry,
     is_null_oid,
-    literal_pathspec,
     log_command,
     object_ids,
     parent_graph_command,
@@ -44,10 +43,10 @@ from charter.adapters.git.repo import (
     parse_log,
     parse_parent_graph,
     read_objects,
-    repository_prefix,
-    resolve_commit,
-    run_git_parallel,
 )
+from charter.adapters.git.repo import repository_prefix, resolve_commit
+from charter.adapters.git.revision import literal_pathspec
+from charter.adapters.git.run import run_git_parallel
 from charter.errors import CharterError
 from charter.registry.documents import Document, parse_document, read_document
 from charter.registry.kinds import KINDS, Kind, kind_for_prefix, locate_path

@@ -153,7 +153,7 @@ def base_forge(root: Path, base: str, env: Mapping[str, str] | None = None) -> A
     or `repository` at another repository (whose reviews it controls).
     """
     from charter.adapters.forge.base import ForgeUnavailable, forge_for
-    from charter.adapters.git.repo import RevisionReader
+    from charter.adapters.git.revision import RevisionReader
     from charter.adapters.git.worktree import remote_url
     from charter.registry.fields import value_at
     from charter.registry.kinds import REGISTRY_FILE
