@@ -31,6 +31,7 @@ from charter.registry.yamlio import (
 from charter.store.transaction import Journal, repository_lock, write_text_atomic
 
 if TYPE_CHECKING:
+    from charter.adapters.forge.base import ForgeClient
     from charter.adapters.git.repo import Repository
     from charter.adapters.git.worktree import Workspace
 
@@ -171,7 +172,7 @@ def _validate(request: PromotionRequest) -> None:
 REBUILD_ATTEMPTS = 3
 
 
-def promote(root: Path, request: PromotionRequest, *, forge: Any = None,
+def promote(root: Path, request: PromotionRequest, *, forge: ForgeClient | None = None,
             forge_note: str | None = None) -> PromotionResult:
     """Check, branch, edit, commit, push, open the pull request; returns what was done.
 
@@ -192,7 +193,7 @@ def promote(root: Path, request: PromotionRequest, *, forge: Any = None,
         return _promote(root, request, repo, journal, forge, forge_note)
 
 
-def undo_interrupted_promotion(repo: Repository, journal: Journal, forge: Any = None) -> bool:
+def undo_interrupted_promotion(repo: Repository, journal: Journal, forge: ForgeClient | None = None) -> bool:
     """Remove what a killed promotion left; True if there was one. A pushed branch with an open pull request stays:
     that promotion got as far as it needed to."""
     from charter.adapters.git import worktree
@@ -214,7 +215,7 @@ def undo_interrupted_promotion(repo: Repository, journal: Journal, forge: Any = 
     return True
 
 
-def _promote(root: Path, request: PromotionRequest, repo: Repository, journal: Journal, forge: Any,
+def _promote(root: Path, request: PromotionRequest, repo: Repository, journal: Journal, forge: ForgeClient | None,
              forge_note: str | None) -> PromotionResult:
     from charter.adapters.git import worktree
 
@@ -314,7 +315,8 @@ def _starting_point(repo: Repository, base_branch: str) -> str:
                        f"pull (or push) {base_branch} first, so the promotion is checked on what reviewers see")
 
 
-def _open_pull_request(result: PromotionResult, forge: Any, origin_url: str | None, note: str | None) -> None:
+def _open_pull_request(result: PromotionResult, forge: ForgeClient | None, origin_url: str | None,
+                       note: str | None) -> None:
     if forge is None:
         result.compare_url = _compare_link(origin_url, result.base_branch, result.branch)
         result.forge_note = f"{note or 'no forge configured'}: open the pull request with the body below"
@@ -327,7 +329,8 @@ def _open_pull_request(result: PromotionResult, forge: Any, origin_url: str | No
 
 def _compare_link(origin_url: str | None, base: str, head: str) -> str | None:
     """A browser link to open the pull request by hand, for GitHub- and GitLab-style remotes."""
-    from charter.adapters.forge.base import compare_link, parse_remote
+    from charter.adapters.forge.base import parse_remote
+    from charter.adapters.forge.choose import compare_link
 
     remote = parse_remote(origin_url) if origin_url else None
     if remote is None or "." not in remote.host:
