@@ -10,13 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from charter.adapters.git.repo import (
-    RevisionReader,
-    converted_files,
-    files_containing,
-    literal_pathspec,
-    untracked_files,
-)
+from charter.adapters.git.files import converted_files, files_containing, untracked_files
+from charter.adapters.git.revision import RevisionReader, literal_pathspec
 from charter.registry.kinds import ENTRY_FOLDERS, locate_path
 from charter.store.cache import WORD_NEEDLE, ParseCache, words_of
 from charter.validation.mentions import Mentions
@@ -239,7 +234,7 @@ def test_a_needle_occurs_in_a_text_exactly_when_it_occurs_in_one_of_its_words(te
 
 
 def test_a_git_question_asked_in_the_background_answers_or_fails_as_if_asked_directly(registry: Path) -> None:
-    from charter.adapters.git.repo import in_background, run_git
+    from charter.adapters.git.run import in_background, run_git
     from charter.errors import CharterError
 
     answer = in_background(lambda: run_git(registry, ["rev-parse", "HEAD"]))

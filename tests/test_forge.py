@@ -17,16 +17,9 @@ from typing import Any
 
 import pytest
 
-from charter.adapters.forge.base import (
-    ForgeClient,
-    ForgeUnavailable,
-    PullRequest,
-    Remote,
-    compare_link,
-    forge_for,
-    latest_approvals,
-    parse_remote,
-)
+from charter.adapters.forge.base import ForgeClient, ForgeUnavailable, PullRequest, Remote, parse_remote
+from charter.adapters.forge.choose import compare_link, forge_for
+from charter.adapters.forge.github import latest_approvals
 from charter.errors import CharterError
 from tests.forge_server import (
     GITHUB,

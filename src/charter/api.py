@@ -21,6 +21,7 @@ from charter.registry.versions import version_key
 from charter.store.loader import LazyRegistry, LoadedRegistry, load_registry
 
 if TYPE_CHECKING:
+    from charter.adapters.forge.base import ForgeClient
     from charter.authoring.record_evaluation import EvaluationRequest
     from charter.authoring.register import Registration
     from charter.deployment.performance import PerformancePoint
@@ -100,9 +101,10 @@ class Registry:
 
         return compare(self.index, a, b)
 
-    def forge(self) -> tuple[Any, str | None]:
+    def forge(self) -> tuple[ForgeClient | None, str | None]:
         """The forge client for pull requests and, when there is none, why (None: no forge configured)."""
-        from charter.adapters.forge.base import ForgeUnavailable, forge_for
+        from charter.adapters.forge.base import ForgeUnavailable
+        from charter.adapters.forge.choose import forge_for
         from charter.adapters.git.repo import open_repository
         from charter.adapters.git.worktree import remote_url
 

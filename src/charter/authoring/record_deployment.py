@@ -234,10 +234,10 @@ def record_event(root: Path, request: MonitorRequest) -> RecordedEntry:
 
 
 def _commit(root: Path, relpath: str, doc: Document) -> str:
-    from charter.adapters.git.repo import commit_paths, open_repository
+    from charter.adapters.git.repo import commit_paths, open_repository, work_tree
 
     repo = open_repository(root)
-    prefix = root.resolve().relative_to(Path(repo.working_tree_dir or root).resolve())
+    prefix = root.resolve().relative_to(work_tree(repo).resolve())
     spec = doc.spec
     message = "\n".join([
         f"Record {spec.get('type')} of {spec.get('model')} in {spec.get('environment')}", "",

@@ -286,15 +286,14 @@ def build_evaluation(index: RegistryIndex, request: EvaluationRequest, today: da
 
 def record_evaluation(root: Path, request: EvaluationRequest, today: date | None = None) -> Reference:
     """Write the evaluation (validated, atomically) and commit it; on any failure the work tree is as it was."""
-    from charter.adapters.git.repo import commit_paths, open_repository, repository_top
+    from charter.adapters.git.repo import commit_paths, open_repository, repository_top, user_config
     from charter.authoring.register import InvalidEntry
     from charter.store.loader import load_registry
     from charter.validation.runner import validate_registry
 
     index = load_registry(root).index
     repo = open_repository(root)
-    reader = repo.config_reader()
-    evaluator = str(reader.get_value("user", "email", "")) if reader.has_option("user", "email") else ""
+    evaluator = user_config(repo, "email") or ""
     relpath, document = build_evaluation(index, request, today or date.today(),
                                          evaluator or "charter evaluate record")
     kind = KINDS["Evaluation"]

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from charter.errors import CharterError
 from charter.registry.fields import value_at
@@ -30,6 +30,9 @@ from charter.registry.schemas import schema_comment
 from charter.registry.versions import version_key
 from charter.registry.yamlio import dump_yaml, parse_yaml
 from charter.store.transaction import Journal, repository_lock, write_text_atomic
+
+if TYPE_CHECKING:
+    from charter.adapters.git.repo import Repository
 
 #: Frameworks whose versions are worth recording when they are installed (import name → distribution name).
 FRAMEWORKS = {
@@ -255,33 +258,29 @@ def register_version(root: Path, request: Registration) -> Reference:
     One register or promote at a time changes a repository (the repository lock); a registration killed part-way
     (its journal is still there) is undone first, so running the command again finishes the job.
     """
-    from charter.adapters.git.repo import open_repository
+    from charter.adapters.git.repo import git_directory, open_repository
 
     repo = open_repository(root)
-    git_dir = Path(repo.common_dir)
+    git_dir = git_directory(repo)
     with repository_lock(git_dir, "register"):
         journal = Journal(git_dir, "register")
         undo_interrupted(repo, journal)
         return _register(root, request, repo, journal)
 
 
-def undo_interrupted(repo: Any, journal: Journal) -> bool:
+def undo_interrupted(repo: Repository, journal: Journal) -> bool:
     """Remove what a killed registration left (unless it got as far as its commit); True if there was one."""
-    import git
+    from charter.adapters.git.repo import committed_at_head, unstage, work_tree
 
     record = journal.read()
     if record is None:
         return False
-    top = Path(repo.working_tree_dir or ".").resolve()
+    top = work_tree(repo).resolve()
     entry, created = record.get("entry"), record.get("created")
     paths = [p for p in created if isinstance(p, str)] if isinstance(created, list) else []
-    try:
-        committed = isinstance(entry, str) and bool(repo.git.ls_tree("--name-only", "HEAD", "--", entry).strip())
-    except git.GitCommandError:
-        committed = False
+    committed = isinstance(entry, str) and committed_at_head(repo, entry)
     if not committed and paths:
-        with contextlib.suppress(git.GitCommandError):  # staged by a `git add` that ran before the kill
-            repo.git.reset("--quiet", "--", *paths)
+        unstage(repo, paths)  # staged by a `git add` that ran before the kill
         for relpath in paths:
             target = (top / relpath).resolve()
             if target == top or not target.is_relative_to(top):
@@ -294,9 +293,9 @@ def undo_interrupted(repo: Any, journal: Journal) -> bool:
     return True
 
 
-def _register(root: Path, request: Registration, repo: Any, journal: Journal) -> Reference:
+def _register(root: Path, request: Registration, repo: Repository, journal: Journal) -> Reference:
     from charter.adapters import dvc
-    from charter.adapters.git.repo import commit_paths
+    from charter.adapters.git.repo import commit_paths, work_tree
     from charter.store.loader import load_registry
     from charter.validation.runner import validate_registry
 
@@ -335,7 +334,7 @@ def _register(root: Path, request: Registration, repo: Any, journal: Journal) ->
 
     cache_before = dvc.cache_objects(root)
     # git takes paths from the top of its work tree, and the registry may be a folder inside it
-    prefix = root.resolve().relative_to(Path(repo.working_tree_dir or root).resolve())
+    prefix = root.resolve().relative_to(work_tree(repo).resolve())
     journal.write({"command": "register", "entry": (prefix / relpath).as_posix(),
                    "created": [(prefix / relpath).as_posix(), (prefix / artifact_dir).as_posix()]})
     try:

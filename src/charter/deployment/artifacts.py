@@ -64,7 +64,8 @@ def remote_config_trusted(root: Path, base: str | None) -> bool:
     `.dvc/config` is part of the repository: a pull request can point the remote at any server (which then receives
     the CI's cloud credentials) or any local path. It is trusted unchanged since a reviewed base, or never tracked.
     """
-    from charter.adapters.git.repo import RevisionReader, literal_pathspec, run_git
+    from charter.adapters.git.revision import RevisionReader, literal_pathspec
+    from charter.adapters.git.run import run_git
 
     if base is None:
         return False

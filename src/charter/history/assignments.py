@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from charter.adapters.git.repo import LogEntry, is_null_oid
+from charter.adapters.git.log import LogEntry, is_null_oid
 from charter.history.commits import parse_trailers, trailer_value
 from charter.history.environment_items import Assignment, EnvironmentReader
 from charter.history.evidence import EvaluationSummary, evaluations_at

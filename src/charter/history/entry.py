@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from charter.adapters.git.repo import LogEntry
+from charter.adapters.git.log import LogEntry
 from charter.errors import CharterError
 from charter.history.assignments import AssignmentChange, changes_in_log, environment_pathspecs
 from charter.history.evidence import EvaluationSummary, summarize_evaluation

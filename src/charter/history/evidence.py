@@ -11,7 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from charter.adapters.git.repo import LogEntry, is_null_oid, object_ids, read_objects
+from charter.adapters.git.log import LogEntry, is_null_oid, object_ids, read_objects
 from charter.history.landing import GitHistory
 from charter.registry.documents import Document, parse_document
 from charter.registry.kinds import KINDS

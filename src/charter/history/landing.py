@@ -20,21 +20,20 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from charter.adapters.git.repo import (
+from charter.adapters.git.log import (
     CommitInfo,
     LogEntry,
     is_null_oid,
-    literal_pathspec,
     log_command,
     parent_graph_command,
     parse_commit_object,
     parse_log,
     parse_parent_graph,
     read_objects,
-    repository_prefix,
-    resolve_commit,
-    run_git_parallel,
 )
+from charter.adapters.git.repo import repository_prefix, resolve_commit
+from charter.adapters.git.revision import literal_pathspec
+from charter.adapters.git.run import run_git_parallel
 from charter.history.commits import pull_request_of_message
 
 

@@ -18,7 +18,7 @@ from charter.registry.kinds import ENTRY_FOLDERS, REGISTRY_FILE, SEMVER_RE, is_e
 from charter.registry.versions import version_key
 
 if TYPE_CHECKING:
-    from charter.adapters.git.repo import RevisionReader
+    from charter.adapters.git.revision import RevisionReader
 
 #: Kinds whose version number promises compatibility: a breaking change needs a new major version (CH603).
 #: A model version's number tells the order of training runs; what callers rely on is its contract.
@@ -238,7 +238,7 @@ def _entry_diff(relpath: str, old: _Side, new: _Side) -> EntryDiff | None:
 def diff_revisions(root: Path, rev_a: str, rev_b: str | None = None) -> RegistryDiff:
     """Entries added, removed and changed (with their changes) from `rev_a` to `rev_b` (None: the work tree),
     and the promotions: assignment changes in environment files."""
-    from charter.adapters.git.repo import RevisionReader
+    from charter.adapters.git.revision import RevisionReader
     from charter.store.loader import discover_files
 
     reader_a = RevisionReader(root, rev_a)

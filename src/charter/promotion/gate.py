@@ -7,13 +7,12 @@ data when a token allows reading it, otherwise from CODEOWNERS (which the forge 
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from charter.errors import CharterError
 from charter.promotion.policy import Check, Promotion, Verdict, assignments, check_promotion
@@ -22,6 +21,9 @@ from charter.registry.codeowners import CODEOWNERS_FILE, codeowners_covers
 from charter.registry.config import RegistryConfig
 from charter.registry.index import RegistryIndex
 from charter.registry.kinds import KINDS
+
+if TYPE_CHECKING:
+    from charter.adapters.forge.base import ForgeClient
 
 Slot = tuple[str, str]  # (model family, mode)
 
@@ -66,22 +68,6 @@ def promotions_between(base: RegistryIndex, head: RegistryIndex, config: Registr
     return found
 
 
-def pull_request_number(env: Mapping[str, str]) -> int | None:
-    """The PR/MR under test in CI: GitHub's event payload, or GitLab's merge request IID."""
-    iid = env.get("CI_MERGE_REQUEST_IID")
-    if iid and iid.isdigit():
-        return int(iid)
-    event = env.get("GITHUB_EVENT_PATH")
-    if event and Path(event).is_file():
-        try:
-            payload = json.loads(Path(event).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return None
-        number = (payload.get("pull_request") or {}).get("number")
-        return number if isinstance(number, int) else None
-    return None
-
-
 def _settle_approvals(verdict: Verdict, config: RegistryConfig, approvals: list[str] | None,
                       codeowners: str | None, prefix: str) -> None:
     rules = config.policy.get(verdict.promotion.environment) or {}
@@ -110,7 +96,8 @@ def _settle_approvals(verdict: Verdict, config: RegistryConfig, approvals: list[
 
 
 def run_gate(root: Path, base: str, today: date | None = None, env: Mapping[str, str] | None = None,
-             forge: Any = None) -> GateReport:
+             forge: ForgeClient | None = None) -> GateReport:
+    from charter.adapters.forge.ci import pull_request_of_ci_event
     from charter.adapters.git.repo import repository_top
     from charter.adapters.git.worktree import snapshot
     from charter.store.loader import load_registry
@@ -127,7 +114,7 @@ def run_gate(root: Path, base: str, today: date | None = None, env: Mapping[str,
     promotions = promotions_between(base_index, head.index, head.config)
     if not promotions:
         return report
-    number = pull_request_number(env)
+    number = pull_request_of_ci_event(env)
     approvals: list[str] | None = None
     if forge is not None and number is not None:
         try:
@@ -146,14 +133,15 @@ def run_gate(root: Path, base: str, today: date | None = None, env: Mapping[str,
     return report
 
 
-def base_forge(root: Path, base: str, env: Mapping[str, str] | None = None) -> Any:
+def base_forge(root: Path, base: str, env: Mapping[str, str] | None = None) -> ForgeClient | None:
     """The forge client that registry.yaml at `base` configures, or None (no forge, or none usable here).
 
     Never HEAD's: a pull request could point `spec.forge.apiUrl` at its own server (which would receive the token)
     or `repository` at another repository (whose reviews it controls).
     """
-    from charter.adapters.forge.base import ForgeUnavailable, forge_for
-    from charter.adapters.git.repo import RevisionReader
+    from charter.adapters.forge.base import ForgeUnavailable
+    from charter.adapters.forge.choose import forge_for
+    from charter.adapters.git.revision import RevisionReader
     from charter.adapters.git.worktree import remote_url
     from charter.registry.fields import value_at
     from charter.registry.kinds import REGISTRY_FILE

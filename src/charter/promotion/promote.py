@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from charter.authoring.register import InvalidEntry
 from charter.errors import CharterError
@@ -29,6 +29,11 @@ from charter.registry.yamlio import (
     replace_scalars,
 )
 from charter.store.transaction import Journal, repository_lock, write_text_atomic
+
+if TYPE_CHECKING:
+    from charter.adapters.forge.base import ForgeClient
+    from charter.adapters.git.repo import Repository
+    from charter.adapters.git.worktree import Workspace
 
 ROLLOUT_MODES = ("full", "canary", "shadow")
 
@@ -167,7 +172,7 @@ def _validate(request: PromotionRequest) -> None:
 REBUILD_ATTEMPTS = 3
 
 
-def promote(root: Path, request: PromotionRequest, *, forge: Any = None,
+def promote(root: Path, request: PromotionRequest, *, forge: ForgeClient | None = None,
             forge_note: str | None = None) -> PromotionResult:
     """Check, branch, edit, commit, push, open the pull request; returns what was done.
 
@@ -175,20 +180,20 @@ def promote(root: Path, request: PromotionRequest, *, forge: Any = None,
     (its journal is still there) is undone first: its worktree and branch go, and so does a branch it pushed without
     a pull request, so running the command again finishes the job.
     """
-    from charter.adapters.git.repo import open_repository
+    from charter.adapters.git.repo import git_directory, open_repository
 
     if ":" not in request.ref:
         request.ref = f"model:{request.ref}"
     _validate(request)
     repo = open_repository(root)
-    git_dir = Path(repo.common_dir)
+    git_dir = git_directory(repo)
     with repository_lock(git_dir, "promote"):
         journal = Journal(git_dir, "promote")
         undo_interrupted_promotion(repo, journal, forge)
         return _promote(root, request, repo, journal, forge, forge_note)
 
 
-def undo_interrupted_promotion(repo: Any, journal: Journal, forge: Any = None) -> bool:
+def undo_interrupted_promotion(repo: Repository, journal: Journal, forge: ForgeClient | None = None) -> bool:
     """Remove what a killed promotion left; True if there was one. A pushed branch with an open pull request stays:
     that promotion got as far as it needed to."""
     from charter.adapters.git import worktree
@@ -201,16 +206,16 @@ def undo_interrupted_promotion(repo: Any, journal: Journal, forge: Any = None) -
         worktree.discard_branch(repo, branch)
         if record.get("pushed"):
             try:
-                pull = forge.pull_request_for_branch(branch) if forge is not None else None
+                open_pull = forge is not None and forge.pull_request_for_branch(branch) is not None
             except CharterError:
-                pull = True  # cannot tell: leave the pushed branch to a person
-            if pull is None:
+                open_pull = True  # cannot tell: leave the pushed branch to a person
+            if not open_pull:
                 worktree.delete_remote_branch(repo, branch)
     journal.end()
     return True
 
 
-def _promote(root: Path, request: PromotionRequest, repo: Any, journal: Journal, forge: Any,
+def _promote(root: Path, request: PromotionRequest, repo: Repository, journal: Journal, forge: ForgeClient | None,
              forge_note: str | None) -> PromotionResult:
     from charter.adapters.git import worktree
 
@@ -220,7 +225,7 @@ def _promote(root: Path, request: PromotionRequest, repo: Any, journal: Journal,
     if base_branch is None:
         raise CharterError("HEAD is detached", "check out the branch promotions should go into (e.g. main)")
     worktree.fetch(repo)
-    start = _starting_point(root, repo, base_branch)
+    start = _starting_point(repo, base_branch)
     branch = branch_name(request)
     if worktree.branch_exists(repo, branch):
         raise CharterError(f"branch {branch} already exists",
@@ -236,7 +241,7 @@ def _promote(root: Path, request: PromotionRequest, repo: Any, journal: Journal,
                 # origin's base may have moved while this was built: then rebuild on it, so that the policy and
                 # the validation see what the pull request will be merged into (a rebase by rebuilding, never forced)
                 worktree.fetch(repo)
-                newest = _starting_point(root, repo, base_branch)
+                newest = _starting_point(repo, base_branch)
                 if newest == start:
                     break
                 start = newest
@@ -262,7 +267,7 @@ def _promote(root: Path, request: PromotionRequest, repo: Any, journal: Journal,
         journal.end()
 
 
-def _build(space: Any, request: PromotionRequest, branch: str, base_branch: str) -> PromotionResult:
+def _build(space: Workspace, request: PromotionRequest, branch: str, base_branch: str) -> PromotionResult:
     """Check the policy on the workspace's state, edit the environment file, validate, commit."""
     from charter.adapters.git import worktree
     from charter.store.loader import load_registry
@@ -295,14 +300,13 @@ def _build(space: Any, request: PromotionRequest, branch: str, base_branch: str)
     return PromotionResult(verdict, title(verdict), body, branch, base_branch, commit, pushed=False)
 
 
-def _starting_point(root: Path, repo: Any, base_branch: str) -> str:
+def _starting_point(repo: Repository, base_branch: str) -> str:
     """The newest base: the local branch, or origin's when it has moved on (then the policy sees origin's state)."""
     from charter.adapters.git import worktree
-    from charter.adapters.git.repo import resolve_commit
+    from charter.adapters.git.repo import resolve_commit, work_tree
 
-    tracking = f"origin/{base_branch}"
-    upstream = resolve_commit(root, tracking) if tracking in {ref.name for ref in repo.refs} else None
-    head = resolve_commit(root, "HEAD") or "HEAD"
+    upstream = worktree.tracking_commit(repo, base_branch)
+    head = resolve_commit(work_tree(repo), "HEAD") or "HEAD"
     if upstream is None or upstream == head or worktree.is_ancestor(repo, upstream, head):
         return head
     if worktree.is_ancestor(repo, head, upstream):
@@ -311,7 +315,8 @@ def _starting_point(root: Path, repo: Any, base_branch: str) -> str:
                        f"pull (or push) {base_branch} first, so the promotion is checked on what reviewers see")
 
 
-def _open_pull_request(result: PromotionResult, forge: Any, origin_url: str | None, note: str | None) -> None:
+def _open_pull_request(result: PromotionResult, forge: ForgeClient | None, origin_url: str | None,
+                       note: str | None) -> None:
     if forge is None:
         result.compare_url = _compare_link(origin_url, result.base_branch, result.branch)
         result.forge_note = f"{note or 'no forge configured'}: open the pull request with the body below"
@@ -324,7 +329,8 @@ def _open_pull_request(result: PromotionResult, forge: Any, origin_url: str | No
 
 def _compare_link(origin_url: str | None, base: str, head: str) -> str | None:
     """A browser link to open the pull request by hand, for GitHub- and GitLab-style remotes."""
-    from charter.adapters.forge.base import compare_link, parse_remote
+    from charter.adapters.forge.base import parse_remote
+    from charter.adapters.forge.choose import compare_link
 
     remote = parse_remote(origin_url) if origin_url else None
     if remote is None or "." not in remote.host:
@@ -335,7 +341,7 @@ def _compare_link(origin_url: str | None, base: str, head: str) -> str | None:
 
 def previous_assignment(root: Path, environment: str, model: str) -> str | None:
     """The version of `model` fully assigned in `environment` before the current one, from git history."""
-    from charter.adapters.git.worktree import file_versions
+    from charter.adapters.git.log import file_versions
 
     env_path = KINDS["Environment"].relative_path(environment, None)
     current: str | None = None

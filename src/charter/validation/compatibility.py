@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from charter.adapters.git.repo import RevisionReader
+from charter.adapters.git.revision import RevisionReader
 from charter.registry.documents import Document
 from charter.registry.findings import Finding, finding
 from charter.registry.index import RegistryIndex

@@ -21,7 +21,8 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Callable
 
-from charter.adapters.git.repo import REGULAR_MODES, RevisionReader, files_containing, literal_pathspec
+from charter.adapters.git.files import files_containing
+from charter.adapters.git.revision import REGULAR_MODES, RevisionReader, literal_pathspec
 from charter.registry.kinds import ENTRY_FOLDERS
 from charter.store.cache import WORD_NEEDLE, ParseCache, TreeWords
 
@@ -40,7 +41,7 @@ class Mentions:
         self._entry_specs = [literal_pathspec(reader.repo_path(folder)) for folder in ENTRY_FOLDERS]
         self._touched = touched
         self._cache = cache
-        self._converted = converted  # repository-relative paths (see `adapters.git.converted_files`)
+        self._converted = converted  # repository-relative paths (see `adapters.git.files.converted_files`)
         self._loaded: tuple[TreeWords, set[str]] | None = None
 
     def files_containing(self, needles: set[str]) -> set[str]:

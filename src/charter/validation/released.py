@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from charter.adapters.git.repo import RevisionReader
+from charter.adapters.git.revision import RevisionReader
 from charter.registry.documents import Document, blob_id, parse_document, positions_from
 from charter.registry.fields import JsonPath, dotted
 from charter.registry.findings import Finding, finding

@@ -96,7 +96,7 @@ def validate_registry(root: Path, paths: Sequence[str | Path] | None = None, bas
     if base is not None and not paths and not check_artifacts and not all_files:
         import importlib
 
-        from charter.adapters.git.repo import RevisionReader
+        from charter.adapters.git.revision import RevisionReader
         from charter.registry.schemas import import_validator_library
         from charter.validation.released import BaseDocuments
         from charter.validation.scope import changed_scope
@@ -160,7 +160,7 @@ def validate_registry(root: Path, paths: Sequence[str | Path] | None = None, bas
         registry.files_grouped_like(selected, folded)
     findings.extend(check_paths(compared, selected))
     if base is not None and (isinstance(registry, LoadedRegistry) or scope is not None):
-        from charter.adapters.git.repo import RevisionReader
+        from charter.adapters.git.revision import RevisionReader
         from charter.validation.compatibility import check_compatibility
         from charter.validation.released import BaseDocuments, check_history
 

@@ -14,15 +14,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from charter.adapters.git.repo import (
-    Change,
-    RevisionReader,
-    converted_files,
-    in_background,
-    literal_pathspec,
-    untracked_files,
-    within,
-)
+from charter.adapters.git.files import converted_files, untracked_files
+from charter.adapters.git.revision import Change, RevisionReader, literal_pathspec, within
+from charter.adapters.git.run import in_background
 from charter.registry.documents import Document
 from charter.registry.kinds import ENTRY_FOLDERS, REGISTRY_FILE, locate_path
 from charter.store.cache import ParseCache

@@ -1,7 +1,7 @@
 """Git operations that make a change on a branch of its own: a temporary worktree, a commit, a push.
 
 The person's checkout is never touched: the change is made in a worktree beside it, so they stay on their branch
-with their tree as it was, whatever happens. Reading git lives in `adapters.git`; this module writes.
+with their tree as it was, whatever happens. Reading a revision lives in `revision` and `log`; this module writes.
 """
 
 from __future__ import annotations
@@ -14,67 +14,73 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from charter.adapters.git.repo import _clean_environment, commit_paths, open_repository, repository_top, resolve_commit
+from charter.adapters.git.repo import commit_paths, open_repository, repository_top, resolve_commit, work_tree
+from charter.adapters.git.run import GitFailed, run_git
 from charter.errors import CharterError
 
 if TYPE_CHECKING:
-    import git
+    from charter.adapters.git.repo import Repository
 
 
 @dataclass(frozen=True)
 class Workspace:
     """A checkout of `branch` in a temporary folder; `root` is the registry inside it."""
 
-    repo: git.Repo
+    repo: Repository
     branch: str
     root: Path
 
 
-def _run(repo: git.Repo, *args: str) -> str:
-    import git
-
+def _run(repo: Repository, *args: str) -> str:
+    """A git command in the repository's top folder; a failure's message carries all git said (e.g. a push's
+    `[rejected]` line, which is not its last)."""
     try:
-        return str(repo.git.execute(["git", *args]))
-    except git.GitCommandError as exc:
-        raise CharterError(f"git {args[0]} failed: {str(exc.stderr).strip() or exc}") from exc
+        output = run_git(work_tree(repo), list(args))
+    except GitFailed as exc:
+        raise CharterError(f"git {args[0]} failed: {exc.stderr or f'exit code {exc.returncode}'}") from exc
+    return output.decode("utf-8", "surrogateescape").removesuffix("\n")
 
 
-def is_clean(repo: git.Repo) -> bool:
+def is_clean(repo: Repository) -> bool:
     return not repo.is_dirty(untracked_files=False)
 
 
-def current_branch(repo: git.Repo) -> str | None:
+def current_branch(repo: Repository) -> str | None:
     return None if repo.head.is_detached else repo.active_branch.name
 
 
-def has_remote(repo: git.Repo, name: str = "origin") -> bool:
+def has_remote(repo: Repository, name: str = "origin") -> bool:
     return any(r.name == name for r in repo.remotes)
 
 
-def remote_url(repo: git.Repo, name: str = "origin") -> str | None:
+def remote_url(repo: Repository, name: str = "origin") -> str | None:
     return next(iter(repo.remote(name).urls), None) if has_remote(repo, name) else None
 
 
-def branch_exists(repo: git.Repo, branch: str, remote: str | None = "origin") -> bool:
+def branch_exists(repo: Repository, branch: str, remote: str | None = "origin") -> bool:
     local = any(h.name == branch for h in repo.heads)
     if local or remote is None or not has_remote(repo, remote):
         return local
     return bool(_run(repo, "ls-remote", "--heads", remote, f"refs/heads/{branch}").strip())
 
 
-def fetch(repo: git.Repo, remote: str = "origin") -> None:
+def fetch(repo: Repository, remote: str = "origin") -> None:
     if has_remote(repo, remote):
         _run(repo, "fetch", "--quiet", remote)
 
 
-def is_ancestor(repo: git.Repo, older: str, newer: str) -> bool:
-    import git
-
+def is_ancestor(repo: Repository, older: str, newer: str) -> bool:
     try:
-        repo.git.merge_base("--is-ancestor", older, newer)
-    except git.GitCommandError:
+        _run(repo, "merge-base", "--is-ancestor", older, newer)
+    except CharterError:
         return False
     return True
+
+
+def tracking_commit(repo: Repository, branch: str, remote: str = "origin") -> str | None:
+    """The commit of `remote`'s `branch` as last fetched (`origin/main`), or None where there is no such ref."""
+    tracking = f"{remote}/{branch}"
+    return resolve_commit(work_tree(repo), tracking) if tracking in {ref.name for ref in repo.refs} else None
 
 
 @contextlib.contextmanager
@@ -89,11 +95,7 @@ def workspace(registry_root: Path, branch: str, start: str) -> Iterator[Workspac
     folder = scratch / "tree"
     _run(repo, "worktree", "add", "--quiet", "-b", branch, str(folder), start)
     try:
-        import git
-
-        worktree = git.Repo(folder)
-        _clean_environment(worktree)
-        yield Workspace(worktree, branch, folder / prefix)
+        yield Workspace(open_repository(folder), branch, folder / prefix)
     except BaseException:
         _remove_worktree(repo, folder)
         with contextlib.suppress(CharterError):
@@ -104,7 +106,7 @@ def workspace(registry_root: Path, branch: str, start: str) -> Iterator[Workspac
     shutil.rmtree(scratch, ignore_errors=True)
 
 
-def _remove_worktree(repo: git.Repo, folder: Path) -> None:
+def _remove_worktree(repo: Repository, folder: Path) -> None:
     with contextlib.suppress(CharterError):
         _run(repo, "worktree", "remove", "--force", str(folder))
     with contextlib.suppress(CharterError):
@@ -112,7 +114,7 @@ def _remove_worktree(repo: git.Repo, folder: Path) -> None:
 
 
 def commit_in(space: Workspace, message: str, paths: list[str]) -> str:
-    prefix = space.root.relative_to(Path(space.repo.working_tree_dir or space.root))
+    prefix = space.root.relative_to(work_tree(space.repo))
     return commit_paths(space.repo, message, [(prefix / p).as_posix() for p in paths])
 
 
@@ -120,7 +122,7 @@ class PushRejected(CharterError):
     """The remote refused the push (the branch exists there, or a hook refused it): never overridden."""
 
 
-def push_branch(repo: git.Repo, branch: str, remote: str = "origin") -> None:
+def push_branch(repo: Repository, branch: str, remote: str = "origin") -> None:
     """Push a new branch; never forced. A rejection is reported, not overridden."""
     try:
         _run(repo, "push", "--quiet", "--set-upstream", remote, f"refs/heads/{branch}:refs/heads/{branch}")
@@ -135,7 +137,7 @@ def reset_workspace(space: Workspace, start: str) -> None:
     _run(space.repo, "reset", "--quiet", "--hard", start)
 
 
-def discard_branch(repo: git.Repo, branch: str) -> None:
+def discard_branch(repo: Repository, branch: str) -> None:
     """Remove the worktrees that have `branch` checked out, then the local branch (what a killed run left)."""
     listing = _run(repo, "worktree", "list", "--porcelain")
     for block in listing.split("\n\n"):
@@ -151,23 +153,9 @@ def discard_branch(repo: git.Repo, branch: str) -> None:
         _run(repo, "branch", "-D", "--", branch)
 
 
-def delete_remote_branch(repo: git.Repo, branch: str, remote: str = "origin") -> None:
+def delete_remote_branch(repo: Repository, branch: str, remote: str = "origin") -> None:
     with contextlib.suppress(CharterError):
         _run(repo, "push", "--quiet", remote, "--delete", branch)
-
-
-def file_versions(registry_root: Path, relpath: str, limit: int = 200) -> Iterator[tuple[str, bytes]]:
-    """The file's content at each commit that changed it, newest first (one `git log`, one `cat-file` process)."""
-    repo = open_repository(registry_root)
-    _, prefix = repository_top(registry_root)
-    path = f"{prefix}/{relpath}" if prefix else relpath
-    shas = _run(repo, "log", f"--max-count={limit}", "--format=%H", "--", path).split()
-    for sha in shas:
-        try:
-            blob = repo.commit(sha).tree / path
-        except KeyError:
-            continue  # deleted in that commit
-        yield sha, blob.data_stream.read()
 
 
 @contextlib.contextmanager
