@@ -22,10 +22,10 @@ from charter.registry.documents import Document
 from charter.registry.fields import value_at
 from charter.registry.findings import has_errors
 from charter.registry.index import RegistryIndex
-from charter.registry.kinds import KINDS, NAME_RE, SEMVER_RE
+from charter.registry.kinds import KINDS, NAME_RE
 from charter.registry.references import Reference, parse_reference
 from charter.registry.schemas import schema_comment
-from charter.registry.versions import version_key
+from charter.registry.versions import is_semver, next_version
 from charter.registry.yamlio import dump_yaml
 from charter.store.transaction import write_text_atomic
 from charter.validation.evaluations import declared_invariants, in_range
@@ -87,17 +87,13 @@ def _choose_identity(index: RegistryIndex, request: EvaluationRequest, model: Do
                            "pass --name: 1-63 characters of a-z, 0-9 and '-'")
     existing = [d.version or "" for d in index.versions(kind, name)]
     if request.version is not None:
-        if not SEMVER_RE.match(request.version):
+        if not is_semver(request.version):
             raise CharterError(f"version {request.version!r} is not semver", "write MAJOR.MINOR.PATCH, e.g. 1.0.0")
         if request.version in existing:
             raise CharterError(f"evaluation:{name}@{request.version} already exists",
                                "a recorded evaluation is never overwritten: choose a new version")
         return name, request.version
-    if not existing:
-        return name, "1.0.0"
-    import semver
-
-    return name, str(semver.Version.parse(max(existing, key=version_key)).bump_minor())
+    return name, next_version(existing, "1.0.0")
 
 
 def _threshold_range(index: RegistryIndex, model: Document) -> tuple[float, float]:

@@ -20,8 +20,9 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from charter.registry.documents import Document, parse_document
 from charter.registry.fields import JsonPath
-from charter.registry.kinds import ENTRY_FOLDERS, REGISTRY_FILE, SEMVER_RE, is_entry_candidate, locate_path
+from charter.registry.kinds import ENTRY_FOLDERS, REGISTRY_FILE, is_entry_candidate, locate_path
 from charter.registry.natural_keys import NATURAL_KEYS
+from charter.registry.versions import major_of
 
 if TYPE_CHECKING:
     from charter.adapters.git.repo import RevisionReader
@@ -413,17 +414,6 @@ def count_by_class(changes: list[Change]) -> dict[str, int]:
 
 
 # --- versions -----------------------------------------------------------------------------------------------------
-
-
-def major_of(version: str | None) -> int | None:
-    if not isinstance(version, str) or not SEMVER_RE.match(version):
-        return None
-    return int(version.split(".", 1)[0])
-
-
-def next_major(version: str) -> str:
-    major = major_of(version)
-    return f"{(major or 0) + 1}.0.0"
 
 
 def _version(doc: dict[str, Any]) -> str | None:
