@@ -25,6 +25,7 @@ from charter.registry.index import RegistryIndex
 from charter.registry.kinds import KINDS, NAME_RE
 from charter.registry.references import Reference, parse_reference
 from charter.registry.schemas import schema_comment
+from charter.registry.times import parse_day
 from charter.registry.versions import is_semver, next_version
 from charter.registry.yamlio import dump_yaml
 from charter.store.transaction import write_text_atomic
@@ -140,12 +141,11 @@ def _days(request: EvaluationRequest, results: EvaluationResults, cohort: Docume
         return request.days
     if results.days is not None:
         return results.days
-    start, end = value_at(cohort.spec, ("period", "start")), value_at(cohort.spec, ("period", "end"))
-    try:
-        return float((date.fromisoformat(str(end)[:10]) - date.fromisoformat(str(start)[:10])).days + 1)
-    except ValueError:
+    start, end = (parse_day(str(value_at(cohort.spec, ("period", side)))) for side in ("start", "end"))
+    if start is None or end is None:
         raise CharterError(f"no period length for alerts per day: {results.source} gives no days or period, and "
-                           f"{cohort.ref} no spec.period", "pass --days N (the length of the scored period)") from None
+                           f"{cohort.ref} no spec.period", "pass --days N (the length of the scored period)")
+    return float((end - start).days + 1)
 
 
 def _operating(request: EvaluationRequest, results: EvaluationResults) -> float | None:

@@ -15,7 +15,6 @@ import shutil
 import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -27,6 +26,7 @@ from charter.registry.index import RegistryIndex
 from charter.registry.kinds import KINDS, NAME_RE
 from charter.registry.references import Reference
 from charter.registry.schemas import schema_comment
+from charter.registry.times import parse_datetime
 from charter.registry.versions import is_semver, next_version
 from charter.registry.yamlio import dump_yaml, parse_yaml
 from charter.store.transaction import Journal, repository_lock, write_text_atomic
@@ -182,7 +182,7 @@ def capture_provenance(request: Registration, code_root: Path) -> dict[str, Any]
 
 def _timestamp(value: str, what: str) -> str:
     try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        parsed = parse_datetime(value)
     except ValueError as exc:
         raise CharterError(f"{what} {value!r} is not an ISO 8601 date-time",
                            "write e.g. 2026-11-23T09:30:00Z") from exc

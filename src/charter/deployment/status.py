@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from charter.deployment.performance import HEALTH_METRICS, OUTCOME_METRICS, parse_instant
+from charter.deployment.performance import HEALTH_METRICS, OUTCOME_METRICS
 from charter.errors import CharterError
 from charter.registry.config import RegistryConfig
 from charter.registry.documents import Document
@@ -21,6 +21,7 @@ from charter.registry.fields import value_at
 from charter.registry.index import RegistryIndex
 from charter.registry.kinds import KINDS
 from charter.registry.references import Reference
+from charter.registry.times import parse_instant
 from charter.registry.versions import version_key
 
 #: Record types that change what runs.

@@ -52,6 +52,7 @@ from charter.errors import CharterError
 from charter.registry.documents import Document, parse_document, read_document
 from charter.registry.kinds import KINDS, Kind, kind_for_prefix, locate_path
 from charter.registry.references import REFERENCE_RE, Reference, parse_reference
+from charter.registry.times import parse_date
 from charter.registry.versions import version_key
 from charter.registry.yamlio import decode_text, parse_yaml
 
@@ -737,12 +738,11 @@ def _with_evidence(git: _Git, log: list[LogEntry], changes: list[AssignmentChang
 
 def parse_since(text: str) -> date:
     """`--since`: a calendar date, YYYY-MM-DD."""
-    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text.strip()):
-        raise CharterError(f"--since {text!r} is not a date", "write the date as YYYY-MM-DD, e.g. 2026-01-31")
     try:
-        return date.fromisoformat(text.strip())
+        return parse_date(text.strip())
     except ValueError as exc:
-        raise CharterError(f"--since {text!r} is not a date: {exc}", "write the date as YYYY-MM-DD") from exc
+        raise CharterError(f"--since {text!r} is not a date: {exc}", "write the date as YYYY-MM-DD, e.g. 2026-01-31"
+                           ) from exc
 
 
 def landed_on(change: AssignmentChange) -> date:

@@ -18,6 +18,7 @@ from charter.registry.fields import value_at
 from charter.registry.index import RegistryIndex
 from charter.registry.kinds import KINDS
 from charter.registry.references import Reference
+from charter.registry.times import parse_day
 
 
 @dataclass(frozen=True)
@@ -220,11 +221,8 @@ class PolicyCheck:
         return self.verdict.evaluation
 
     def _age(self, evaluation: Document) -> int | None:
-        text = value_at(evaluation.spec, ("date",))
-        try:
-            return (self.today - date.fromisoformat(str(text)[:10])).days
-        except ValueError:
-            return None
+        day = parse_day(str(value_at(evaluation.spec, ("date",))))
+        return (self.today - day).days if day is not None else None
 
     def _check_metric_floors(self, evaluation: Document) -> None:
         floors = self.rules.get("metricFloors")

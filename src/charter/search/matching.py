@@ -27,13 +27,14 @@ import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import cached_property
 from typing import Any, Protocol
 
 from charter.registry.documents import Document
 from charter.registry.kinds import KINDS, SEMVER_RE, STATUSES, Kind, Location, find_kind
 from charter.registry.references import reference_of
+from charter.registry.times import parse_day, parse_instant
 from charter.registry.versions import version_key
 from charter.search.fields import FieldNode, all_kinds, lookup, suggest
 from charter.search.syntax import (
@@ -135,28 +136,13 @@ def _literal(value: Value, today: date) -> Literal:
     elif _DATE_RE.match(text):
         day = date.fromisoformat(text)
     elif _DATETIME_RE.match(text):
-        moment = _parse_datetime(text)
+        moment = parse_instant(text)
         if moment is None:
             raise ValueError(text)
     padded = text + ".0" * (2 - text.count(".")) if _PARTIAL_VERSION_RE.match(text) else text
     version = padded if SEMVER_RE.match(padded) else None
     boolean = {"true": True, "false": False}.get(text.lower())
     return Literal(text, value.column, number, day, moment, version, boolean)
-
-
-def _parse_date(text: str) -> date | None:
-    try:
-        return date.fromisoformat(text[:10])
-    except ValueError:
-        return None
-
-
-def _parse_datetime(text: str) -> datetime | None:
-    try:
-        moment = datetime.fromisoformat(text.replace("z", "Z").replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def _ordered(op: str, left: Any, right: Any) -> bool:
@@ -185,13 +171,10 @@ def _compare(value: Any, op: str, literal: Literal) -> bool:
     if not isinstance(value, str):
         return False
     if literal.day is not None:
-        day = _parse_date(value) if len(value) >= 10 else None
+        day = parse_day(value) if len(value) >= 10 else None
         return day is not None and _ordered(op, day, literal.day)
     if literal.moment is not None:
-        moment = _parse_datetime(value) if _DATETIME_RE.match(value) else None
-        if moment is None and _DATE_RE.match(value):
-            parsed = _parse_date(value)
-            moment = datetime(parsed.year, parsed.month, parsed.day, tzinfo=UTC) if parsed else None
+        moment = parse_instant(value) if _DATETIME_RE.match(value) or _DATE_RE.match(value) else None
         return moment is not None and _ordered(op, moment, literal.moment)
     if op == "=":
         return value == literal.text
