@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from charter.registry.documents import Document, parse_document
+from charter.registry.environments import assignment_items
 from charter.registry.fields import JsonPath
 from charter.registry.kinds import ENTRY_FOLDERS, REGISTRY_FILE, is_entry_candidate, locate_path
 from charter.registry.natural_keys import NATURAL_KEYS
@@ -507,10 +508,7 @@ def diff_documents(old: Document, new: Document) -> EntryDiff:
 
 
 def _assignments(doc: Document | None) -> dict[str, dict[str, Any]]:
-    items = doc.spec.get("assignments") if doc is not None and isinstance(doc.spec, dict) else None
-    if not isinstance(items, list):
-        return {}
-    return {item["model"]: item for item in items if isinstance(item, dict) and isinstance(item.get("model"), str)}
+    return {item["model"]: item for item in assignment_items(doc.spec if doc is not None else None)}
 
 
 def _percent(item: dict[str, Any] | None) -> float | None:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from charter.registry.documents import Document
-from charter.registry.fields import value_at
+from charter.registry.environments import assignment_items
 from charter.registry.findings import Finding
 from charter.registry.kinds import KINDS, Kind, Location, locate_path
 from charter.search.index import IndexUnusable, SearchIndex
@@ -265,9 +265,7 @@ def environment_assignments(source: EntrySource) -> dict[str, frozenset[str]]:
         doc, _ = source.read(relpath)
         if doc is None or not is_entry_at(doc, location) or location.name in found:
             continue
-        items = value_at(doc.spec, ("assignments",))
-        refs = [a.get("model") for a in items if isinstance(a, dict)] if isinstance(items, list) else []
-        found[location.name] = frozenset(r for r in refs if isinstance(r, str))
+        found[location.name] = frozenset(a["model"] for a in assignment_items(doc.spec))
     return found
 
 
