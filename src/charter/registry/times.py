@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime
 
-_DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
+#: The shapes of a date and of a date-time as people write them (a query's values, a command's options).
+DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+DATETIME_RE = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([Zz]|[+-]\d{2}:\d{2})?$")
 
 
 def parse_datetime(text: str) -> datetime:
@@ -39,6 +41,6 @@ def parse_day(text: str) -> date | None:
 
 def parse_date(text: str) -> date:
     """A date written exactly YYYY-MM-DD (what a user types on the command line); ValueError saying why not."""
-    if not _DATE_RE.fullmatch(text):
+    if not DATE_RE.fullmatch(text):
         raise ValueError("expected YYYY-MM-DD")
     return date.fromisoformat(text)
