@@ -17,6 +17,7 @@ from typing import Any
 
 from charter.errors import CharterError
 from charter.evaluation.confusion import estimate, threshold_row
+from charter.evaluation.invariants import declared_invariants, in_range
 from charter.evaluation.results_file import EvaluationResults, ResultsError, SubgroupCounts, read_results
 from charter.registry.documents import Document
 from charter.registry.fields import value_at
@@ -29,7 +30,6 @@ from charter.registry.times import parse_day
 from charter.registry.versions import is_semver, next_version
 from charter.registry.yamlio import dump_yaml
 from charter.store.transaction import write_text_atomic
-from charter.validation.evaluations import declared_invariants, in_range
 
 METHODS = ("retrospective", "shadow", "canary")
 #: Rates computed at the operating threshold and reported as overall metrics (unless the results give them).

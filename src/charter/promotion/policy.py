@@ -223,7 +223,7 @@ class PolicyCheck:
     def _check_invariants(self, evaluation: Document) -> None:
         if not self.rules.get("requireInvariants"):
             return
-        from charter.validation.evaluations import declared_invariants
+        from charter.evaluation.invariants import declared_invariants
 
         invariants = value_at(evaluation.spec, ("invariants",))
         checks = [i for i in invariants if isinstance(i, dict)] if isinstance(invariants, list) else []
