@@ -10,10 +10,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from charter.authoring.new_entry import bump_version, placeholder_description
+from charter.authoring.new_entry import placeholder_description
 from charter.cli.app import app
 from charter.registry.kinds import KINDS, find_kind
 from charter.registry.schemas import schema_comment
+from charter.registry.versions import bump_version
 from charter.registry.yamlio import parse_yaml
 from tests.conftest import Charter
 

@@ -12,7 +12,8 @@ from charter.errors import CharterError
 from charter.registry.documents import Document
 from charter.registry.fields import Positions
 from charter.registry.kinds import KINDS
-from charter.search.matching import QueryContext, compile_query
+from charter.search.compile import compile_query
+from charter.search.predicates import QueryContext
 from charter.search.syntax import (
     And,
     Compare,

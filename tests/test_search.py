@@ -161,8 +161,9 @@ def test_reading_less_never_changes_the_answer(registry: Path, query: str) -> No
     """Path and text stages skip files; the answer equals testing every parsed entry of the full index."""
     from datetime import date
 
+    from charter.search.compile import compile_query
     from charter.search.engine import environment_assignments
-    from charter.search.matching import QueryContext, compile_query
+    from charter.search.predicates import QueryContext
 
     loaded = load_registry(registry)
     narrowed = search(RegistryFiles(registry), query, limit=0)
@@ -193,8 +194,9 @@ def test_combined_queries_read_less_and_answer_the_same(template_registry: Path,
     """NOT and OR over the path and text stages: every combination must agree with testing every entry."""
     from datetime import date
 
+    from charter.search.compile import compile_query
     from charter.search.engine import environment_assignments
-    from charter.search.matching import QueryContext, compile_query
+    from charter.search.predicates import QueryContext
 
     loaded = load_registry(template_registry)
     context = QueryContext(date.today(), lambda: environment_assignments(loaded))

@@ -134,7 +134,7 @@ class Registry:
         """
         import os
 
-        from charter.deployment.artifacts import pull_artifact
+        from charter.deployment.pull import pull_artifact
 
         primary = self.resolve(model, env)[0]
         into_folder = isinstance(output, str) and output.endswith(("/", os.sep))

@@ -11,21 +11,20 @@ import copy
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from charter.errors import CharterError
 from charter.registry.config import find_registry_root
 from charter.registry.fields import value_at
 from charter.registry.index import RegistryIndex
-from charter.registry.kinds import NAME_RE, SEMVER_RE, Kind, find_kind
+from charter.registry.kinds import NAME_RE, Kind, find_kind
 from charter.registry.references import Reference, parse_reference, reference_of
 from charter.registry.schemas import load_schema, schema_comment
+from charter.registry.versions import BUMPS, Bump, bump_version, is_semver
 from charter.registry.yamlio import dump_yaml, parse_yaml, replace_scalar
 from charter.store.loader import load_registry
 from charter.store.transaction import write_text_atomic
 
-Bump = Literal["major", "minor", "patch"]
-BUMPS: tuple[Bump, ...] = ("major", "minor", "patch")
 FIRST_VERSION = "0.1.0"
 DRAFT = "draft"
 SCHEMA_COMMENT_PREFIX = "# yaml-language-server:"
@@ -76,22 +75,11 @@ def check_name(name: str) -> None:
         raise CharterError(f"{name!r} is not a valid entry name", NAME_RULE)
 
 
-def check_version(version: str) -> None:
-    if not SEMVER_RE.match(version):
+def check_version(version: str) -> str:
+    """`version`, refused with a hint unless it is semver."""
+    if not is_semver(version):
         raise CharterError(f"{version!r} is not a semantic version", "write MAJOR.MINOR.PATCH, e.g. 1.2.0")
-
-
-def bump_version(version: str, part: Bump) -> str:
-    """The next version after `version` by semver's rules (1.2.3 → major 2.0.0, minor 1.3.0, patch 1.2.4)."""
-    import semver
-
-    check_version(version)
-    parsed = semver.Version.parse(version)
-    if part == "major":
-        return str(parsed.bump_major())
-    if part == "minor":
-        return str(parsed.bump_minor())
-    return str(parsed.bump_patch())
+    return version
 
 
 def human_kind(kind: Kind) -> str:
@@ -140,7 +128,7 @@ def scaffold_entry(root: Path, kind: Kind | str, name: str, *, source: str | Non
         source_path = _source_path(index, kind, source_ref, root)
         if source_ref.name == name:
             if kind.versioned:
-                new_version = version or bump_version(source_ref.version or "", bump or "minor")
+                new_version = version or bump_version(check_version(source_ref.version or ""), bump or "minor")
         elif bump is not None:
             raise CharterError(f"--bump makes a new version of {source_ref.name}, not a new entry {name!r}",
                                "leave --bump out (a new entry starts at 0.1.0) or give --version")
@@ -211,7 +199,7 @@ def _check_free(root: Path, index: RegistryIndex, kind: Kind, name: str, version
     latest = versions[-1] if versions else version or FIRST_VERSION
     hint = (f"existing versions: {', '.join(versions) or version}; "
             f"copy the latest with --from {kind.prefix}:{name}@{latest}")
-    if SEMVER_RE.match(latest):
+    if is_semver(latest):
         hint += f", or pass --version {bump_version(latest, 'minor')}"
     raise CharterError(f"{ref} already exists ({shown}); existing versions are never overwritten", hint)
 

@@ -16,7 +16,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from charter.deployment.performance import parse_instant
 from charter.errors import CharterError
 from charter.registry.config import RegistryConfig
 from charter.registry.documents import Document
@@ -25,6 +24,7 @@ from charter.registry.findings import Finding, finding, has_errors
 from charter.registry.index import RegistryIndex
 from charter.registry.kinds import API_VERSION, KINDS, NAME_RE
 from charter.registry.references import Reference, parse_reference
+from charter.registry.times import parse_instant
 from charter.registry.yamlio import dump_yaml, parse_yaml
 from charter.validation.records import utc_timestamp
 

@@ -17,18 +17,19 @@ from typing import Any
 
 from charter.errors import CharterError
 from charter.evaluation.confusion import estimate, threshold_row
+from charter.evaluation.invariants import declared_invariants, in_range
 from charter.evaluation.results_file import EvaluationResults, ResultsError, SubgroupCounts, read_results
 from charter.registry.documents import Document
 from charter.registry.fields import value_at
 from charter.registry.findings import has_errors
 from charter.registry.index import RegistryIndex
-from charter.registry.kinds import KINDS, NAME_RE, SEMVER_RE
+from charter.registry.kinds import KINDS, NAME_RE
 from charter.registry.references import Reference, parse_reference
 from charter.registry.schemas import schema_comment
-from charter.registry.versions import version_key
+from charter.registry.times import parse_day
+from charter.registry.versions import is_semver, next_version
 from charter.registry.yamlio import dump_yaml
 from charter.store.transaction import write_text_atomic
-from charter.validation.evaluations import declared_invariants, in_range
 
 METHODS = ("retrospective", "shadow", "canary")
 #: Rates computed at the operating threshold and reported as overall metrics (unless the results give them).
@@ -87,17 +88,13 @@ def _choose_identity(index: RegistryIndex, request: EvaluationRequest, model: Do
                            "pass --name: 1-63 characters of a-z, 0-9 and '-'")
     existing = [d.version or "" for d in index.versions(kind, name)]
     if request.version is not None:
-        if not SEMVER_RE.match(request.version):
+        if not is_semver(request.version):
             raise CharterError(f"version {request.version!r} is not semver", "write MAJOR.MINOR.PATCH, e.g. 1.0.0")
         if request.version in existing:
             raise CharterError(f"evaluation:{name}@{request.version} already exists",
                                "a recorded evaluation is never overwritten: choose a new version")
         return name, request.version
-    if not existing:
-        return name, "1.0.0"
-    import semver
-
-    return name, str(semver.Version.parse(max(existing, key=version_key)).bump_minor())
+    return name, next_version(existing, "1.0.0")
 
 
 def _threshold_range(index: RegistryIndex, model: Document) -> tuple[float, float]:
@@ -144,12 +141,11 @@ def _days(request: EvaluationRequest, results: EvaluationResults, cohort: Docume
         return request.days
     if results.days is not None:
         return results.days
-    start, end = value_at(cohort.spec, ("period", "start")), value_at(cohort.spec, ("period", "end"))
-    try:
-        return float((date.fromisoformat(str(end)[:10]) - date.fromisoformat(str(start)[:10])).days + 1)
-    except ValueError:
+    start, end = (parse_day(str(value_at(cohort.spec, ("period", side)))) for side in ("start", "end"))
+    if start is None or end is None:
         raise CharterError(f"no period length for alerts per day: {results.source} gives no days or period, and "
-                           f"{cohort.ref} no spec.period", "pass --days N (the length of the scored period)") from None
+                           f"{cohort.ref} no spec.period", "pass --days N (the length of the scored period)")
+    return float((end - start).days + 1)
 
 
 def _operating(request: EvaluationRequest, results: EvaluationResults) -> float | None:

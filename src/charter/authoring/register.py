@@ -15,7 +15,6 @@ import shutil
 import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
 from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,10 +23,11 @@ from charter.errors import CharterError
 from charter.registry.fields import value_at
 from charter.registry.findings import Finding, has_errors
 from charter.registry.index import RegistryIndex
-from charter.registry.kinds import KINDS, NAME_RE, SEMVER_RE
+from charter.registry.kinds import KINDS, NAME_RE
 from charter.registry.references import Reference
 from charter.registry.schemas import schema_comment
-from charter.registry.versions import version_key
+from charter.registry.times import parse_datetime
+from charter.registry.versions import is_semver, next_version
 from charter.registry.yamlio import dump_yaml, parse_yaml
 from charter.store.transaction import Journal, repository_lock, write_text_atomic
 
@@ -82,20 +82,17 @@ class Registration:
     modules_in_use: Iterable[str] | None = None
 
 
-def next_version(index: RegistryIndex, model: str, requested: str | None) -> str:
+def choose_version(index: RegistryIndex, model: str, requested: str | None) -> str:
+    """The requested version if it is new and semver, else the next one after the latest."""
     existing = [d.version or "" for d in index.versions(KINDS["ModelVersion"], model)]
     if requested is not None:
-        if not SEMVER_RE.match(requested):
+        if not is_semver(requested):
             raise CharterError(f"version {requested!r} is not semver", "write MAJOR.MINOR.PATCH, e.g. 1.2.0")
         if requested in existing:
             raise CharterError(f"model:{model}@{requested} already exists",
                                "a released version is never overwritten: choose a new version")
         return requested
-    if not existing:
-        return "0.1.0"
-    import semver
-
-    return str(semver.Version.parse(max(existing, key=version_key)).bump_minor())
+    return next_version(existing, "0.1.0")
 
 
 def _read_mapping(path: Path, what: str) -> dict[str, Any]:
@@ -188,7 +185,7 @@ def capture_provenance(request: Registration, code_root: Path) -> dict[str, Any]
 
 def _timestamp(value: str, what: str) -> str:
     try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        parsed = parse_datetime(value)
     except ValueError as exc:
         raise CharterError(f"{what} {value!r} is not an ISO 8601 date-time",
                            "write e.g. 2026-11-23T09:30:00Z") from exc
@@ -313,7 +310,7 @@ def _register(root: Path, request: Registration, repo: Repository, journal: Jour
     if family is None:
         raise CharterError(f"there is no model {model!r} in this registry",
                            f"create it first: charter new model {model}")
-    version = next_version(index, model, request.version)
+    version = choose_version(index, model, request.version)
     kind = KINDS["ModelVersion"]
     relpath = kind.relative_path(model, version)
     artifact_dir = Path("artifacts") / model / version

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from charter.registry.documents import Document
 from charter.registry.fields import value_at
 from charter.registry.index import RegistryIndex
 from charter.registry.kinds import KINDS
+from charter.registry.times import parse_instant
 from charter.registry.versions import version_key
 
 #: Health fields of a DeploymentRecord that are figures (its keys are the metric names used here).
@@ -44,18 +45,6 @@ class PerformancePoint:
         return {"version": self.version, "source": self.source, "date": self.date, "metric": self.metric,
                 "value": self.value, "ciLower": self.ci_lower, "ciUpper": self.ci_upper,
                 "environment": self.environment, "cohort": self.cohort, "entry": self.entry}
-
-
-def parse_instant(text: str) -> datetime | None:
-    """An ISO date or RFC 3339 date-time as an aware datetime (a date is its midnight UTC); None if unreadable."""
-    try:
-        if len(text) == 10:
-            day = date.fromisoformat(text)
-            return datetime(day.year, day.month, day.day, tzinfo=UTC)
-        parsed = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
 
 
 def _number(value: Any) -> float | None:

@@ -8,6 +8,7 @@ from typing import Any
 from charter.errors import CharterError
 from charter.registry.config import RegistryConfig
 from charter.registry.documents import Document
+from charter.registry.environments import assignment_items
 from charter.registry.fields import value_at
 from charter.registry.index import RegistryIndex
 from charter.registry.kinds import KINDS, NAME_RE, SEMVER_RE
@@ -103,11 +104,10 @@ def _in_environment(index: RegistryIndex, config: RegistryConfig, name: str, env
     env_doc = index.get(Reference("environment", environment))
     if env_doc is None:
         raise CharterError(f"environment {environment!r} has no file environments/{environment}.yaml")
-    assignments = value_at(env_doc.spec, ("assignments",))
     found: list[Resolution] = []
-    for assignment in assignments if isinstance(assignments, list) else []:
-        ref = assignment.get("model") if isinstance(assignment, dict) else None
-        if not isinstance(ref, str) or not ref.startswith(f"model:{name}@"):
+    for assignment in assignment_items(env_doc.spec):
+        ref = assignment["model"]
+        if not ref.startswith(f"model:{name}@"):
             continue
         doc = index.get(ref)
         if doc is None:

@@ -13,14 +13,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from charter.deployment.performance import HEALTH_METRICS, OUTCOME_METRICS, parse_instant
+from charter.deployment.performance import HEALTH_METRICS, OUTCOME_METRICS
 from charter.errors import CharterError
 from charter.registry.config import RegistryConfig
 from charter.registry.documents import Document
+from charter.registry.environments import assignment_items
 from charter.registry.fields import value_at
 from charter.registry.index import RegistryIndex
 from charter.registry.kinds import KINDS
 from charter.registry.references import Reference
+from charter.registry.times import parse_instant
 from charter.registry.versions import version_key
 
 #: Record types that change what runs.
@@ -122,11 +124,10 @@ def _records(index: RegistryIndex) -> list[_Record]:
 
 def _assignments(doc: Document | None) -> list[tuple[str, str, str]]:
     """(model, version, mode) of every assignment in an environment file."""
-    items = value_at(doc.spec, ("assignments",)) if doc is not None else None
     found = []
-    for item in items if isinstance(items, list) else []:
-        ref = item.get("model") if isinstance(item, dict) else None
-        if isinstance(ref, str) and ref.startswith("model:") and "@" in ref:
+    for item in assignment_items(doc.spec if doc is not None else None):
+        ref = item["model"]
+        if ref.startswith("model:") and "@" in ref:
             name, version = ref.removeprefix("model:").split("@", 1)
             found.append((name, version, str(item.get("mode", "full"))))
     return found

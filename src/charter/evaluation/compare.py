@@ -212,17 +212,10 @@ def compare_documents(a: Document, b: Document) -> Comparison:
     return comparison
 
 
-def evaluations_of(index: RegistryIndex, model_ref: str) -> list[Document]:
-    """Evaluations of exactly this model version, newest first; retired ones do not count."""
-    from charter.promotion.policy import evaluations_of as of_version
-
-    return of_version(index, model_ref)
-
-
 def shared_cohort_pair(index: RegistryIndex, a_model: str, b_model: str) -> tuple[Document, Document] | None:
     """The newest evaluations of two versions on a cohort both were evaluated on (B's newest cohort first)."""
-    a_evals = evaluations_of(index, a_model)
-    for b_eval in evaluations_of(index, b_model):
+    a_evals = index.evaluations_of(a_model)
+    for b_eval in index.evaluations_of(b_model):
         cohort = value_at(b_eval.spec, ("cohort",))
         match = next((e for e in a_evals if value_at(e.spec, ("cohort",)) == cohort), None)
         if match is not None:
@@ -268,7 +261,7 @@ def compare(index: RegistryIndex, a: str, b: str | None = None) -> Comparison:
         if kind_a == "evaluation" or kind_b == "evaluation":
             fixed = doc_a if kind_a == "evaluation" else doc_b
             cohort = value_at(fixed.spec, ("cohort",))
-            other = evaluations_of(index, b_model if kind_a == "evaluation" else a_model)
+            other = index.evaluations_of(b_model if kind_a == "evaluation" else a_model)
             match = next((e for e in other if value_at(e.spec, ("cohort",)) == cohort), None)
             pair = None if match is None else ((doc_a, match) if kind_a == "evaluation" else (match, doc_b))
         if pair is None:

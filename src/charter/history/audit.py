@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 from charter.errors import CharterError
 from charter.history.assignments import AssignmentChange, assignment_history
+from charter.registry.times import parse_date
 
 
 def parse_since(text: str) -> date:
     """`--since`: a calendar date, YYYY-MM-DD."""
-    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text.strip()):
-        raise CharterError(f"--since {text!r} is not a date", "write the date as YYYY-MM-DD, e.g. 2026-01-31")
     try:
-        return date.fromisoformat(text.strip())
+        return parse_date(text.strip())
     except ValueError as exc:
-        raise CharterError(f"--since {text!r} is not a date: {exc}", "write the date as YYYY-MM-DD") from exc
+        raise CharterError(f"--since {text!r} is not a date: {exc}", "write the date as YYYY-MM-DD, e.g. 2026-01-31"
+                           ) from exc
 
 
 def landed_on(change: AssignmentChange) -> date:

@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING, Any, Literal
 from charter.history.diff import FieldChange, count_by_class, diff_entries
 from charter.history.diff_rules import Op, as_number
 from charter.registry.documents import Document, parse_document
-from charter.registry.kinds import ENTRY_FOLDERS, REGISTRY_FILE, SEMVER_RE, is_entry_candidate, locate_path
-from charter.registry.versions import version_key
+from charter.registry.environments import assignment_items
+from charter.registry.kinds import ENTRY_FOLDERS, REGISTRY_FILE, is_entry_candidate, locate_path
+from charter.registry.versions import major_of, version_key
 
 if TYPE_CHECKING:
     from charter.adapters.git.revision import RevisionReader
@@ -23,17 +24,6 @@ if TYPE_CHECKING:
 #: Kinds whose version number promises compatibility: a breaking change needs a new major version (CH603).
 #: A model version's number tells the order of training runs; what callers rely on is its contract.
 SEMVER_KINDS = frozenset({"Contract", "EventDefinition", "Cohort"})
-
-
-def major_of(version: str | None) -> int | None:
-    if not isinstance(version, str) or not SEMVER_RE.match(version):
-        return None
-    return int(version.split(".", 1)[0])
-
-
-def next_major(version: str) -> str:
-    major = major_of(version)
-    return f"{(major or 0) + 1}.0.0"
 
 
 def _version(doc: dict[str, Any]) -> str | None:
@@ -127,10 +117,7 @@ def diff_documents(old: Document, new: Document) -> EntryDiff:
 
 
 def _assignments(doc: Document | None) -> dict[str, dict[str, Any]]:
-    items = doc.spec.get("assignments") if doc is not None and isinstance(doc.spec, dict) else None
-    if not isinstance(items, list):
-        return {}
-    return {item["model"]: item for item in items if isinstance(item, dict) and isinstance(item.get("model"), str)}
+    return {item["model"]: item for item in assignment_items(doc.spec if doc is not None else None)}
 
 
 def _percent(item: dict[str, Any] | None) -> float | None:

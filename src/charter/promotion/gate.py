@@ -15,10 +15,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from charter.errors import CharterError
-from charter.promotion.policy import Check, Promotion, Verdict, assignments, check_promotion
+from charter.promotion.policy import Check, Promotion, Verdict, check_promotion
 from charter.promotion.promote import contract_differ
 from charter.registry.codeowners import CODEOWNERS_FILE, codeowners_covers
 from charter.registry.config import RegistryConfig
+from charter.registry.environments import assignments
 from charter.registry.index import RegistryIndex
 from charter.registry.kinds import KINDS
 

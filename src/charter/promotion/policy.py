@@ -14,10 +14,10 @@ from typing import Any
 
 from charter.registry.config import RegistryConfig
 from charter.registry.documents import Document
+from charter.registry.environments import assignments
 from charter.registry.fields import value_at
 from charter.registry.index import RegistryIndex
-from charter.registry.kinds import KINDS
-from charter.registry.references import Reference
+from charter.registry.times import parse_day
 
 
 @dataclass(frozen=True)
@@ -75,31 +75,6 @@ class Verdict:
         }
 
 
-def current_assignment(index: RegistryIndex, environment: str, model: str, mode: str = "full") -> str | None:
-    """The version of `model` assigned in `environment` with `mode`, as a reference."""
-    env = index.get(Reference("environment", environment))
-    return assigned_version(env.spec if env is not None else None, model, mode)
-
-
-def assigned_version(environment_spec: Any, model: str, mode: str = "full") -> str | None:
-    """The version of `model` an environment's spec assigns with `mode`, as a reference."""
-    for assignment in _assignment_items(environment_spec):
-        ref = assignment.get("model")
-        if isinstance(ref, str) and ref.startswith(f"model:{model}@") and assignment.get("mode", "full") == mode:
-            return ref
-    return None
-
-
-def assignments(index: RegistryIndex, environment: str) -> list[dict[str, Any]]:
-    env = index.get(Reference("environment", environment))
-    return _assignment_items(env.spec if env is not None else None)
-
-
-def _assignment_items(environment_spec: Any) -> list[dict[str, Any]]:
-    found = value_at(environment_spec, ("assignments",))
-    return [a for a in found if isinstance(a, dict)] if isinstance(found, list) else []
-
-
 def _metric(evaluation: Document, name: str) -> float | None:
     value = value_at(evaluation.spec, ("metrics", name))
     value = value.get("value") if isinstance(value, dict) else value
@@ -114,13 +89,6 @@ def _alerts_at_operating_threshold(evaluation: Document) -> float | None:
             alerts = row.get("alertsPerDay")
             return float(alerts) if isinstance(alerts, int | float) else None
     return None
-
-
-def evaluations_of(index: RegistryIndex, version_ref: str) -> list[Document]:
-    """Evaluations of exactly this version, newest first (retired ones do not count)."""
-    found = [d for d in index.entries(KINDS["Evaluation"])
-             if value_at(d.spec, ("model",)) == version_ref and d.status != "retired"]
-    return sorted(found, key=lambda d: str(value_at(d.spec, ("date",)) or ""), reverse=True)
 
 
 def _cohort_matches(evaluation: Document, wanted: list[str]) -> bool:
@@ -193,7 +161,7 @@ class PolicyCheck:
 
     def _check_evaluation(self) -> Document | None:
         wanted = self.rules.get("evaluation")
-        found = evaluations_of(self.index, self.promotion.candidate)
+        found = self.index.evaluations_of(self.promotion.candidate)
         if not isinstance(wanted, dict):
             self.verdict.evaluation = found[0] if found else None
             return self.verdict.evaluation
@@ -220,11 +188,8 @@ class PolicyCheck:
         return self.verdict.evaluation
 
     def _age(self, evaluation: Document) -> int | None:
-        text = value_at(evaluation.spec, ("date",))
-        try:
-            return (self.today - date.fromisoformat(str(text)[:10])).days
-        except ValueError:
-            return None
+        day = parse_day(str(value_at(evaluation.spec, ("date",))))
+        return (self.today - day).days if day is not None else None
 
     def _check_metric_floors(self, evaluation: Document) -> None:
         floors = self.rules.get("metricFloors")
@@ -239,7 +204,7 @@ class PolicyCheck:
         current = self.promotion.current
         if not isinstance(limit, int | float) or current is None:
             return
-        baseline_evals = evaluations_of(self.index, current)
+        baseline_evals = self.index.evaluations_of(current)
         cohort = value_at(evaluation.spec, ("cohort",))
         baseline = next((e for e in baseline_evals if value_at(e.spec, ("cohort",)) == cohort),
                         baseline_evals[0] if baseline_evals else None)
@@ -258,7 +223,7 @@ class PolicyCheck:
     def _check_invariants(self, evaluation: Document) -> None:
         if not self.rules.get("requireInvariants"):
             return
-        from charter.validation.evaluations import declared_invariants
+        from charter.evaluation.invariants import declared_invariants
 
         invariants = value_at(evaluation.spec, ("invariants",))
         checks = [i for i in invariants if isinstance(i, dict)] if isinstance(invariants, list) else []

@@ -157,13 +157,13 @@ def _invariant_table(spec: dict[str, Any]) -> list[str]:
 
 def _comparison_section(index: RegistryIndex, verdict: Verdict) -> list[str]:
     """The candidate's evaluation against the assigned version's on the same cohort (`charter evaluate compare`)."""
-    from charter.evaluation.compare import compare_documents, evaluations_of
+    from charter.evaluation.compare import compare_documents
 
     evaluation, current = verdict.evaluation, verdict.promotion.current
     if evaluation is None or current is None:
         return []
     cohort = value_at(evaluation.spec, ("cohort",))
-    baseline = next((e for e in evaluations_of(index, current) if value_at(e.spec, ("cohort",)) == cohort), None)
+    baseline = next((e for e in index.evaluations_of(current) if value_at(e.spec, ("cohort",)) == cohort), None)
     if baseline is None:
         return ["", f"### Compared with `{current}`", "", f"`{current}` has no evaluation on `{cohort}`."]
     return ["", *compare_documents(baseline, evaluation).to_markdown("###")]

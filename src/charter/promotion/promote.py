@@ -15,9 +15,10 @@ from typing import TYPE_CHECKING, Any
 
 from charter.authoring.register import InvalidEntry
 from charter.errors import CharterError
-from charter.promotion.policy import Promotion, Verdict, assigned_version, check_promotion, current_assignment
+from charter.promotion.policy import Promotion, Verdict, check_promotion
 from charter.promotion.pr_body import render_body, title
 from charter.registry.documents import Document, parse_document
+from charter.registry.environments import assigned_version, current_assignment
 from charter.registry.findings import has_errors
 from charter.registry.kinds import KINDS, NAME_RE
 from charter.registry.references import parse_reference

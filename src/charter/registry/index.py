@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from charter.registry.documents import Document
-from charter.registry.fields import JsonPath
-from charter.registry.kinds import Kind
+from charter.registry.fields import JsonPath, value_at
+from charter.registry.kinds import KINDS, Kind
 from charter.registry.references import REFERENCE_RE, Reference
 from charter.registry.versions import version_key
 
@@ -120,3 +120,9 @@ class RegistryIndex:
         """All versions of one versioned entry, oldest first by semver precedence."""
         found = [d for d in self._by_kind.get(kind.name, []) if d.name == name and d.version]
         return sorted(found, key=lambda d: version_key(d.version or ""))
+
+    def evaluations_of(self, version_ref: str) -> list[Document]:
+        """Evaluations of exactly this model version, newest first; retired ones no longer count as evidence."""
+        found = [d for d in self._by_kind.get(KINDS["Evaluation"].name, [])
+                 if value_at(d.spec, ("model",)) == version_ref and d.status != "retired"]
+        return sorted(found, key=lambda d: str(value_at(d.spec, ("date",)) or ""), reverse=True)

@@ -14,8 +14,10 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from html import escape
+
+from charter.registry.times import parse_instant
 
 # Okabe-Ito: distinguishable with the common colour-vision deficiencies.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
@@ -97,13 +99,9 @@ def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
 
 def to_day(value: str) -> float:
     """An ISO date or timestamp as fractional days since the epoch (UTC)."""
-    text = value.strip()
-    if len(text) == 10:
-        moment = datetime.combine(date.fromisoformat(text), datetime.min.time(), UTC)
-    else:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=UTC)
+    moment = parse_instant(value.strip())
+    if moment is None:
+        raise ValueError(f"{value!r} is not an ISO date or date-time")
     return moment.timestamp() / 86400
 
 

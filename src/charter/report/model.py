@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from charter.errors import CharterError
 from charter.registry.documents import Document
+from charter.registry.environments import assignment_items
 from charter.registry.fields import dotted, value_at
 from charter.registry.index import RegistryIndex
 from charter.registry.kinds import KINDS
@@ -177,10 +178,7 @@ def _placements(index: RegistryIndex, order: list[str]) -> dict[str, list[Placem
     envs = sorted(index.entries(KINDS["Environment"]),
                   key=lambda d: (order.index(d.name) if d.name in order else len(order), d.name or ""))
     for env in envs:
-        assignments = value_at(env.spec, ("assignments",))
-        for item in assignments if isinstance(assignments, list) else []:
-            if not isinstance(item, dict) or not isinstance(item.get("model"), str):
-                continue
+        for item in assignment_items(env.spec):
             percent = item.get("percent")
             found[item["model"]].append(Placement(
                 env.name or "", str(item.get("mode", "full")),

@@ -1,6 +1,6 @@
 """`charter search` and `list --where`: the entries a query matches, with facet counts.
 
-A search reads as little as it can (see `charter.search.matching` for the three stages): a file whose path already
+A search reads as little as it can (see `charter.search.predicates` for the three stages): a file whose path already
 decides the answer is not opened. Where the parse cache knows a file's bytes from its stat, the search facts kept
 for them answer (`charter.search.index`); other files are read: one whose text lacks a word or key the query needs
 is not parsed, the rest are parsed and tested. Over a registry already loaded in full, its documents are used.
@@ -17,11 +17,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from charter.registry.documents import Document
-from charter.registry.fields import value_at
+from charter.registry.environments import assignment_items
 from charter.registry.findings import Finding
 from charter.registry.kinds import KINDS, Kind, Location, locate_path
+from charter.search.compile import compile_query
 from charter.search.index import IndexUnusable, SearchIndex
-from charter.search.matching import Predicate, QueryContext, compile_query
+from charter.search.predicates import Predicate, QueryContext
 from charter.store.cache import ParseCache
 from charter.store.facts import EntryFacts, facts_of, is_entry_at
 from charter.store.loader import discover_files, read_files
@@ -265,9 +266,7 @@ def environment_assignments(source: EntrySource) -> dict[str, frozenset[str]]:
         doc, _ = source.read(relpath)
         if doc is None or not is_entry_at(doc, location) or location.name in found:
             continue
-        items = value_at(doc.spec, ("assignments",))
-        refs = [a.get("model") for a in items if isinstance(a, dict)] if isinstance(items, list) else []
-        found[location.name] = frozenset(r for r in refs if isinstance(r, str))
+        found[location.name] = frozenset(a["model"] for a in assignment_items(doc.spec))
     return found
 
 

@@ -32,7 +32,7 @@ from charter.store.facts import (
 
 if TYPE_CHECKING:
     from charter.registry.documents import Document
-    from charter.search.matching import QueryContext
+    from charter.search.predicates import QueryContext
 
 
 class IndexUnusable(Exception):

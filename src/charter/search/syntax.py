@@ -14,7 +14,7 @@ Grammar (keywords are case-insensitive; adjacent conditions are joined by AND):
 Double-quoted strings know the escapes \\" \\\\ \\n \\t; single-quoted ones keep backslashes as written (only \\'
 is an escape), so a regular expression needs no doubling: `name matches '^sepsis-\\d'`.
 
-This module knows only syntax; what a field means and how a value compares is `charter.search.matching`'s job. Every
+This module knows only syntax; what a field means and how a value compares is `charter.search.compile`'s job. Every
 problem is a `QueryError` that names the column, so the CLI can print the query with a caret under it.
 """
 

@@ -16,7 +16,7 @@ from charter.registry.documents import Document
 from charter.registry.findings import Finding, finding
 from charter.registry.index import RegistryIndex
 from charter.registry.kinds import ENTRY_FOLDERS
-from charter.registry.versions import version_key
+from charter.registry.versions import next_major, version_key
 from charter.store.loader import LazyRegistry, LoadedRegistry
 from charter.validation.released import BaseDocuments
 
@@ -68,8 +68,6 @@ def _previous(index: RegistryIndex, doc: Document) -> Document | None:
 
 
 def _finding(doc: Document, previous: Document, breaking: list[FieldChange]) -> Finding:
-    from charter.history.revisions import next_major
-
     first = min(breaking, key=lambda c: doc.place(c.path, key=True))
     more = f" (and {len(breaking) - 1} more)" if len(breaking) > 1 else ""
     major = next_major(previous.version or "")

@@ -11,6 +11,7 @@ from itertools import pairwise
 from typing import Any
 
 from charter.evaluation.confusion import Confusion, agrees
+from charter.evaluation.invariants import declared_invariants, in_range
 from charter.registry.documents import Document
 from charter.registry.fields import value_at
 from charter.registry.findings import Finding, finding
@@ -23,29 +24,11 @@ def _number(value: Any) -> float | None:
     return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
-def in_range(result: float, expected: Any) -> bool:
-    """True if `result` lies in the inclusive range {min, max} (either bound may be absent)."""
-    low = _number(value_at(expected, ("min",)))
-    high = _number(value_at(expected, ("max",)))
-    return (low is None or result >= low) and (high is None or result <= high)
-
-
 def _range_text(expected: Any) -> str:
     low, high = value_at(expected, ("min",)), value_at(expected, ("max",))
     if low is not None and high is not None:
         return f"[{low}, {high}]"
     return f">= {low}" if low is not None else f"<= {high}"
-
-
-def declared_invariants(index: RegistryIndex, model_ref: Any) -> tuple[str | None, dict[str, dict[str, Any]]]:
-    """The contract of a model version and the invariants it declares, by name."""
-    model = index.get(str(model_ref))
-    contract_ref = value_at(model.spec, ("contract",)) if model is not None else None
-    contract = index.get(str(contract_ref)) if isinstance(contract_ref, str) else None
-    declared = value_at(contract.spec, ("invariants",)) if contract is not None else None
-    if not isinstance(declared, list):
-        return (contract_ref if isinstance(contract_ref, str) else None), {}
-    return str(contract_ref), {str(i["name"]): i for i in declared if isinstance(i, dict) and "name" in i}
 
 
 def check_evaluation(doc: Document, index: RegistryIndex) -> list[Finding]:

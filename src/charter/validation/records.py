@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from charter.deployment.performance import parse_instant
 from charter.registry.config import RegistryConfig
 from charter.registry.documents import Document
 from charter.registry.findings import Finding, finding
 from charter.registry.kinds import KINDS, REGISTRY_FILE
+from charter.registry.times import parse_instant
 
 #: Clocks of deploy systems and of this machine differ a little; more than this ahead is a mistake.
 CLOCK_SKEW = timedelta(minutes=5)

@@ -171,7 +171,7 @@ def validate_registry(root: Path, paths: Sequence[str | Path] | None = None, bas
                                       at_base))
         findings.extend(check_compatibility(root, registry, base, None if whole else selected, reader, at_base))
     if check_artifacts:
-        from charter.deployment.artifacts import check_artifacts as artifact_findings
+        from charter.validation.artifacts import check_artifacts as artifact_findings
 
         findings.extend(artifact_findings(root, index, None if whole else selected,
                                           trust_remote_config=trust_remote_config, base=base))

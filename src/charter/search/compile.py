@@ -1,11 +1,4 @@
-"""What a parsed query means: fields checked against the schemas, values typed, and entries tested against it.
-
-A compiled query answers in three stages, each as cheaply as it can, so a search reads only what it must:
-
-1. `by_location`: from a file's path alone (kind, name, version, ref, path): True, False or None (cannot tell);
-2. `by_text`: from the file's text before parsing: False when a needed word or key is nowhere in it, else None;
-3. `by_entry`: the answer, from what an `EntryView` shows of the entry: its parsed document (`by_document`), or
-   the facts the parse cache keeps of it (`charter.search.index`), which show the same.
+"""What a parsed query means: fields checked against the schemas, values typed, and a predicate tree built.
 
 Semantics (docs/query.md is the user's reference):
 
@@ -17,6 +10,8 @@ Semantics (docs/query.md is the user's reference):
   semantic versions by semver precedence, other text alphabetically; `=` on text is exact, `contains`, `~`
   (glob) and free text ignore case, `matches` is a Python regular expression.
 - Mixing types the schema rules out (a number field against a word) is an error before anything is read.
+
+The predicates themselves, and how a value compares, are `charter.search.predicates`.
 """
 
 from __future__ import annotations
@@ -24,18 +19,28 @@ from __future__ import annotations
 import difflib
 import fnmatch
 import re
-from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
-from functools import cached_property
-from typing import Any, Protocol
+from datetime import date, datetime, timedelta
+from typing import Any
 
-from charter.registry.documents import Document
 from charter.registry.kinds import KINDS, SEMVER_RE, STATUSES, Kind, Location, find_kind
 from charter.registry.references import reference_of
-from charter.registry.versions import version_key
+from charter.registry.times import DATE_RE, DATETIME_RE, parse_instant
 from charter.search.fields import FieldNode, all_kinds, lookup, suggest
+from charter.search.predicates import (
+    AllOf,
+    Always,
+    AnyOf,
+    FieldTest,
+    FreeText,
+    NoneOf,
+    Predicate,
+    QueryContext,
+    TypedValue,
+    compare,
+    contains,
+)
 from charter.search.syntax import (
     And,
     Compare,
@@ -51,7 +56,7 @@ from charter.search.syntax import (
     Value,
     parse_query,
 )
-from charter.store.facts import WILDCARD, free_text, scalars, values_at
+from charter.store.facts import WILDCARD, scalars
 
 #: Short names for the fields people ask about most; each is the dotted path it stands for.
 ALIASES = {
@@ -66,8 +71,6 @@ ALIASES = {
 VIRTUAL = ("kind", "ref", "path", "status", "env")
 ORDERING = ("<", "<=", ">", ">=")
 _NUMBER_RE = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
-_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_DATETIME_RE = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([Zz]|[+-]\d{2}:\d{2})?$")
 _PARTIAL_VERSION_RE = re.compile(r"^\d+(\.\d+)?$")
 _RELATIVE_RE = re.compile(r"^-(\d+)([dwy])$")
 _RELATIVE_DAYS = {"d": 1, "w": 7, "y": 365}
@@ -75,50 +78,7 @@ _NUMERIC = {"number", "integer"}
 _DATES = {"date", "datetime"}
 
 
-class QueryContext:
-    """What a query may need besides the entries: today's date, and (only if asked) environment assignments."""
-
-    def __init__(self, today: date, assignments: Callable[[], dict[str, frozenset[str]]]) -> None:
-        self.today = today
-        self._load_assignments = assignments
-
-    @cached_property
-    def assignments(self) -> dict[str, frozenset[str]]:
-        """Environment name to the model version references it assigns."""
-        return self._load_assignments()
-
-    @cached_property
-    def families(self) -> dict[str, frozenset[str]]:
-        """Environment name to the model names with some version assigned there."""
-        return {env: frozenset(ref.removeprefix("model:").partition("@")[0] for ref in refs)
-                for env, refs in self.assignments.items()}
-
-    def environments_of(self, doc: Document) -> list[str]:
-        return self.environments_for(doc.kind.name if doc.kind else "", str(doc.ref), doc.name)
-
-    def environments_for(self, kind: str, ref: str, name: str | None) -> list[str]:
-        """The environments that assign a model version (by its reference) or some version of a model (by name)."""
-        if kind == "ModelVersion":
-            return [env for env, refs in self.assignments.items() if ref in refs]
-        if kind == "Model":
-            return [env for env, names in self.families.items() if name in names]
-        return []
-
-
-@dataclass(frozen=True)
-class Literal:
-    """A value of the query with every reading it has: as text, number, date, datetime, version, boolean."""
-
-    text: str
-    column: int
-    number: float | None = None
-    day: date | None = None
-    moment: datetime | None = None
-    version: str | None = None  # as a full semver: `1.2` reads as 1.2.0
-    boolean: bool | None = None
-
-
-def _literal(value: Value, today: date) -> Literal:
+def _typed_value(value: Value, today: date) -> TypedValue:
     """Every reading of a value; a date-shaped value that is no calendar date raises ValueError."""
     text = value.text
     number = float(text) if _NUMBER_RE.match(text) else None
@@ -132,239 +92,16 @@ def _literal(value: Value, today: date) -> Literal:
             raise ValueError(text) from None
     elif text.lower() == "today":
         day = today
-    elif _DATE_RE.match(text):
+    elif DATE_RE.match(text):
         day = date.fromisoformat(text)
-    elif _DATETIME_RE.match(text):
-        moment = _parse_datetime(text)
+    elif DATETIME_RE.match(text):
+        moment = parse_instant(text)
         if moment is None:
             raise ValueError(text)
     padded = text + ".0" * (2 - text.count(".")) if _PARTIAL_VERSION_RE.match(text) else text
     version = padded if SEMVER_RE.match(padded) else None
     boolean = {"true": True, "false": False}.get(text.lower())
-    return Literal(text, value.column, number, day, moment, version, boolean)
-
-
-def _parse_date(text: str) -> date | None:
-    try:
-        return date.fromisoformat(text[:10])
-    except ValueError:
-        return None
-
-
-def _parse_datetime(text: str) -> datetime | None:
-    try:
-        moment = datetime.fromisoformat(text.replace("z", "Z").replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-
-
-def _ordered(op: str, left: Any, right: Any) -> bool:
-    if op == "=":
-        return bool(left == right)
-    if op == "<":
-        return bool(left < right)
-    if op == "<=":
-        return bool(left <= right)
-    if op == ">":
-        return bool(left > right)
-    return bool(left >= right)
-
-
-def _compare(value: Any, op: str, literal: Literal) -> bool:
-    """One found value against a literal, for `=` and the ordering operators."""
-    if isinstance(value, list):
-        return any(_compare(item, op, literal) for item in value)
-    if isinstance(value, dict):
-        inner = value.get("value")
-        return inner is not None and not isinstance(inner, dict | list) and _compare(inner, op, literal)
-    if isinstance(value, bool):
-        return op == "=" and literal.boolean is not None and value == literal.boolean
-    if isinstance(value, int | float):
-        return literal.number is not None and _ordered(op, float(value), literal.number)
-    if not isinstance(value, str):
-        return False
-    if literal.day is not None:
-        day = _parse_date(value) if len(value) >= 10 else None
-        return day is not None and _ordered(op, day, literal.day)
-    if literal.moment is not None:
-        moment = _parse_datetime(value) if _DATETIME_RE.match(value) else None
-        if moment is None and _DATE_RE.match(value):
-            parsed = _parse_date(value)
-            moment = datetime(parsed.year, parsed.month, parsed.day, tzinfo=UTC) if parsed else None
-        return moment is not None and _ordered(op, moment, literal.moment)
-    if op == "=":
-        return value == literal.text
-    if literal.version is not None and SEMVER_RE.match(value):
-        return _ordered(op, version_key(value), version_key(literal.version))
-    if literal.number is not None:
-        return False  # text against a number: only equality of the written text means anything
-    return _ordered(op, value, literal.text)
-
-
-def _contains(value: Any, needle: str) -> bool:
-    if isinstance(value, list):
-        return any(str(item).casefold() == needle for item in value if not isinstance(item, dict | list))
-    if isinstance(value, dict):
-        return any(key.casefold() == needle for key in value)
-    return isinstance(value, str) and needle in value.casefold()
-
-
-class EntryView(Protocol):
-    """What the last stage reads of an entry: values at field paths, virtual fields, and its free text."""
-
-    def values(self, path: tuple[str, ...]) -> list[Any]:
-        """What `values_at` finds at `path` in the document (or the same reduced by `reduce_values`)."""
-
-    def virtual(self, name: str, context: QueryContext) -> list[Any]:
-        """The values of a virtual field (kind, ref, path, status, env)."""
-
-    def has_text(self, needle: str) -> bool:
-        """Whether a casefolded needle is in one piece of the entry's free text (`search_facts.free_text`)."""
-
-
-class DocumentView:
-    """An entry seen through its parsed document."""
-
-    def __init__(self, doc: Document) -> None:
-        self.doc = doc
-
-    def values(self, path: tuple[str, ...]) -> list[Any]:
-        return values_at(self.doc.data, path)
-
-    def virtual(self, name: str, context: QueryContext) -> list[Any]:
-        return _VIRTUAL_VALUES[name](self.doc, context)
-
-    def has_text(self, needle: str) -> bool:
-        return any(needle in text.casefold() for text in free_text(self.doc))
-
-
-class Predicate(ABC):
-    """A compiled condition; subclasses answer the three stages described in the module docstring."""
-
-    def by_location(self, location: Location) -> bool | None:
-        return None
-
-    def by_text(self, text: str) -> bool | None:
-        return None
-
-    def by_document(self, doc: Document, context: QueryContext) -> bool:
-        """Whether the parsed document matches."""
-        return self.by_entry(DocumentView(doc), context)
-
-    @abstractmethod
-    def by_entry(self, entry: EntryView, context: QueryContext) -> bool:
-        """Whether the entry matches: the last stage, which every condition must answer."""
-
-
-class Always(Predicate):
-    def by_location(self, location: Location) -> bool | None:
-        return True
-
-    def by_entry(self, entry: EntryView, context: QueryContext) -> bool:
-        return True
-
-
-class AllOf(Predicate):
-    def __init__(self, operands: Sequence[Predicate]) -> None:
-        self.operands = tuple(operands)
-
-    def by_location(self, location: Location) -> bool | None:
-        return _all([p.by_location(location) for p in self.operands])
-
-    def by_text(self, text: str) -> bool | None:
-        return _all([p.by_text(text) for p in self.operands])
-
-    def by_entry(self, entry: EntryView, context: QueryContext) -> bool:
-        return all(p.by_entry(entry, context) for p in self.operands)
-
-
-class AnyOf(Predicate):
-    def __init__(self, operands: Sequence[Predicate]) -> None:
-        self.operands = tuple(operands)
-
-    def by_location(self, location: Location) -> bool | None:
-        return _any([p.by_location(location) for p in self.operands])
-
-    def by_text(self, text: str) -> bool | None:
-        return _any([p.by_text(text) for p in self.operands])
-
-    def by_entry(self, entry: EntryView, context: QueryContext) -> bool:
-        return any(p.by_entry(entry, context) for p in self.operands)
-
-
-class NoneOf(Predicate):
-    def __init__(self, operand: Predicate) -> None:
-        self.operand = operand
-
-    def by_location(self, location: Location) -> bool | None:
-        answer = self.operand.by_location(location)
-        return None if answer is None else not answer
-
-    def by_text(self, text: str) -> bool | None:
-        answer = self.operand.by_text(text)
-        return None if answer is None else not answer
-
-    def by_entry(self, entry: EntryView, context: QueryContext) -> bool:
-        return not self.operand.by_entry(entry, context)
-
-
-def _all(answers: list[bool | None]) -> bool | None:
-    if False in answers:
-        return False
-    return True if all(a is True for a in answers) else None
-
-
-def _any(answers: list[bool | None]) -> bool | None:
-    if True in answers:
-        return True
-    return False if all(a is False for a in answers) else None
-
-
-class FreeText(Predicate):
-    """A word or phrase in an entry's name, reference, description, notes or tags (case ignored)."""
-
-    def __init__(self, text: str) -> None:
-        self.needle = text.casefold()
-        self.words = self.needle.split()
-
-    def by_text(self, text: str) -> bool | None:
-        return None if all(word in text for word in self.words) else False
-
-    def by_entry(self, entry: EntryView, context: QueryContext) -> bool:
-        return entry.has_text(self.needle)
-
-
-class FieldTest(Predicate):
-    """A condition on the values found at a field (a document `path`, or a `virtual` field), judged by `test`."""
-
-    def __init__(self, test: Callable[[list[Any]], bool], *, path: tuple[str, ...] = (), virtual: str = "",
-                 key: str | None = None, location: Callable[[Location], list[Any] | None] | None = None,
-                 needles: Sequence[str] = ()) -> None:
-        self.path = path
-        self.virtual = virtual
-        self.test = test
-        self.key = key.casefold() if key else None
-        self.location = location
-        self.needles = tuple(n.casefold() for n in needles)  # one of them is in the text of every match
-
-    def by_location(self, location: Location) -> bool | None:
-        if self.location is None:
-            return None
-        values = self.location(location)
-        return None if values is None else self.test(values)
-
-    def by_text(self, text: str) -> bool | None:
-        if self.test([]):
-            return None  # without the field the test can still hold (NOT-like tests)
-        if self.key is not None and self.key not in text:
-            return False
-        if self.needles and not any(needle in text for needle in self.needles):
-            return False
-        return None
-
-    def by_entry(self, entry: EntryView, context: QueryContext) -> bool:
-        return self.test(entry.virtual(self.virtual, context) if self.virtual else entry.values(self.path))
+    return TypedValue(text, value.column, number, day, moment, version, boolean)
 
 
 def _location_values(path: tuple[str, ...], holders: frozenset[Kind]) -> Callable[[Location], list[Any] | None]:
@@ -382,6 +119,7 @@ def _location_values(path: tuple[str, ...], holders: frozenset[Kind]) -> Callabl
         return None
 
     return values
+
 
 
 @dataclass
@@ -419,11 +157,11 @@ def _compile(node: Node, scope: _Scope) -> Predicate:
     return _field_test(node.field, node.op, (node.value,), node.column, scope)
 
 
-def _literals(values: Sequence[Value], scope: _Scope) -> list[Literal]:
+def _typed_values(values: Sequence[Value], scope: _Scope) -> list[TypedValue]:
     found = []
     for value in values:
         try:
-            found.append(_literal(value, scope.context.today))
+            found.append(_typed_value(value, scope.context.today))
         except ValueError:
             raise scope.error(value.column, f"{value.text!r} is not a calendar date or time",
                               "write YYYY-MM-DD or an RFC 3339 time such as 2026-01-31T08:00:00Z") from None
@@ -431,7 +169,7 @@ def _literals(values: Sequence[Value], scope: _Scope) -> list[Literal]:
 
 
 def _field_test(field: Field, op: str, values: Sequence[Value], column: int, scope: _Scope) -> Predicate:
-    literals = _literals(values, scope)
+    literals = _typed_values(values, scope)
     name = field.text
     if len(field.path) == 1 and name in VIRTUAL:
         return _virtual_test(field, op, literals, column, scope)
@@ -465,7 +203,7 @@ def _describe(types: set[str]) -> str:
     return " or ".join(dict.fromkeys(shown)) or "values"
 
 
-def _check_types(field: Field, op: str, literals: list[Literal], column: int, nodes: list[FieldNode],
+def _check_types(field: Field, op: str, literals: list[TypedValue], column: int, nodes: list[FieldNode],
                  scope: _Scope) -> None:
     """Refuse comparisons the schemas rule out for every kind in scope."""
     if any(n.open or not n.types for n in nodes):
@@ -500,21 +238,21 @@ def _check_types(field: Field, op: str, literals: list[Literal], column: int, no
                 raise scope.error(literal.column, f"{holds}; write true or false")
 
 
-def _value_test(op: str, literals: list[Literal], scope: _Scope, column: int) -> Callable[[list[Any]], bool]:
+def _value_test(op: str, literals: list[TypedValue], scope: _Scope, column: int) -> Callable[[list[Any]], bool]:
     if op == "exists":
         return bool
     if op == "in":
-        return lambda values: any(_compare(v, "=", lit) for v in values for lit in literals)
+        return lambda values: any(compare(v, "=", lit) for v in values for lit in literals)
     literal = literals[0]
     if op == "=":
-        return lambda values: any(_compare(v, "=", literal) for v in values)
+        return lambda values: any(compare(v, "=", literal) for v in values)
     if op == "!=":
-        return lambda values: bool(values) and not any(_compare(v, "=", literal) for v in values)
+        return lambda values: bool(values) and not any(compare(v, "=", literal) for v in values)
     if op in ORDERING:
-        return lambda values: any(_compare(v, op, literal) for v in values)
+        return lambda values: any(compare(v, op, literal) for v in values)
     if op == "contains":
         needle = literal.text.casefold()
-        return lambda values: any(_contains(v, needle) for v in values)
+        return lambda values: any(contains(v, needle) for v in values)
     if op == "~":
         pattern = re.compile(fnmatch.translate(literal.text.casefold()))
         return lambda values: any(pattern.match(text.casefold()) for v in values for text in scalars(v))
@@ -526,7 +264,7 @@ def _value_test(op: str, literals: list[Literal], scope: _Scope, column: int) ->
     return lambda values: any(regex.search(text) for v in values for text in scalars(v))
 
 
-def _virtual_test(field: Field, op: str, literals: list[Literal], column: int, scope: _Scope) -> Predicate:
+def _virtual_test(field: Field, op: str, literals: list[TypedValue], column: int, scope: _Scope) -> Predicate:
     """kind, ref, path, status and env: facts about an entry rather than fields written in it."""
     name = field.text
     if op in ORDERING:
@@ -552,7 +290,7 @@ def _virtual_test(field: Field, op: str, literals: list[Literal], column: int, s
     return FieldTest(_value_test(op, literals, scope, column), virtual=name, location=location, needles=needles)
 
 
-def _needles(op: str, literals: list[Literal]) -> tuple[str, ...]:
+def _needles(op: str, literals: list[TypedValue]) -> tuple[str, ...]:
     """Text that a file must contain for `=`, `contains` or `in` to hold: the value as written, where YAML
     cannot write it differently (no spaces to fold at, no quote to double; numbers and dates have other forms)."""
     if op not in ("=", "contains", "in"):
@@ -585,16 +323,7 @@ _VIRTUAL_LOCATIONS: dict[str, Callable[[QueryContext], Callable[[Location], list
 }
 
 
-_VIRTUAL_VALUES: dict[str, Callable[[Document, QueryContext], list[Any]]] = {
-    "kind": lambda doc, _context: [doc.kind.name] if doc.kind else [],
-    "ref": lambda doc, _context: [str(doc.ref)] if doc.ref else [],
-    "path": lambda doc, _context: [doc.path],
-    "status": lambda doc, _context: [doc.status],
-    "env": lambda doc, context: context.environments_of(doc),
-}
-
-
-def _kind_name(literal: Literal, scope: _Scope) -> str:
+def _kind_name(literal: TypedValue, scope: _Scope) -> str:
     kind = find_kind(literal.text)
     if kind is None:
         guess = suggest_word(literal.text, list(KINDS))
@@ -603,8 +332,8 @@ def _kind_name(literal: Literal, scope: _Scope) -> str:
     return kind.name
 
 
-def _known(literal: Literal, text: str) -> Literal:
-    return Literal(text, literal.column)
+def _known(literal: TypedValue, text: str) -> TypedValue:
+    return TypedValue(text, literal.column)
 
 
 def suggest_word(word: str, choices: Sequence[str]) -> str | None:

@@ -1,61 +1,14 @@
-"""Model artifacts: fetched exactly as approved (hash checked), and checked for existence in cache or remote."""
+"""--check-artifacts: every model version's artifact tracked by DVC with the recorded hash, in cache or remote."""
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from pathlib import Path
 
-from charter.errors import CharterError
 from charter.registry.documents import Document
 from charter.registry.fields import value_at
 from charter.registry.findings import Finding, finding
 from charter.registry.index import RegistryIndex
 from charter.registry.kinds import KINDS
-
-
-def recorded_artifact(doc: Document) -> tuple[str, str]:
-    path, digest = value_at(doc.spec, ("artifact", "path")), value_at(doc.spec, ("artifact", "hash"))
-    if not isinstance(path, str) or not isinstance(digest, str):
-        raise CharterError(f"{doc.ref} records no artifact path and hash", f"see {doc.path}: spec.artifact")
-    return path, digest
-
-
-def pull_artifact(root: Path, doc: Document, output: Path, *, force: bool = False, quiet: bool = False,
-                  into_folder: bool = False) -> Path:
-    """Fetch a version's artifact into `output` and prove it is the recorded one; a bad copy never stays.
-
-    `output` is a file path, or a folder (an existing one, or any with `into_folder`, as `deploy/` says) that
-    receives the artifact under its own name. The download lands in a temporary folder beside the destination
-    and is moved into place only after its hash matches the model version's record.
-    """
-    from charter.adapters import dvc
-
-    relpath, expected = recorded_artifact(doc)
-    destination = output / Path(relpath).name if into_folder or output.is_dir() else output
-    if destination.exists() and not force:
-        raise CharterError(f"{destination} already exists", "pass --force to replace it, or choose another path")
-    try:
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        workspace = tempfile.TemporaryDirectory(prefix=".charter-pull-", dir=destination.parent)
-    except OSError as exc:
-        raise CharterError(f"cannot write {destination}: {exc.strerror or exc} ({exc.filename or output})",
-                           "choose an output path in a folder you can write to") from exc
-    with workspace as scratch:
-        fetched = Path(scratch) / Path(relpath).name
-        dvc.fetch_to(root, relpath, fetched, quiet=quiet)
-        actual, _ = dvc.hash_path(fetched)
-        if actual != expected:
-            raise CharterError(f"the artifact of {doc.ref} has hash {actual}, but the registry records {expected}",
-                               "the remote or cache holds a different file: nothing was written; "
-                               "re-push the approved artifact")
-        if destination.exists():
-            if destination.is_dir() and not destination.is_symlink():
-                shutil.rmtree(destination)
-            else:
-                destination.unlink()
-        fetched.rename(destination)
-    return destination
 
 
 def remote_config_trusted(root: Path, base: str | None) -> bool:
