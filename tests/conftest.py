@@ -58,6 +58,44 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         shutil.rmtree(home, ignore_errors=True)
 
 
+# The slow tests: seconds each (a browser, pre-commit installing hooks, hypothesis, processes killed mid-write and
+# races, DVC pushing to S3, the benchmark, the demo, a wheel build, a pytest session in a subprocess). Together they
+# are about four fifths of the suite's time; `make test-quick` (pytest -m "not slow") leaves them out, `make test`
+# runs everything. Marked here rather than in the modules; a test in tests/test_suite_hygiene.py keeps every name
+# below pointing at a test that exists. ALL marks a whole module.
+ALL = "*"
+SLOW: dict[str, str | set[str]] = {
+    "test_properties.py": ALL,
+    "test_crash_and_race.py": ALL,
+    "test_demo.py": ALL,
+    "test_packaging.py": ALL,
+    "test_precommit.py": {"test_hook_passes_clean_changes_and_blocks_bad_ones",
+                          "test_hook_ignores_yaml_that_is_not_an_entry",
+                          "test_the_project_runs_its_own_hooks_on_its_schemas_and_template"},
+    "test_hostile_input.py": {"test_hostile_input"},
+    "test_trust.py": {"test_the_token_appears_in_no_output_file_commit_or_pull_request",
+                      "test_nothing_of_the_repository_runs",
+                      "test_the_dvc_remote_of_an_untrusted_checkout_is_not_used_unasked",
+                      "test_a_dvc_remote_changed_by_the_pull_request_is_not_used"},
+    "test_report.py": {"test_every_page_renders_without_errors_or_network_requests",
+                       "test_charts_and_lineage_are_drawn",
+                       "test_catalog_filters_narrow_the_table",
+                       "test_every_entry_has_its_page_and_every_link_resolves"},
+    "test_benchmarks.py": {"test_benchmark_runs_at_small_scale", "test_benchmark_measures_only_what_is_asked"},
+    "test_resolve_pull.py": {"test_s3_remote_register_and_pull_from_a_fresh_clone"},
+    "test_yamlio.py": {"test_reading_keeps_nothing_of_the_files_read"},
+    "test_suite_hygiene.py": {"test_session_fixtures_never_see_the_machines_git_identity"},
+}
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        names = SLOW.get(item.path.name)
+        if names == ALL or (isinstance(names, set) and getattr(item, "originalname", item.name) in names):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(autouse=True)
 def isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Each test's own HOME, empty: no git config at all, as on a fresh machine (the identity comes from GIT_*)."""

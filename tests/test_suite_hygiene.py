@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.conftest import ALL, SLOW
 from tests.helpers import PROJECT, TEST_IDENTITY, git
 
 TESTS = PROJECT / "tests"
@@ -65,7 +66,7 @@ def test_session_fixtures_never_see_the_machines_git_identity(tmp_path: Path) ->
     (tmp_path / "test_probe.py").write_text(PROBE)
     out = tmp_path / "found.json"
     # A developer's shell: the real home, no identity in the environment, the project importable.
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "XDG_"))}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "XDG_", "PYTEST_"))}
     env |= {"HOME": str(real_home), "CHARTER_PROBE_OUT": str(out),
             "PYTHONPATH": os.pathsep.join([str(PROJECT), *filter(None, [os.environ.get("PYTHONPATH")])])}
     # The fake home is a fair test: outside the suite's isolation, git does take its identity from it.
@@ -109,3 +110,17 @@ def test_no_module_of_the_suite_imports_a_test_module() -> None:
     offenders = {path.name: sorted(_imported_modules(path) & test_modules) for path in sorted(TESTS.glob("*.py"))}
     assert {name: found for name, found in offenders.items() if found} == {}, \
         "a shared helper belongs in tests/helpers.py, not in a test module that others import"
+
+
+def test_every_test_marked_slow_exists() -> None:
+    """conftest marks the slow tests by module and name: a renamed test must not quietly join the quick ones."""
+    missing = []
+    for module, names in SLOW.items():
+        path = TESTS / module
+        assert path.is_file(), f"conftest.SLOW names {module}, which does not exist"
+        if names == ALL:
+            continue
+        defined = {node.name for node in ast.parse(path.read_text(encoding="utf-8")).body
+                   if isinstance(node, ast.FunctionDef) and node.name.startswith("test_")}
+        missing += [f"{module}::{name}" for name in sorted(set(names) - defined)]
+    assert missing == []
