@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck bench clean browser
+.PHONY: demo test test-quick lint typecheck bench clean browser
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,10 +21,16 @@ browser:
 	@test -x /usr/bin/chromium && test -x /usr/bin/chromedriver || { $(SUDO) apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium chromium-driver; }
 
+# Everything: lint, formatting, strict types, and the whole suite on every core.
 test: $(STAMP) browser
 	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n auto
+
+# While working: the tests not marked slow (see SLOW in tests/conftest.py), without lint, types or the browser.
+test-quick: $(STAMP)
+	$(BIN)/pytest -q -n auto -m "not slow"
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

@@ -1,4 +1,9 @@
-"""Shared fixtures: every test gets its own HOME and git identity, and never touches the machine's."""
+"""Shared fixtures. The whole session, and every test again, runs with its own HOME, git config and git identity;
+nothing reads or writes the machine's (~/.gitconfig, ~/.config, ~/.cache, /etc/gitconfig).
+
+Plain helpers (Charter, git, PROJECT, ...) live in tests/helpers.py; they are re-exported here for the test
+modules that still import them from conftest.
+"""
 
 from __future__ import annotations
 
@@ -6,43 +11,102 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
 from charter.authoring.create_registry import create_registry
-from charter.cli.app import app
+from tests.helpers import PROJECT, TEST_IDENTITY, Charter, Result, git, isolated_environment
 
-PROJECT = Path(__file__).resolve().parent.parent
+__all__ = ["PROJECT", "Charter", "Result", "git"]
+
+
+def _isolate(home: Path, setenv: Callable[[str, str], None], delenv: Callable[[str], None]) -> None:
+    wanted = isolated_environment(home)
+    for name in [n for n in os.environ if n.startswith("GIT_") and n not in wanted]:
+        delenv(name)
+    for name, value in wanted.items():
+        setenv(name, value)
+
+
+_SESSION: dict[str, object] = {}
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    """Isolate the whole session before anything runs: collection, session and module fixtures included.
+
+    The per-test `isolated_home` below cannot cover those (a session fixture is set up before the first test's
+    function fixtures), so without this the session's template registry was committed with the git identity of
+    whoever ran the tests. The session home's git config carries the test identity, as a developer's would.
+    """
+    home = Path(tempfile.mkdtemp(prefix="charter-tests-home-"))
+    (home / ".gitconfig").write_text(f"[user]\n\tname = {TEST_IDENTITY['GIT_AUTHOR_NAME']}\n"
+                                     f"\temail = {TEST_IDENTITY['GIT_AUTHOR_EMAIL']}\n", encoding="utf-8")
+    _SESSION.update(home=home, environ=dict(os.environ))
+    _isolate(home, os.environ.__setitem__, os.environ.__delitem__)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    home, environ = _SESSION.pop("home", None), _SESSION.pop("environ", None)
+    if isinstance(environ, dict):
+        os.environ.clear()
+        os.environ.update(environ)
+    if isinstance(home, Path):
+        shutil.rmtree(home, ignore_errors=True)
+
+
+# The slow tests: seconds each (a browser, pre-commit installing hooks, hypothesis, processes killed mid-write and
+# races, DVC pushing to S3, the benchmark, the demo, a wheel build, a pytest session in a subprocess). Together they
+# are about four fifths of the suite's time; `make test-quick` (pytest -m "not slow") leaves them out, `make test`
+# runs everything. Marked here rather than in the modules; a test in tests/test_suite_hygiene.py keeps every name
+# below pointing at a test that exists. ALL marks a whole module.
+ALL = "*"
+SLOW: dict[str, str | set[str]] = {
+    "test_properties.py": ALL,
+    "test_crash_and_race.py": ALL,
+    "test_demo.py": ALL,
+    "test_packaging.py": ALL,
+    "test_precommit.py": {"test_hook_passes_clean_changes_and_blocks_bad_ones",
+                          "test_hook_ignores_yaml_that_is_not_an_entry",
+                          "test_the_project_runs_its_own_hooks_on_its_schemas_and_template"},
+    "test_hostile_input.py": {"test_hostile_input"},
+    "test_trust.py": {"test_the_token_appears_in_no_output_file_commit_or_pull_request",
+                      "test_nothing_of_the_repository_runs",
+                      "test_the_dvc_remote_of_an_untrusted_checkout_is_not_used_unasked",
+                      "test_a_dvc_remote_changed_by_the_pull_request_is_not_used"},
+    "test_report.py": {"test_every_page_renders_without_errors_or_network_requests",
+                       "test_charts_and_lineage_are_drawn",
+                       "test_catalog_filters_narrow_the_table",
+                       "test_every_entry_has_its_page_and_every_link_resolves"},
+    "test_benchmarks.py": {"test_benchmark_runs_at_small_scale", "test_benchmark_measures_only_what_is_asked"},
+    "test_resolve_pull.py": {"test_s3_remote_register_and_pull_from_a_fresh_clone"},
+    "test_yamlio.py": {"test_reading_keeps_nothing_of_the_files_read"},
+    "test_suite_hygiene.py": {"test_session_fixtures_never_see_the_machines_git_identity"},
+}
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        names = SLOW.get(item.path.name)
+        if names == ALL or (isinstance(names, set) and getattr(item, "originalname", item.name) in names):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(autouse=True)
 def isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Each test's own HOME, empty: no git config at all, as on a fresh machine (the identity comes from GIT_*)."""
     home = tmp_path_factory.mktemp("home")
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    monkeypatch.setenv("GIT_AUTHOR_NAME", "Test Author")
-    monkeypatch.setenv("GIT_AUTHOR_EMAIL", "author@example.org")
-    monkeypatch.setenv("GIT_COMMITTER_NAME", "Test Committer")
-    monkeypatch.setenv("GIT_COMMITTER_EMAIL", "committer@example.org")
-    # Output must not depend on the terminal the tests run in.
-    monkeypatch.setenv("NO_COLOR", "1")
-    monkeypatch.setenv("COLUMNS", "200")
-    for name in list(os.environ):
-        if name.startswith("GIT_") and name not in {
-            "GIT_CONFIG_NOSYSTEM", "GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL"
-        }:
-            monkeypatch.delenv(name)
+    _isolate(home, monkeypatch.setenv, monkeypatch.delenv)
     return home
 
 
 @pytest.fixture(scope="session")
 def template_registry(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One `charter init` per session; tests that change a registry copy it with `registry`."""
-    os.environ.setdefault("GIT_AUTHOR_NAME", "Test Author")
     target = tmp_path_factory.mktemp("template") / "registry"
     create_registry(target)
     return target
@@ -56,40 +120,9 @@ def registry(template_registry: Path, tmp_path: Path) -> Path:
     return target
 
 
-class Charter:
-    """Runs the CLI in-process through typer's runner, as a user would type it."""
-
-    def __init__(self, cwd: Path) -> None:
-        self.cwd = cwd
-        self.runner = CliRunner()
-
-    def __call__(self, *args: str | Path, cwd: Path | None = None) -> Result:
-        previous = Path.cwd()
-        os.chdir(cwd or self.cwd)
-        try:
-            result = self.runner.invoke(app, [str(a) for a in args], catch_exceptions=False)
-        finally:
-            os.chdir(previous)
-        return Result(result.exit_code, result.stdout, result.stderr)
-
-
-class Result:
-    def __init__(self, code: int, stdout: str, stderr: str) -> None:
-        self.code = code
-        self.stdout = stdout
-        self.stderr = stderr
-
-    def __repr__(self) -> str:
-        return f"Result(code={self.code}, stdout={self.stdout!r}, stderr={self.stderr!r})"
-
-
 @pytest.fixture
 def charter(tmp_path: Path) -> Charter:
     return Charter(tmp_path)
-
-
-def git(cwd: Path, *args: str) -> str:
-    return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True).stdout
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import git
-from tests.test_register import MODEL, make_training
+from tests.helpers import MODEL, make_training
 
 HARNESS = Path(__file__).with_name("crash_at.py")
 CHARTER = Path(sys.executable).parent / "charter"

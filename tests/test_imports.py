@@ -2,40 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import subprocess
 import sys
 from pathlib import Path
 
-HEAVY = ("jsonschema", "git", "dvc", "referencing", "jinja2", "yaml", "pydantic", "rich")
-
-PROBE = """
-import json, sys
-from charter.cli.app import main
-sys.argv = ["charter", *sys.argv[1:]]
-try:
-    main()
-except SystemExit:
-    pass
-heavy = sorted({m.split(".")[0] for m in sys.modules} & set(json.loads(HEAVY)))
-print("HEAVY=" + json.dumps(heavy), file=sys.stderr)
-print("COMMANDS=" + json.dumps(sorted(m for m in sys.modules if m.startswith("charter.cli."))), file=sys.stderr)
-"""
-
-
-def probe(*args: str, cwd: Path, env: dict[str, str] | None = None) -> dict[str, list[str]]:
-    """What a run imported: the heavy libraries among HEAVY (as HEAVY), and Charter's CLI modules (as COMMANDS)."""
-    result = subprocess.run([sys.executable, "-c", PROBE.replace("HEAVY)", f"{json.dumps(json.dumps(HEAVY))})"),
-                             *args], capture_output=True, text=True, cwd=cwd,
-                            env={**os.environ, **(env or {})})
-    lines = [x.split("=", 1) for x in result.stderr.splitlines() if x.startswith(("HEAVY=", "COMMANDS="))]
-    return {name: list(json.loads(value)) for name, value in lines}
-
-
-def imported(*args: str, cwd: Path, env: dict[str, str] | None = None) -> list[str]:
-    return probe(*args, cwd=cwd, env=env)["HEAVY"]
+from tests.helpers import imported, probe
 
 
 def test_help_imports_nothing_heavy(tmp_path: Path) -> None:

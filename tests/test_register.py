@@ -6,7 +6,6 @@ local remote folder; nothing is mocked. A failed registration must leave the reg
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -20,30 +19,9 @@ import yaml
 
 import charter
 from tests.conftest import Charter, git
-
-TOKEN = "s3cret"
-ORIGIN = f"https://user:{TOKEN}@host/x.git"
-MODEL = "sepsis-risk"
-
+from tests.helpers import MODEL, TOKEN, make_training, md5, no_traceback, object_path, remote_folder
 
 # --- helpers -------------------------------------------------------------------------------------------------------
-
-
-def no_traceback(*results: Any) -> None:
-    for result in results:
-        assert "Traceback" not in result.stdout + result.stderr, result
-
-
-def remote_folder(root: Path) -> Path:
-    """The DVC remote that `charter init` configured (a local folder) for this registry."""
-    match = re.search(r"^\s*url = (.+)$", (root / ".dvc" / "config").read_text(), flags=re.M)
-    assert match, "the registry has no DVC remote"
-    return Path(match.group(1).strip())
-
-
-def object_path(store: Path, digest: str) -> Path:
-    """Where DVC 3 keeps an object by its md5, in a cache or a local remote."""
-    return store / "files" / "md5" / digest[:2] / digest[2:]
 
 
 def cache_folder(root: Path) -> Path:
@@ -52,10 +30,6 @@ def cache_folder(root: Path) -> Path:
 
 def cache_files(root: Path) -> set[Path]:
     return {p for p in cache_folder(root).rglob("*") if p.is_file()}
-
-
-def md5(path: Path) -> str:
-    return hashlib.md5(path.read_bytes()).hexdigest()
 
 
 def load(root: Path, relpath: str) -> dict[str, Any]:
@@ -87,23 +61,6 @@ def scan_for(root: Path, needle: str) -> list[str]:
     if needle in git(root, "log", "--all", "-p", "--format=%H %B"):
         hits.append("git log -p")
     return hits
-
-
-def make_training(repo: Path) -> Path:
-    """A training project: a git repository whose origin URL carries a token, params, nested metrics, a model."""
-    repo.mkdir()
-    git(repo, "init", "-q", "-b", "main")
-    git(repo, "remote", "add", "origin", ORIGIN)
-    (repo / "params.yaml").write_text("learning_rate: 0.05\nmodel:\n  depth: 6\n  features: [age, lactate]\n")
-    (repo / "train.py").write_text("print('training')\n")
-    (repo / ".gitignore").write_text("out/\n")
-    git(repo, "add", "-A")
-    git(repo, "commit", "-qm", "training code")
-    out = repo / "out"
-    out.mkdir()
-    (out / "metrics.json").write_text(json.dumps({"val": {"auprc": 0.41, "auroc": 0.87}, "loss": 0.12}))
-    (out / "model.onnx").write_bytes(os.urandom(4096))  # unique content: never already in a cache or remote
-    return repo
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ import yaml
 
 from charter import Registry
 from tests.conftest import Charter, git
-from tests.test_register import make_training, md5, no_traceback, object_path, remote_folder
+from tests.helpers import make_training, md5, no_traceback, object_path, remote_folder
 
 PRODUCTION_SEPSIS = "models/sepsis-risk/versions/1.0.0.yaml"
 

@@ -212,7 +212,7 @@ def test_registry_search_api(registry: Path) -> None:
 
 
 def test_search_imports_nothing_heavy(template_registry: Path) -> None:
-    from tests.test_imports import imported
+    from tests.helpers import imported
 
     assert imported("search", "sepsis AND spec.metrics.auroc > 0.5", "--format", "json", cwd=template_registry) == []
 

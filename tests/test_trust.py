@@ -25,7 +25,7 @@ import pytest
 from charter.registry.yamlio import add_mapping_keys, replace_scalar
 from tests.conftest import git
 from tests.forge_server import GITHUB, ForgeServer, github_pull, github_review, serve
-from tests.test_register import MODEL, make_training
+from tests.helpers import MODEL, make_training
 
 TOKEN = "ghp_TrustSuiteT0kenValue0123456789abcdefXYZ"
 BRANCH = "charter/promote-sepsis-risk-1.1.0-to-production"

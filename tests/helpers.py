@@ -1,0 +1,161 @@
+"""Helpers shared by several test modules. Test modules import from here (or use conftest's fixtures), never from
+one another: a test module is collected, and its tests run, once; importing it elsewhere only hides the coupling.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from typer.testing import CliRunner
+
+from charter.cli.app import app
+
+PROJECT = Path(__file__).resolve().parent.parent
+
+
+# --- isolation from the machine ------------------------------------------------------------------------------------
+
+# The git identity every test runs with (conftest sets it for the whole session and again for each test).
+TEST_IDENTITY = {
+    "GIT_AUTHOR_NAME": "Test Author",
+    "GIT_AUTHOR_EMAIL": "author@example.org",
+    "GIT_COMMITTER_NAME": "Test Committer",
+    "GIT_COMMITTER_EMAIL": "committer@example.org",
+}
+
+
+def isolated_environment(home: Path) -> dict[str, str]:
+    """The variables that point HOME, the XDG folders and git's global config at `home`, with the test identity.
+
+    Every other GIT_* variable is to be removed (GIT_DIR or GIT_INDEX_FILE from a hook, GIT_CONFIG_COUNT, ...).
+    """
+    return {
+        "HOME": str(home),
+        "XDG_CONFIG_HOME": str(home / ".config"),
+        "XDG_CACHE_HOME": str(home / ".cache"),
+        "XDG_DATA_HOME": str(home / ".local" / "share"),
+        "XDG_STATE_HOME": str(home / ".local" / "state"),
+        "GIT_CONFIG_GLOBAL": str(home / ".gitconfig"),
+        "GIT_CONFIG_NOSYSTEM": "1",
+        **TEST_IDENTITY,
+        # Output must not depend on the terminal the tests run in.
+        "NO_COLOR": "1",
+        "COLUMNS": "200",
+    }
+
+
+# --- running Charter and git ---------------------------------------------------------------------------------------
+
+
+class Result:
+    def __init__(self, code: int, stdout: str, stderr: str) -> None:
+        self.code = code
+        self.stdout = stdout
+        self.stderr = stderr
+
+    def __repr__(self) -> str:
+        return f"Result(code={self.code}, stdout={self.stdout!r}, stderr={self.stderr!r})"
+
+
+class Charter:
+    """Runs the CLI in-process through typer's runner, as a user would type it."""
+
+    def __init__(self, cwd: Path) -> None:
+        self.cwd = cwd
+        self.runner = CliRunner()
+
+    def __call__(self, *args: str | Path, cwd: Path | None = None) -> Result:
+        previous = Path.cwd()
+        os.chdir(cwd or self.cwd)
+        try:
+            result = self.runner.invoke(app, [str(a) for a in args], catch_exceptions=False)
+        finally:
+            os.chdir(previous)
+        return Result(result.exit_code, result.stdout, result.stderr)
+
+
+def git(cwd: Path, *args: str) -> str:
+    return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True).stdout
+
+
+def no_traceback(*results: Any) -> None:
+    for result in results:
+        assert "Traceback" not in result.stdout + result.stderr, result
+
+
+# --- training runs and DVC storage (register, resolve/pull, trust, crash tests) ------------------------------------
+
+TOKEN = "s3cret"
+ORIGIN = f"https://user:{TOKEN}@host/x.git"
+MODEL = "sepsis-risk"
+
+
+def make_training(repo: Path) -> Path:
+    """A training project: a git repository whose origin URL carries a token, params, nested metrics, a model."""
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "remote", "add", "origin", ORIGIN)
+    (repo / "params.yaml").write_text("learning_rate: 0.05\nmodel:\n  depth: 6\n  features: [age, lactate]\n")
+    (repo / "train.py").write_text("print('training')\n")
+    (repo / ".gitignore").write_text("out/\n")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "training code")
+    out = repo / "out"
+    out.mkdir()
+    (out / "metrics.json").write_text(json.dumps({"val": {"auprc": 0.41, "auroc": 0.87}, "loss": 0.12}))
+    (out / "model.onnx").write_bytes(os.urandom(4096))  # unique content: never already in a cache or remote
+    return repo
+
+
+def remote_folder(root: Path) -> Path:
+    """The DVC remote that `charter init` configured (a local folder) for this registry."""
+    match = re.search(r"^\s*url = (.+)$", (root / ".dvc" / "config").read_text(), flags=re.M)
+    assert match, "the registry has no DVC remote"
+    return Path(match.group(1).strip())
+
+
+def object_path(store: Path, digest: str) -> Path:
+    """Where DVC 3 keeps an object by its md5, in a cache or a local remote."""
+    return store / "files" / "md5" / digest[:2] / digest[2:]
+
+
+def md5(path: Path) -> str:
+    return hashlib.md5(path.read_bytes()).hexdigest()
+
+
+# --- what a run imports (import-cost tests) ------------------------------------------------------------------------
+
+HEAVY = ("jsonschema", "git", "dvc", "referencing", "jinja2", "yaml", "pydantic", "rich")
+
+PROBE = """
+import json, sys
+from charter.cli.app import main
+sys.argv = ["charter", *sys.argv[1:]]
+try:
+    main()
+except SystemExit:
+    pass
+heavy = sorted({m.split(".")[0] for m in sys.modules} & set(json.loads(HEAVY)))
+print("HEAVY=" + json.dumps(heavy), file=sys.stderr)
+print("COMMANDS=" + json.dumps(sorted(m for m in sys.modules if m.startswith("charter.cli."))), file=sys.stderr)
+"""
+
+
+def probe(*args: str, cwd: Path, env: dict[str, str] | None = None) -> dict[str, list[str]]:
+    """What a run imported: the heavy libraries among HEAVY (as HEAVY), and Charter's CLI modules (as COMMANDS)."""
+    result = subprocess.run([sys.executable, "-c", PROBE.replace("HEAVY)", f"{json.dumps(json.dumps(HEAVY))})"),
+                             *args], capture_output=True, text=True, cwd=cwd,
+                            env={**os.environ, **(env or {})})
+    lines = [x.split("=", 1) for x in result.stderr.splitlines() if x.startswith(("HEAVY=", "COMMANDS="))]
+    return {name: list(json.loads(value)) for name, value in lines}
+
+
+def imported(*args: str, cwd: Path, env: dict[str, str] | None = None) -> list[str]:
+    return probe(*args, cwd=cwd, env=env)["HEAVY"]
