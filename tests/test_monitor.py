@@ -11,7 +11,7 @@ from typing import Any
 import yaml
 
 from charter import Registry
-from charter.deployment.performance import PerformancePoint, performance_history
+from charter.deployment.model_performance import PerformancePoint, performance_history
 from charter.registry.kinds import NAME_RE
 from tests.conftest import Charter, git
 

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from charter.adapters.forge.base import ForgeClient
     from charter.authoring.record_evaluation import EvaluationRequest
     from charter.authoring.register import Registration
-    from charter.deployment.performance import PerformancePoint
+    from charter.deployment.model_performance import PerformancePoint
     from charter.deployment.status import StatusReport
     from charter.evaluation.compare import Comparison
     from charter.registry.lineage import LineageGraph
@@ -219,7 +219,7 @@ class Registry:
 
     def performance(self, model: str) -> Sequence[PerformancePoint]:
         """A model's evaluation estimates and monitored figures across versions and time, oldest first."""
-        from charter.deployment.performance import performance_history
+        from charter.deployment.model_performance import performance_history
 
         return performance_history(self.index, model)
 

@@ -86,7 +86,7 @@ def history(
     """Show a model's performance across versions and time: evaluation estimates and monitored figures, by date."""
 
     from charter.api import Registry
-    from charter.deployment.performance import performance_history
+    from charter.deployment.model_performance import performance_history
 
     registry = Registry(ctx.obj)
     name = model.removeprefix("model:").split("@", 1)[0]

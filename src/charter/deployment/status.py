@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from charter.deployment.performance import HEALTH_METRICS, OUTCOME_METRICS
+from charter.deployment.model_performance import HEALTH_METRICS, OUTCOME_METRICS
 from charter.errors import CharterError
 from charter.registry.config import RegistryConfig
 from charter.registry.documents import Document

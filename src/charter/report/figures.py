@@ -13,7 +13,7 @@ from charter.report.charts import Axis, BarGroup, Marker, Point, Series, bar_cha
 from charter.report.model import metric_estimates, rows_of
 
 if TYPE_CHECKING:
-    from charter.deployment.performance import PerformancePoint
+    from charter.deployment.model_performance import PerformancePoint
 
 RATE = Axis("", 0.0, 1.0, [0.0, 0.2, 0.4, 0.6, 0.8, 1.0])
 #: Metrics bounded by [0, 1]: their axes show the whole range, so small differences are not exaggerated.

@@ -23,7 +23,7 @@ from charter.registry.references import REFERENCE_RE, Reference
 from charter.registry.versions import version_key
 
 if TYPE_CHECKING:
-    from charter.deployment.performance import PerformancePoint
+    from charter.deployment.model_performance import PerformancePoint
     from charter.history.assignments import AssignmentChange
     from charter.registry.config import RegistryConfig
     from charter.registry.lineage import LineageGraph
@@ -234,7 +234,7 @@ def _history(root: Path | None) -> tuple[list[AssignmentChange], str | None]:
 def build_report_model(index: RegistryIndex, config: RegistryConfig, *, root: Path | None, title: str | None = None,
                        now: datetime | None = None) -> ReportModel:
     """Everything the site shows. `root` is the registry folder, for the promotion history in git."""
-    from charter.deployment.performance import performance_history
+    from charter.deployment.model_performance import performance_history
     from charter.registry.lineage import upstream
 
     registry_name = config.document.name if config.document is not None and config.document.name else "registry"
