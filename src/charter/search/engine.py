@@ -2,7 +2,7 @@
 
 A search reads as little as it can (see `charter.search.predicates` for the three stages): a file whose path already
 decides the answer is not opened. Where the parse cache knows a file's bytes from its stat, the search facts kept
-for them answer (`charter.search.index`); other files are read: one whose text lacks a word or key the query needs
+for them answer (`charter.search.fact_index`); other files are read: one whose text lacks a word or key the query needs
 is not parsed, the rest are parsed and tested. Over a registry already loaded in full, its documents are used.
 """
 
@@ -21,7 +21,7 @@ from charter.registry.environments import assignment_items
 from charter.registry.findings import Finding
 from charter.registry.kinds import KINDS, Kind, Location, locate_path
 from charter.search.compile import compile_query
-from charter.search.index import IndexUnusable, SearchIndex
+from charter.search.fact_index import IndexUnusable, SearchIndex
 from charter.search.predicates import Predicate, QueryContext
 from charter.store.cache import ParseCache
 from charter.store.facts import EntryFacts, facts_of, is_entry_at

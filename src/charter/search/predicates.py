@@ -5,7 +5,7 @@ A predicate answers in three stages, each as cheaply as it can, so a search read
 1. `by_location`: from a file's path alone (kind, name, version, ref, path): True, False or None (cannot tell);
 2. `by_text`: from the file's text before parsing: False when a needed word or key is nowhere in it, else None;
 3. `by_entry`: the answer, from what an `EntryView` shows of the entry: its parsed document (`by_document`), or
-   the facts the parse cache keeps of it (`charter.search.index`), which show the same.
+   the facts the parse cache keeps of it (`charter.search.fact_index`), which show the same.
 
 `charter.search.compile` builds the tree from a query; this module only evaluates it.
 """

@@ -8,7 +8,7 @@ file's bytes hash to the blob id it was stored under, its path is the same, its 
 by the same cache format and the same Charter code (schemas included, for schema findings). Anything else, a
 corrupt or unreadable database included, is a miss, and the file is parsed as if there were no cache.
 
-The same database keeps what `charter search` needs to answer without opening files (see `charter.search.index`):
+The same database keeps what `charter search` needs to answer without opening files (see `charter.search.fact_index`):
 each entry's search facts (`charter.store.facts`) with the stat stamp its file had when read, and the values
 found at the field paths queries asked for. Such a row is used only for a file whose stat is still the one taken
 when it was read, at least SETTLED_NS after its last change (git's test for a clean file, on Charter's own
@@ -303,7 +303,7 @@ class ParseCache:
             self._schema_key = _fingerprint(_library_version("jsonschema").encode())
         return self._schema_key
 
-    # -- what a search reads instead of files (see charter.search.index) -------------------------------------
+    # -- what a search reads instead of files (see charter.search.fact_index) -------------------------------------
 
     def search_key(self) -> str:
         """The code that decides search facts and field values: a row written by other code is refused."""
@@ -312,7 +312,7 @@ class ParseCache:
         return self._search_key
 
     def store_facts(self, path: str, stamp: str | None, record: bytes) -> None:
-        """Store a file's search facts (`record`, as `charter.search.index` packs them), read from it when it had
+        """Store a file's search facts (`record`, as `charter.search.fact_index` packs them), read from it when it had
         this stat `stamp` (see `stamp_of`; None: the record is not to be used)."""
         stamp = stamp or ""
         self._pending_facts.append((path, stamp, record, zlib.crc32(record, _key(self.search_key(), path, stamp))))

@@ -1,6 +1,6 @@
 """What a search needs of an entry, taken from its document once and kept in the parse cache.
 
-A search over 17,000 files cannot afford to open them: it reads these facts instead (see `charter.search.index`).
+A search over 17,000 files cannot afford to open them: it reads these facts instead (see `charter.search.fact_index`).
 They are exactly what the query stages read of a document, so an answer from facts is the answer from the
 document: the entry's identity and summary, the tags its facets count, its free text (casefolded), and, for the
 fields a query names, the values `values_at` finds there, reduced by `reduce_values` to what a comparison can see.
