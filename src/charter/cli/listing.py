@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from charter.cli.console import TableFormat, escape, new_table, out, print_json
-from charter.errors import CharterError
+from charter.errors import UnknownKind, UnknownStatus
 from charter.registry.kinds import KINDS, STATUSES, Kind, find_kind
 
 
@@ -32,7 +32,7 @@ def run(
 
     kind = kind_named(kind_name)
     if status is not None and status not in STATUSES:
-        raise CharterError(f"unknown status {status!r}", f"use one of: {', '.join(STATUSES)}")
+        raise UnknownStatus(status=status, known=", ".join(STATUSES))
     rows = Registry(ctx.obj).list(kind, status, where)
     if output is TableFormat.json:
         print_json([r.to_dict() for r in rows])
@@ -59,5 +59,5 @@ def kind_named(kind_name: str | None) -> Kind | None:
         return None
     kind = find_kind(kind_name)
     if kind is None:
-        raise CharterError(f"unknown kind {kind_name!r}", f"use one of: {', '.join(KINDS)}")
+        raise UnknownKind(kind=kind_name, known=", ".join(KINDS))
     return kind

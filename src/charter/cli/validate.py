@@ -12,7 +12,7 @@ from charter.cli.console import display_path, escape, out, print_json, print_lin
 from charter.registry.findings import Finding, Severity
 
 if TYPE_CHECKING:
-    from charter.authoring.register import InvalidEntry
+    from charter.errors import FindingsError
     from charter.validation.runner import ValidationReport
 
 
@@ -72,7 +72,7 @@ def run(
     raise typer.Exit(0 if report.ok else 1)
 
 
-def refuse_entry(root: Path, error: InvalidEntry, as_json: bool, done_key: str) -> typer.Exit:
+def refuse_entry(root: Path, error: FindingsError, as_json: bool, done_key: str) -> typer.Exit:
     """Report an entry a command would not write (its findings, then why) and the exit to raise: 1."""
     if as_json:
         print_json({done_key: False, "message": error.message, "findings": [f.to_dict() for f in error.findings]})
