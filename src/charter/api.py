@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from charter.deployment.resolve import Resolution, resolve
-from charter.errors import CharterError
+from charter.errors import EntryNotFound, VersionNotFound
 from charter.registry.config import RegistryConfig, find_registry_root
 from charter.registry.documents import Document
 from charter.registry.fields import dotted
@@ -167,13 +167,12 @@ class Registry:
         reference = parse_reference(ref) if isinstance(ref, str) else ref
         doc = self.index.get(reference)
         if doc is None:
-            hint = "list entries with `charter list`"
             kind = reference.kind
-            if kind is not None and kind.versioned:
-                versions = [d.version or "" for d in self.index.versions(kind, reference.name)]
-                if versions:
-                    hint = f"existing versions: {', '.join(versions)}"
-            raise CharterError(f"{reference} does not exist in {self.root}", hint)
+            versions = [d.version or "" for d in self.index.versions(kind, reference.name)] \
+                if kind is not None and kind.versioned else []
+            if versions:
+                raise VersionNotFound(ref=reference, root=self.root, versions=", ".join(versions))
+            raise EntryNotFound(ref=reference, root=self.root)
         return doc
 
     def show(self, ref: str | Reference) -> EntryDetail:
@@ -193,7 +192,7 @@ class Registry:
                reporter: str | None = None, commit: bool = True) -> str:
         """Record a deploy event or a health/outcome report from a deploy or monitoring job; returns its reference.
 
-        Raises `charter.authoring.record_deployment.InvalidRecord` (with `.findings`) when the file is not a valid
+        Raises `charter.errors.InvalidRecord` (with `.findings`) when the file is not a valid
         record.
         """
         from charter.authoring.record_deployment import MonitorRequest, record_event

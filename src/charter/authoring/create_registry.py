@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
-from charter.errors import CharterError
+from charter.errors import TargetNotEmpty, TemplateArtifactChanged, TemplateHasNoRemote, TemplateMissing
 from charter.registry.fields import JsonPath, strings_in, value_at
 from charter.registry.kinds import ENTRY_FOLDERS, KINDS, REGISTRY_FILE
 from charter.registry.schemas import DEFINITIONS_FILE, bundled_schema, schema_comment, schema_kinds
@@ -37,10 +37,9 @@ def create_registry(target: Path, *, empty: bool = False, remote: str | None = N
     """
     target = target.resolve()
     if target.exists() and (not target.is_dir() or any(target.iterdir())):
-        raise CharterError(f"{target} already exists and is not an empty folder",
-                           "choose a new path, or empty the folder first")
+        raise TargetNotEmpty(target=target)
     if not TEMPLATE_DIR.is_dir():
-        raise CharterError(f"the registry template is missing at {TEMPLATE_DIR}", "reinstall charter")
+        raise TemplateMissing(path=TEMPLATE_DIR)
     existed = target.exists()
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
@@ -125,7 +124,7 @@ def _settle_remote(build: Path, target: Path, remote: str | None) -> tuple[str, 
     data = parse_yaml(text, REGISTRY_FILE).data
     configured = value_at(data, ("spec", "artifacts", "remote"))
     if not isinstance(configured, dict):
-        raise CharterError(f"the template's {REGISTRY_FILE} has no spec.artifacts.remote", "reinstall charter")
+        raise TemplateHasNoRemote(registry_file=REGISTRY_FILE)
     name, url = str(configured.get("name", "storage")), remote or str(configured.get("url", ""))
     if "://" not in url:
         url = str((target / url).resolve()) if remote is None else str(Path(url).resolve())
@@ -149,8 +148,7 @@ def _track_artifacts(root: Path, remote_name: str, remote_url: str) -> None:
     tracked = dvc.track(root, sorted(expected))
     for artifact in tracked:
         if artifact.hash != expected[artifact.path]:
-            raise CharterError(f"template artifact {artifact.path} has hash {artifact.hash}, "
-                               f"but its model version records {expected[artifact.path]}", "reinstall charter")
+            raise TemplateArtifactChanged(path=artifact.path, actual=artifact.hash, expected=expected[artifact.path])
     dvc.push(root, [a.path for a in tracked], quiet=True)
 
 

@@ -13,7 +13,31 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from charter.errors import CharterError
+from charter.errors import (
+    BumpNeedsFrom,
+    BumpOfOtherName,
+    BumpOrVersion,
+    CannotAddMetadata,
+    CannotSetMetadata,
+    CopyDisagreesWithPath,
+    EntryExists,
+    EntryNotFound,
+    InvalidName,
+    NameTaken,
+    NotScaffolded,
+    NotSemanticVersion,
+    OptionNeedsVersionedKind,
+    SchemaHasNoExample,
+    SourceNotAMapping,
+    SourceOfOtherKind,
+    SourceUnreadable,
+    UnknownBump,
+    UnknownKind,
+    UnversionedSourceOfOtherKind,
+    VersionExists,
+    VersionExistsNextMinor,
+    VersionNotFound,
+)
 from charter.registry.config import find_registry_root
 from charter.registry.fields import value_at
 from charter.registry.index import RegistryIndex
@@ -29,21 +53,6 @@ FIRST_VERSION = "0.1.0"
 DRAFT = "draft"
 SCHEMA_COMMENT_PREFIX = "# yaml-language-server:"
 SCAFFOLD_KINDS = ("model", "event", "cohort", "contract", "evaluation")
-NAME_RULE = ("names are 1-63 characters of lower-case letters, digits and '-', starting and ending with a letter "
-             "or digit (e.g. icu-adults)")
-
-# Kinds that exist but are not written by hand, with the reason and what to do instead.
-_REFUSED: dict[str, tuple[str, str]] = {
-    "ModelVersion": ("model versions are registered from a training run, not scaffolded",
-                     "run `charter register MODEL --artifact PATH`; `charter new model NAME` scaffolds a model "
-                     "family"),
-    "Environment": ("environments are not created with `charter new`: they change by promotion",
-                    "declare the environment in registry.yaml spec.environments; its assignments change through "
-                    "promotion pull requests"),
-    "DeploymentRecord": ("deployment records are written by deploy and monitoring systems, not by hand",
-                         "let the deploy pipeline or the monitoring job write records/NAME.yaml"),
-}
-
 
 @dataclass(frozen=True)
 class NewEntry:
@@ -63,22 +72,21 @@ def scaffold_kind(text: str) -> Kind:
     """The kind `charter new` writes for KIND (a kind name or reference prefix); refused kinds say why."""
     kind = find_kind(text)
     if kind is None:
-        raise CharterError(f"unknown kind {text!r}", f"use one of: {', '.join(SCAFFOLD_KINDS)}")
-    refused = _REFUSED.get(kind.name)
-    if refused is not None:
-        raise CharterError(*refused)
+        raise UnknownKind(kind=text, known=", ".join(SCAFFOLD_KINDS))
+    if kind.name in NotScaffolded.templates:
+        raise NotScaffolded(kind=kind.name)
     return kind
 
 
 def check_name(name: str) -> None:
     if not NAME_RE.match(name):
-        raise CharterError(f"{name!r} is not a valid entry name", NAME_RULE)
+        raise InvalidName(name=name)
 
 
 def check_version(version: str) -> str:
     """`version`, refused with a hint unless it is semver."""
     if not is_semver(version):
-        raise CharterError(f"{version!r} is not a semantic version", "write MAJOR.MINOR.PATCH, e.g. 1.2.0")
+        raise NotSemanticVersion(version=version)
     return version
 
 
@@ -102,22 +110,21 @@ def scaffold_entry(root: Path, kind: Kind | str, name: str, *, source: str | Non
     """
     root = find_registry_root(root)
     kind = scaffold_kind(kind) if isinstance(kind, str) else kind
-    if kind.name in _REFUSED:
-        raise CharterError(*_REFUSED[kind.name])
+    if kind.name in NotScaffolded.templates:
+        raise NotScaffolded(kind=kind.name)
     check_name(name)
     for option, given in (("--version", version), ("--bump", bump)):
         if given is not None and not kind.versioned:
-            raise CharterError(f"{option} does not apply: a {kind.name} has no version", f"leave {option} out")
+            raise OptionNeedsVersionedKind(option=option, kind=kind.name)
     if version is not None:
         check_version(version)
     if bump is not None:
         if bump not in BUMPS:
-            raise CharterError(f"unknown --bump {bump!r}", f"use one of: {', '.join(BUMPS)}")
+            raise UnknownBump(bump=bump, known=", ".join(BUMPS))
         if source is None:
-            raise CharterError("--bump needs --from: it raises the version of the entry you copy",
-                               "a new entry starts at 0.1.0, or at --version")
+            raise BumpNeedsFrom()
         if version is not None:
-            raise CharterError("give --bump or --version, not both")
+            raise BumpOrVersion()
     index = load_registry(root).index
     new_version = (version or FIRST_VERSION) if kind.versioned else None
     source_path = None
@@ -130,8 +137,7 @@ def scaffold_entry(root: Path, kind: Kind | str, name: str, *, source: str | Non
             if kind.versioned:
                 new_version = version or bump_version(check_version(source_ref.version or ""), bump or "minor")
         elif bump is not None:
-            raise CharterError(f"--bump makes a new version of {source_ref.name}, not a new entry {name!r}",
-                               "leave --bump out (a new entry starts at 0.1.0) or give --version")
+            raise BumpOfOtherName(source=source_ref.name, name=name)
         else:
             _check_new_name(index, kind, name, explicit_version=version)
     relpath = kind.relative_path(name, new_version)
@@ -152,11 +158,7 @@ def _check_new_name(index: RegistryIndex, kind: Kind, name: str, *, explicit_ver
         return
     versions = [d.version or "" for d in index.versions(kind, name)]
     if versions:
-        latest = versions[-1]
-        raise CharterError(
-            f"{kind.prefix}:{name} already exists (versions: {', '.join(versions)})",
-            f"to make its next version, copy the latest: --from {kind.prefix}:{name}@{latest}; "
-            f"or pass --version explicitly")
+        raise NameTaken(prefix=kind.prefix, name=name, versions=", ".join(versions), latest=versions[-1])
 
 
 def _source_path(index: RegistryIndex, kind: Kind, ref: Reference, root: Path) -> str:
@@ -164,17 +166,14 @@ def _source_path(index: RegistryIndex, kind: Kind, ref: Reference, root: Path) -
     source_kind = ref.kind
     if source_kind is not kind:
         shown = source_kind.name if source_kind is not None else "reference"
-        hint = (f"write --from {kind.prefix}:NAME@VERSION" if kind.versioned
-                else f"write --from {kind.prefix}:NAME (a {kind.name} has no version)")
-        raise CharterError(f"--from {ref} is of kind {shown}, not {kind.name}", hint)
+        other_kind = SourceOfOtherKind if kind.versioned else UnversionedSourceOfOtherKind
+        raise other_kind(ref=ref, shown=shown, kind=kind.name, prefix=kind.prefix)
     doc = index.get(ref)
     if doc is None:
-        hint = "list entries with `charter list`"
-        if kind.versioned:
-            versions = [d.version or "" for d in index.versions(kind, ref.name)]
-            if versions:
-                hint = f"existing versions: {', '.join(versions)}"
-        raise CharterError(f"{ref} does not exist in {root}", hint)
+        versions = [d.version or "" for d in index.versions(kind, ref.name)] if kind.versioned else []
+        if versions:
+            raise VersionNotFound(ref=ref, root=root, versions=", ".join(versions))
+        raise EntryNotFound(ref=ref, root=root)
     return doc.path
 
 
@@ -182,7 +181,7 @@ def _read_text(root: Path, relpath: str) -> str:
     try:
         return (root / relpath).read_bytes().decode("utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
-        raise CharterError(f"{relpath}: cannot read the entry to copy ({exc})") from exc
+        raise SourceUnreadable(path=relpath, error=exc) from exc
 
 
 def _check_free(root: Path, index: RegistryIndex, kind: Kind, name: str, version: str | None, relpath: str) -> None:
@@ -194,22 +193,21 @@ def _check_free(root: Path, index: RegistryIndex, kind: Kind, name: str, version
         return
     shown = existing.relative_to(root).as_posix() if existing is not None else relpath
     if not kind.versioned:
-        raise CharterError(f"{ref} already exists ({shown})", "pick another name, or edit the existing file")
+        raise EntryExists(ref=ref, path=shown)
     versions = [d.version or "" for d in index.versions(kind, name)]
     latest = versions[-1] if versions else version or FIRST_VERSION
-    hint = (f"existing versions: {', '.join(versions) or version}; "
-            f"copy the latest with --from {kind.prefix}:{name}@{latest}")
+    fields = {"ref": ref, "path": shown, "versions": ", ".join(versions) or version, "prefix": kind.prefix,
+              "name": name, "latest": latest}
     if is_semver(latest):
-        hint += f", or pass --version {bump_version(latest, 'minor')}"
-    raise CharterError(f"{ref} already exists ({shown}); existing versions are never overwritten", hint)
+        raise VersionExistsNextMinor(**fields, next=bump_version(latest, "minor"))
+    raise VersionExists(**fields)
 
 
 def _from_example(kind: Kind, name: str, version: str | None, owner: str | None, relpath: str) -> str:
     """The kind's first schema example, renamed and reset to a draft."""
     examples = load_schema(kind.schema_file).get("examples")
     if not isinstance(examples, list) or not examples or not isinstance(examples[0], dict):
-        raise CharterError(f"schema {kind.schema_file} has no example to scaffold from",
-                           "reinstall charter: its package data is damaged")
+        raise SchemaHasNoExample(schema=kind.schema_file)
     document: dict[str, Any] = copy.deepcopy(examples[0])  # load_schema is cached: never change its result
     metadata = document.setdefault("metadata", {})
     metadata["name"] = name
@@ -245,8 +243,7 @@ def _set_metadata(text: str, key: str, value: str, source: str) -> str:
     """Set metadata.KEY in YAML text, changing only its line (or adding one line below metadata.name)."""
     parsed = parse_yaml(text, source)
     if parsed.findings or not isinstance(parsed.data, dict) or not isinstance(parsed.data.get("metadata"), dict):
-        raise CharterError(f"{source}: cannot copy an entry that does not parse as a mapping with metadata",
-                           "run `charter validate` and fix the source entry first")
+        raise SourceNotAMapping(source=source)
     if value_at(parsed.data, ("metadata", key)) == value:
         return text
     if key not in parsed.data["metadata"]:
@@ -256,13 +253,11 @@ def _set_metadata(text: str, key: str, value: str, source: str) -> str:
         lines.insert(line, f"{' ' * (column - 1)}{key}: placeholder{ending}")
         text = "".join(lines)
         if parse_yaml(text, source).findings:  # the metadata is a flow mapping: a block line does not fit in
-            raise CharterError(f"{source}: cannot add metadata.{key} to the copy",
-                               "write the source's metadata in block style, one key per line")
+            raise CannotAddMetadata(source=source, key=key)
     try:
         return replace_scalar(text, ("metadata", key), value)
     except ValueError as exc:  # a multi-line value: a person must edit it
-        raise CharterError(f"{source}: cannot set metadata.{key} in the copy ({exc})",
-                           "write the source's metadata in block style, one key per line") from exc
+        raise CannotSetMetadata(source=source, key=key, error=exc) from exc
 
 
 def _check_written_text(text: str, relpath: str, name: str, version: str | None) -> None:
@@ -273,6 +268,5 @@ def _check_written_text(text: str, relpath: str, name: str, version: str | None)
     if parsed.findings or not isinstance(data, dict) or any(
         value_at(data, ("metadata", key)) != value for key, value in expected.items()
     ):
-        raise CharterError(f"{relpath}: the new entry would not say what its path says; nothing was written",
-                           "copy from an entry whose metadata is written one key per line in block style")
+        raise CopyDisagreesWithPath(path=relpath)
 

@@ -16,7 +16,21 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from charter.errors import CharterError
+from charter.errors import (
+    InvalidRecord,
+    NotAnEnvironment,
+    NotAnEnvironmentNoneDeclared,
+    RecordExists,
+    RecordFileNotAMapping,
+    RecordFileNotFound,
+    RecordFileNotJson,
+    RecordFileNotYaml,
+    RecordFileUnreadable,
+    RecordModelNotFound,
+    RecordNamesNoVersion,
+    RecordVersionNotFound,
+    UnknownRecordType,
+)
 from charter.registry.config import RegistryConfig
 from charter.registry.documents import Document
 from charter.registry.fields import JsonPath, Positions
@@ -64,38 +78,27 @@ class RecordedEntry:
     warnings: list[Finding]
 
 
-class InvalidRecord(CharterError):
-    """The record file has error findings; nothing was written."""
-
-    def __init__(self, message: str, findings: list[Finding]) -> None:
-        super().__init__(message, "fix what the findings say and run the command again")
-        self.findings = findings
-
-
 def read_input(path: Path) -> tuple[dict[str, Any], Positions]:
     """The record file's mapping and where each value is; a file that does not parse is one clear error."""
     try:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
-        raise CharterError(f"{path}: no such file", "pass the file the deploy or monitoring system wrote") from None
+        raise RecordFileNotFound(path=path) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise CharterError(f"{path}: cannot read as UTF-8 text ({exc})") from None
+        raise RecordFileUnreadable(path=path, error=exc) from None
     if path.suffix.lower() == ".json":
         try:
             json.loads(text)
         except ValueError as exc:
             line, column = getattr(exc, "lineno", 1), getattr(exc, "colno", 1)
             message = getattr(exc, "msg", str(exc))
-            raise CharterError(f"{path}:{line}:{column}: not valid JSON: {message}",
-                               "the record file must be one JSON object or YAML mapping") from None
+            raise RecordFileNotJson(path=path, line=line, column=column, problem=message) from None
     parsed = parse_yaml(text, str(path))  # JSON is YAML too; this gives positions for both
     if parsed.findings:
         first = parsed.findings[0]
-        raise CharterError(f"{path}:{first.line}:{first.column}: {first.message}",
-                           "the record file must be one JSON object or YAML mapping")
+        raise RecordFileNotYaml(path=path, line=first.line, column=first.column, problem=first.message)
     if not isinstance(parsed.data, dict):
-        raise CharterError(f"{path}:1:1: the record file must hold a mapping (type, at, reporter, ...)",
-                           "see `charter schema DeploymentRecord` for the fields")
+        raise RecordFileNotAMapping(path=path)
     return parsed.data, parsed.positions
 
 
@@ -123,19 +126,19 @@ def _check_known(index: RegistryIndex, config: RegistryConfig, request: MonitorR
     """The model version and environment named on the command line exist (usage errors otherwise)."""
     model = parse_reference(request.model if request.model.startswith("model:") else f"model:{request.model}")
     if model.version is None:
-        raise CharterError(f"{model} names no version", "records are about one version: model:NAME@VERSION")
+        raise RecordNamesNoVersion(model=model)
     doc = index.get(model)
     if doc is None:
         versions = [d.version or "" for d in index.versions(KINDS["ModelVersion"], model.name)]
-        hint = f"existing versions: {', '.join(versions)}" if versions else "list models with `charter list model`"
-        raise CharterError(f"{model} does not exist in this registry", hint)
+        if versions:
+            raise RecordVersionNotFound(model=model, versions=", ".join(versions))
+        raise RecordModelNotFound(model=model)
     known = list(config.environments) or [d.name or "" for d in index.entries(KINDS["Environment"])]
     if request.environment not in known:
-        raise CharterError(f"{request.environment!r} is not an environment of this registry",
-                           f"environments: {', '.join(known) or 'none declared in registry.yaml'}")
+        unknown = NotAnEnvironment if known else NotAnEnvironmentNoneDeclared
+        raise unknown(environment=request.environment, known=", ".join(known))
     if request.record_type is not None and request.record_type not in RECORD_TYPES:
-        raise CharterError(f"--type {request.record_type!r} is not a record type",
-                           f"use one of: {', '.join(RECORD_TYPES)}")
+        raise UnknownRecordType(record_type=request.record_type, known=", ".join(RECORD_TYPES))
     return model, doc
 
 
@@ -214,14 +217,14 @@ def record_event(root: Path, request: MonitorRequest) -> RecordedEntry:
     draft = build_record(index, config, request, data, positions)
     findings = check_record(draft, index, request)
     if has_errors(findings):
-        raise InvalidRecord("not a valid record; nothing was recorded", findings)
+        raise InvalidRecord(findings)
     kind, doc = KINDS["DeploymentRecord"], draft.document
     name = doc.name or ""
     assert NAME_RE.match(name), name  # record_name only makes valid names
     relpath = kind.relative_path(name, None)
     target = root / relpath
     if target.exists():  # six random hex digits make this all but impossible; never overwrite a record
-        raise CharterError(f"{relpath} already exists", "run the command again: the name gets a new suffix")
+        raise RecordExists(path=relpath)
     write_text_atomic(target, f"{schema_comment(kind, relpath)}\n{dump_yaml(doc.data)}")
     commit = None
     try:

@@ -15,10 +15,25 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
-from charter.errors import CharterError
+from charter.errors import (
+    DaysNotPositive,
+    EvaluationExists,
+    EvaluationLeftovers,
+    InvalidEvaluationName,
+    NoLabelEvent,
+    NoPeriodLength,
+    NotRecorded,
+    NotSemver,
+    PinnedEntryNotFound,
+    PinnedVersionNotFound,
+    ResultsError,
+    UnknownMethod,
+    UnpinnedReference,
+    WrongReferenceKind,
+)
 from charter.evaluation.confusion import estimate, threshold_row
 from charter.evaluation.invariants import declared_invariants, in_range
-from charter.evaluation.results_file import EvaluationResults, ResultsError, SubgroupCounts, read_results
+from charter.evaluation.results_file import EvaluationResults, SubgroupCounts, read_results
 from charter.registry.documents import Document
 from charter.registry.fields import value_at
 from charter.registry.findings import has_errors
@@ -62,16 +77,16 @@ def _pinned(index: RegistryIndex, text: str, prefix: str, option: str) -> Docume
     """The entry a pinned reference names; a bare `name@version` gets the expected kind prefix."""
     ref = parse_reference(text if ":" in text else f"{prefix}:{text}")
     if ref.prefix != prefix:
-        raise CharterError(f"{option} {text!r} is a {ref.prefix} reference", f"give a {prefix}:NAME@VERSION reference")
+        raise WrongReferenceKind(option=option, text=text, prefix=ref.prefix, expected=prefix)
     kind = KINDS[_VERSIONED_KIND[prefix]]
     if ref.version is None:
-        raise CharterError(f"{option} {text!r} has no version", f"pin it: {prefix}:{ref.name}@VERSION")
+        raise UnpinnedReference(option=option, text=text, prefix=prefix, name=ref.name)
     doc = index.get(ref)
     if doc is None:
         versions = [d.version or "" for d in index.versions(kind, ref.name)]
-        raise CharterError(f"{option} {ref} does not exist in this registry",
-                           f"versions of {ref.name}: {', '.join(versions)}" if versions else
-                           f"list what exists with `charter list {kind.name.lower()}`")
+        if versions:
+            raise PinnedVersionNotFound(option=option, ref=ref, name=ref.name, versions=", ".join(versions))
+        raise PinnedEntryNotFound(option=option, ref=ref, kind=kind.name.lower())
     return doc
 
 
@@ -84,15 +99,13 @@ def _choose_identity(index: RegistryIndex, request: EvaluationRequest, model: Do
     kind = KINDS["Evaluation"]
     name = request.name or _default_name(model, request.method)
     if not NAME_RE.match(name):
-        raise CharterError(f"evaluation name {name!r} is not a valid name",
-                           "pass --name: 1-63 characters of a-z, 0-9 and '-'")
+        raise InvalidEvaluationName(name=name)
     existing = [d.version or "" for d in index.versions(kind, name)]
     if request.version is not None:
         if not is_semver(request.version):
-            raise CharterError(f"version {request.version!r} is not semver", "write MAJOR.MINOR.PATCH, e.g. 1.0.0")
+            raise NotSemver(version=request.version, example="1.0.0")
         if request.version in existing:
-            raise CharterError(f"evaluation:{name}@{request.version} already exists",
-                               "a recorded evaluation is never overwritten: choose a new version")
+            raise EvaluationExists(name=name, version=request.version)
         return name, request.version
     return name, next_version(existing, "1.0.0")
 
@@ -137,14 +150,13 @@ def _check_counts(results: EvaluationResults) -> None:
 def _days(request: EvaluationRequest, results: EvaluationResults, cohort: Document) -> float:
     if request.days is not None:
         if request.days <= 0:
-            raise CharterError(f"--days {request.days:g} is not positive", "give the length of the scored period")
+            raise DaysNotPositive(days=request.days)
         return request.days
     if results.days is not None:
         return results.days
     start, end = (parse_day(str(value_at(cohort.spec, ("period", side)))) for side in ("start", "end"))
     if start is None or end is None:
-        raise CharterError(f"no period length for alerts per day: {results.source} gives no days or period, and "
-                           f"{cohort.ref} no spec.period", "pass --days N (the length of the scored period)")
+        raise NoPeriodLength(source=results.source, cohort=cohort.ref)
     return float((end - start).days + 1)
 
 
@@ -215,12 +227,12 @@ def build_evaluation(index: RegistryIndex, request: EvaluationRequest, today: da
                      evaluator: str) -> tuple[str, dict[str, Any]]:
     """The Evaluation document for the request, and the registry path it belongs at."""
     if request.method not in METHODS:
-        raise CharterError(f"method {request.method!r} is unknown", f"use one of {', '.join(METHODS)}")
+        raise UnknownMethod(method=request.method, known=", ".join(METHODS))
     model = _pinned(index, request.model, "model", "model")
     cohort = _pinned(index, request.cohort, "cohort", "--cohort")
     event_ref = request.event or value_at(model.spec, ("labelEvent",))
     if not isinstance(event_ref, str):
-        raise CharterError(f"{model.ref} names no label event", "pass --event event:NAME@VERSION")
+        raise NoLabelEvent(model=model.ref)
     event = _pinned(index, event_ref, "event", "--event")
     baseline = _pinned(index, request.baseline, "model", "--baseline") if request.baseline else None
     results = read_results(request.results, today=today, threshold_range=_threshold_range(index, model))
@@ -283,7 +295,6 @@ def build_evaluation(index: RegistryIndex, request: EvaluationRequest, today: da
 def record_evaluation(root: Path, request: EvaluationRequest, today: date | None = None) -> Reference:
     """Write the evaluation (validated, atomically) and commit it; on any failure the work tree is as it was."""
     from charter.adapters.git.repo import commit_paths, open_repository, repository_top, user_config
-    from charter.authoring.register import InvalidEntry
     from charter.store.loader import load_registry
     from charter.validation.runner import validate_registry
 
@@ -295,15 +306,14 @@ def record_evaluation(root: Path, request: EvaluationRequest, today: date | None
     kind = KINDS["Evaluation"]
     target = root / relpath
     if target.exists():
-        raise CharterError(f"{relpath} already exists in the work tree",
-                           "remove the leftovers of an earlier attempt, or pass another --version")
+        raise EvaluationLeftovers(path=relpath)
     ref = Reference("evaluation", document["metadata"]["name"], document["metadata"]["version"])
     created_folder = not target.parent.exists()
     try:
         write_text_atomic(target, f"{schema_comment(kind, relpath)}\n{dump_yaml(document)}")
         report = validate_registry(root, [relpath], cwd=root)
         if has_errors(report.findings):
-            raise InvalidEntry(f"{ref} would not be valid; nothing was recorded", report.findings)
+            raise NotRecorded(report.findings, ref=ref)
         if request.commit:
             _, prefix = repository_top(root)  # git takes paths from the top of its work tree
             commit_paths(repo, _commit_message(ref, document["spec"]), [f"{prefix}/{relpath}" if prefix else relpath])

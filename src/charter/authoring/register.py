@@ -19,9 +19,28 @@ from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from charter.errors import CharterError
+from charter.errors import (
+    ArtifactFolderEmpty,
+    ArtifactNotFound,
+    CodeRepositoryMissing,
+    CodeRepositoryNotGit,
+    InputNotAMapping,
+    InputNotJson,
+    InputNotYaml,
+    InputUnreadable,
+    InvalidModelName,
+    LeftoversInWorkTree,
+    ModelVersionExists,
+    NoSuchModel,
+    NotADateTime,
+    NoTimeZone,
+    NotRegistered,
+    NotSemver,
+    ParentNotFound,
+    UnsupportedValue,
+)
 from charter.registry.fields import value_at
-from charter.registry.findings import Finding, has_errors
+from charter.registry.findings import has_errors
 from charter.registry.index import RegistryIndex
 from charter.registry.kinds import KINDS, NAME_RE
 from charter.registry.references import Reference
@@ -45,14 +64,6 @@ FORMATS = {".onnx": "onnx", ".pkl": "pickle", ".pickle": "pickle", ".joblib": "j
            ".pth": "pt", ".safetensors": "safetensors", ".pmml": "pmml", ".txt": "lightgbm-txt",
            ".ubj": "xgboost-json", ".json": "xgboost-json"}
 CARRIED_OVER = ("labelEvent", "trainingCohorts", "validationCohorts", "contract")
-
-
-class InvalidEntry(CharterError):
-    """The entry a command was about to write has error findings; nothing was written."""
-
-    def __init__(self, message: str, findings: list[Finding]) -> None:
-        super().__init__(message, "fix what the findings say and run the command again")
-        self.findings = findings
 
 
 @dataclass
@@ -87,10 +98,9 @@ def choose_version(index: RegistryIndex, model: str, requested: str | None) -> s
     existing = [d.version or "" for d in index.versions(KINDS["ModelVersion"], model)]
     if requested is not None:
         if not is_semver(requested):
-            raise CharterError(f"version {requested!r} is not semver", "write MAJOR.MINOR.PATCH, e.g. 1.2.0")
+            raise NotSemver(version=requested, example="1.2.0")
         if requested in existing:
-            raise CharterError(f"model:{model}@{requested} already exists",
-                               "a released version is never overwritten: choose a new version")
+            raise ModelVersionExists(model=model, version=requested)
         return requested
     return next_version(existing, "0.1.0")
 
@@ -99,20 +109,20 @@ def _read_mapping(path: Path, what: str) -> dict[str, Any]:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise CharterError(f"cannot read {what} file {path}: {exc.strerror}") from exc
+        raise InputUnreadable(what=what, path=path, error=exc.strerror) from exc
     if path.suffix.lower() == ".json":
         try:
             data = json.loads(text)
         except ValueError as exc:
-            raise CharterError(f"{path}: not valid JSON ({exc})", f"the {what} file must be JSON or YAML") from exc
+            raise InputNotJson(path=path, error=exc, what=what) from exc
     else:
         parsed = parse_yaml(text, str(path))
         if parsed.findings:
             f = parsed.findings[0]
-            raise CharterError(f"{path}:{f.line}:{f.column}: {f.message}", f"the {what} file must be JSON or YAML")
+            raise InputNotYaml(path=path, line=f.line, column=f.column, problem=f.message, what=what)
         data = parsed.data
     if not isinstance(data, dict):
-        raise CharterError(f"{path}: the {what} file must hold a mapping of names to values")
+        raise InputNotAMapping(path=path, what=what)
     return data
 
 
@@ -126,8 +136,7 @@ def _flatten(data: dict[str, Any], accept: Callable[[Any], bool], what: str, pat
         elif accept(value):
             flat[name] = value
         else:
-            raise CharterError(f"{path}: {what} {name!r} has an unsupported value {value!r}",
-                               "metrics are finite numbers; params are scalars or lists of scalars")
+            raise UnsupportedValue(path=path, what=what, name=name, value=value)
     return flat
 
 
@@ -164,9 +173,8 @@ def capture_provenance(request: Registration, code_root: Path) -> dict[str, Any]
     state = describe_code(code_root)
     if state is None:
         if request.code_repo is not None:  # asked for explicitly: never silently register without provenance
-            what = "does not exist" if not code_root.exists() else "is not in a git repository with a commit"
-            raise CharterError(f"code repository {request.code_repo} {what}",
-                               "pass the training code's git repository with --code-repo, or leave it out")
+            unusable = CodeRepositoryNotGit if code_root.exists() else CodeRepositoryMissing
+            raise unusable(path=request.code_repo)
         return None
     provenance: dict[str, Any] = {"codeRepo": state.repository, "commit": state.commit, "dirty": state.dirty}
     if request.entry_point:
@@ -187,10 +195,9 @@ def _timestamp(value: str, what: str) -> str:
     try:
         parsed = parse_datetime(value)
     except ValueError as exc:
-        raise CharterError(f"{what} {value!r} is not an ISO 8601 date-time",
-                           "write e.g. 2026-11-23T09:30:00Z") from exc
+        raise NotADateTime(what=what, value=value) from exc
     if parsed.tzinfo is None:
-        raise CharterError(f"{what} {value!r} has no time zone", "add Z or an offset, e.g. 2026-11-23T09:30:00Z")
+        raise NoTimeZone(what=what, value=value)
     return value
 
 
@@ -242,7 +249,7 @@ def _references(index: RegistryIndex, request: Registration, model: str, parent:
                              "contract": request.contract}
     parent_doc = index.get(parent) if parent else None
     if parent is not None and parent_doc is None:
-        raise CharterError(f"parent {parent} does not exist", f"list versions with `charter list model` ({model})")
+        raise ParentNotFound(parent=parent, model=model)
     for key in CARRIED_OVER:
         if given[key] is None and parent_doc is not None:
             given[key] = value_at(parent_doc.spec, (key,))
@@ -298,26 +305,23 @@ def _register(root: Path, request: Registration, repo: Repository, journal: Jour
 
     model = request.model.removeprefix("model:")
     if not NAME_RE.match(model):
-        raise CharterError(f"{request.model!r} is not a valid model name",
-                           "names are 1-63 characters of a-z, 0-9 and '-', starting and ending with a letter or digit")
+        raise InvalidModelName(name=request.model)
     artifact = request.artifact.resolve()
     if not artifact.exists():
-        raise CharterError(f"artifact {request.artifact} does not exist", "pass the file or folder training wrote")
+        raise ArtifactNotFound(path=request.artifact)
     if artifact.is_dir() and not any(p.is_file() for p in artifact.rglob("*")):
-        raise CharterError(f"artifact folder {request.artifact} holds no files", "pass the folder training wrote into")
+        raise ArtifactFolderEmpty(path=request.artifact)
     index = load_registry(root).index
     family = index.get(Reference("model", model))
     if family is None:
-        raise CharterError(f"there is no model {model!r} in this registry",
-                           f"create it first: charter new model {model}")
+        raise NoSuchModel(model=model)
     version = choose_version(index, model, request.version)
     kind = KINDS["ModelVersion"]
     relpath = kind.relative_path(model, version)
     artifact_dir = Path("artifacts") / model / version
     artifact_rel = (artifact_dir / artifact.name).as_posix()
     if (root / relpath).exists() or (root / artifact_dir).exists():
-        raise CharterError(f"{relpath} or {artifact_dir} already exists in the work tree",
-                           "remove the leftovers of an earlier attempt, or register another version")
+        raise LeftoversInWorkTree(path=relpath, artifact_dir=artifact_dir)
     code_root = (request.code_repo or Path.cwd()).resolve()
     latest = [d for d in index.versions(kind, model) if d.status != "draft"]
     parent = request.parent or (str(latest[-1].ref) if latest else None)
@@ -369,8 +373,7 @@ def _register(root: Path, request: Registration, repo: Repository, journal: Jour
         write_text_atomic(root / relpath, f"{schema_comment(kind, relpath)}\n{dump_yaml(document)}")
         report = validate_registry(root, [relpath], cwd=root)
         if has_errors(report.findings):
-            raise InvalidEntry(f"model:{model}@{version} would not be valid; nothing was registered",
-                               report.findings)
+            raise NotRegistered(report.findings, model=model, version=version)
         if request.push:
             dvc.push(root, [artifact_rel], quiet=request.quiet)
         pointer = f"{artifact_rel}.dvc"

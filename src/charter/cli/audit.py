@@ -12,7 +12,7 @@ import typer
 
 from charter.cli.console import escape, out, print_json
 from charter.cli.render import NOTHING, pr_cell, short, side, when
-from charter.errors import CharterError
+from charter.errors import UnknownEnvironment
 
 if TYPE_CHECKING:
     from charter.history.assignments import AssignmentChange
@@ -69,8 +69,7 @@ def _check_environment(root: Path, env: str) -> None:
     config = RegistryConfig.from_document(read_document(root, REGISTRY_FILE)[0])
     if env in config.environments or any((root / "environments" / f"{env}{s}").is_file() for s in (".yaml", ".yml")):
         return
-    raise CharterError(f"unknown environment {env!r}",
-                       f"environments in registry.yaml: {', '.join(config.environments) or 'none'}")
+    raise UnknownEnvironment(environment=env, known=", ".join(config.environments) or "none")
 
 
 def csv_row(c: AssignmentChange) -> list[str]:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from charter.cli.console import escape, out, print_json
-from charter.errors import CharterError
+from charter.errors import CharterError, DiffOfMixedArguments, DiffOfTwoKinds
 
 if TYPE_CHECKING:
     from charter.history.diff import FieldChange
@@ -77,13 +77,10 @@ def build_diff(cwd: Path, old: str, new: str | None) -> RegistryDiff:
         before, after = registry.get(old_ref), registry.get(new_ref)
         if before.kind is not after.kind:
             kinds = [d.kind.name if d.kind else "?" for d in (before, after)]
-            raise CharterError(f"{old} is a {kinds[0]} and {new} is a {kinds[1]}: only entries of one kind compare",
-                               "give two entries of one kind, e.g. contract:x@1.0.0 contract:x@2.0.0")
+            raise DiffOfTwoKinds(old=old, old_kind=kinds[0], new=new, new_kind=kinds[1])
         return RegistryDiff(old, new, "references", [diff_documents(before, after)])
     if old_ref is not None or new_ref is not None:
-        raise CharterError(f"cannot compare {old!r} with {new if new is not None else 'the work tree'!r}",
-                           "give two references (contract:x@1.0.0 contract:x@2.0.0) or two git revisions "
-                           "(HEAD~1 HEAD)")
+        raise DiffOfMixedArguments(old=old, new=new if new is not None else "the work tree")
     return diff_revisions(find_registry_root(cwd), old, new)
 
 

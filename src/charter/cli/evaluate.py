@@ -77,8 +77,8 @@ def record(
     """
     from charter.api import Registry
     from charter.authoring.record_evaluation import EvaluationRequest
-    from charter.authoring.register import InvalidEntry
     from charter.cli.render import refuse_entry
+    from charter.errors import InvalidEntry
 
     registry = Registry(ctx.obj)
     request = EvaluationRequest(model=model, cohort=cohort, results=Path.cwd() / results, event=event,

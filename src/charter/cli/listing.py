@@ -8,7 +8,7 @@ import typer
 
 from charter.cli.console import TableFormat, escape, new_table, out, print_json
 from charter.cli.render import kind_named
-from charter.errors import CharterError
+from charter.errors import UnknownStatus
 from charter.registry.kinds import STATUSES
 
 
@@ -33,7 +33,7 @@ def run(
 
     kind = kind_named(kind_name)
     if status is not None and status not in STATUSES:
-        raise CharterError(f"unknown status {status!r}", f"use one of: {', '.join(STATUSES)}")
+        raise UnknownStatus(status=status, known=", ".join(STATUSES))
     rows = Registry(ctx.obj).list(kind, status, where)
     if output is TableFormat.json:
         print_json([r.to_dict() for r in rows])

@@ -42,8 +42,9 @@ def record(
     The file may hold the record's `spec` fields alone (model and environment come from the command line; `at`
     defaults to now) or a whole DeploymentRecord. Names sort by time and never collide between parallel writers.
     """
-    from charter.authoring.record_deployment import InvalidRecord, MonitorRequest, record_event
+    from charter.authoring.record_deployment import MonitorRequest, record_event
     from charter.cli.render import print_findings
+    from charter.errors import InvalidRecord
     from charter.registry.config import find_registry_root
 
     root = find_registry_root(ctx.obj)

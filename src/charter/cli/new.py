@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from charter.cli.console import ReadFormat, display_path, escape, out, print_json
-from charter.errors import CharterError
+from charter.errors import DraftRemoved, EditorCommandInvalid, EditorDidNotStart, EditorFailed
 
 if TYPE_CHECKING:
     from charter.authoring.new_entry import NewEntry
@@ -39,8 +39,7 @@ def editor_command() -> list[str] | None:
             try:
                 words = shlex.split(value)
             except ValueError as exc:
-                raise CharterError(f"${variable} cannot be split into a command ({exc})",
-                                   f"fix ${variable}, or pass --no-edit") from None
+                raise EditorCommandInvalid(variable=variable, error=exc) from None
             if words:
                 return words
     return None
@@ -52,11 +51,9 @@ def open_editor(command: list[str], path: Path) -> None:
     try:
         completed = subprocess.run([*command, str(path)], check=False)
     except OSError as exc:
-        raise CharterError(f"cannot start the editor {shown!r}: {exc.strerror or exc}",
-                           f"the draft is kept at {path}; fix $VISUAL/$EDITOR or edit the file yourself") from None
+        raise EditorDidNotStart(editor=shown, error=exc.strerror or exc, path=path) from None
     if completed.returncode != 0:
-        raise CharterError(f"the editor {shown!r} exited with code {completed.returncode}",
-                           f"the draft is kept at {path}; run `charter validate {path}` when it is ready")
+        raise EditorFailed(editor=shown, code=completed.returncode, path=path)
 
 
 def run(
@@ -138,7 +135,7 @@ def _edit_until_valid(root: Path, entry: NewEntry, command: list[str]) -> tuple[
     while True:
         open_editor(command, entry.path)
         if not entry.path.exists():
-            raise CharterError(f"{entry.relpath} was removed in the editor; nothing was created")
+            raise DraftRemoved(path=entry.relpath)
         report = validate_registry(root, [entry.path])
         if report.ok:
             return report, False

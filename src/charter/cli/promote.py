@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from charter.cli.console import ReadFormat, err, escape, out, print_json
+from charter.errors import CanaryOrShadow, NoEarlierAssignment
 
 
 def _report(result: object, output: ReadFormat) -> None:
@@ -32,10 +33,10 @@ def _report(result: object, output: ReadFormat) -> None:
 
 def _run(ctx: typer.Context, request: object, output: ReadFormat) -> None:
     from charter.api import Registry
-    from charter.authoring.register import InvalidEntry
     from charter.cli.render import print_findings
+    from charter.errors import InvalidEntry, PolicyRefused
     from charter.promotion.pr_body import verdict_table
-    from charter.promotion.promote import PolicyRefused, PromotionRequest, promote
+    from charter.promotion.promote import PromotionRequest, promote
 
     assert isinstance(request, PromotionRequest)
     registry = Registry(ctx.obj)
@@ -73,11 +74,10 @@ def promote_command(
 
     Exit codes: 0 done, 1 refused by the policy (nothing changed), 2 usage or environment error.
     """
-    from charter.errors import CharterError
     from charter.promotion.promote import PromotionRequest
 
     if canary is not None and shadow:
-        raise CharterError("choose one of --canary and --shadow")
+        raise CanaryOrShadow()
     mode = "canary" if canary is not None else "shadow" if shadow else "full"
     _run(ctx, PromotionRequest(ref, to, mode, canary, reason, allow_breaking, push=push), output)
 
@@ -92,13 +92,11 @@ def rollback_command(
 ) -> None:
     """Roll back: promote the version assigned before the current one (from git history), through a PR."""
     from charter.api import Registry
-    from charter.errors import CharterError
     from charter.promotion.promote import PromotionRequest, previous_assignment
 
     name = model.removeprefix("model:").split("@", 1)[0]
     previous = previous_assignment(Registry(ctx.obj).root, env, name)
     if previous is None:
-        raise CharterError(f"{name} has no earlier assignment in {env} in this registry's history",
-                           "promote a specific version instead: charter promote model:NAME@VERSION --to ENV")
+        raise NoEarlierAssignment(model=name, environment=env)
     _run(ctx, PromotionRequest(previous, env, reason=reason or f"Roll back to {previous}", rollback=True,
                                push=push), output)

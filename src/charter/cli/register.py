@@ -66,8 +66,9 @@ def run(
     params, code repository) are read from where the command runs; `-C` only says where the registry is.
     """
     from charter.api import Registry
-    from charter.authoring.register import InvalidEntry, Registration
+    from charter.authoring.register import Registration
     from charter.cli.render import refuse_entry
+    from charter.errors import InvalidEntry
 
     here = Path.cwd()  # training output and code are where the command runs; -C only finds the registry
     registry = Registry(ctx.obj)

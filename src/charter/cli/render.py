@@ -11,12 +11,12 @@ from typing import TYPE_CHECKING
 import typer
 
 from charter.cli.console import display_path, escape, out, print_json, print_line
-from charter.errors import CharterError
+from charter.errors import UnknownKind
 from charter.registry.findings import Finding, Severity
 from charter.registry.kinds import KINDS, Kind, find_kind
 
 if TYPE_CHECKING:
-    from charter.authoring.register import InvalidEntry
+    from charter.errors import FindingsError
     from charter.history.environment_items import Assignment
 
 NOTHING = "-"
@@ -41,7 +41,7 @@ def side(assignment: Assignment | None, *, version_only: bool = False) -> str:
     return assignment.version if version_only else f"{assignment.version} {assignment.rollout()}"
 
 
-def refuse_entry(root: Path, error: InvalidEntry, as_json: bool, done_key: str) -> typer.Exit:
+def refuse_entry(root: Path, error: FindingsError, as_json: bool, done_key: str) -> typer.Exit:
     """Report an entry a command would not write (its findings, then why) and the exit to raise: 1."""
     if as_json:
         print_json({done_key: False, "message": error.message, "findings": [f.to_dict() for f in error.findings]})
@@ -69,5 +69,5 @@ def kind_named(kind_name: str | None) -> Kind | None:
         return None
     kind = find_kind(kind_name)
     if kind is None:
-        raise CharterError(f"unknown kind {kind_name!r}", f"use one of: {', '.join(KINDS)}")
+        raise UnknownKind(kind=kind_name, known=", ".join(KINDS))
     return kind

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from charter.cli.console import TableFormat, new_table, out, print_json
-from charter.errors import CharterError
+from charter.errors import UnknownKind
 from charter.registry.kinds import REGISTRY_KIND, find_kind
 
 
@@ -36,6 +36,5 @@ def run(
         return
     kind = REGISTRY_KIND if kind_name.lower() == "registry" else find_kind(kind_name)
     if kind is None:
-        raise CharterError(f"unknown kind {kind_name!r}",
-                           f"use one of: {', '.join(k.name for k in schema_kinds())}")
+        raise UnknownKind(kind=kind_name, known=", ".join(k.name for k in schema_kinds()))
     print_json(bundled_schema(kind))

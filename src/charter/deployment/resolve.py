@@ -5,7 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from charter.errors import CharterError
+from charter.errors import (
+    AssignedEntryMissing,
+    EnvironmentFileMissing,
+    NeitherVersionNorEnvironment,
+    NoModel,
+    NoReleasedVersion,
+    NoSelector,
+    NoSuchModelVersion,
+    NotAModelName,
+    NotAssigned,
+    VersionAndEnvironment,
+)
 from charter.registry.config import RegistryConfig
 from charter.registry.documents import Document
 from charter.registry.environments import assignment_items
@@ -61,8 +72,7 @@ def parse_model_selector(text: str) -> tuple[str, str | None]:
     body = text.removeprefix("model:")
     name, _, selector = body.partition("@")
     if not NAME_RE.match(name):
-        raise CharterError(f"{text!r} does not name a model",
-                           "write the model's name, or model:NAME@VERSION, model:NAME@latest, model:NAME@ENV")
+        raise NotAModelName(text=text)
     return name, selector or None
 
 
@@ -70,11 +80,11 @@ def resolve(index: RegistryIndex, config: RegistryConfig, model: str, environmen
     """The versions of `model` that should run: in an environment, or the one a selector names."""
     name, selector = parse_model_selector(model)
     if environment is not None and selector is not None:
-        raise CharterError(f"{model!r} already names a version or environment; drop --env or the @ part")
+        raise VersionAndEnvironment(model=model)
     if index.get(Reference("model", name)) is None and not index.versions(KINDS["ModelVersion"], name):
-        raise CharterError(f"there is no model {name!r}", "list models with `charter list model`")
+        raise NoModel(model=name)
     if selector is None and environment is None:
-        raise CharterError("say which environment (--env ENV) or version (model:NAME@VERSION, @latest)")
+        raise NoSelector()
     if selector is not None and SEMVER_RE.match(selector):
         return [Resolution(_version(index, name, selector), None, "pinned", None)]
     if selector == "latest":
@@ -86,24 +96,23 @@ def _version(index: RegistryIndex, name: str, version: str) -> Document:
     doc = index.get(Reference("model", name, version))
     if doc is None:
         known = ", ".join(d.version or "" for d in index.versions(KINDS["ModelVersion"], name)) or "none"
-        raise CharterError(f"model:{name}@{version} does not exist", f"versions of {name}: {known}")
+        raise NoSuchModelVersion(model=name, version=version, known=known)
     return doc
 
 
 def _latest(index: RegistryIndex, name: str) -> Document:
     released = [d for d in index.versions(KINDS["ModelVersion"], name) if d.status in ("active", "deprecated")]
     if not released:
-        raise CharterError(f"model {name!r} has no released version (all are draft or retired)")
+        raise NoReleasedVersion(model=name)
     return released[-1]
 
 
 def _in_environment(index: RegistryIndex, config: RegistryConfig, name: str, environment: str) -> list[Resolution]:
     if config.environments and environment not in config.environments:
-        raise CharterError(f"{environment!r} is neither a version nor an environment of this registry",
-                           f"environments: {', '.join(config.environments)}; or use a semver version, or latest")
+        raise NeitherVersionNorEnvironment(environment=environment, known=", ".join(config.environments))
     env_doc = index.get(Reference("environment", environment))
     if env_doc is None:
-        raise CharterError(f"environment {environment!r} has no file environments/{environment}.yaml")
+        raise EnvironmentFileMissing(environment=environment)
     found: list[Resolution] = []
     for assignment in assignment_items(env_doc.spec):
         ref = assignment["model"]
@@ -111,11 +120,10 @@ def _in_environment(index: RegistryIndex, config: RegistryConfig, name: str, env
             continue
         doc = index.get(ref)
         if doc is None:
-            raise CharterError(f"{env_doc.path} assigns {ref}, which does not exist", "run `charter validate`")
+            raise AssignedEntryMissing(path=env_doc.path, ref=ref)
         percent = assignment.get("percent")
         found.append(Resolution(doc, environment, str(assignment.get("mode", "full")),
                                 float(percent) if isinstance(percent, int | float) else None))
     if not found:
-        raise CharterError(f"model {name!r} has no assignment in {environment}",
-                           f"promote a version there first (see {env_doc.path})")
+        raise NotAssigned(model=name, environment=environment, path=env_doc.path)
     return sorted(found, key=lambda r: MODE_ORDER.get(r.mode, len(MODE_ORDER)))

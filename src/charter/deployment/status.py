@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from charter.deployment.model_performance import HEALTH_METRICS, OUTCOME_METRICS
-from charter.errors import CharterError
+from charter.errors import NotAnEnvironment, NotAnEnvironmentNone
 from charter.registry.config import RegistryConfig
 from charter.registry.documents import Document
 from charter.registry.environments import assignment_items
@@ -209,8 +209,8 @@ def compute_status(index: RegistryIndex, config: RegistryConfig, environment: st
     names = environment_names(index, config)
     if environment is not None:
         if environment not in names:
-            raise CharterError(f"{environment!r} is not an environment of this registry",
-                               f"environments: {', '.join(names) or 'none'}")
+            unknown = NotAnEnvironment if names else NotAnEnvironmentNone
+            raise unknown(environment=environment, known=", ".join(names))
         names = [environment]
     grouped: dict[tuple[str, str], list[_Record]] = defaultdict(list)
     for record in _records(index):  # oldest first, and so within each group

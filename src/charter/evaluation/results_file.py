@@ -16,7 +16,14 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from charter.errors import CharterError
+from charter.errors import (
+    ResultsError,
+    ResultsFileFormat,
+    ResultsFileNotFound,
+    ResultsFileUnreadable,
+    ResultsNotJson,
+    ResultsNotYaml,
+)
 from charter.evaluation.confusion import Confusion
 from charter.registry.fields import JsonPath, Positions, dotted
 from charter.registry.yamlio import parse_yaml
@@ -29,10 +36,6 @@ JSON_KEYS = {"date", "period", "days", "dataSnapshot", "operatingThreshold", "me
 ESTIMATE_KEYS = {"value", "ciLower", "ciUpper", "ciLevel", "method"}
 SUBGROUP_KEYS = {"name", "attribute", "value", "threshold", "metrics", *COUNT_COLUMNS}
 INVARIANT_KEYS = {"name", "description", "input", "expected", "result"}
-
-
-class ResultsError(CharterError):
-    """The results file cannot be turned into an evaluation; the message starts with `file:line[:column]`."""
 
 
 @dataclass(frozen=True)
@@ -81,16 +84,15 @@ def read_results(path: Path, *, today: date, threshold_range: tuple[float, float
     try:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
-        raise CharterError(f"results file {path} does not exist", "pass the file the evaluation wrote") from None
+        raise ResultsFileNotFound(path=path) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise CharterError(f"cannot read results file {path}: {exc}", "the results file must be UTF-8 text") from exc
+        raise ResultsFileUnreadable(path=path, error=exc) from exc
     suffix = path.suffix.lower()
     if suffix == ".csv":
         return _CsvReader(path, text, threshold_range).read()
     if suffix in {".json", ".yaml", ".yml"}:
         return _DocumentReader(path, text, today, threshold_range).read()
-    raise CharterError(f"results file {path}: unknown format {suffix or '(no suffix)'!r}",
-                       "write the results as .json, .yaml or .csv (see docs/evaluate.md)")
+    raise ResultsFileFormat(path=path, suffix=suffix or "(no suffix)")
 
 
 def _number(value: Any) -> float | None:
@@ -206,8 +208,7 @@ class _DocumentReader:
             try:
                 data = json.loads(self.text)
             except json.JSONDecodeError as exc:
-                raise ResultsError(f"{self.path}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}",
-                                   "fix the JSON syntax at this place") from None
+                raise ResultsNotJson(path=self.path, line=exc.lineno, column=exc.colno, problem=exc.msg) from None
             parsed = parse_yaml(self.text, str(self.path))  # JSON is YAML: this gives line and column of values
             if not parsed.findings:
                 self.positions = parsed.positions
@@ -215,7 +216,7 @@ class _DocumentReader:
         parsed = parse_yaml(self.text, str(self.path))
         if parsed.findings:
             f = parsed.findings[0]
-            raise ResultsError(f"{self.path}:{f.line}:{f.column}: {f.message}", "fix the YAML at this place")
+            raise ResultsNotYaml(path=self.path, line=f.line, column=f.column, problem=f.message)
         self.positions = parsed.positions
         return parsed.data
 

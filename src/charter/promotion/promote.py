@@ -13,8 +13,24 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from charter.authoring.register import InvalidEntry
-from charter.errors import CharterError
+from charter.errors import (
+    AlreadyAssigned,
+    BaseDiverged,
+    BaseKeptMoving,
+    CanaryNeedsPercent,
+    CharterError,
+    DetachedHead,
+    EditInvalid,
+    InvalidEnvironmentName,
+    NoEnvironmentFile,
+    NotAModelVersion,
+    PercentWithoutCanary,
+    PolicyRefused,
+    PromotionPushedMeanwhile,
+    PromotionUnderWay,
+    UncommittedChanges,
+    UnknownRolloutMode,
+)
 from charter.promotion.policy import Promotion, Verdict, check_promotion
 from charter.promotion.pr_body import render_body, title
 from charter.registry.documents import Document, parse_document
@@ -37,16 +53,6 @@ if TYPE_CHECKING:
     from charter.adapters.git.worktree import Workspace
 
 ROLLOUT_MODES = ("full", "canary", "shadow")
-
-
-class PolicyRefused(CharterError):
-    """The policy does not allow this promotion; `verdict` says which requirements failed."""
-
-    def __init__(self, verdict: Verdict) -> None:
-        failed = "; ".join(f"{c.name}: {c.detail}" for c in verdict.failures)
-        super().__init__(f"{title(verdict)} is refused by the policy for {verdict.promotion.environment}",
-                         failed)
-        self.verdict = verdict
 
 
 @dataclass
@@ -153,20 +159,19 @@ def contract_differ() -> Callable[[Document, Document], list[Any]] | None:
 
 def _validate(request: PromotionRequest) -> None:
     if request.mode not in ROLLOUT_MODES:
-        raise CharterError(f"unknown rollout mode {request.mode!r}", f"use one of: {', '.join(ROLLOUT_MODES)}")
+        raise UnknownRolloutMode(mode=request.mode, known=", ".join(ROLLOUT_MODES))
     if request.mode == "canary" and (request.percent is None or not 0 < request.percent < 100):
-        raise CharterError("a canary needs a percentage strictly between 0 and 100", "e.g. --canary 10")
+        raise CanaryNeedsPercent()
     if request.mode != "canary" and request.percent is not None:
-        raise CharterError("a percentage goes only with a canary")
+        raise PercentWithoutCanary()
     try:
         ref = parse_reference(request.ref)
     except CharterError:
         ref = None
     if ref is None or ref.kind is not KINDS["ModelVersion"]:
-        raise CharterError(f"{request.ref!r} is not a model version", "write model:NAME@VERSION")
+        raise NotAModelVersion(ref=request.ref)
     if not NAME_RE.match(request.environment):  # it becomes a path and a branch name
-        raise CharterError(f"{request.environment!r} is not an environment name",
-                           "environment names are a-z, 0-9 and '-', as declared in registry.yaml")
+        raise InvalidEnvironmentName(environment=request.environment)
 
 
 #: How many times a promotion is rebuilt when origin's base branch moves while it is being built.
@@ -221,16 +226,15 @@ def _promote(root: Path, request: PromotionRequest, repo: Repository, journal: J
     from charter.adapters.git import worktree
 
     if not worktree.is_clean(repo):
-        raise CharterError("the registry has uncommitted changes", "commit or stash them, then promote again")
+        raise UncommittedChanges()
     base_branch = worktree.current_branch(repo)
     if base_branch is None:
-        raise CharterError("HEAD is detached", "check out the branch promotions should go into (e.g. main)")
+        raise DetachedHead()
     worktree.fetch(repo)
     start = _starting_point(repo, base_branch)
     branch = branch_name(request)
     if worktree.branch_exists(repo, branch):
-        raise CharterError(f"branch {branch} already exists",
-                           "a promotion of this version is already under way: finish or delete that branch")
+        raise PromotionUnderWay(branch=branch)
     journal.write({"command": "promote", "branch": branch, "pushed": False})
     try:
         with worktree.workspace(root, branch, start) as space:
@@ -248,15 +252,12 @@ def _promote(root: Path, request: PromotionRequest, repo: Repository, journal: J
                 start = newest
                 worktree.reset_workspace(space, start)
             else:
-                raise CharterError(f"origin/{base_branch} kept moving while the promotion was built "
-                                   f"({REBUILD_ATTEMPTS} attempts)", "run the promotion again")
+                raise BaseKeptMoving(branch=base_branch, attempts=REBUILD_ATTEMPTS)
             journal.write({"command": "promote", "branch": branch, "pushed": True})
             try:
                 worktree.push_branch(space.repo, branch)
             except worktree.PushRejected as exc:
-                raise CharterError(f"branch {branch} was pushed to origin by another run meanwhile",
-                                   "a promotion of this version is already under way: finish or delete that "
-                                   "branch") from exc
+                raise PromotionPushedMeanwhile(branch=branch) from exc
             result.pushed = True
             try:
                 _open_pull_request(result, forge, worktree.remote_url(repo), forge_note)
@@ -277,24 +278,25 @@ def _build(space: Workspace, request: PromotionRequest, branch: str, base_branch
     env_path = KINDS["Environment"].relative_path(request.environment, None)
     loaded = load_registry(space.root)
     if not (space.root / env_path).is_file():
-        raise CharterError(f"there is no environment {request.environment!r} ({env_path})",
-                           f"environments: {', '.join(loaded.config.environments)}")
+        known = ", ".join(loaded.config.environments)
+        raise NoEnvironmentFile(environment=request.environment, path=env_path, known=known)
     model = request.ref.split(":", 1)[1].split("@", 1)[0]
     current = current_assignment(loaded.index, request.environment, model)
     if current == request.ref and request.mode == "full":
-        raise CharterError(f"{request.ref} is already assigned to {request.environment}")
+        raise AlreadyAssigned(ref=request.ref, environment=request.environment)
     promotion = Promotion(request.ref, request.environment, request.mode, request.percent, current,
                           request.allow_breaking, request.rollback)
     verdict = check_promotion(loaded.index, loaded.config, promotion, request.today,
                               contract_diff=contract_differ())
     if not verdict.passed:
-        raise PolicyRefused(verdict)
+        failed = "; ".join(f"{c.name}: {c.detail}" for c in verdict.failures)
+        raise PolicyRefused(verdict, title=title(verdict), environment=verdict.promotion.environment, failed=failed)
     when = datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
     text = (space.root / env_path).read_text(encoding="utf-8")
     write_text_atomic(space.root / env_path, edit_environment(text, request, when))
     report = validate_registry(space.root, [env_path], cwd=space.root)
     if has_errors(report.findings):
-        raise InvalidEntry(f"the edited {env_path} would not be valid", report.findings)
+        raise EditInvalid(report.findings, path=env_path)
     edited = load_registry(space.root).index
     body = render_body(verdict, edited, request.reason)
     commit = worktree.commit_in(space, commit_message(verdict, request.reason), [env_path])
@@ -312,8 +314,7 @@ def _starting_point(repo: Repository, base_branch: str) -> str:
         return head
     if worktree.is_ancestor(repo, head, upstream):
         return upstream
-    raise CharterError(f"{base_branch} and origin/{base_branch} have diverged",
-                       f"pull (or push) {base_branch} first, so the promotion is checked on what reviewers see")
+    raise BaseDiverged(branch=base_branch)
 
 
 def _open_pull_request(result: PromotionResult, forge: ForgeClient | None, origin_url: str | None,

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from charter.errors import CharterError
+from charter.errors import NoSuchDirectory, NotARegistry
 from charter.registry.documents import Document
 from charter.registry.kinds import REGISTRY_FILE
 
@@ -39,10 +39,9 @@ def find_registry_root(start: Path) -> Path:
     """The nearest folder at or above `start` that holds registry.yaml (as git finds .git)."""
     start = start.resolve()
     if not start.exists():
-        raise CharterError(f"{start}: no such directory", "pass an existing folder with -C")
+        raise NoSuchDirectory(start=start)
     here = start if start.is_dir() else start.parent
     for folder in (here, *here.parents):
         if (folder / REGISTRY_FILE).is_file():
             return folder
-    raise CharterError(f"{start} is not inside a Charter registry (no {REGISTRY_FILE} found above it)",
-                       "run `charter init PATH` to create one, or pass the registry with -C PATH")
+    raise NotARegistry(start=start)

@@ -89,6 +89,45 @@ CODES: dict[str, FindingCode] = _codes(
     FindingCode("CH814", E, "record names an undeclared environment"),
 )
 
+#: What each finding says, beside its code: `CODE` or `CODE.variant` -> (message template, hint template), filled
+#: by `finding(key, path, place, **fields)` with `str.format`. A finding's message quotes the file, so the fields
+#: are values from it; the words around them are written here only.
+MESSAGES: dict[str, tuple[str, str]] = {
+    "CH301.kind": ("file is at a {location} location but declares kind {kind}",
+                   "move it to {expected}, or correct `kind`"),
+    "CH301.name": ("metadata.name is {name!r} but the path says {path_name!r}",
+                   "rename the file to {expected}, or correct metadata.name"),
+    "CH301.version": ("metadata.version is {version!r} but the path says {path_version!r}",
+                      "rename the file to {expected}, or correct metadata.version"),
+    "CH302": ("{ref} is also defined in {other}", "each entry lives in exactly one file: remove or rename one of them"),
+    "CH303": ("{path} is not a place where an entry can live",
+              "a {kind} named {name!r} belongs at {expected} (see docs/format.md)"),
+    "CH304": ("model version of {name!r}, but there is no model {name!r}",
+              "create models/{name}/model.yaml (charter new model {name})"),
+    "CH401": ("{where}: {ref} does not exist", "{suggestion}"),
+    "CH402": ("{where}: {ref} is retired", "refer to an active version instead"),
+    "CH403": ("{where}: {ref} is deprecated", "plan a move to an active version"),
+    "CH404": ("{where}: {ref} is a draft, but this entry is {status}",
+              "release {ref} (status: active) or keep this entry a draft"),
+    "CH501": ("environment {name!r} is not declared in registry.yaml",
+              "declared environments: {declared}; add it to spec.environments there"),
+    "CH502": ("{model} is a draft and cannot be assigned to {environment}",
+              "release it first (metadata.status: active in {path})"),
+    "CH503": ("environment {environment!r} has no file environments/{environment}.yaml",
+              "create it with an empty list: spec.assignments: []"),
+    "CH504": ("{model} is assigned twice (also at assignment {first})", "keep one assignment per model version"),
+    "CH506": ("policy for {environment!r}, which is not a declared environment", "declared environments: {declared}"),
+    "CH507": ("policy for {environment!r} asks for evidence on cohort {name!r}, which does not exist",
+              "create the cohort, or correct the name (NAME means any version, cohort:NAME@VERSION pins one)"),
+    "CH508": ("{codeowners} is {state}: the forge cannot enforce the approvers this policy names",
+              "run `charter codeowners` and commit the file"),
+    "CH811.at": ("at {at} is in the future (now {now})", "record events after they happen; check the time zone"),
+    "CH811.end": ("period.end {end} is in the future (now {now})", "report a period once it is over"),
+    "CH813": ("the report (at {at}) was made before its period ends ({end})",
+              "set `at` to when the report was made, after the period"),
+    "CH814": ("environment {environment!r} is not declared in registry.yaml", "declared environments: {declared}"),
+}
+
 
 @dataclass(frozen=True, slots=True)
 class Finding:
@@ -130,10 +169,20 @@ def _safe_text(text: str) -> str:
     return text
 
 
-def finding(code: str, path: str, place: tuple[int, int], message: str, hint: str = "") -> Finding:
-    """Build a finding whose severity comes from the catalogue, so a code's severity is written once."""
+def finding(key: str, path: str, place: tuple[int, int], message: str | None = None, hint: str | None = None, /,
+            **fields: object) -> Finding:
+    """Build a finding whose severity and words come from the catalogues, so each is written once.
+
+    `key` is a code, or `CODE.variant` where one code is reported in several wordings; `fields` fill the templates
+    in MESSAGES. A `message` (and `hint`) given here is used as it is, for checks not moved to MESSAGES yet.
+    """
+    code = key.split(".", 1)[0]
+    if message is None:
+        template, hint_template = MESSAGES[key]
+        message = template.format(**fields)
+        hint = hint_template.format(**fields) if hint is None else hint
     return Finding(code, CODES[code].severity, _safe_text(path), place[0], place[1], _safe_text(message),
-                   _safe_text(hint))
+                   _safe_text(hint or ""))
 
 
 def has_errors(findings: list[Finding]) -> bool:

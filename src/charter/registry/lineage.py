@@ -14,7 +14,7 @@ from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from charter.errors import CharterError
+from charter.errors import UnknownEntry, UnknownEntryDidYouMean
 from charter.registry.documents import Document
 from charter.registry.fields import JsonPath, value_at
 from charter.registry.index import RegistryIndex
@@ -59,10 +59,6 @@ class LineageGraph:
             "nodes": [{"ref": n.ref, "kind": n.kind, "label": n.label} for n in self.nodes],
             "edges": [{"source": e.source, "target": e.target, "relation": e.relation} for e in self.edges],
         }
-
-
-class UnknownEntry(CharterError):
-    """The entry a lineage starts from is not in the registry."""
 
 
 class _Builder:
@@ -114,8 +110,9 @@ def find_entry(index: RegistryIndex, ref: str) -> Document:
         return doc
     known = [str(d.ref) for d in index.entries()]
     close = difflib.get_close_matches(str(reference), known, n=3, cutoff=0.6)
-    hint = f"did you mean {' or '.join(close)}?" if close else "list entries with `charter list`"
-    raise UnknownEntry(f"{reference} does not exist in this registry", hint)
+    if close:
+        raise UnknownEntryDidYouMean(ref=reference, close=" or ".join(close))
+    raise UnknownEntry(ref=reference)
 
 
 def _outside_nodes(doc: Document) -> Iterable[tuple[LineageNode, str]]:

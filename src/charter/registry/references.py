@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from charter.errors import CharterError
+from charter.errors import MalformedReference, NotAReference, UnknownReferenceKind
 from charter.registry.kinds import KINDS, NAME_PATTERN, SEMVER_PATTERN, Kind, kind_for_prefix
 
 _PREFIXES = "|".join(sorted({k.prefix for k in KINDS.values()}))
@@ -32,15 +32,13 @@ def parse_reference(text: str) -> Reference:
     """Parse `kind:name[@version]`; a malformed one is a usage error that shows the expected form."""
     match = _LOOSE_RE.match(text.strip())
     if not match:
-        raise CharterError(f"{text!r} is not a reference",
-                           "write references as kind:name@version, e.g. event:sepsis-onset@2.0.0")
+        raise NotAReference(text=text)
     prefix, name, version = match.groups()
     if prefix not in {k.prefix for k in KINDS.values()}:
-        raise CharterError(f"{text!r}: unknown reference kind {prefix!r}",
-                           f"use one of: {', '.join(sorted({k.prefix for k in KINDS.values()}))}")
+        known = ", ".join(sorted({k.prefix for k in KINDS.values()}))
+        raise UnknownReferenceKind(text=text, prefix=prefix, known=known)
     if not REFERENCE_RE.match(text.strip()):
-        raise CharterError(f"{text!r}: name or version is malformed",
-                           "names are lower-case [a-z0-9-]; versions are semver such as 1.2.0")
+        raise MalformedReference(text=text)
     return Reference(prefix, name, version)
 
 

@@ -11,7 +11,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from charter.errors import CharterError
+from charter.errors import SchemaShadowsShared, SchemaUnknownShared, SchemaUnreadable
 from charter.registry.kinds import KINDS, REGISTRY_KIND, Kind
 
 if TYPE_CHECKING:
@@ -28,8 +28,7 @@ def load_schema(file_name: str) -> dict[str, Any]:
     try:
         loaded: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise CharterError(f"{path}: cannot load Charter's schema ({exc})",
-                           "reinstall charter: its package data is damaged") from exc
+        raise SchemaUnreadable(path=path, error=exc) from exc
     return loaded
 
 
@@ -121,10 +120,10 @@ def bundled_schema(kind: Kind) -> dict[str, Any]:
         name = pending.pop()
         if name in bundled:
             if name in own:
-                raise CharterError(f"schema {kind.schema_file}: local definition {name!r} shadows a shared one")
+                raise SchemaShadowsShared(schema=kind.schema_file, name=name)
             continue
         if name not in shared:
-            raise CharterError(f"schema {kind.schema_file} refers to unknown shared definition {name!r}")
+            raise SchemaUnknownShared(schema=kind.schema_file, name=name)
         bundled[name] = copy.deepcopy(shared[name])
         pending |= _rewrite_refs(bundled[name], inner=True)
     return schema

@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from charter._version import __version__
-from charter.errors import CharterError
+from charter.errors import OutputHoldsRegistry, OutputIsAFile, OutputNotAReport
 from charter.report.model import ModelPage, ReportModel, page_of
 
 MARKER = ".charter-report"
@@ -132,15 +132,13 @@ def render_site(model: ReportModel) -> Iterator[tuple[str, str]]:
 
 def _check_target(directory: Path, registry_root: Path | None, force: bool) -> None:
     if directory.exists() and not directory.is_dir():
-        raise CharterError(f"{directory} is a file, not a folder", "give -o a folder to write the site into")
+        raise OutputIsAFile(path=directory)
     if registry_root is not None:
         resolved, root = directory.resolve(), registry_root.resolve()
         if resolved == root or resolved in root.parents:
-            raise CharterError(f"{directory} holds the registry itself; the report would replace it",
-                               "write the report to a folder of its own, e.g. -o site")
+            raise OutputHoldsRegistry(path=directory)
     if directory.is_dir() and any(directory.iterdir()) and not (directory / MARKER).is_file() and not force:
-        raise CharterError(f"{directory} is not empty and is not a charter report",
-                           "choose an empty or new folder, or pass --force to replace it")
+        raise OutputNotAReport(path=directory)
 
 
 def write_site(model: ReportModel, directory: Path, *, registry_root: Path | None = None, force: bool = False

@@ -57,7 +57,7 @@ def repository_lock(git_dir: Path, command: str) -> Iterator[None]:
     """
     import fcntl
 
-    from charter.errors import CharterError
+    from charter.errors import RepositoryBusy
 
     path = git_dir / _LOCK_FILE
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
@@ -70,8 +70,7 @@ def repository_lock(git_dir: Path, command: str) -> Iterator[None]:
             except BlockingIOError:
                 if time.monotonic() >= deadline:
                     holder = os.pread(fd, 200, 0).decode("utf-8", "replace").strip() or "another charter command"
-                    raise CharterError(f"{holder} is changing this repository; {command} did not start",
-                                       "wait for it to finish, then run the command again") from None
+                    raise RepositoryBusy(holder=holder, command=command) from None
                 time.sleep(0.1)
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"charter {command} (pid {os.getpid()})".encode(), 0)

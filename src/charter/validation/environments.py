@@ -9,7 +9,7 @@ from charter.registry.documents import Document
 from charter.registry.fields import value_at
 from charter.registry.findings import Finding, finding
 from charter.registry.index import RegistryIndex
-from charter.registry.kinds import KINDS, REGISTRY_FILE, REGISTRY_KIND
+from charter.registry.kinds import KINDS, REGISTRY_KIND
 
 
 def check_environment(doc: Document, index: RegistryIndex, config: RegistryConfig) -> list[Finding]:
@@ -18,9 +18,8 @@ def check_environment(doc: Document, index: RegistryIndex, config: RegistryConfi
     findings: list[Finding] = []
     if config.document is not None and doc.name not in config.environments:
         declared = ", ".join(config.environments) or "none"
-        findings.append(finding("CH501", doc.path, doc.place(("metadata", "name")),
-                                f"environment {doc.name!r} is not declared in {REGISTRY_FILE}",
-                                f"declared environments: {declared}; add it to spec.environments there"))
+        findings.append(finding("CH501", doc.path, doc.place(("metadata", "name")), name=doc.name,
+                                declared=declared))
     spec = doc.spec if isinstance(doc.spec, dict) else {}
     assignments = spec.get("assignments")
     seen: dict[str, int] = {}
@@ -30,16 +29,14 @@ def check_environment(doc: Document, index: RegistryIndex, config: RegistryConfi
             continue
         field = ("spec", "assignments", i, "model")
         if model in seen:
-            findings.append(finding("CH504", doc.path, doc.place(field),
-                                    f"{model} is assigned twice (also at assignment {seen[model] + 1})",
-                                    "keep one assignment per model version"))
+            findings.append(finding("CH504", doc.path, doc.place(field), model=model,
+                                    first=seen[model] + 1))
             continue
         seen[model] = i
         target = index.get(model)
         if target is not None and target.status == "draft":
-            findings.append(finding("CH502", doc.path, doc.place(field),
-                                    f"{model} is a draft and cannot be assigned to {doc.name}",
-                                    f"release it first (metadata.status: active in {target.path})"))
+            findings.append(finding("CH502", doc.path, doc.place(field), model=model,
+                                    environment=doc.name, path=target.path))
     return findings
 
 
@@ -52,16 +49,14 @@ def check_registry_config(doc: Document, config: RegistryConfig, index: Registry
     for env in config.policy:
         if env not in config.environments:
             findings.append(finding("CH506", doc.path, doc.place(("spec", "policy", env), key=True),
-                                    f"policy for {env!r}, which is not a declared environment",
-                                    f"declared environments: {', '.join(config.environments) or 'none'}"))
+                                    environment=env, declared=", ".join(config.environments) or "none"))
     findings.extend(_policy_cohorts(doc, config, index))
     if whole_registry:
         present = {d.name for d in index.entries(KINDS["Environment"])}
         for i, env in enumerate(config.environments):
             if env not in present:
                 findings.append(finding("CH503", doc.path, doc.place(("spec", "environments", i)),
-                                        f"environment {env!r} has no file environments/{env}.yaml",
-                                        "create it with an empty list: spec.assignments: []"))
+                                        environment=env))
     return findings
 
 
@@ -79,9 +74,7 @@ def _policy_cohorts(doc: Document, config: RegistryConfig, index: RegistryIndex)
                 continue
             field = ("spec", "policy", env, "evaluation", "cohorts", i)
             findings.append(finding(
-                "CH507", doc.path, doc.place(field),
-                f"policy for {env!r} asks for evidence on cohort {name!r}, which does not exist",
-                "create the cohort, or correct the name (NAME means any version, cohort:NAME@VERSION pins one)"))
+                "CH507", doc.path, doc.place(field), environment=env, name=name))
     return findings
 
 
@@ -98,5 +91,4 @@ def check_codeowners(root: Path, doc: Document, config: RegistryConfig, index: R
         return []
     state = "missing" if current is None else "out of date"
     return [finding("CH508", doc.path, doc.place(("spec", "policy"), key=True),
-                    f"{CODEOWNERS_FILE} is {state}: the forge cannot enforce the approvers this policy names",
-                    "run `charter codeowners` and commit the file")]
+                    codeowners=CODEOWNERS_FILE, state=state)]

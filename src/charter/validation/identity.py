@@ -16,20 +16,16 @@ def check_identity(doc: Document) -> list[Finding]:
     expected = kind.relative_path(doc.name, doc.version)
     location = locate_path(doc.path)
     if location is None:
-        return [finding("CH303", doc.path, (1, 1), f"{doc.path} is not a place where an entry can live",
-                        f"a {kind.name} named {doc.name!r} belongs at {expected} (see docs/format.md)")]
+        return [finding("CH303", doc.path, (1, 1), path=doc.path, kind=kind.name, name=doc.name, expected=expected)]
     if location.kind is not kind:
-        return [finding("CH301", doc.path, doc.place(("kind",)),
-                        f"file is at a {location.kind.name} location but declares kind {kind.name}",
-                        f"move it to {expected}, or correct `kind`")]
+        return [finding("CH301.kind", doc.path, doc.place(("kind",)), location=location.kind.name, kind=kind.name,
+                        expected=expected)]
     if location.name != doc.name:
-        return [finding("CH301", doc.path, doc.place(("metadata", "name")),
-                        f"metadata.name is {doc.name!r} but the path says {location.name!r}",
-                        f"rename the file to {expected}, or correct metadata.name")]
+        return [finding("CH301.name", doc.path, doc.place(("metadata", "name")), name=doc.name,
+                        path_name=location.name, expected=expected)]
     if kind.versioned and doc.version is not None and location.version != doc.version:
-        return [finding("CH301", doc.path, doc.place(("metadata", "version")),
-                        f"metadata.version is {doc.version!r} but the path says {location.version!r}",
-                        f"rename the file to {expected}, or correct metadata.version")]
+        return [finding("CH301.version", doc.path, doc.place(("metadata", "version")), version=doc.version,
+                        path_version=location.version, expected=expected)]
     return []
 
 
@@ -40,15 +36,11 @@ def check_family(doc: Document, index: RegistryIndex) -> list[Finding]:
     family = Reference("model", doc.name)
     if family in index:
         return []
-    return [finding("CH304", doc.path, doc.place(("metadata", "name")),
-                    f"model version of {doc.name!r}, but there is no model {doc.name!r}",
-                    f"create models/{doc.name}/model.yaml (charter new model {doc.name})")]
+    return [finding("CH304", doc.path, doc.place(("metadata", "name")), name=doc.name)]
 
 
 def check_duplicates(index: RegistryIndex, selected: set[str]) -> list[Finding]:
     return [
-        finding("CH302", second.path, second.place(("metadata", "name")),
-                f"{second.ref} is also defined in {first.path}",
-                "each entry lives in exactly one file: remove or rename one of them")
+        finding("CH302", second.path, second.place(("metadata", "name")), ref=second.ref, other=first.path)
         for first, second in index.duplicate_pairs(selected)
     ]

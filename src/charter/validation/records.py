@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from charter.registry.config import RegistryConfig
 from charter.registry.documents import Document
 from charter.registry.findings import Finding, finding
-from charter.registry.kinds import KINDS, REGISTRY_FILE
+from charter.registry.kinds import KINDS
 from charter.registry.times import parse_instant
 
 #: Clocks of deploy systems and of this machine differ a little; more than this ahead is a mistake.
@@ -29,20 +29,17 @@ def check_dates(doc: Document, now: datetime) -> list[Finding]:
     at_text = spec.get("at")
     at = parse_instant(at_text) if isinstance(at_text, str) else None
     if at is not None and at > now + CLOCK_SKEW:
-        findings.append(finding("CH811", doc.path, doc.place(("spec", "at")),
-                                f"at {at_text} is in the future (now {utc_timestamp(now)})",
-                                "record events after they happen; check the time zone"))
+        findings.append(finding("CH811.at", doc.path, doc.place(("spec", "at")), at=at_text,
+                                now=utc_timestamp(now)))
     period = spec.get("period")
     end_text = period.get("end") if isinstance(period, dict) else None
     end = parse_instant(end_text) if isinstance(end_text, str) else None
     if end is not None and end > now + CLOCK_SKEW:
-        findings.append(finding("CH811", doc.path, doc.place(("spec", "period", "end")),
-                                f"period.end {end_text} is in the future (now {utc_timestamp(now)})",
-                                "report a period once it is over"))
+        findings.append(finding("CH811.end", doc.path, doc.place(("spec", "period", "end")), end=end_text,
+                                now=utc_timestamp(now)))
     elif end is not None and at is not None and end > at:
-        findings.append(finding("CH813", doc.path, doc.place(("spec", "period", "end")),
-                                f"the report (at {at_text}) was made before its period ends ({end_text})",
-                                "set `at` to when the report was made, after the period"))
+        findings.append(finding("CH813", doc.path, doc.place(("spec", "period", "end")), at=at_text,
+                                end=end_text))
     return findings
 
 
@@ -54,6 +51,5 @@ def check_record(doc: Document, config: RegistryConfig, now: datetime | None = N
     if config.document is not None and isinstance(environment, str) and environment not in config.environments:
         declared = ", ".join(config.environments) or "none"
         findings.append(finding("CH814", doc.path, doc.place(("spec", "environment")),
-                                f"environment {environment!r} is not declared in {REGISTRY_FILE}",
-                                f"declared environments: {declared}"))
+                                environment=environment, declared=declared))
     return findings

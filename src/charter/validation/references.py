@@ -25,18 +25,15 @@ def check_references(doc: Document, index: RegistryIndex) -> list[Finding]:
         place = doc.place(field)
         where = dotted(field)
         if target is None:
-            findings.append(finding("CH401", doc.path, place, f"{where}: {target_ref} does not exist",
-                                    _suggest(index, target_ref)))
+            findings.append(finding("CH401", doc.path, place, where=where, ref=target_ref,
+                                    suggestion=_suggest(index, target_ref)))
         elif target.status == "retired":
-            findings.append(finding("CH402", doc.path, place, f"{where}: {target_ref} is retired",
-                                    "refer to an active version instead"))
+            findings.append(finding("CH402", doc.path, place, where=where, ref=target_ref))
         elif target.status == "deprecated":
-            findings.append(finding("CH403", doc.path, place, f"{where}: {target_ref} is deprecated",
-                                    "plan a move to an active version"))
+            findings.append(finding("CH403", doc.path, place, where=where, ref=target_ref))
         elif target.status == "draft" and doc.status not in ("draft", "retired"):
-            findings.append(finding("CH404", doc.path, place,
-                                    f"{where}: {target_ref} is a draft, but this entry is {doc.status}",
-                                    f"release {target_ref} (status: active) or keep this entry a draft"))
+            findings.append(finding("CH404", doc.path, place, where=where, ref=target_ref,
+                                    status=doc.status))
     return findings
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from charter.errors import CharterError
+from charter.errors import NoSuchPath, OutsideRegistry
 from charter.registry.documents import Document
 from charter.registry.findings import Finding, Severity
 from charter.registry.index import references_in
@@ -65,8 +65,7 @@ def select_paths(root: Path, files: list[str] | Callable[[], list[str]], paths: 
         try:
             rel = absolute.relative_to(root).as_posix()
         except ValueError:
-            raise CharterError(f"{raw}: outside the registry at {root}",
-                               "pass files inside the registry, or point -C at the right registry") from None
+            raise OutsideRegistry(path=raw, root=root) from None
         if absolute.is_dir():
             prefix = "" if rel == "." else rel + "/"
             selected.update(p for p in (files() if callable(files) else files) if p.startswith(prefix))
@@ -74,7 +73,7 @@ def select_paths(root: Path, files: list[str] | Callable[[], list[str]], paths: 
             if rel == REGISTRY_FILE or is_entry_candidate(rel):
                 selected.add(rel)
         else:
-            raise CharterError(f"{raw}: no such file or directory")
+            raise NoSuchPath(path=raw)
     return selected
 
 
