@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from charter import Registry
+from charter.cli.lineage import to_dot, to_mermaid
 from charter.errors import CharterError
-from charter.registry.lineage import LineageEdge, LineageGraph, LineageNode, impact, to_dot, to_mermaid, upstream
+from charter.registry.lineage import LineageEdge, LineageGraph, LineageNode, impact, upstream
 from tests.conftest import Charter
 
 

@@ -75,7 +75,7 @@ def run(
     transitively; with `--impact`, every version, evaluation, contract and environment that uses REF."""
     from charter.api import Registry
     from charter.registry.lineage import impact as impact_graph
-    from charter.registry.lineage import to_dot, to_mermaid, upstream
+    from charter.registry.lineage import upstream
 
     index = Registry(ctx.obj).index
     graph = impact_graph(index, ref, records=records) if impact else upstream(index, ref)
@@ -89,3 +89,52 @@ def run(
         out.print(build_tree(graph))
         what = "depend on it" if impact else "upstream (and its evaluations)"
         out.print(f"[dim]{len(graph.nodes) - 1} entries {what}; edges read: source → refers to → target[/]")
+
+
+# -- text formats for other tools (Mermaid in Markdown, Graphviz) -------------------------------------------------
+
+
+def _mermaid_text(text: str) -> str:
+    """Mermaid's entity codes for the characters that would end or break a quoted label."""
+    replacements = {"#": "#35;", '"': "#quot;", "<": "#lt;", ">": "#gt;", "`": "#96;", "\n": " ", "\r": " "}
+    return "".join(replacements.get(ch, ch) for ch in text)
+
+
+def to_mermaid(graph: LineageGraph) -> str:
+    """A Mermaid flowchart. Node ids are generated (`n0`, `n1`, ...) so no reference syntax can break them."""
+    ids = {node.ref: f"n{i}" for i, node in enumerate(graph.nodes)}
+    lines = ["flowchart LR"]
+    for node in graph.nodes:
+        lines.append(f'    {ids[node.ref]}["{_mermaid_text(node.label)}"]')
+    for edge in graph.edges:
+        lines.append(f'    {ids[edge.source]} -->|"{_mermaid_text(edge.relation)}"| {ids[edge.target]}')
+    if graph.root in ids:
+        lines.append("    classDef root stroke-width:3px")
+        lines.append(f"    class {ids[graph.root]} root")
+    return "\n".join(lines) + "\n"
+
+
+def _dot_string(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "")
+    return f'"{escaped}"'
+
+
+_DOT_SHAPES = {"commit": "note", "dataset": "cylinder", "missing": "octagon", "Environment": "component"}
+
+
+def to_dot(graph: LineageGraph) -> str:
+    """A Graphviz digraph; ids are the quoted references, labels quoted and escaped."""
+    lines = ["digraph lineage {", "    rankdir=LR;", "    node [shape=box];"]
+    for node in graph.nodes:
+        attributes = [f"label={_dot_string(node.label)}", f"tooltip={_dot_string(node.kind)}"]
+        shape = _DOT_SHAPES.get(node.kind)
+        if shape:
+            attributes.append(f"shape={shape}")
+        if node.ref == graph.root:
+            attributes.append("penwidth=2")
+        lines.append(f"    {_dot_string(node.ref)} [{', '.join(attributes)}];")
+    for edge in graph.edges:
+        lines.append(f"    {_dot_string(edge.source)} -> {_dot_string(edge.target)} "
+                     f"[label={_dot_string(edge.relation)}];")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
