@@ -39,20 +39,21 @@ bounded, they are not benchmarks.
 
 What guards what:
 
-- **Reading** (`yamlio.py`, `documents.py`): files over 5 MiB are refused unread (CH106); symlinks are never followed
-  (CH105); binary and non-UTF-8 files (CH100), YAML errors (CH101), duplicate keys (CH102), tags, merge keys,
-  non-string keys, NaN/infinity, numbers past Python's digit limit, alias expansions past 1,000,000 nodes and nesting
-  past 200 levels (CH103) are findings. Finding text is capped and control characters are escaped.
+- **Reading** (`registry/yamlio.py`, `registry/documents.py`): files over 5 MiB are refused unread (CH106); symlinks
+  are never followed (CH105); binary and non-UTF-8 files (CH100), YAML errors (CH101), duplicate keys (CH102), tags,
+  merge keys, non-string keys, NaN/infinity, numbers past Python's digit limit, alias expansions past 1,000,000 nodes
+  and nesting past 200 levels (CH103) are findings. Finding text is capped and control characters are escaped.
 - **Paths and names**: path segments outside `A-Z a-z 0-9 . _ + -`, non-ASCII look-alikes and leading `-` (CH307);
   paths equal but for case or Unicode form (CH308); names and references are held to the schema's patterns; git
   revisions starting with `-` and environment names that are not names are refused before git sees them.
-- **Crashes and races** (`atomic.py`, `registration.py`, `promotion.py`, `adapters/worktree.py`): register and
-  promote hold a per-repository lock (`flock`: released by the kernel when the holder dies; a bounded wait, then a
-  message naming the holder; `CHARTER_LOCK_WAIT` sets the wait) and keep a journal in the git directory, so a run
-  killed at any step is undone by the next one, which then finishes the job. A promotion whose base moved on origin
-  while it was built is rebuilt on the new base and re-checked; a branch pushed meanwhile by another run stops the
-  command cleanly; nothing is ever force-pushed. git's own `index.lock` is respected, never removed. A DVC cache
-  object written by a killed registration may stay in the cache (harmless; `dvc gc` removes it).
+- **Crashes and races** (`store/transaction.py`, `authoring/register.py`, `promotion/promote.py`,
+  `adapters/git/worktree.py`): register and promote hold a per-repository lock (`flock`: released by the kernel when
+  the holder dies; a bounded wait, then a message naming the holder; `CHARTER_LOCK_WAIT` sets the wait) and keep a
+  journal in the git directory, so a run killed at any step is undone by the next one, which then finishes the job. A
+  promotion whose base moved on origin while it was built is rebuilt on the new base and re-checked; a branch pushed
+  meanwhile by another run stops the command cleanly; nothing is ever force-pushed. git's own `index.lock` is
+  respected, never removed. A DVC cache object written by a killed registration may stay in the cache (harmless;
+  `dvc gc` removes it).
 - **Trust**: git runs with `core.hooksPath=/dev/null` and no fsmonitor in every call Charter makes; no module,
   `dvc.yaml` stage or hook of the repository runs; `validate --check-artifacts` asks the DVC remote only when the
   checkout's `.dvc/config` is trusted (`--trust-remote-config`, or unchanged since `--base`). `charter pull` runs on
