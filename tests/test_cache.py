@@ -223,3 +223,22 @@ def test_a_schema_change_invalidates_the_cache_too(tmp_path: Path) -> None:
     schema = next((package / "charter" / "data" / "schemas").glob("*.json"))
     schema.write_text(schema.read_text(encoding="utf-8") + "\n", encoding="utf-8")
     assert fingerprint() != before
+
+
+def test_a_module_touched_but_not_changed_keeps_the_cache(registry: Path, tmp_path: Path) -> None:
+    """The digest of the code is kept under the files' stat signature: a touch re-reads them, finds the same bytes,
+    and the stored rows stay valid (as they do for a second installation of the same release)."""
+    import os
+
+    package = _copy_of_charter(tmp_path / "release")
+    _validate_with(package, registry)
+
+    def memo() -> list[tuple[str, str]]:
+        with sqlite3.connect(cache_file(registry)) as db:
+            return list(db.execute("SELECT signature, digest FROM code"))
+
+    [(signature, digest)] = memo()
+    os.utime(package / "charter" / "registry" / "index.py")
+    _validate_with(package, registry)
+    [(touched_signature, touched_digest)] = memo()
+    assert touched_signature != signature and touched_digest == digest

@@ -105,34 +105,71 @@ def git_directory(root: Path) -> Path | None:
 _CODE_FINGERPRINT: str | None = None
 
 
-def code_fingerprint() -> str:
-    """A digest of every Python module of the installed package and every schema it ships, by path and content.
+def _code_files() -> list[tuple[str, os.stat_result]]:
+    """Every Python module of the installed package and every schema it ships, by name, with its stat."""
+    from charter.registry.schemas import SCHEMA_DIR
+
+    found: list[tuple[str, os.stat_result]] = []
+    folders = [str(PACKAGE_DIR)]
+    while folders:
+        with os.scandir(folders.pop()) as entries:
+            for entry in entries:
+                if entry.name.endswith(".py") and entry.is_file():
+                    found.append((entry.path, entry.stat()))
+                elif entry.is_dir(follow_symlinks=False) and entry.name not in ("__pycache__", "data"):
+                    folders.append(entry.path)
+    found.sort()
+    with os.scandir(SCHEMA_DIR) as entries:
+        found.extend(sorted((entry.path, entry.stat()) for entry in entries if entry.name.endswith(".json")))
+    return found
+
+
+def _name(path: str) -> bytes:
+    """A file's path inside the package: the same for every installation of one release."""
+    return f"{path[len(str(PACKAGE_DIR)) + 1:]}\0".encode("utf-8", "surrogateescape")
+
+
+def code_fingerprint(memo: sqlite3.Connection | None = None) -> str:
+    """A digest of the path and bytes of every file `_code_files` names: what every stored row is keyed on.
 
     Which modules decide what a row holds (parsing, references, facts, ...) is not listed by hand: such a list
     falls behind the code. Any change to any of them, in a release or an editable checkout, invalidates every
-    row. Reading them costs about 2 ms a run.
+    row. Reading and hashing them takes about 2 ms, a stat of each a tenth of that; so the digest is kept in
+    `memo` (the cache's own database) under the files' stat signature, git's clean-file test: size, times,
+    inode and device. Any write changes a file's ctime, so a file that changed is read again; two installations
+    of one release (the pre-commit hook's and a person's) still share their rows, since the digest is of bytes.
     """
     global _CODE_FINGERPRINT
-    if _CODE_FINGERPRINT is None:
-        from charter.registry.schemas import SCHEMA_DIR
-
-        digest = hashlib.sha1(f"format {CACHE_FORMAT}\0".encode())
-        files: list[Path] = []
-        for folder, subfolders, names in os.walk(PACKAGE_DIR):
-            subfolders[:] = [name for name in subfolders if name not in ("__pycache__", "data")]
-            files.extend(Path(folder, name) for name in names if name.endswith(".py"))
-        files.sort()
-        files.extend(sorted(SCHEMA_DIR.glob("*.json")))
-        for file in files:
-            digest.update(f"{file.relative_to(PACKAGE_DIR)}\0".encode("utf-8", "surrogateescape"))
-            digest.update(file.read_bytes())
-            digest.update(b"\0")
-        _CODE_FINGERPRINT = digest.hexdigest()
+    if _CODE_FINGERPRINT is not None:
+        return _CODE_FINGERPRINT
+    files = _code_files()
+    signature = hashlib.sha1(f"format {CACHE_FORMAT}\0".encode())
+    for file, info in files:
+        signature.update(_name(file))
+        signature.update(f"{info.st_size}:{info.st_mtime_ns}:{info.st_ctime_ns}:{info.st_ino}:{info.st_dev}\0"
+                         .encode())
+    stat_key = signature.hexdigest()
+    if memo is not None:
+        with _quietly():
+            row = memo.execute("SELECT digest FROM code WHERE signature = ?", (stat_key,)).fetchone()
+            if row is not None and isinstance(row[0], str):
+                _CODE_FINGERPRINT = row[0]
+                return row[0]
+    digest = hashlib.sha1(f"format {CACHE_FORMAT}\0".encode())
+    for file, _ in files:
+        digest.update(_name(file))
+        digest.update(Path(file).read_bytes())
+        digest.update(b"\0")
+    _CODE_FINGERPRINT = digest.hexdigest()
+    if memo is not None:
+        with _quietly():  # only a shortcut: a database that refuses it costs the next run 2 ms
+            memo.execute("DELETE FROM code")
+            memo.execute("INSERT INTO code (signature, digest) VALUES (?, ?)", (stat_key, _CODE_FINGERPRINT))
     return _CODE_FINGERPRINT
 
 
-def _fingerprint(*extra: bytes) -> str:
-    digest = hashlib.sha1(code_fingerprint().encode())
+def _fingerprint(code: str, *extra: bytes) -> str:
+    digest = hashlib.sha1(code.encode())
     for part in extra:
         digest.update(part)
     return digest.hexdigest()
@@ -166,7 +203,7 @@ class ParseCache:
     def __init__(self, connection: sqlite3.Connection, location: Path) -> None:
         self._db = connection
         self.location = location
-        self._code = _fingerprint()
+        self._code = _fingerprint(code_fingerprint(connection))
         self._schema_key: str | None = None
         self._pending_parsed: list[tuple[str, str, bytes, int]] = []
         self._pending_schema: list[tuple[str, str, bytes, int]] = []
@@ -202,6 +239,7 @@ class ParseCache:
                                    "(key TEXT PRIMARY KEY, value BLOB, checksum INTEGER)")
                 connection.execute("CREATE TABLE IF NOT EXISTS facts "
                                    "(path TEXT PRIMARY KEY, stamp TEXT, record BLOB, checksum INTEGER)")
+                connection.execute("CREATE TABLE IF NOT EXISTS code (signature TEXT PRIMARY KEY, digest TEXT)")
                 connection.execute("CREATE TABLE IF NOT EXISTS field_values "
                                    "(field TEXT, path TEXT, blob TEXT, value BLOB, checksum INTEGER, "
                                    "PRIMARY KEY (field, path)) WITHOUT ROWID")
@@ -300,7 +338,7 @@ class ParseCache:
 
     def _schemas(self) -> str:
         if self._schema_key is None:
-            self._schema_key = _fingerprint(_library_version("jsonschema").encode())
+            self._schema_key = _fingerprint(self._code, _library_version("jsonschema").encode())
         return self._schema_key
 
     # -- what a search reads instead of files (see charter.search.fact_index) -------------------------------------
@@ -308,7 +346,7 @@ class ParseCache:
     def search_key(self) -> str:
         """The code that decides search facts and field values: a row written by other code is refused."""
         if self._search_key is None:
-            self._search_key = _fingerprint(b"search")
+            self._search_key = _fingerprint(self._code, b"search")
         return self._search_key
 
     def store_facts(self, path: str, stamp: str | None, record: bytes) -> None:
