@@ -662,6 +662,236 @@ class DiffOfMixedArguments(CharterError):
                      "(HEAD~1 HEAD)")
 
 
+class SinceNotADate(CharterError):
+    template = "--since {text!r} is not a date: {error}"
+    hint_template = "write the date as YYYY-MM-DD, e.g. 2026-01-31"
+
+
+class VersionOfUnversionedKind(CharterError):
+    template = "{reference} names a version, but {prefix} entries have none"
+    hint_template = "write {prefix}:{name}"
+
+
+class NoHistory(CharterError):
+    template = "{reference} has no history in {root}"
+    hint_template = "list entries with `charter list`"
+
+
+class NoModelHistory(NoHistory):
+    hint_template = "list models with `charter list model`"
+
+
+class NotComparable(CharterError):
+    template = "{text!r} is neither an evaluation nor a model version"
+    hint_template = "give evaluation:NAME@VERSION or model:NAME@VERSION"
+
+
+class CompareEntryNotFound(CharterError):
+    template = "{ref} does not exist in this registry"
+    hint_template = "list them with `charter list {prefix}`"
+
+
+class CompareNeedsTwo(CharterError):
+    template = "compare needs two references unless the first is a model version"
+    hint_template = "give A and B, e.g. model:sepsis-risk@1.1.0 model:sepsis-risk@1.2.0"
+
+
+class NoParentToCompare(CharterError):
+    template = "{ref} has no parent to compare with"
+    hint_template = "give the version to compare with as B"
+
+
+class CohortsDiffer(CharterError):
+    template = "{ref_a} is on {cohort_a}, {ref_b} on {cohort_b}"
+    hint_template = "compare evaluations of one cohort"
+
+
+class NoCommonCohort(CharterError):
+    template = "{model_a} and {model_b} have no evaluations on a common cohort"
+    hint_template = "record an evaluation of both on one cohort (charter evaluate record)"
+
+
+class NoArtifactRecorded(CharterError):
+    template = "{ref} records no artifact path and hash"
+    hint_template = "see {path}: spec.artifact"
+
+
+class PullDestinationExists(CharterError):
+    template = "{destination} already exists"
+    hint_template = "pass --force to replace it, or choose another path"
+
+
+class PullDestinationUnwritable(CharterError):
+    template = "cannot write {destination}: {error} ({filename})"
+    hint_template = "choose an output path in a folder you can write to"
+
+
+class PulledArtifactDiffers(CharterError):
+    template = "the artifact of {ref} has hash {actual}, but the registry records {expected}"
+    hint_template = ("the remote or cache holds a different file: nothing was written; "
+                     "re-push the approved artifact")
+
+
+# --- Git, forges, DVC: the adapters ----------------------------------------------------------------------------------
+# The families an adapter's callers catch by type (GitFailed, which carries git's stderr and exit code; PushRejected;
+# ForgeUnavailable) are the adapter's API and live in it, each variant's template beside its base class; every other
+# adapter error is worded here.
+
+
+class GitNotInstalled(CharterError):
+    template = "git is not installed or not on PATH"
+    hint_template = "install git"
+
+
+class NotInGitRepository(CharterError):
+    template = "{path} is not inside a git repository"
+    hint_template = "run `git init` there, or create the registry with `charter init`"
+
+
+class FolderMissing(CharterError):
+    template = "{path}: no such directory"
+
+
+class GitInitFailed(CharterError):
+    template = "git init failed in {path}: {stderr}"
+
+
+class GitCommitFailed(CharterError):
+    template = "git commit failed in {top}: {stderr}"
+    hint_template = "another git process may hold the repository's lock; try again"
+
+
+class NotARevision(CharterError):
+    template = "{revision!r} is not a revision"
+    hint_template = "name a branch, tag or commit"
+
+
+class UnknownRevision(CharterError):
+    template = "unknown revision {revision!r}"
+    hint_template = "name an existing branch, tag or commit"
+
+
+class UnknownBaseRevision(UnknownRevision):
+    hint_template = "name an existing branch, tag or commit (fetch it first in CI)"
+
+
+class RevisionReadFailed(CharterError):
+    template = "git {what} against {revision!r} failed: {failure}"
+
+
+class GitStepFailed(CharterError):
+    """A git command of a change made in a worktree failed; `stderr` is all git said (a push's `[rejected]` line
+    is not its last)."""
+
+    template = "git {command} failed: {stderr}"
+
+
+class GitStepFailedSilently(GitStepFailed):
+    template = "git {command} failed: exit code {returncode}"
+
+
+class ForgeRedirected(CharterError):
+    template = ("the forge redirected a {method} request to {where} ({code}); Charter follows only GET redirects "
+                "within the API's own host")
+    hint_template = "check the API URL (spec.forge.apiUrl) and the repository name"
+
+
+class ForgeUnreachable(CharterError):
+    """The forge could not be reached; `action` says what Charter was doing ("open a pull request on o/r")."""
+
+    template = "could not {action}: cannot reach {title} at {api_url} ({reason})"
+    hint_template = "check the network and the API URL (spec.forge.apiUrl)"
+
+
+class ForgeTimedOut(ForgeUnreachable):
+    template = "could not {action}: cannot reach {title} at {api_url} (no answer within {timeout:g} s)"
+
+
+class ForgeAnswerNotJson(CharterError):
+    template = "could not {action}: {title} at {api_url} answered with something that is not JSON"
+    hint_template = "check the API URL (spec.forge.apiUrl)"
+
+
+class ForgeAnswerUnrecognised(CharterError):
+    template = "could not {action}: {title} answered in a form Charter does not recognise"
+    hint_template = "check the API URL (spec.forge.apiUrl): it must be the REST API's base"
+
+
+class ForgeRefused(CharterError):
+    """The forge answered with an error status; `said` is its own explanation (`: ...`), or empty."""
+
+    template = "could not {action}: {title} answered {status}{said}"
+    hint_template = "try again later; if it persists, check the forge's status page"
+
+
+class ForgeTokenRefused(ForgeRefused):
+    template = "could not {action}: {title} refused the token in {token} (401 Unauthorized{said})"
+    hint_template = "check that {token} holds a valid token that has not expired"
+
+
+class ForgeForbidden(ForgeRefused):
+    template = ("could not {action}: the token in {token} is not allowed to do this on {repository} "
+                "(403 Forbidden{said})")
+    hint_template = "{permission_hint}"
+
+
+class ForgeRepositoryNotFound(ForgeRefused):
+    template = ("could not {action}: {repository} was not found on {title} at {api_url}, or the token in {token} "
+                "cannot see it (404 Not Found{said})")
+    hint_template = "check spec.forge.repository (or the remote URL) and the token's access to the repository"
+
+
+class ForgeConflict(ForgeRefused):
+    template = "could not {action}: {title} refused the request ({status}{said})"
+    hint_template = "a pull request for this branch may already exist, or the branch has no new commits"
+
+
+class ForgeApiNotHttps(CharterError):
+    template = "forge API URL {api_url!r} is not an https:// URL"
+    hint_template = "Charter sends the token only over HTTPS; fix spec.forge.apiUrl or the API URL variable"
+
+
+class UnknownForgeType(CharterError):
+    template = "unknown forge type {forge_type!r} in registry.yaml (spec.forge.type)"
+    hint_template = "use one of: {known}"
+
+
+class NoCompareLink(CharterError):
+    template = "no compare link for forge type {forge_type!r}"
+    hint_template = "use github or gitlab"
+
+
+class DvcNotInstalled(CharterError):
+    template = "DVC is not installed"
+    hint_template = "install Charter with its DVC support: pip install 'charter[dvc]'"
+
+
+class DvcFailed(CharterError):
+    """DVC raised; `action` says what Charter asked of it ("push to the remote"), `error` what DVC said."""
+
+    template = "DVC could not {action}: {error}"
+    hint_template = "check the DVC remote in registry.yaml (spec.artifacts.remote) and that it is reachable"
+
+
+class NoDvcSetUp(CharterError):
+    template = "{root} has no DVC set-up (.dvc/ is missing)"
+    hint_template = "registries made by `charter init` have one; run `dvc init` in an older registry"
+
+
+class UntrustedRemote(CharterError):
+    """The DVC remote would be needed, but its configuration comes from the checkout under test."""
+
+    template = ("artifact {digest} is not in the local DVC cache, and the DVC remote is configured by this "
+                "checkout's .dvc/config, which Charter does not use unasked")
+    hint_template = ("pass --trust-remote-config on a trusted checkout, or --base REF: a configuration unchanged "
+                     "since REF is trusted")
+
+
+class NotTrackedByDvc(CharterError):
+    template = "{path} is not tracked by DVC in this registry"
+    hint_template = "its {path}.dvc file is missing: was the version registered with `charter register`?"
+
+
 # --- The report site ---------------------------------------------------------------------------------------------
 
 
