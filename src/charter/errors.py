@@ -914,7 +914,102 @@ class OutputNotAReport(CharterError):
 
 
 class ResultsError(CharterError):
-    """The results file cannot be turned into an evaluation; the message starts with `file:line[:column]`."""
+    """The results file cannot be turned into an evaluation; the message starts with `file:line[:column]`.
+
+    `ResultsError(where, key, **fields)` says `where: ` and then the problem RESULTS_MESSAGES words under `key`: one
+    class with a table, because a results file has as many problems as it has fields. Subclasses with a template
+    of their own take fields only.
+    """
+
+    def __init__(self, where: str = "", key: str = "", /, **fields: object) -> None:
+        if not key:
+            super().__init__(**fields)
+            return
+        template, hint_template = RESULTS_MESSAGES[key]
+        super().__init__(f"{where}: {template.format(**fields)}", hint_template.format(**fields), **fields)
+
+
+#: What a results file can get wrong: key -> (message template, hint template), filled by `ResultsError`'s fields.
+#: `csv.` keys are problems of the CSV shape only; braces meant literally are doubled.
+RESULTS_MESSAGES: dict[str, tuple[str, str]] = {
+    "csv.empty": ("empty file, expected a header row", "start with the header {header}[,subgroup]"),
+    "csv.unknown_column": ("unknown column", "the columns are {columns} and optionally subgroup"),
+    "csv.missing_column": ("missing column", "the header must name {columns} (optionally subgroup)"),
+    "csv.cells": ("{cells} cells, the header has {columns}", "give every row one cell per column"),
+    "csv.threshold_twice": ("threshold {threshold:g} is given twice (also line {first})", "keep one row per threshold"),
+    "csv.threshold_twice.subgroup": ("threshold {threshold:g} is given twice for subgroup {subgroup} (also line "
+                                     "{first})", "keep one row per threshold"),
+    "csv.subgroup": ("{subgroup!r} is not ATTRIBUTE=VALUE",
+                     "write subgroups as e.g. sex=female; leave the cell empty for the whole cohort"),
+    "csv.no_cohort_rows": ("no rows for the whole cohort (rows with an empty subgroup cell)",
+                           "add one row of counts per threshold"),
+    "csv.count.not_whole": ("{value} is not a whole number", "counts are whole numbers of units"),
+    "document.not_a_mapping": ("must be a mapping (an object)", "see docs/evaluate.md for the results format"),
+    "document.empty": ("holds neither metrics nor thresholds", "give overall metrics, per-threshold counts, or both"),
+    "unknown_field": ("unknown field", "the fields here are {allowed}"),
+    "text": ("must be non-empty text", "write it as a string"),
+    "date.not_a_date": ("{value!r} is not a date", "write dates as YYYY-MM-DD"),
+    "date.future": ("{date} is in the future (today is {today})",
+                    "an evaluation reports what already happened: correct the date"),
+    "days": ("{value!r} is not a positive number", "give the length of the scored period in days"),
+    "period.shape": ("must be a mapping with start and end", "e.g. {{start: 2025-07-01, end: 2025-12-31}}"),
+    "period.order": ("ends ({end}) before it starts ({start})", "swap or correct the dates"),
+    "calibration.not_a_mapping": ("must be a mapping", "give slope, intercept, brier, ece or bins"),
+    "threshold.not_a_number": ("{value!r} is not a number", "write the threshold as e.g. 0.3"),
+    "threshold.range": ("{value} is outside [{low:g}, {high:g}]", "thresholds lie in the model output's range"),
+    "count.missing": ("missing {count}", "give tp, fp, tn and fn"),
+    "count.not_a_number": ("{value!r} is not a number", "write a whole number of units"),
+    "count.not_whole": ("{value!r} is not a whole number", "counts are whole numbers of units"),
+    "count.negative": ("{value} is negative", "counts are zero or more"),
+    "metrics.shape": ("must be a mapping of metric names to values", "e.g. {{auroc: {{value: 0.86}}}}"),
+    "metric.not_a_number": ("{value!r} is not a number", "write a number or {{value, ciLower, ciUpper}}"),
+    "metric.missing_value": ("missing value", "give the point estimate as value"),
+    "metric.field_not_a_number": ("{value!r} is not a number", "write a number"),
+    "metric.one_bound": ("gives one bound of the interval", "give both ciLower and ciUpper, or neither"),
+    "metric.outside_interval": ("value {value} lies outside its interval [{low}, {high}]", "check the interval bounds"),
+    "thresholds.not_a_list": ("must be a list", "one item per threshold: {{threshold, tp, fp, tn, fn}}"),
+    "thresholds.item": ("must be a mapping", "write {{threshold, tp, fp, tn, fn}}"),
+    "thresholds.missing": ("missing threshold", "give the threshold the counts are at"),
+    "thresholds.twice": ("threshold {threshold:g} is given twice (also item {item})", "keep one item per threshold"),
+    "subgroups.not_a_list": ("must be a list", "one item per subgroup: {{attribute, value, tp, fp, tn, fn}}"),
+    "subgroups.item": ("must be a mapping", "write {{attribute, value, tp, fp, tn, fn}}"),
+    "subgroups.attribute": ("missing or empty", "name the attribute, e.g. sex"),
+    "subgroups.value": ("missing or empty", "give the attribute's value, e.g. female"),
+    "subgroups.threshold": ("{threshold} is not the operating threshold {operating:g}",
+                            "give subgroup counts at the operating threshold"),
+    "subgroups.no_threshold": ("counts without a threshold, and no operatingThreshold",
+                               "give operatingThreshold (or a threshold in the subgroup)"),
+    "subgroups.twice": ("subgroup {name} is given twice (also item {item})", "keep one item per subgroup"),
+    "invariants.not_a_list": ("must be a list", "one item per check: {{name, result}}"),
+    "invariants.item": ("must be a mapping", "write {{name, input, expected, result}}"),
+    "invariants.name": ("missing or empty", "name the check (the contract's name for it)"),
+    "invariants.result": ("{value!r} is not a number", "give the output the model produced for the input"),
+    "invariants.expected": ("must be {{min, max}} with numbers (one or both)", "e.g. {{max: 0.05}}"),
+    "invariants.input": ("must be a mapping of input fields to values", "e.g. {{age: 30}}"),
+    # what `charter evaluate record` checks across the rows before computing any rate
+    "counts.cohort": ("counts at threshold {threshold:g} cover {total} units with {positives} events, those at "
+                      "{first:g} {first_total} with {first_positives}",
+                      "every threshold's tp+fp+tn+fn (and tp+fn) must be the same cohort"),
+    "counts.no_events": ("the cohort has no events (tp+fn is {positives} of {total})",
+                         "sensitivity and specificity need both events and non-events"),
+    "counts.only_events": ("the cohort has only events (tp+fn is {positives} of {total})",
+                           "sensitivity and specificity need both events and non-events"),
+    "counts.no_alerts": ("no alerts at threshold {threshold:g} (tp+fp is 0), so PPV is undefined",
+                         "drop this threshold's row, or pick a lower threshold"),
+    "counts.rising": ("more alerts at threshold {high:g} ({high_alerts}) than at the lower {low:g} ({low_alerts})",
+                      "an alert is a score at or above the threshold: counts fall as the threshold rises"),
+    "operating.no_row": ("the operating threshold {operating:g} has no row of counts",
+                         "add counts at {operating:g}, or pick one of {known}"),
+    "subgroup.no_operating_row": ("subgroup {name} has no row at the operating threshold {operating:g}",
+                                  "give subgroup counts at the operating threshold (pass --operating-threshold)"),
+    "subgroup.no_operating_row.none": ("subgroup {name} has no row at the operating threshold",
+                                       "give subgroup counts at the operating threshold (pass --operating-threshold)"),
+    "subgroup.no_units": ("subgroup {name} has no units", "drop it or give its counts"),
+    "invariant.no_expected": ("invariant {name} has no expected range, and the contract declares no check of that "
+                              "name", "give input and expected {{min, max}} in the results"),
+    "invariant.no_input": ("invariant {name} has no input, and the contract declares no check of that name",
+                           "give input and expected {{min, max}} in the results"),
+}
 
 
 class ResultsFileNotFound(CharterError):
