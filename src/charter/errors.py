@@ -2,8 +2,11 @@
 
 A fatal error is a usage or environment problem that stops a command (exit code 2). A raise site names the kind of
 failure and the values it is about, `raise NotARegistry(start=path)`, and the words live here, grouped by domain,
-so a reader finds them in one file and a wording changes in one place. Problems *in* the registry are not errors
-but findings; their messages live beside their codes in `charter.registry.findings`.
+so a reader finds them in one file and a wording changes in one place. Three families keep their words beside
+their class instead, because callers catch them by type as part of a module's API: git's `GitFailed` and
+`PushRejected` (charter.adapters.git) and the forge's `ForgeUnavailable`; and a query's problems are a table beside
+`QueryError` (charter.search.syntax). Problems *in* the registry are not errors but findings; their messages live
+beside their codes in `charter.registry.findings`. tests/test_messages.py keeps words out of the raise sites.
 """
 
 from __future__ import annotations
@@ -16,8 +19,8 @@ class CharterError(Exception):
 
     `message` says what is wrong in one line; `hint` says what to do about it. A subclass writes them once as
     `template` and `hint_template`, formatted (`str.format`) from the keyword arguments of its raise sites, kept as
-    `fields` for callers that want the values rather than the words. `CharterError(message, hint)` still takes the
-    words themselves, for the modules not moved to templates yet.
+    `fields` for callers that want the values rather than the words. The positional `message` and `hint` are for
+    subclasses that word themselves from a table (`ResultsError`, `QueryError`), never for a raise site.
     """
 
     template: ClassVar[str] = ""

@@ -192,8 +192,8 @@ class _DocumentReader:
 
     def fail(self, at: JsonPath, key: str, /, *, key_place: bool = False, **fields: object) -> ResultsError:
         line, column = self.positions.locate(at, key=key_place)
-        name = dotted(at) if at else "the document"
-        return ResultsError(f"{self.path}:{line}:{column}: {name}", key, **fields)
+        where = f"{self.path}:{line}:{column}: {dotted(at) if at else 'the document'}"
+        return ResultsError(where, key, **fields)
 
     def parse(self) -> Any:
         if self.path.suffix.lower() == ".json":

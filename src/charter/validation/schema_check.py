@@ -92,7 +92,7 @@ def _described(key: str, doc: Document, path: JsonPath, schema: Any, kind: Kind,
     description = _describe(schema)
     if description:
         return finding(key, doc.path, place, description=description, **fields)
-    return finding(f"{key}.schema", doc.path, place, kind=kind.name, **fields)
+    return finding(key + ".schema", doc.path, place, kind=kind.name, **fields)
 
 def _describe(schema: Any) -> str:
     if isinstance(schema, dict):
