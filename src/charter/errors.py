@@ -2,8 +2,11 @@
 
 A fatal error is a usage or environment problem that stops a command (exit code 2). A raise site names the kind of
 failure and the values it is about, `raise NotARegistry(start=path)`, and the words live here, grouped by domain,
-so a reader finds them in one file and a wording changes in one place. Problems *in* the registry are not errors
-but findings; their messages live beside their codes in `charter.registry.findings`.
+so a reader finds them in one file and a wording changes in one place. Three families keep their words beside
+their class instead, because callers catch them by type as part of a module's API: git's `GitFailed` and
+`PushRejected` (charter.adapters.git) and the forge's `ForgeUnavailable`; and a query's problems are a table beside
+`QueryError` (charter.search.syntax). Problems *in* the registry are not errors but findings; their messages live
+beside their codes in `charter.registry.findings`. tests/test_messages.py keeps words out of the raise sites.
 """
 
 from __future__ import annotations
@@ -16,8 +19,8 @@ class CharterError(Exception):
 
     `message` says what is wrong in one line; `hint` says what to do about it. A subclass writes them once as
     `template` and `hint_template`, formatted (`str.format`) from the keyword arguments of its raise sites, kept as
-    `fields` for callers that want the values rather than the words. `CharterError(message, hint)` still takes the
-    words themselves, for the modules not moved to templates yet.
+    `fields` for callers that want the values rather than the words. The positional `message` and `hint` are for
+    subclasses that word themselves from a table (`ResultsError`, `QueryError`), never for a raise site.
     """
 
     template: ClassVar[str] = ""
@@ -662,6 +665,236 @@ class DiffOfMixedArguments(CharterError):
                      "(HEAD~1 HEAD)")
 
 
+class SinceNotADate(CharterError):
+    template = "--since {text!r} is not a date: {error}"
+    hint_template = "write the date as YYYY-MM-DD, e.g. 2026-01-31"
+
+
+class VersionOfUnversionedKind(CharterError):
+    template = "{reference} names a version, but {prefix} entries have none"
+    hint_template = "write {prefix}:{name}"
+
+
+class NoHistory(CharterError):
+    template = "{reference} has no history in {root}"
+    hint_template = "list entries with `charter list`"
+
+
+class NoModelHistory(NoHistory):
+    hint_template = "list models with `charter list model`"
+
+
+class NotComparable(CharterError):
+    template = "{text!r} is neither an evaluation nor a model version"
+    hint_template = "give evaluation:NAME@VERSION or model:NAME@VERSION"
+
+
+class CompareEntryNotFound(CharterError):
+    template = "{ref} does not exist in this registry"
+    hint_template = "list them with `charter list {prefix}`"
+
+
+class CompareNeedsTwo(CharterError):
+    template = "compare needs two references unless the first is a model version"
+    hint_template = "give A and B, e.g. model:sepsis-risk@1.1.0 model:sepsis-risk@1.2.0"
+
+
+class NoParentToCompare(CharterError):
+    template = "{ref} has no parent to compare with"
+    hint_template = "give the version to compare with as B"
+
+
+class CohortsDiffer(CharterError):
+    template = "{ref_a} is on {cohort_a}, {ref_b} on {cohort_b}"
+    hint_template = "compare evaluations of one cohort"
+
+
+class NoCommonCohort(CharterError):
+    template = "{model_a} and {model_b} have no evaluations on a common cohort"
+    hint_template = "record an evaluation of both on one cohort (charter evaluate record)"
+
+
+class NoArtifactRecorded(CharterError):
+    template = "{ref} records no artifact path and hash"
+    hint_template = "see {path}: spec.artifact"
+
+
+class PullDestinationExists(CharterError):
+    template = "{destination} already exists"
+    hint_template = "pass --force to replace it, or choose another path"
+
+
+class PullDestinationUnwritable(CharterError):
+    template = "cannot write {destination}: {error} ({filename})"
+    hint_template = "choose an output path in a folder you can write to"
+
+
+class PulledArtifactDiffers(CharterError):
+    template = "the artifact of {ref} has hash {actual}, but the registry records {expected}"
+    hint_template = ("the remote or cache holds a different file: nothing was written; "
+                     "re-push the approved artifact")
+
+
+# --- Git, forges, DVC: the adapters ----------------------------------------------------------------------------------
+# The families an adapter's callers catch by type (GitFailed, which carries git's stderr and exit code; PushRejected;
+# ForgeUnavailable) are the adapter's API and live in it, each variant's template beside its base class; every other
+# adapter error is worded here.
+
+
+class GitNotInstalled(CharterError):
+    template = "git is not installed or not on PATH"
+    hint_template = "install git"
+
+
+class NotInGitRepository(CharterError):
+    template = "{path} is not inside a git repository"
+    hint_template = "run `git init` there, or create the registry with `charter init`"
+
+
+class FolderMissing(CharterError):
+    template = "{path}: no such directory"
+
+
+class GitInitFailed(CharterError):
+    template = "git init failed in {path}: {stderr}"
+
+
+class GitCommitFailed(CharterError):
+    template = "git commit failed in {top}: {stderr}"
+    hint_template = "another git process may hold the repository's lock; try again"
+
+
+class NotARevision(CharterError):
+    template = "{revision!r} is not a revision"
+    hint_template = "name a branch, tag or commit"
+
+
+class UnknownRevision(CharterError):
+    template = "unknown revision {revision!r}"
+    hint_template = "name an existing branch, tag or commit"
+
+
+class UnknownBaseRevision(UnknownRevision):
+    hint_template = "name an existing branch, tag or commit (fetch it first in CI)"
+
+
+class RevisionReadFailed(CharterError):
+    template = "git {what} against {revision!r} failed: {failure}"
+
+
+class GitStepFailed(CharterError):
+    """A git command of a change made in a worktree failed; `stderr` is all git said (a push's `[rejected]` line
+    is not its last)."""
+
+    template = "git {command} failed: {stderr}"
+
+
+class GitStepFailedSilently(GitStepFailed):
+    template = "git {command} failed: exit code {returncode}"
+
+
+class ForgeRedirected(CharterError):
+    template = ("the forge redirected a {method} request to {where} ({code}); Charter follows only GET redirects "
+                "within the API's own host")
+    hint_template = "check the API URL (spec.forge.apiUrl) and the repository name"
+
+
+class ForgeUnreachable(CharterError):
+    """The forge could not be reached; `action` says what Charter was doing ("open a pull request on o/r")."""
+
+    template = "could not {action}: cannot reach {title} at {api_url} ({reason})"
+    hint_template = "check the network and the API URL (spec.forge.apiUrl)"
+
+
+class ForgeTimedOut(ForgeUnreachable):
+    template = "could not {action}: cannot reach {title} at {api_url} (no answer within {timeout:g} s)"
+
+
+class ForgeAnswerNotJson(CharterError):
+    template = "could not {action}: {title} at {api_url} answered with something that is not JSON"
+    hint_template = "check the API URL (spec.forge.apiUrl)"
+
+
+class ForgeAnswerUnrecognised(CharterError):
+    template = "could not {action}: {title} answered in a form Charter does not recognise"
+    hint_template = "check the API URL (spec.forge.apiUrl): it must be the REST API's base"
+
+
+class ForgeRefused(CharterError):
+    """The forge answered with an error status; `said` is its own explanation (`: ...`), or empty."""
+
+    template = "could not {action}: {title} answered {status}{said}"
+    hint_template = "try again later; if it persists, check the forge's status page"
+
+
+class ForgeTokenRefused(ForgeRefused):
+    template = "could not {action}: {title} refused the token in {token} (401 Unauthorized{said})"
+    hint_template = "check that {token} holds a valid token that has not expired"
+
+
+class ForgeForbidden(ForgeRefused):
+    template = ("could not {action}: the token in {token} is not allowed to do this on {repository} "
+                "(403 Forbidden{said})")
+    hint_template = "{permission_hint}"
+
+
+class ForgeRepositoryNotFound(ForgeRefused):
+    template = ("could not {action}: {repository} was not found on {title} at {api_url}, or the token in {token} "
+                "cannot see it (404 Not Found{said})")
+    hint_template = "check spec.forge.repository (or the remote URL) and the token's access to the repository"
+
+
+class ForgeConflict(ForgeRefused):
+    template = "could not {action}: {title} refused the request ({status}{said})"
+    hint_template = "a pull request for this branch may already exist, or the branch has no new commits"
+
+
+class ForgeApiNotHttps(CharterError):
+    template = "forge API URL {api_url!r} is not an https:// URL"
+    hint_template = "Charter sends the token only over HTTPS; fix spec.forge.apiUrl or the API URL variable"
+
+
+class UnknownForgeType(CharterError):
+    template = "unknown forge type {forge_type!r} in registry.yaml (spec.forge.type)"
+    hint_template = "use one of: {known}"
+
+
+class NoCompareLink(CharterError):
+    template = "no compare link for forge type {forge_type!r}"
+    hint_template = "use github or gitlab"
+
+
+class DvcNotInstalled(CharterError):
+    template = "DVC is not installed"
+    hint_template = "install Charter with its DVC support: pip install 'charter[dvc]'"
+
+
+class DvcFailed(CharterError):
+    """DVC raised; `action` says what Charter asked of it ("push to the remote"), `error` what DVC said."""
+
+    template = "DVC could not {action}: {error}"
+    hint_template = "check the DVC remote in registry.yaml (spec.artifacts.remote) and that it is reachable"
+
+
+class NoDvcSetUp(CharterError):
+    template = "{root} has no DVC set-up (.dvc/ is missing)"
+    hint_template = "registries made by `charter init` have one; run `dvc init` in an older registry"
+
+
+class UntrustedRemote(CharterError):
+    """The DVC remote would be needed, but its configuration comes from the checkout under test."""
+
+    template = ("artifact {digest} is not in the local DVC cache, and the DVC remote is configured by this "
+                "checkout's .dvc/config, which Charter does not use unasked")
+    hint_template = ("pass --trust-remote-config on a trusted checkout, or --base REF: a configuration unchanged "
+                     "since REF is trusted")
+
+
+class NotTrackedByDvc(CharterError):
+    template = "{path} is not tracked by DVC in this registry"
+    hint_template = "its {path}.dvc file is missing: was the version registered with `charter register`?"
+
+
 # --- The report site ---------------------------------------------------------------------------------------------
 
 
@@ -684,7 +917,102 @@ class OutputNotAReport(CharterError):
 
 
 class ResultsError(CharterError):
-    """The results file cannot be turned into an evaluation; the message starts with `file:line[:column]`."""
+    """The results file cannot be turned into an evaluation; the message starts with `file:line[:column]`.
+
+    `ResultsError(where, key, **fields)` says `where: ` and then the problem RESULTS_MESSAGES words under `key`: one
+    class with a table, because a results file has as many problems as it has fields. Subclasses with a template
+    of their own take fields only.
+    """
+
+    def __init__(self, where: str = "", key: str = "", /, **fields: object) -> None:
+        if not key:
+            super().__init__(**fields)
+            return
+        template, hint_template = RESULTS_MESSAGES[key]
+        super().__init__(f"{where}: {template.format(**fields)}", hint_template.format(**fields), **fields)
+
+
+#: What a results file can get wrong: key -> (message template, hint template), filled by `ResultsError`'s fields.
+#: `csv.` keys are problems of the CSV shape only; braces meant literally are doubled.
+RESULTS_MESSAGES: dict[str, tuple[str, str]] = {
+    "csv.empty": ("empty file, expected a header row", "start with the header {header}[,subgroup]"),
+    "csv.unknown_column": ("unknown column", "the columns are {columns} and optionally subgroup"),
+    "csv.missing_column": ("missing column", "the header must name {columns} (optionally subgroup)"),
+    "csv.cells": ("{cells} cells, the header has {columns}", "give every row one cell per column"),
+    "csv.threshold_twice": ("threshold {threshold:g} is given twice (also line {first})", "keep one row per threshold"),
+    "csv.threshold_twice.subgroup": ("threshold {threshold:g} is given twice for subgroup {subgroup} (also line "
+                                     "{first})", "keep one row per threshold"),
+    "csv.subgroup": ("{subgroup!r} is not ATTRIBUTE=VALUE",
+                     "write subgroups as e.g. sex=female; leave the cell empty for the whole cohort"),
+    "csv.no_cohort_rows": ("no rows for the whole cohort (rows with an empty subgroup cell)",
+                           "add one row of counts per threshold"),
+    "csv.count.not_whole": ("{value} is not a whole number", "counts are whole numbers of units"),
+    "document.not_a_mapping": ("must be a mapping (an object)", "see docs/evaluate.md for the results format"),
+    "document.empty": ("holds neither metrics nor thresholds", "give overall metrics, per-threshold counts, or both"),
+    "unknown_field": ("unknown field", "the fields here are {allowed}"),
+    "text": ("must be non-empty text", "write it as a string"),
+    "date.not_a_date": ("{value!r} is not a date", "write dates as YYYY-MM-DD"),
+    "date.future": ("{date} is in the future (today is {today})",
+                    "an evaluation reports what already happened: correct the date"),
+    "days": ("{value!r} is not a positive number", "give the length of the scored period in days"),
+    "period.shape": ("must be a mapping with start and end", "e.g. {{start: 2025-07-01, end: 2025-12-31}}"),
+    "period.order": ("ends ({end}) before it starts ({start})", "swap or correct the dates"),
+    "calibration.not_a_mapping": ("must be a mapping", "give slope, intercept, brier, ece or bins"),
+    "threshold.not_a_number": ("{value!r} is not a number", "write the threshold as e.g. 0.3"),
+    "threshold.range": ("{value} is outside [{low:g}, {high:g}]", "thresholds lie in the model output's range"),
+    "count.missing": ("missing {count}", "give tp, fp, tn and fn"),
+    "count.not_a_number": ("{value!r} is not a number", "write a whole number of units"),
+    "count.not_whole": ("{value!r} is not a whole number", "counts are whole numbers of units"),
+    "count.negative": ("{value} is negative", "counts are zero or more"),
+    "metrics.shape": ("must be a mapping of metric names to values", "e.g. {{auroc: {{value: 0.86}}}}"),
+    "metric.not_a_number": ("{value!r} is not a number", "write a number or {{value, ciLower, ciUpper}}"),
+    "metric.missing_value": ("missing value", "give the point estimate as value"),
+    "metric.field_not_a_number": ("{value!r} is not a number", "write a number"),
+    "metric.one_bound": ("gives one bound of the interval", "give both ciLower and ciUpper, or neither"),
+    "metric.outside_interval": ("value {value} lies outside its interval [{low}, {high}]", "check the interval bounds"),
+    "thresholds.not_a_list": ("must be a list", "one item per threshold: {{threshold, tp, fp, tn, fn}}"),
+    "thresholds.item": ("must be a mapping", "write {{threshold, tp, fp, tn, fn}}"),
+    "thresholds.missing": ("missing threshold", "give the threshold the counts are at"),
+    "thresholds.twice": ("threshold {threshold:g} is given twice (also item {item})", "keep one item per threshold"),
+    "subgroups.not_a_list": ("must be a list", "one item per subgroup: {{attribute, value, tp, fp, tn, fn}}"),
+    "subgroups.item": ("must be a mapping", "write {{attribute, value, tp, fp, tn, fn}}"),
+    "subgroups.attribute": ("missing or empty", "name the attribute, e.g. sex"),
+    "subgroups.value": ("missing or empty", "give the attribute's value, e.g. female"),
+    "subgroups.threshold": ("{threshold} is not the operating threshold {operating:g}",
+                            "give subgroup counts at the operating threshold"),
+    "subgroups.no_threshold": ("counts without a threshold, and no operatingThreshold",
+                               "give operatingThreshold (or a threshold in the subgroup)"),
+    "subgroups.twice": ("subgroup {name} is given twice (also item {item})", "keep one item per subgroup"),
+    "invariants.not_a_list": ("must be a list", "one item per check: {{name, result}}"),
+    "invariants.item": ("must be a mapping", "write {{name, input, expected, result}}"),
+    "invariants.name": ("missing or empty", "name the check (the contract's name for it)"),
+    "invariants.result": ("{value!r} is not a number", "give the output the model produced for the input"),
+    "invariants.expected": ("must be {{min, max}} with numbers (one or both)", "e.g. {{max: 0.05}}"),
+    "invariants.input": ("must be a mapping of input fields to values", "e.g. {{age: 30}}"),
+    # what `charter evaluate record` checks across the rows before computing any rate
+    "counts.cohort": ("counts at threshold {threshold:g} cover {total} units with {positives} events, those at "
+                      "{first:g} {first_total} with {first_positives}",
+                      "every threshold's tp+fp+tn+fn (and tp+fn) must be the same cohort"),
+    "counts.no_events": ("the cohort has no events (tp+fn is {positives} of {total})",
+                         "sensitivity and specificity need both events and non-events"),
+    "counts.only_events": ("the cohort has only events (tp+fn is {positives} of {total})",
+                           "sensitivity and specificity need both events and non-events"),
+    "counts.no_alerts": ("no alerts at threshold {threshold:g} (tp+fp is 0), so PPV is undefined",
+                         "drop this threshold's row, or pick a lower threshold"),
+    "counts.rising": ("more alerts at threshold {high:g} ({high_alerts}) than at the lower {low:g} ({low_alerts})",
+                      "an alert is a score at or above the threshold: counts fall as the threshold rises"),
+    "operating.no_row": ("the operating threshold {operating:g} has no row of counts",
+                         "add counts at {operating:g}, or pick one of {known}"),
+    "subgroup.no_operating_row": ("subgroup {name} has no row at the operating threshold {operating:g}",
+                                  "give subgroup counts at the operating threshold (pass --operating-threshold)"),
+    "subgroup.no_operating_row.none": ("subgroup {name} has no row at the operating threshold",
+                                       "give subgroup counts at the operating threshold (pass --operating-threshold)"),
+    "subgroup.no_units": ("subgroup {name} has no units", "drop it or give its counts"),
+    "invariant.no_expected": ("invariant {name} has no expected range, and the contract declares no check of that "
+                              "name", "give input and expected {{min, max}} in the results"),
+    "invariant.no_input": ("invariant {name} has no input, and the contract declares no check of that name",
+                           "give input and expected {{min, max}} in the results"),
+}
 
 
 class ResultsFileNotFound(CharterError):

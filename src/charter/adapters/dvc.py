@@ -16,12 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from charter.errors import CharterError
+from charter.errors import CharterError, DvcFailed, DvcNotInstalled, NoDvcSetUp, NotTrackedByDvc, UntrustedRemote
 
 if TYPE_CHECKING:
     from dvc.repo import Repo
-
-INSTALL_HINT = "install Charter with its DVC support: pip install 'charter[dvc]'"
 
 
 @dataclass(frozen=True)
@@ -56,21 +54,18 @@ def _repo_class() -> type[Repo]:
     try:
         from dvc.repo import Repo
     except ImportError as exc:
-        raise CharterError("DVC is not installed", INSTALL_HINT) from exc
+        raise DvcNotInstalled() from exc
     return Repo
 
 
 def _dvc_error(action: str, exc: Exception) -> CharterError:
-    text = " ".join(str(exc).split()) or type(exc).__name__
-    return CharterError(f"DVC could not {action}: {text}",
-                        "check the DVC remote in registry.yaml (spec.artifacts.remote) and that it is reachable")
+    return DvcFailed(action=action, error=" ".join(str(exc).split()) or type(exc).__name__)
 
 
 def open_repo(root: Path) -> Repo:
     repo_class = _repo_class()
     if not (root / ".dvc").is_dir():
-        raise CharterError(f"{root} has no DVC set-up (.dvc/ is missing)",
-                           "registries made by `charter init` have one; run `dvc init` in an older registry")
+        raise NoDvcSetUp(root=root)
     with _dvc_output(quiet=True):
         return repo_class(str(root))
 
@@ -124,7 +119,7 @@ def hash_path(path: Path) -> tuple[str, int]:
         from dvc_data.hashfile.db import HashFileDB
         from dvc_objects.fs.local import LocalFileSystem
     except ImportError as exc:
-        raise CharterError("DVC is not installed", INSTALL_HINT) from exc
+        raise DvcNotInstalled() from exc
     fs = LocalFileSystem()
     with tempfile.TemporaryDirectory() as scratch:
         odb = HashFileDB(fs, scratch)
@@ -137,21 +132,15 @@ def fetch_to(root: Path, relpath: str, destination: Path, *, quiet: bool = False
     try:
         from dvc.api import DVCFileSystem
     except ImportError as exc:
-        raise CharterError("DVC is not installed", INSTALL_HINT) from exc
+        raise DvcNotInstalled() from exc
     try:
         with _dvc_output(quiet):
             fs = DVCFileSystem(repo=str(root))
             fs.get(relpath, str(destination), recursive=fs.isdir(relpath))
     except FileNotFoundError as exc:
-        raise CharterError(f"{relpath} is not tracked by DVC in this registry",
-                           f"its {relpath}.dvc file is missing: was the version registered with `charter register`?"
-                           ) from exc
+        raise NotTrackedByDvc(path=relpath) from exc
     except Exception as exc:
         raise _dvc_error(f"fetch {relpath}", exc) from exc
-
-
-class UntrustedRemote(CharterError):
-    """The DVC remote would be needed, but its configuration comes from the checkout under test."""
 
 
 def object_locations(root: Path, digests: list[str], remote: str | None = None, *,
@@ -170,11 +159,7 @@ def object_locations(root: Path, digests: list[str], remote: str | None = None, 
                 where[digest] = "cache"
                 continue
             if not allow_remote:
-                raise UntrustedRemote(
-                    f"artifact {digest} is not in the local DVC cache, and the DVC remote is configured by this "
-                    "checkout's .dvc/config, which Charter does not use unasked",
-                    "pass --trust-remote-config on a trusted checkout, or --base REF: a configuration unchanged "
-                    "since REF is trusted")
+                raise UntrustedRemote(digest=digest)
             odb = odb or repo.cloud.get_remote_odb(remote)
             where[digest] = "remote" if odb.exists(digest) else "missing"
     except CharterError:

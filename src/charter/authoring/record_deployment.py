@@ -148,9 +148,8 @@ def _agreement(doc: Document, request: MonitorRequest, model: Reference, given: 
     for key, wanted in (("model", str(model)), ("environment", request.environment), ("type", request.record_type)):
         value = given.get(key)
         if wanted is not None and value is not None and value != wanted:
-            findings.append(finding("CH812", doc.path, doc.place(("spec", key)),
-                                    f"the file says {key} {value!r}, the command line {wanted!r}",
-                                    f"remove `{key}` from the file or make the two agree"))
+            findings.append(finding("CH812", doc.path, doc.place(("spec", key)), key=key, value=value,
+                                    wanted=wanted))
     return findings
 
 

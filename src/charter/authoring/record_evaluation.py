@@ -128,23 +128,19 @@ def _check_counts(results: EvaluationResults) -> None:
     first = results.thresholds[0]
     for row in results.thresholds:
         if row.counts.total != first.counts.total or row.counts.positives != first.counts.positives:
-            raise ResultsError(f"{row.where}: counts at threshold {row.threshold:g} cover {row.counts.total} units "
-                               f"with {row.counts.positives} events, those at {first.threshold:g} "
-                               f"{first.counts.total} with {first.counts.positives}",
-                               "every threshold's tp+fp+tn+fn (and tp+fn) must be the same cohort")
+            raise ResultsError(row.where, "counts.cohort", threshold=row.threshold, total=row.counts.total,
+                               positives=row.counts.positives, first=first.threshold, first_total=first.counts.total,
+                               first_positives=first.counts.positives)
         if row.counts.positives == 0 or row.counts.positives == row.counts.total:
-            raise ResultsError(f"{row.where}: the cohort has {'no' if row.counts.positives == 0 else 'only'} "
-                               "events (tp+fn is " + f"{row.counts.positives} of {row.counts.total})",
-                               "sensitivity and specificity need both events and non-events")
+            raise ResultsError(row.where, "counts.no_events" if row.counts.positives == 0 else "counts.only_events",
+                               positives=row.counts.positives, total=row.counts.total)
         if row.counts.alerts == 0:
-            raise ResultsError(f"{row.where}: no alerts at threshold {row.threshold:g} (tp+fp is 0), so PPV is "
-                               "undefined", "drop this threshold's row, or pick a lower threshold")
+            raise ResultsError(row.where, "counts.no_alerts", threshold=row.threshold)
     ordered = sorted(results.thresholds, key=lambda r: r.threshold)
     for low, high in pairwise(ordered):
         if high.counts.alerts > low.counts.alerts or high.counts.tp > low.counts.tp:
-            raise ResultsError(f"{high.where}: more alerts at threshold {high.threshold:g} ({high.counts.alerts}) "
-                               f"than at the lower {low.threshold:g} ({low.counts.alerts})",
-                               "an alert is a score at or above the threshold: counts fall as the threshold rises")
+            raise ResultsError(high.where, "counts.rising", high=high.threshold, high_alerts=high.counts.alerts,
+                               low=low.threshold, low_alerts=low.counts.alerts)
 
 
 def _days(request: EvaluationRequest, results: EvaluationResults, cohort: Document) -> float:
@@ -164,9 +160,8 @@ def _operating(request: EvaluationRequest, results: EvaluationResults) -> float 
     operating = request.operating_threshold if request.operating_threshold is not None \
         else results.operating_threshold
     if operating is not None and results.thresholds and operating not in {r.threshold for r in results.thresholds}:
-        raise ResultsError(f"{results.source}: the operating threshold {operating:g} has no row of counts",
-                           f"add counts at {operating:g}, or pick one of "
-                           + ", ".join(f"{r.threshold:g}" for r in results.thresholds))
+        raise ResultsError(str(results.source), "operating.no_row", operating=operating,
+                           known=", ".join(f"{r.threshold:g}" for r in results.thresholds))
     return operating
 
 
@@ -184,16 +179,15 @@ def _subgroups(results: EvaluationResults, operating: float | None) -> list[Subg
         elif len(rows) == 1 and operating is None:
             picked.append(rows[0][0])
         else:
-            raise ResultsError(f"{rows[0][0].where}: subgroup {name} has no row at the operating threshold"
-                               + (f" {operating:g}" if operating is not None else ""),
-                               "give subgroup counts at the operating threshold (pass --operating-threshold)")
+            raise ResultsError(rows[0][0].where, "subgroup.no_operating_row" if operating is not None
+                               else "subgroup.no_operating_row.none", name=name, operating=operating)
     return picked
 
 
 def _subgroup_entry(group: SubgroupCounts) -> dict[str, Any]:
     counts = group.counts
     if counts.total == 0:
-        raise ResultsError(f"{group.where}: subgroup {group.name} has no units", "drop it or give its counts")
+        raise ResultsError(group.where, "subgroup.no_units", name=group.name)
     metrics: dict[str, float] = {}
     for name, value in counts.rates().items():
         if value is not None and name != "npv":
@@ -210,9 +204,8 @@ def _invariants(results: EvaluationResults, declared: dict[str, dict[str, Any]])
         expected = item.get("expected") or contract.get("expected")
         given_input = item.get("input") or contract.get("input")
         if expected is None or given_input is None:
-            raise ResultsError(f"{item['_where']}: invariant {item['name']} has no "
-                               f"{'expected range' if expected is None else 'input'}, and the contract declares no "
-                               "check of that name", "give input and expected {min, max} in the results")
+            raise ResultsError(item["_where"], "invariant.no_expected" if expected is None else "invariant.no_input",
+                               name=item["name"])
         result = item["result"]
         check: dict[str, Any] = {"name": item["name"]}
         if item.get("description") or contract.get("description"):

@@ -6,7 +6,12 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from charter.errors import CharterError
+from charter.errors import (
+    NoArtifactRecorded,
+    PullDestinationExists,
+    PullDestinationUnwritable,
+    PulledArtifactDiffers,
+)
 from charter.registry.documents import Document
 from charter.registry.fields import value_at
 
@@ -14,7 +19,7 @@ from charter.registry.fields import value_at
 def recorded_artifact(doc: Document) -> tuple[str, str]:
     path, digest = value_at(doc.spec, ("artifact", "path")), value_at(doc.spec, ("artifact", "hash"))
     if not isinstance(path, str) or not isinstance(digest, str):
-        raise CharterError(f"{doc.ref} records no artifact path and hash", f"see {doc.path}: spec.artifact")
+        raise NoArtifactRecorded(ref=doc.ref, path=doc.path)
     return path, digest
 
 
@@ -31,21 +36,19 @@ def pull_artifact(root: Path, doc: Document, output: Path, *, force: bool = Fals
     relpath, expected = recorded_artifact(doc)
     destination = output / Path(relpath).name if into_folder or output.is_dir() else output
     if destination.exists() and not force:
-        raise CharterError(f"{destination} already exists", "pass --force to replace it, or choose another path")
+        raise PullDestinationExists(destination=destination)
     try:
         destination.parent.mkdir(parents=True, exist_ok=True)
         workspace = tempfile.TemporaryDirectory(prefix=".charter-pull-", dir=destination.parent)
     except OSError as exc:
-        raise CharterError(f"cannot write {destination}: {exc.strerror or exc} ({exc.filename or output})",
-                           "choose an output path in a folder you can write to") from exc
+        raise PullDestinationUnwritable(destination=destination, error=exc.strerror or exc,
+                                        filename=exc.filename or output) from exc
     with workspace as scratch:
         fetched = Path(scratch) / Path(relpath).name
         dvc.fetch_to(root, relpath, fetched, quiet=quiet)
         actual, _ = dvc.hash_path(fetched)
         if actual != expected:
-            raise CharterError(f"the artifact of {doc.ref} has hash {actual}, but the registry records {expected}",
-                               "the remote or cache holds a different file: nothing was written; "
-                               "re-push the approved artifact")
+            raise PulledArtifactDiffers(ref=doc.ref, actual=actual, expected=expected)
         if destination.exists():
             if destination.is_dir() and not destination.is_symlink():
                 shutil.rmtree(destination)

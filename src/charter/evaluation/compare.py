@@ -10,7 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from charter.errors import CharterError
+from charter.errors import (
+    CohortsDiffer,
+    CompareEntryNotFound,
+    CompareNeedsTwo,
+    NoCommonCohort,
+    NoParentToCompare,
+    NotComparable,
+)
 from charter.registry.documents import Document
 from charter.registry.fields import value_at
 from charter.registry.index import RegistryIndex
@@ -227,11 +234,10 @@ def _side(index: RegistryIndex, text: str) -> tuple[str, Document | None]:
     """A reference given to compare: ('model', None) style for versions, the document for evaluations."""
     ref = parse_reference(text)
     if ref.prefix not in {"evaluation", "model"} or ref.version is None:
-        raise CharterError(f"{text!r} is neither an evaluation nor a model version",
-                           "give evaluation:NAME@VERSION or model:NAME@VERSION")
+        raise NotComparable(text=text)
     doc = index.get(ref)
     if doc is None:
-        raise CharterError(f"{ref} does not exist in this registry", f"list them with `charter list {ref.prefix}`")
+        raise CompareEntryNotFound(ref=ref, prefix=ref.prefix)
     return ref.prefix, doc
 
 
@@ -240,11 +246,10 @@ def compare(index: RegistryIndex, a: str, b: str | None = None) -> Comparison:
     kind_a, doc_a = _side(index, a)
     if b is None:
         if kind_a != "model" or doc_a is None:
-            raise CharterError("compare needs two references unless the first is a model version",
-                               "give A and B, e.g. model:sepsis-risk@1.1.0 model:sepsis-risk@1.2.0")
+            raise CompareNeedsTwo()
         parent = value_at(doc_a.spec, ("parent",))
         if not isinstance(parent, str):
-            raise CharterError(f"{doc_a.ref} has no parent to compare with", "give the version to compare with as B")
+            raise NoParentToCompare(ref=doc_a.ref)
         a, b = parent, a
         kind_a, doc_a = _side(index, a)
     kind_b, doc_b = _side(index, b)
@@ -252,8 +257,8 @@ def compare(index: RegistryIndex, a: str, b: str | None = None) -> Comparison:
     if kind_a == "evaluation" and kind_b == "evaluation":
         pair: tuple[Document, Document] | None = (doc_a, doc_b)
         if value_at(doc_a.spec, ("cohort",)) != value_at(doc_b.spec, ("cohort",)):
-            raise CharterError(f"{doc_a.ref} is on {value_at(doc_a.spec, ('cohort',))}, {doc_b.ref} on "
-                               f"{value_at(doc_b.spec, ('cohort',))}", "compare evaluations of one cohort")
+            raise CohortsDiffer(ref_a=doc_a.ref, cohort_a=value_at(doc_a.spec, ("cohort",)), ref_b=doc_b.ref,
+                                cohort_b=value_at(doc_b.spec, ("cohort",)))
     else:
         a_model = str(doc_a.ref) if kind_a == "model" else str(value_at(doc_a.spec, ("model",)))
         b_model = str(doc_b.ref) if kind_b == "model" else str(value_at(doc_b.spec, ("model",)))
@@ -265,7 +270,6 @@ def compare(index: RegistryIndex, a: str, b: str | None = None) -> Comparison:
             match = next((e for e in other if value_at(e.spec, ("cohort",)) == cohort), None)
             pair = None if match is None else ((doc_a, match) if kind_a == "evaluation" else (match, doc_b))
         if pair is None:
-            raise CharterError(f"{a_model} and {b_model} have no evaluations on a common cohort",
-                               "record an evaluation of both on one cohort (charter evaluate record)")
+            raise NoCommonCohort(model_a=a_model, model_b=b_model)
     assert pair is not None
     return compare_documents(pair[0], pair[1])

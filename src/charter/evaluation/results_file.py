@@ -112,25 +112,22 @@ class _CsvReader:
         self.text = text
         self.low, self.high = threshold_range
 
-    def fail(self, line: int, column: str | None, message: str, hint: str) -> ResultsError:
+    def fail(self, line: int, column: str | None, key: str, /, **fields: object) -> ResultsError:
         where = f"{self.path}:{line}" + (f": column {column!r}" if column else "")
-        return ResultsError(f"{where}: {message}", hint)
+        return ResultsError(where, key, **fields)
 
     def read(self) -> EvaluationResults:
         reader = csv.reader(self.text.splitlines())
         header = next(reader, None)
         if not header or not any(cell.strip() for cell in header):
-            raise self.fail(1, None, "empty file, expected a header row",
-                            f"start with the header {','.join(CSV_COLUMNS)}[,subgroup]")
+            raise self.fail(1, None, "csv.empty", header=",".join(CSV_COLUMNS))
         columns = [cell.strip() for cell in header]
         for name in columns:
             if name not in CSV_COLUMNS and name not in CSV_OPTIONAL:
-                raise self.fail(1, name, "unknown column",
-                                f"the columns are {', '.join(CSV_COLUMNS)} and optionally subgroup")
+                raise self.fail(1, name, "csv.unknown_column", columns=", ".join(CSV_COLUMNS))
         missing = [c for c in CSV_COLUMNS if c not in columns]
         if missing:
-            raise self.fail(1, missing[0], "missing column",
-                            f"the header must name {', '.join(CSV_COLUMNS)} (optionally subgroup)")
+            raise self.fail(1, missing[0], "csv.missing_column", columns=", ".join(CSV_COLUMNS))
         results = EvaluationResults(self.path)
         seen: dict[tuple[str, float], int] = {}
         for cells in reader:
@@ -138,17 +135,15 @@ class _CsvReader:
             if not any(cell.strip() for cell in cells):
                 continue
             if len(cells) != len(columns):
-                raise self.fail(line, None, f"{len(cells)} cells, the header has {len(columns)}",
-                                "give every row one cell per column")
+                raise self.fail(line, None, "csv.cells", cells=len(cells), columns=len(columns))
             row = dict(zip(columns, (c.strip() for c in cells), strict=True))
             threshold = self.threshold(row["threshold"], line)
             counts = Confusion(*(self.count(row[c], line, c) for c in COUNT_COLUMNS))
             subgroup = row.get("subgroup", "")
             key = (subgroup, threshold)
             if key in seen:
-                raise self.fail(line, "threshold", f"threshold {threshold:g} is given twice"
-                                + (f" for subgroup {subgroup}" if subgroup else "") + f" (also line {seen[key]})",
-                                "keep one row per threshold")
+                twice = "csv.threshold_twice.subgroup" if subgroup else "csv.threshold_twice"
+                raise self.fail(line, "threshold", twice, threshold=threshold, subgroup=subgroup, first=seen[key])
             seen[key] = line
             where = f"{self.path}:{line}"
             if not subgroup:
@@ -156,34 +151,31 @@ class _CsvReader:
                 continue
             attribute, sep, value = subgroup.partition("=")
             if not sep or not attribute.strip() or not value.strip():
-                raise self.fail(line, "subgroup", f"{subgroup!r} is not ATTRIBUTE=VALUE",
-                                "write subgroups as e.g. sex=female; leave the cell empty for the whole cohort")
+                raise self.fail(line, "subgroup", "csv.subgroup", subgroup=subgroup)
             results.subgroup_rows.append(
                 (SubgroupCounts(attribute.strip(), value.strip(), counts, {}, where), threshold))
         if not results.thresholds:
-            raise self.fail(1, None, "no rows for the whole cohort (rows with an empty subgroup cell)",
-                            "add one row of counts per threshold")
+            raise self.fail(1, None, "csv.no_cohort_rows")
         return results
 
     def threshold(self, cell: str, line: int) -> float:
         try:
             value = float(cell)
         except ValueError:
-            raise self.fail(line, "threshold", f"{cell!r} is not a number", "write the threshold as e.g. 0.3") from None
+            raise self.fail(line, "threshold", "threshold.not_a_number", value=cell) from None
         if not math.isfinite(value) or not self.low <= value <= self.high:
-            raise self.fail(line, "threshold", f"{cell} is outside [{self.low:g}, {self.high:g}]",
-                            "thresholds lie in the model output's range")
+            raise self.fail(line, "threshold", "threshold.range", value=cell, low=self.low, high=self.high)
         return value
 
     def count(self, cell: str, line: int, column: str) -> int:
         try:
             value = float(cell)
         except ValueError:
-            raise self.fail(line, column, f"{cell!r} is not a number", "write a whole number of units") from None
+            raise self.fail(line, column, "count.not_a_number", value=cell) from None
         if not math.isfinite(value) or not value.is_integer():
-            raise self.fail(line, column, f"{cell} is not a whole number", "counts are whole numbers of units")
+            raise self.fail(line, column, "csv.count.not_whole", value=cell)
         if value < 0:
-            raise self.fail(line, column, f"{cell} is negative", "counts are zero or more")
+            raise self.fail(line, column, "count.negative", value=cell)
         return int(value)
 
 
@@ -198,10 +190,10 @@ class _DocumentReader:
         self.low, self.high = threshold_range
         self.positions = Positions()
 
-    def fail(self, at: JsonPath, message: str, hint: str, *, key: bool = False) -> ResultsError:
-        line, column = self.positions.locate(at, key=key)
-        name = dotted(at) if at else "the document"
-        return ResultsError(f"{self.path}:{line}:{column}: {name}: {message}", hint)
+    def fail(self, at: JsonPath, key: str, /, *, key_place: bool = False, **fields: object) -> ResultsError:
+        line, column = self.positions.locate(at, key=key_place)
+        where = f"{self.path}:{line}:{column}: {dotted(at) if at else 'the document'}"
+        return ResultsError(where, key, **fields)
 
     def parse(self) -> Any:
         if self.path.suffix.lower() == ".json":
@@ -223,7 +215,7 @@ class _DocumentReader:
     def read(self) -> EvaluationResults:
         data = self.parse()
         if not isinstance(data, dict):
-            raise self.fail((), "must be a mapping (an object)", "see docs/evaluate.md for the results format")
+            raise self.fail((), "document.not_a_mapping")
         self.known(data, (), JSON_KEYS)
         results = EvaluationResults(self.path)
         results.date = self.day(data, ("date",)) if "date" in data else None
@@ -237,26 +229,24 @@ class _DocumentReader:
         results.subgroups = self.subgroups(data.get("subgroups"), results.operating_threshold)
         if "calibration" in data:
             if not isinstance(data["calibration"], dict):
-                raise self.fail(("calibration",), "must be a mapping", "give slope, intercept, brier, ece or bins")
+                raise self.fail(("calibration",), "calibration.not_a_mapping")
             results.calibration = data["calibration"]
         results.invariants = self.invariants(data.get("invariants"))
         if not results.metrics and not results.thresholds:
-            raise self.fail((), "holds neither metrics nor thresholds",
-                            "give overall metrics, per-threshold counts, or both")
+            raise self.fail((), "document.empty")
         return results
 
     def known(self, data: dict[str, Any], at: JsonPath, allowed: set[str]) -> None:
         for key in data:
             if key not in allowed:
-                raise self.fail((*at, key), "unknown field", f"the fields here are {', '.join(sorted(allowed))}",
-                                key=True)
+                raise self.fail((*at, key), "unknown_field", key_place=True, allowed=", ".join(sorted(allowed)))
 
     def text_at(self, data: dict[str, Any], key: str) -> str | None:
         value = data.get(key)
         if value is None:
             return None
         if not isinstance(value, str) or not value.strip():
-            raise self.fail((key,), "must be non-empty text", "write it as a string")
+            raise self.fail((key,), "text")
         return value
 
     def day(self, data: dict[str, Any], at: JsonPath) -> str:
@@ -266,50 +256,46 @@ class _DocumentReader:
         except ValueError:
             parsed = None
         if not isinstance(parsed, date) or (isinstance(value, str) and len(value) != 10):
-            raise self.fail(at, f"{value!r} is not a date", "write dates as YYYY-MM-DD")
+            raise self.fail(at, "date.not_a_date", value=value)
         if parsed > self.today:
-            raise self.fail(at, f"{parsed.isoformat()} is in the future (today is {self.today.isoformat()})",
-                            "an evaluation reports what already happened: correct the date")
+            raise self.fail(at, "date.future", date=parsed.isoformat(), today=self.today.isoformat())
         return parsed.isoformat()
 
     def period(self, data: dict[str, Any]) -> float | None:
         if "days" in data:
             days = _number(data["days"])
             if days is None or days <= 0:
-                raise self.fail(("days",), f"{data['days']!r} is not a positive number",
-                                "give the length of the scored period in days")
+                raise self.fail(("days",), "days", value=data["days"])
             return days
         period = data.get("period")
         if period is None:
             return None
         if not isinstance(period, dict) or set(period) != {"start", "end"}:
-            raise self.fail(("period",), "must be a mapping with start and end",
-                            "e.g. {start: 2025-07-01, end: 2025-12-31}")
+            raise self.fail(("period",), "period.shape")
         start = date.fromisoformat(self.day(period, ("period", "start")))
         end = date.fromisoformat(self.day(period, ("period", "end")))
         if end < start:
-            raise self.fail(("period", "end"), f"ends ({end}) before it starts ({start})", "swap or correct the dates")
+            raise self.fail(("period", "end"), "period.order", start=start, end=end)
         return float((end - start).days + 1)
 
     def threshold(self, value: Any, at: JsonPath) -> float:
         number = _number(value)
         if number is None:
-            raise self.fail(at, f"{value!r} is not a number", "write the threshold as e.g. 0.3")
+            raise self.fail(at, "threshold.not_a_number", value=value)
         if not self.low <= number <= self.high:
-            raise self.fail(at, f"{value} is outside [{self.low:g}, {self.high:g}]",
-                            "thresholds lie in the model output's range")
+            raise self.fail(at, "threshold.range", value=value, low=self.low, high=self.high)
         return number
 
     def count(self, data: dict[str, Any], at: JsonPath) -> int:
         key = at[-1]
         if key not in data:
-            raise self.fail(at[:-1], f"missing {key}", "give tp, fp, tn and fn")
+            raise self.fail(at[:-1], "count.missing", count=key)
         value = data[key]
         number = _number(value)
         if number is None or not number.is_integer():
-            raise self.fail(at, f"{value!r} is not a whole number", "counts are whole numbers of units")
+            raise self.fail(at, "count.not_whole", value=value)
         if number < 0:
-            raise self.fail(at, f"{value} is negative", "counts are zero or more")
+            raise self.fail(at, "count.negative", value=value)
         return int(number)
 
     def counts(self, data: dict[str, Any], at: JsonPath) -> Confusion:
@@ -317,7 +303,7 @@ class _DocumentReader:
 
     def metrics(self, value: Any, at: JsonPath) -> dict[str, dict[str, Any]]:
         if not isinstance(value, dict):
-            raise self.fail(at, "must be a mapping of metric names to values", "e.g. {auroc: {value: 0.86}}")
+            raise self.fail(at, "metrics.shape")
         metrics: dict[str, dict[str, Any]] = {}
         for name, item in value.items():
             where = (*at, name)
@@ -325,19 +311,18 @@ class _DocumentReader:
                 metrics[name] = {"value": item}
                 continue
             if not isinstance(item, dict):
-                raise self.fail(where, f"{item!r} is not a number", "write a number or {value, ciLower, ciUpper}")
+                raise self.fail(where, "metric.not_a_number", value=item)
             self.known(item, where, ESTIMATE_KEYS)
             if "value" not in item:
-                raise self.fail(where, "missing value", "give the point estimate as value")
+                raise self.fail(where, "metric.missing_value")
             for key in ("value", "ciLower", "ciUpper", "ciLevel"):
                 if key in item and _number(item[key]) is None:
-                    raise self.fail((*where, key), f"{item[key]!r} is not a number", "write a number")
+                    raise self.fail((*where, key), "metric.field_not_a_number", value=item[key])
             low, high = item.get("ciLower"), item.get("ciUpper")
             if (low is None) != (high is None):
-                raise self.fail(where, "gives one bound of the interval", "give both ciLower and ciUpper, or neither")
+                raise self.fail(where, "metric.one_bound")
             if low is not None and not low <= item["value"] <= high:
-                raise self.fail(where, f"value {item['value']} lies outside its interval [{low}, {high}]",
-                                "check the interval bounds")
+                raise self.fail(where, "metric.outside_interval", value=item["value"], low=low, high=high)
             metrics[name] = dict(item)
         return metrics
 
@@ -345,21 +330,19 @@ class _DocumentReader:
         if value is None:
             return []
         if not isinstance(value, list):
-            raise self.fail(("thresholds",), "must be a list", "one item per threshold: {threshold, tp, fp, tn, fn}")
+            raise self.fail(("thresholds",), "thresholds.not_a_list")
         rows: list[ThresholdCounts] = []
         seen: dict[float, int] = {}
         for i, item in enumerate(value):
             at: JsonPath = ("thresholds", i)
             if not isinstance(item, dict):
-                raise self.fail(at, "must be a mapping", "write {threshold, tp, fp, tn, fn}")
+                raise self.fail(at, "thresholds.item")
             self.known(item, at, {"threshold", *COUNT_COLUMNS})
             if "threshold" not in item:
-                raise self.fail(at, "missing threshold", "give the threshold the counts are at")
+                raise self.fail(at, "thresholds.missing")
             threshold = self.threshold(item["threshold"], (*at, "threshold"))
             if threshold in seen:
-                raise self.fail((*at, "threshold"),
-                                f"threshold {threshold:g} is given twice (also item {seen[threshold] + 1})",
-                                "keep one item per threshold")
+                raise self.fail((*at, "threshold"), "thresholds.twice", threshold=threshold, item=seen[threshold] + 1)
             seen[threshold] = i
             line, _ = self.positions.locate(at)
             rows.append(ThresholdCounts(threshold, self.counts(item, at), f"{self.path}:{line}"))
@@ -369,36 +352,33 @@ class _DocumentReader:
         if value is None:
             return []
         if not isinstance(value, list):
-            raise self.fail(("subgroups",), "must be a list",
-                            "one item per subgroup: {attribute, value, tp, fp, tn, fn}")
+            raise self.fail(("subgroups",), "subgroups.not_a_list")
         found: list[SubgroupCounts] = []
         names: dict[str, int] = {}
         for i, item in enumerate(value):
             at: JsonPath = ("subgroups", i)
             if not isinstance(item, dict):
-                raise self.fail(at, "must be a mapping", "write {attribute, value, tp, fp, tn, fn}")
+                raise self.fail(at, "subgroups.item")
             self.known(item, at, SUBGROUP_KEYS)
             attribute, label = item.get("attribute"), item.get("value")
             if not isinstance(attribute, str) or not attribute.strip():
-                raise self.fail((*at, "attribute"), "missing or empty", "name the attribute, e.g. sex")
+                raise self.fail((*at, "attribute"), "subgroups.attribute")
             if not isinstance(label, str | int | float | bool) or label == "":
-                raise self.fail((*at, "value"), "missing or empty", "give the attribute's value, e.g. female")
+                raise self.fail((*at, "value"), "subgroups.value")
             if "threshold" in item:
                 self.threshold(item["threshold"], (*at, "threshold"))
                 if operating is not None and _number(item["threshold"]) != operating:
-                    raise self.fail((*at, "threshold"), f"{item['threshold']} is not the operating threshold "
-                                    f"{operating:g}", "give subgroup counts at the operating threshold")
+                    raise self.fail((*at, "threshold"), "subgroups.threshold", threshold=item["threshold"],
+                                    operating=operating)
             elif operating is None:
-                raise self.fail(at, "counts without a threshold, and no operatingThreshold",
-                                "give operatingThreshold (or a threshold in the subgroup)")
+                raise self.fail(at, "subgroups.no_threshold")
             extra = self.metrics(item["metrics"], (*at, "metrics")) if "metrics" in item else {}
             group = SubgroupCounts(attribute.strip(), label, self.counts(item, at),
                                    {k: float(v["value"]) for k, v in extra.items()},
                                    f"{self.path}:{self.positions.locate(at)[0]}",
                                    item["name"] if isinstance(item.get("name"), str) and item["name"] else None)
             if group.name in names:
-                raise self.fail(at, f"subgroup {group.name} is given twice (also item {names[group.name] + 1})",
-                                "keep one item per subgroup")
+                raise self.fail(at, "subgroups.twice", name=group.name, item=names[group.name] + 1)
             names[group.name] = i
             found.append(group)
         return found
@@ -407,25 +387,23 @@ class _DocumentReader:
         if value is None:
             return []
         if not isinstance(value, list):
-            raise self.fail(("invariants",), "must be a list", "one item per check: {name, result}")
+            raise self.fail(("invariants",), "invariants.not_a_list")
         checks: list[dict[str, Any]] = []
         for i, item in enumerate(value):
             at: JsonPath = ("invariants", i)
             if not isinstance(item, dict):
-                raise self.fail(at, "must be a mapping", "write {name, input, expected, result}")
+                raise self.fail(at, "invariants.item")
             self.known(item, at, INVARIANT_KEYS)
             if not isinstance(item.get("name"), str) or not item["name"]:
-                raise self.fail((*at, "name"), "missing or empty", "name the check (the contract's name for it)")
+                raise self.fail((*at, "name"), "invariants.name")
             if _number(item.get("result")) is None:
-                raise self.fail((*at, "result"), f"{item.get('result')!r} is not a number",
-                                "give the output the model produced for the input")
+                raise self.fail((*at, "result"), "invariants.result", value=item.get("result"))
             expected = item.get("expected")
             if expected is not None and (not isinstance(expected, dict) or not expected
                                          or set(expected) - {"min", "max"}
                                          or any(_number(v) is None for v in expected.values())):
-                raise self.fail((*at, "expected"), "must be {min, max} with numbers (one or both)",
-                                "e.g. {max: 0.05}")
+                raise self.fail((*at, "expected"), "invariants.expected")
             if "input" in item and not isinstance(item["input"], dict):
-                raise self.fail((*at, "input"), "must be a mapping of input fields to values", "e.g. {age: 30}")
+                raise self.fail((*at, "input"), "invariants.input")
             checks.append(dict(item, _where=f"{self.path}:{self.positions.locate(at)[0]}"))
         return checks

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from charter.errors import CharterError
+from charter.errors import SinceNotADate
 from charter.history.assignments import AssignmentChange, assignment_history
 from charter.registry.times import parse_date
 
@@ -15,8 +15,7 @@ def parse_since(text: str) -> date:
     try:
         return parse_date(text.strip())
     except ValueError as exc:
-        raise CharterError(f"--since {text!r} is not a date: {exc}", "write the date as YYYY-MM-DD, e.g. 2026-01-31"
-                           ) from exc
+        raise SinceNotADate(text=text, error=exc) from exc
 
 
 def landed_on(change: AssignmentChange) -> date:

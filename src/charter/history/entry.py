@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from charter.adapters.git.log import LogEntry
-from charter.errors import CharterError
+from charter.errors import NoHistory, NoModelHistory, VersionOfUnversionedKind
 from charter.history.assignments import AssignmentChange, changes_in_log, environment_pathspecs
 from charter.history.evidence import EvaluationSummary, summarize_evaluation
 from charter.history.landing import GitHistory, read_git_history
@@ -85,8 +85,7 @@ def entry_history(root: Path, text: str, *, revision: str = "HEAD") -> EntryHist
     reference = parse_reference(text if ":" in text else f"model:{text}")
     kind = reference.kind or kind_for_prefix(reference.prefix, True)
     if kind is None:  # a version on an unversioned kind, e.g. environment:production@1.0.0
-        raise CharterError(f"{reference} names a version, but {reference.prefix} entries have none",
-                           f"write {reference.prefix}:{reference.name}")
+        raise VersionOfUnversionedKind(reference=reference, prefix=reference.prefix, name=reference.name)
     if reference.prefix == "model":
         return _model_history(root, reference, revision)
     folder = kind.relative_path(reference.name, "-").rsplit("/", 1)[0] if kind.versioned \
@@ -97,7 +96,7 @@ def entry_history(root: Path, text: str, *, revision: str = "HEAD") -> EntryHist
     versions = _file_histories(root, git, git.logs[0] if git else [], kind, reference.name, folder)
     changes = changes_in_log(git, git.logs[1], None, environment) if git is not None and environment else []
     if not versions and not changes:
-        raise CharterError(f"{reference} has no history in {root}", "list entries with `charter list`")
+        raise NoHistory(reference=reference, root=root)
     return EntryHistory(str(reference), kind.name, versions, [], changes)
 
 
@@ -114,7 +113,7 @@ def _model_history(root: Path, reference: Reference, revision: str) -> EntryHist
         versions = [v for v in versions if v.version == reference.version]
         evaluations = [e for e in evaluations if e.model == ref]
     if not versions and not changes and not (root / f"models/{reference.name}/model.yaml").is_file():
-        raise CharterError(f"{reference} has no history in {root}", "list models with `charter list model`")
+        raise NoModelHistory(reference=reference, root=root)
     return EntryHistory(str(reference), "ModelVersion" if reference.version else "Model", versions, evaluations,
                         changes)
 

@@ -100,8 +100,7 @@ def parse_document(raw: bytes, relpath: str, blob: str | None = None) -> tuple[D
     data, findings = load_plain(text, relpath)
     if data is None:
         if not findings:  # `null`, `~` or a bare anchor: a document, but an empty one
-            findings.append(finding("CH104", relpath, (1, 1), "document is null, not a mapping",
-                                    "an entry is a mapping with apiVersion, kind, metadata and spec"))
+            findings.append(finding("CH104", relpath, (1, 1), shown="null"))
         return None, findings
     if not isinstance(data, dict):
         findings.append(not_a_mapping(relpath, data))
@@ -111,8 +110,7 @@ def parse_document(raw: bytes, relpath: str, blob: str | None = None) -> tuple[D
 
 def not_a_mapping(relpath: str, data: Any) -> Finding:
     shown = type(data).__name__.replace("str", "a string").replace("list", "a list")
-    return finding("CH104", relpath, (1, 1), f"document is {shown}, not a mapping",
-                   "an entry is a mapping with apiVersion, kind, metadata and spec")
+    return finding("CH104", relpath, (1, 1), shown=shown)
 
 
 def positions_on_disk(root: Path, relpath: str, blob: str) -> Callable[[], Positions]:
@@ -156,19 +154,15 @@ def read_raw(root: Path, relpath: str) -> tuple[bytes | None, list[Finding]]:
 
 def read_raw_stat(root: Path, relpath: str) -> tuple[bytes | None, list[Finding], os.stat_result | None]:
     """`read_raw`, and the file's stat as taken before its bytes were read (None where it was not read)."""
-    too_big = "an entry is a small YAML file: keep data and artifacts out of the registry's YAML"
     path = root / relpath
     try:
         info = path.lstat()
     except OSError as exc:
         return None, [unreadable(relpath, exc)], None
     if stat.S_ISLNK(info.st_mode):
-        return None, [finding("CH105", relpath, (1, 1), "is a symbolic link: Charter does not follow links",
-                              "put the entry itself at this path; a link could point outside the registry")], None
+        return None, [finding("CH105", relpath, (1, 1))], None
     if info.st_size > MAX_FILE_BYTES:
-        return None, [finding("CH106", relpath, (1, 1),
-                              f"file is {info.st_size:,} bytes, more than the {MAX_FILE_BYTES:,} an entry may have",
-                              too_big)], None
+        return None, [finding("CH106", relpath, (1, 1), size=info.st_size, limit=MAX_FILE_BYTES)], None
     try:
         # O_NOFOLLOW: a file swapped for a link after the check above is refused too
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
@@ -184,12 +178,12 @@ def read_raw_stat(root: Path, relpath: str) -> tuple[bytes | None, list[Finding]
     except OSError as exc:
         return None, [unreadable(relpath, exc)], None
     if len(raw) > MAX_FILE_BYTES:
-        return None, [finding("CH106", relpath, (1, 1), f"file is more than {MAX_FILE_BYTES:,} bytes", too_big)], None
+        return None, [finding("CH106.grew", relpath, (1, 1), limit=MAX_FILE_BYTES)], None
     return raw, [], info
 
 
 def unreadable(relpath: str, error: OSError) -> Finding:
-    return finding("CH100", relpath, (1, 1), f"cannot read file: {error.strerror}", "check the file's permissions")
+    return finding("CH100", relpath, (1, 1), error=error.strerror)
 
 
 def blob_id(raw: bytes) -> str:

@@ -89,10 +89,62 @@ CODES: dict[str, FindingCode] = _codes(
     FindingCode("CH814", E, "record names an undeclared environment"),
 )
 
+SCHEMA_HINT = "see `charter schema {kind}` for the fields and their meaning"
+RENAME_SAFELY = "rename the file with a-z, 0-9, '-' and '.' only"
+MAJOR_BUMP = ("bump the major version: release it as {major} (move the file to {target} and set metadata.version: "
+              "{major}), or undo the change; `charter diff {previous_ref} {ref}` lists every change")
+TOO_BIG = "an entry is a small YAML file: keep data and artifacts out of the registry's YAML"
+
 #: What each finding says, beside its code: `CODE` or `CODE.variant` -> (message template, hint template), filled
 #: by `finding(key, path, place, **fields)` with `str.format`. A finding's message quotes the file, so the fields
 #: are values from it; the words around them are written here only.
 MESSAGES: dict[str, tuple[str, str]] = {
+    "CH100": ("cannot read file: {error}", "check the file's permissions"),
+    "CH100.binary": ("file is binary (contains NUL bytes)", "registry entries are UTF-8 YAML text"),
+    "CH100.utf8": ("file is not valid UTF-8 (byte {byte})", "save the file as UTF-8"),
+    "CH101": ("YAML syntax error: {problem}", "fix the YAML at this place (check indentation, quotes and colons)"),
+    "CH101.context": ("YAML syntax error: {problem} ({context})",
+                      "fix the YAML at this place (check indentation, quotes and colons)"),
+    "CH101.other": ("YAML error: {error}", "fix the YAML syntax"),
+    "CH102": ("duplicate key {key!r} (first defined at line {first_line})",
+              "remove one of the two keys: YAML keeps only the last, silently"),
+    "CH103.documents": ("file holds more than one YAML document",
+                        "keep one entry per file: remove the extra `---` section"),
+    "CH103.digits": ("number of {digits:,} digits is too long: {error}", "write plain YAML data"),
+    "CH103.nan": ("{value!r} (NaN or infinity) is not a number Charter accepts", "write plain YAML data"),
+    "CH103.tag": ("custom tag {tag!r} is not allowed", "write plain YAML data"),
+    "CH103.merge": ("merge keys (`<<`) are not supported: write the keys out", "write plain YAML data"),
+    "CH103.key": ("mapping key {key!r} is not a string: quote it", "write plain YAML data"),
+    "CH103.nodes": ("document expands to more than {limit} nodes (alias bomb?)", "write plain YAML data"),
+    "CH103.depth": ("document is nested deeper than {limit} levels", "write plain YAML data"),
+    "CH103.node": ("unsupported YAML node", "write plain YAML data"),
+    "CH104": ("document is {shown}, not a mapping", "an entry is a mapping with apiVersion, kind, metadata and spec"),
+    "CH104.empty": ("file is empty", "write an entry or delete the file"),
+    "CH105": ("is a symbolic link: Charter does not follow links",
+              "put the entry itself at this path; a link could point outside the registry"),
+    "CH106": ("file is {size:,} bytes, more than the {limit:,} an entry may have", TOO_BIG),
+    "CH106.grew": ("file is more than {limit:,} bytes", TOO_BIG),
+    "CH200": ("{where}: {problem}", "{description}"),
+    "CH200.schema": ("{where}: {problem}", SCHEMA_HINT),
+    "CH201": ("unknown field {field!r}", "allowed here: {allowed}"),
+    "CH201.schema": ("unknown field {field!r}", SCHEMA_HINT),
+    "CH202": ("missing required field {field!r}", "{description}"),
+    "CH202.schema": ("missing required field {field!r}", SCHEMA_HINT),
+    "CH203": ("{where} must be {expected}, not {actual}", "{description}"),
+    "CH203.schema": ("{where} must be {expected}, not {actual}", SCHEMA_HINT),
+    "CH204": ("{where}: {problem}", "{description}"),
+    "CH204.schema": ("{where}: {problem}", SCHEMA_HINT),
+    "CH204.enum": ("{where} is {value!r}, not one of the allowed values", "use one of: {allowed}"),
+    "CH205": ("kind is {kind!r}", "use one of: {known}"),
+    "CH205.kind_missing": ("kind is missing", "use one of: {known}"),
+    "CH205.api": ("apiVersion is {api!r}, expected {expected!r}", "start the document with `apiVersion: {expected}`"),
+    "CH205.api_missing": ("apiVersion is missing, expected {expected!r}",
+                          "start the document with `apiVersion: {expected}`"),
+    "CH205.registry": ("{registry_file} must be of kind Registry",
+                       "set `kind: Registry` (entries live in their own folders, see docs/format.md)"),
+    "CH206": ("{list} has two items with {key} {value!r} (items {first} and {second})",
+              "each item of {list} needs its own {key}: merge or rename them"),
+    "CH207": ("{period} ends ({end}) before it starts ({start})", "swap or correct the dates"),
     "CH301.kind": ("file is at a {location} location but declares kind {kind}",
                    "move it to {expected}, or correct `kind`"),
     "CH301.name": ("metadata.name is {name!r} but the path says {path_name!r}",
@@ -104,6 +156,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
               "a {kind} named {name!r} belongs at {expected} (see docs/format.md)"),
     "CH304": ("model version of {name!r}, but there is no model {name!r}",
               "create models/{name}/model.yaml (charter new model {name})"),
+    "CH305": ("name {name!r} does not follow this registry's naming rule for {kind}",
+              "{registry_file} spec.naming.{prefix}Pattern requires a match of {pattern!r}"),
+    "CH306": ("{field} is required for models of risk tier {tier!r}",
+              "fill it in ({registry_file} spec.riskTiers.{tier}.requiredFields)"),
+    "CH307": ("unsafe path: segment {segment!r} has the character {character!r}, which shells and URLs treat "
+              "specially", RENAME_SAFELY),
+    "CH307.ascii": ("unsafe path: segment {segment!r} has the non-ASCII character {character!r} "
+                    "(U+{codepoint:04X} {name}), which can pass for another", RENAME_SAFELY),
+    "CH307.option": ("unsafe path: segment {segment!r} starts with '-', which programs read as an option",
+                     RENAME_SAFELY),
+    "CH308": ("differs from {others} only in letter case or Unicode form",
+              "keep one of them: on macOS and Windows checkouts they are the same file"),
     "CH401": ("{where}: {ref} does not exist", "{suggestion}"),
     "CH402": ("{where}: {ref} is retired", "refer to an active version instead"),
     "CH403": ("{where}: {ref} is deprecated", "plan a move to an active version"),
@@ -121,8 +185,46 @@ MESSAGES: dict[str, tuple[str, str]] = {
               "create the cohort, or correct the name (NAME means any version, cohort:NAME@VERSION pins one)"),
     "CH508": ("{codeowners} is {state}: the forge cannot enforce the approvers this policy names",
               "run `charter codeowners` and commit the file"),
+    "CH801": ("invariant {name}: the model returned {result:g}, outside the expected {range}",
+              "the model breaks a fixed-input check: fix the model before promoting it"),
+    "CH802.inside": ("invariant {name} says passed: false, but {result:g} is inside {range}",
+                     "set passed: true (passed means result lies in expected)"),
+    "CH802.outside": ("invariant {name} says passed: true, but {result:g} is outside {range}",
+                      "set passed: false (passed means result lies in expected)"),
+    "CH803": ("invariant {name}, declared by {contract}, has no result in this evaluation",
+              "run the check and record its result under spec.invariants"),
+    "CH804": ("invariant {name}: {key} differs from the one {contract} declares",
+              "record the check with the contract's {key}: an evaluation may not change a check"),
+    "CH805": ("threshold {threshold:g}: {name} is {stated:g}, but the counts give {computed:.4g}",
+              "correct the rate or the counts (charter evaluate record computes both from the counts)"),
+    "CH806": ("threshold {threshold:g} counts {total} units with {positives} events, threshold {first:g} "
+              "{first_total} with {first_positives}",
+              "every row's tp + fp + tn + fn (and tp + fn) must be the same cohort"),
+    "CH807": ("threshold {threshold:g}: {stated:g} alerts per day, but tp + fp = {alerts} over {days:g} days is "
+              "{computed:.4g}", "correct alertsPerDay, the counts or periodDays"),
+    "CH808": ("threshold {high:g} has more alerts ({high_alerts}) or true positives ({high_tp}) than the lower "
+              "{low:g} ({low_alerts}, {low_tp})",
+              "an alert is a score at or above the threshold: counts fall as the threshold rises"),
+    "CH809": ("the operating threshold {operating:g} is not a row of the threshold table",
+              "add its row: alert volume and PPV at the threshold in use are what promotion policy reads"),
+    "CH601": ("{ref} is released at {base}: its spec must not change ({field} differs)",
+              "make the change in a new version (copy the file with a bumped version); "
+              "only metadata status, description, owner, tags and annotations may change"),
+    "CH602": ("{ref} is released at {base} and was deleted",
+              "restore it (git checkout {base} -- {path}); to withdraw it, set metadata.status: retired"),
+    "CH603": ("{ref} has a breaking change against {previous} without a major version bump: {change}", MAJOR_BUMP),
+    "CH603.more": ("{ref} has a breaking change against {previous} without a major version bump: {change} "
+                   "(and {more} more)", MAJOR_BUMP),
+    "CH701": ("{path} is not tracked by DVC ({path}.dvc is missing)",
+              "register artifacts with `charter register`, or `dvc add` the file and commit its .dvc file"),
+    "CH702": ("{path}.dvc records hash {pointer}, but this version records {digest}",
+              "a released version's artifact cannot change: register the new artifact as a new version"),
+    "CH703": ("the artifact {path} ({digest}) is neither in the DVC cache nor in the remote",
+              "push it from the machine that registered it: dvc push {path}.dvc"),
     "CH811.at": ("at {at} is in the future (now {now})", "record events after they happen; check the time zone"),
     "CH811.end": ("period.end {end} is in the future (now {now})", "report a period once it is over"),
+    "CH812": ("the file says {key} {value!r}, the command line {wanted!r}",
+              "remove `{key}` from the file or make the two agree"),
     "CH813": ("the report (at {at}) was made before its period ends ({end})",
               "set `at` to when the report was made, after the period"),
     "CH814": ("environment {environment!r} is not declared in registry.yaml", "declared environments: {declared}"),
@@ -169,20 +271,16 @@ def _safe_text(text: str) -> str:
     return text
 
 
-def finding(key: str, path: str, place: tuple[int, int], message: str | None = None, hint: str | None = None, /,
-            **fields: object) -> Finding:
+def finding(key: str, path: str, place: tuple[int, int], /, **fields: object) -> Finding:
     """Build a finding whose severity and words come from the catalogues, so each is written once.
 
     `key` is a code, or `CODE.variant` where one code is reported in several wordings; `fields` fill the templates
-    in MESSAGES. A `message` (and `hint`) given here is used as it is, for checks not moved to MESSAGES yet.
+    in MESSAGES.
     """
     code = key.split(".", 1)[0]
-    if message is None:
-        template, hint_template = MESSAGES[key]
-        message = template.format(**fields)
-        hint = hint_template.format(**fields) if hint is None else hint
-    return Finding(code, CODES[code].severity, _safe_text(path), place[0], place[1], _safe_text(message),
-                   _safe_text(hint or ""))
+    template, hint_template = MESSAGES[key]
+    return Finding(code, CODES[code].severity, _safe_text(path), place[0], place[1],
+                   _safe_text(template.format(**fields)), _safe_text(hint_template.format(**fields)))
 
 
 def has_errors(findings: list[Finding]) -> bool:

@@ -49,9 +49,13 @@ class ParsedYaml:
 
 
 class _Refused(Exception):
-    def __init__(self, node: yaml.Node, message: str) -> None:
-        super().__init__(message)
+    """A node Charter does not read; `key` and `fields` name its CH103 finding (worded in `findings.MESSAGES`)."""
+
+    def __init__(self, node: yaml.Node, key: str, /, **fields: object) -> None:
+        super().__init__(key)
         self.node = node
+        self.key = key
+        self.fields = fields
 
 
 def _place(mark: Any) -> tuple[int, int]:
@@ -61,15 +65,13 @@ def _place(mark: Any) -> tuple[int, int]:
 def decode_text(raw: bytes, path: str) -> tuple[str | None, list[Finding]]:
     """Bytes to text; binary and non-UTF-8 files are findings, a UTF-8 BOM is accepted."""
     if b"\x00" in raw:
-        return None, [finding("CH100", path, (1, 1), "file is binary (contains NUL bytes)",
-                              "registry entries are UTF-8 YAML text")]
+        return None, [finding("CH100.binary", path, (1, 1))]
     try:
         return raw.decode("utf-8-sig"), []
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
-        return None, [finding("CH100", path, (line, column), f"file is not valid UTF-8 (byte {exc.start})",
-                              "save the file as UTF-8")]
+        return None, [finding("CH100.utf8", path, (line, column), byte=exc.start)]
 
 
 def _compose(text: str, path: str) -> yaml.Node | ParsedYaml:
@@ -81,19 +83,15 @@ def _compose(text: str, path: str) -> yaml.Node | ParsedYaml:
         place = _place(mark) if mark is not None else (1, 1)
         problem = exc.problem or "invalid YAML"
         if isinstance(exc, yaml.composer.ComposerError) and "single document" in (exc.context or ""):
-            return ParsedYaml(None, Positions(), [finding(
-                "CH103", path, place, "file holds more than one YAML document",
-                "keep one entry per file: remove the extra `---` section")])
-        context = f" ({exc.context})" if exc.context else ""
-        return ParsedYaml(None, Positions(), [finding(
-            "CH101", path, place, f"YAML syntax error: {problem}{context}",
-            "fix the YAML at this place (check indentation, quotes and colons)")])
+            return ParsedYaml(None, Positions(), [finding("CH103.documents", path, place)])
+        if exc.context:
+            return ParsedYaml(None, Positions(), [finding("CH101.context", path, place, problem=problem,
+                                                          context=exc.context)])
+        return ParsedYaml(None, Positions(), [finding("CH101", path, place, problem=problem)])
     except yaml.YAMLError as exc:
-        return ParsedYaml(None, Positions(), [finding("CH101", path, (1, 1), f"YAML error: {exc}",
-                                                    "fix the YAML syntax")])
+        return ParsedYaml(None, Positions(), [finding("CH101.other", path, (1, 1), error=exc)])
     if root is None:
-        return ParsedYaml(None, Positions(), [finding("CH104", path, (1, 1), "file is empty",
-                                                    "write an entry or delete the file")])
+        return ParsedYaml(None, Positions(), [finding("CH104.empty", path, (1, 1))])
     return root
 
 
@@ -108,8 +106,7 @@ def parse_yaml(text: str, path: str) -> ParsedYaml:
     try:
         data = builder.build(root, (), 0)
     except _Refused as exc:
-        builder.findings.append(finding("CH103", path, _place(exc.node.start_mark), str(exc),
-                                        "write plain YAML data"))
+        builder.findings.append(finding(exc.key, path, _place(exc.node.start_mark), **exc.fields))
         data = None
     return ParsedYaml(data, positions, builder.findings)
 
@@ -127,8 +124,7 @@ def load_plain(text: str, path: str) -> tuple[Any, list[Finding]]:
     try:
         data = builder.build(parsed, 0)
     except _Refused as exc:
-        builder.findings.append(finding("CH103", path, _place(exc.node.start_mark), str(exc),
-                                        "write plain YAML data"))
+        builder.findings.append(finding(exc.key, path, _place(exc.node.start_mark), **exc.fields))
         data = None
     return data, builder.findings
 
@@ -145,29 +141,29 @@ def _scalar_value(node: yaml.ScalarNode, *, share: bool = False) -> Any:
             # and null node of every file alive: 110 MiB of a first whole-registry run
             value = _SCALAR_CONSTRUCTOR.yaml_constructors[node.tag](_SCALAR_CONSTRUCTOR, node)
         except ValueError as exc:  # Python refuses to convert integers of more than 4,300 digits
-            raise _Refused(node, f"number of {len(node.value):,} digits is too long: {exc}") from exc
+            raise _Refused(node, "CH103.digits", digits=len(node.value), error=exc) from exc
         if isinstance(value, float) and not math.isfinite(value):
-            raise _Refused(node, f"{node.value!r} (NaN or infinity) is not a number Charter accepts")
+            raise _Refused(node, "CH103.nan", value=node.value)
         return value
-    raise _Refused(node, f"custom tag {node.tag!r} is not allowed")
+    raise _Refused(node, "CH103.tag", tag=node.tag)
 
 
 def _mapping_key(key_node: yaml.Node) -> str:
     """A mapping key, refused unless it is a plain string (merge keys, numbers, lists, null)."""
     if key_node.tag == _MERGE:
-        raise _Refused(key_node, "merge keys (`<<`) are not supported: write the keys out")
+        raise _Refused(key_node, "CH103.merge")
     if not isinstance(key_node, yaml.ScalarNode) or key_node.tag != _STR:
         shown = key_node.value if isinstance(key_node, yaml.ScalarNode) else key_node.tag
-        raise _Refused(key_node, f"mapping key {shown!r} is not a string: quote it")
+        raise _Refused(key_node, "CH103.key", key=shown)
     return sys.intern(key_node.value)  # thousands of documents share a few hundred keys
 
 
 def _count(nodes: int, node: yaml.Node, depth: int) -> int:
     """One more node built: refuse alias bombs and nesting past the bounds."""
     if nodes >= MAX_NODES:
-        raise _Refused(node, f"document expands to more than {MAX_NODES} nodes (alias bomb?)")
+        raise _Refused(node, "CH103.nodes", limit=MAX_NODES)
     if depth > MAX_DEPTH:
-        raise _Refused(node, f"document is nested deeper than {MAX_DEPTH} levels")
+        raise _Refused(node, "CH103.depth", limit=MAX_DEPTH)
     return nodes + 1
 
 
@@ -191,15 +187,15 @@ class _Builder:
             return _scalar_value(node)
         if isinstance(node, yaml.SequenceNode):
             if node.tag != _SEQ:
-                raise _Refused(node, f"custom tag {node.tag!r} is not allowed")
+                raise _Refused(node, "CH103.tag", tag=node.tag)
             return [self.build(item, (*path, i), depth + 1) for i, item in enumerate(node.value)]
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node, path, depth)
-        raise _Refused(node, "unsupported YAML node")  # pragma: no cover - the composer makes only these
+        raise _Refused(node, "CH103.node")  # pragma: no cover - the composer makes only these
 
     def _mapping(self, node: yaml.MappingNode, path: JsonPath, depth: int) -> dict[str, Any]:
         if node.tag != _MAP:
-            raise _Refused(node, f"custom tag {node.tag!r} is not allowed")
+            raise _Refused(node, "CH103.tag", tag=node.tag)
         result: dict[str, Any] = {}
         for key_node, value_node in node.value:
             key = _mapping_key(key_node)
@@ -226,15 +222,15 @@ class _PlainBuilder:
             return _scalar_value(node, share=True)
         if isinstance(node, yaml.SequenceNode):
             if node.tag != _SEQ:
-                raise _Refused(node, f"custom tag {node.tag!r} is not allowed")
+                raise _Refused(node, "CH103.tag", tag=node.tag)
             return [self.build(item, depth + 1) for item in node.value]
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node, depth)
-        raise _Refused(node, "unsupported YAML node")  # pragma: no cover - the composer makes only these
+        raise _Refused(node, "CH103.node")  # pragma: no cover - the composer makes only these
 
     def _mapping(self, node: yaml.MappingNode, depth: int) -> dict[str, Any]:
         if node.tag != _MAP:
-            raise _Refused(node, f"custom tag {node.tag!r} is not allowed")
+            raise _Refused(node, "CH103.tag", tag=node.tag)
         result: dict[str, Any] = {}
         for key_node, value_node in node.value:
             key = _mapping_key(key_node)
@@ -247,9 +243,7 @@ class _PlainBuilder:
 
 
 def _duplicate_key(path: str, key_node: yaml.Node, first_line: int) -> Finding:
-    return finding("CH102", path, _place(key_node.start_mark),
-                   f"duplicate key {key_node.value!r} (first defined at line {first_line})",
-                   "remove one of the two keys: YAML keeps only the last, silently")
+    return finding("CH102", path, _place(key_node.start_mark), key=key_node.value, first_line=first_line)
 
 
 class _Dumper(yaml.SafeDumper):

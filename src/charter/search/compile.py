@@ -128,8 +128,8 @@ class _Scope:
     kinds: tuple[Kind, ...]
     context: QueryContext
 
-    def error(self, column: int, problem: str, hint: str = "") -> QueryError:
-        return QueryError(self.query, column, problem, hint)
+    def error(self, column: int, key: str, /, **fields: object) -> QueryError:
+        return QueryError(self.query, column, key, **fields)
 
 
 def compile_query(query: str, context: QueryContext, kinds: Sequence[Kind] | None = None) -> Predicate:
@@ -163,8 +163,7 @@ def _typed_values(values: Sequence[Value], scope: _Scope) -> list[TypedValue]:
         try:
             found.append(_typed_value(value, scope.context.today))
         except ValueError:
-            raise scope.error(value.column, f"{value.text!r} is not a calendar date or time",
-                              "write YYYY-MM-DD or an RFC 3339 time such as 2026-01-31T08:00:00Z") from None
+            raise scope.error(value.column, "not_a_date", value=value.text) from None
     return found
 
 
@@ -189,12 +188,11 @@ def _unknown_field(field: Field, path: tuple[str, ...], scope: _Scope) -> QueryE
     dotted = ".".join(path)
     elsewhere = [k.name for k in all_kinds() if k not in scope.kinds and lookup(k, path) is not None]
     if elsewhere:
-        scoped = ", ".join(k.name for k in scope.kinds)
-        return scope.error(field.column, f"{scoped} has no field {dotted!r}",
-                           f"it is a field of {', '.join(elsewhere)}")
+        return scope.error(field.column, "field_elsewhere", kinds=", ".join(k.name for k in scope.kinds),
+                           field=dotted, elsewhere=", ".join(elsewhere))
     guess = suggest(dotted, scope.kinds, (*ALIASES, *VIRTUAL))
-    hint = f"did you mean {guess!r}?" if guess else "see docs/query.md for the fields of each kind"
-    return scope.error(field.column, f"unknown field {field.text!r}", hint)
+    return scope.error(field.column, "unknown_field" if guess else "unknown_field.unguessed", field=field.text,
+                       guess=guess)
 
 
 def _describe(types: set[str]) -> str:
@@ -213,11 +211,11 @@ def _check_types(field: Field, op: str, literals: list[TypedValue], column: int,
                    and n.children["value"].types & _NUMERIC for n in nodes)
     numeric = bool(types & _NUMERIC) or estimate
     textual = bool(types & {"string", "date", "datetime", "semver"})
-    holds = f"{field.text} holds {_describe(types)}"
+    holds = {"field": field.text, "types": _describe(types)}
     if op in ("contains",) and not types & {"array", "string", "object"}:
-        raise scope.error(column, f"'contains' looks into lists, text and maps; {holds}", "use = instead")
+        raise scope.error(column, "contains_type", **holds)
     if op in ("~", "matches") and not types & {"string", "array"}:
-        raise scope.error(column, f"'{op}' matches text; {holds}", "compare with = < > instead")
+        raise scope.error(column, "matches_type", op=op, **holds)
     for literal in literals:
         if op in ORDERING:
             if literal.number is not None and numeric:
@@ -228,14 +226,13 @@ def _check_types(field: Field, op: str, literals: list[TypedValue], column: int,
                 continue
             if literal.version is not None and "semver" in types:
                 continue
-            want = "a number" if numeric else "a date" if types & _DATES else "text"
-            raise scope.error(literal.column, f"{holds}; {literal.text!r} is not {want}",
-                              f"compare {field.text} with {want}")
+            want = "ordering.number" if numeric else "ordering.date" if types & _DATES else "ordering.text"
+            raise scope.error(literal.column, want, value=literal.text, **holds)
         elif op in ("=", "!=", "in"):
             if numeric and not textual and "boolean" not in types and literal.number is None:
-                raise scope.error(literal.column, f"{holds}; {literal.text!r} is not a number")
+                raise scope.error(literal.column, "not_a_number", value=literal.text, **holds)
             if types == {"boolean"} and literal.boolean is None:
-                raise scope.error(literal.column, f"{holds}; write true or false")
+                raise scope.error(literal.column, "not_a_boolean", **holds)
 
 
 def _value_test(op: str, literals: list[TypedValue], scope: _Scope, column: int) -> Callable[[list[Any]], bool]:
@@ -259,8 +256,7 @@ def _value_test(op: str, literals: list[TypedValue], scope: _Scope, column: int)
     try:
         regex = re.compile(literal.text)
     except re.error as exc:
-        raise scope.error(literal.column, f"bad regular expression: {exc.msg}",
-                          "quote the pattern and escape its special characters") from None
+        raise scope.error(literal.column, "bad_regex", error=exc.msg) from None
     return lambda values: any(regex.search(text) for v in values for text in scalars(v))
 
 
@@ -268,23 +264,23 @@ def _virtual_test(field: Field, op: str, literals: list[TypedValue], column: int
     """kind, ref, path, status and env: facts about an entry rather than fields written in it."""
     name = field.text
     if op in ORDERING:
-        raise scope.error(column, f"{name} can be compared with = != in ~ matches, not {op}")
+        raise scope.error(column, "virtual_ordering", name=name, op=op)
     if op == "contains":
-        raise scope.error(column, f"{name} holds one value per entry: use = or ~ instead of contains")
+        raise scope.error(column, "virtual_contains", name=name)
     exact = op in ("=", "!=", "in")
     if name == "kind" and exact:
         literals = [_known(lit, _kind_name(lit, scope)) for lit in literals]
     elif name == "status" and exact:
         for lit in literals:
             if lit.text not in STATUSES:
-                raise scope.error(lit.column, f"unknown status {lit.text!r}", f"use one of: {', '.join(STATUSES)}")
+                raise scope.error(lit.column, "unknown_status", value=lit.text, known=", ".join(STATUSES))
     elif name == "env" and exact:
         known = sorted(scope.context.assignments)
         for lit in literals:
             if lit.text not in known:
                 guess = suggest_word(lit.text, known)
-                raise scope.error(lit.column, f"no environment {lit.text!r} in this registry",
-                                  f"did you mean {guess!r}?" if guess else f"environments: {', '.join(known)}")
+                raise scope.error(lit.column, "unknown_environment" if guess else "unknown_environment.unguessed",
+                                  value=lit.text, guess=guess, known=", ".join(known))
     location = _VIRTUAL_LOCATIONS[name](scope.context) if name in _VIRTUAL_LOCATIONS else None
     needles = _needles(op, literals) if name == "status" and "active" not in {lit.text for lit in literals} else ()
     return FieldTest(_value_test(op, literals, scope, column), virtual=name, location=location, needles=needles)
@@ -327,8 +323,8 @@ def _kind_name(literal: TypedValue, scope: _Scope) -> str:
     kind = find_kind(literal.text)
     if kind is None:
         guess = suggest_word(literal.text, list(KINDS))
-        raise scope.error(literal.column, f"unknown kind {literal.text!r}",
-                          f"did you mean {guess!r}?" if guess else f"use one of: {', '.join(KINDS)}")
+        raise scope.error(literal.column, "unknown_kind" if guess else "unknown_kind.unguessed", value=literal.text,
+                          guess=guess, known=", ".join(KINDS))
     return kind.name
 
 

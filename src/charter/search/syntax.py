@@ -33,15 +33,71 @@ _ESCAPES = {'"': '"', "'": "'", "\\": "\\", "n": "\n", "t": "\t"}
 
 
 class QueryError(CharterError):
-    """A query that cannot be read or does not make sense; the message shows the query and a caret."""
+    """A query that cannot be read or does not make sense; the message shows the query and a caret.
 
-    def __init__(self, query: str, column: int, problem: str, hint: str = "") -> None:
+    `key` names the problem's words in QUERY_MESSAGES, filled from `fields`: one class with a table, since the
+    parser and the compiler find some forty problems that differ only in their words.
+    """
+
+    def __init__(self, query: str, column: int, key: str, /, **fields: object) -> None:
+        template, hint_template = QUERY_MESSAGES[key]
+        problem = template.format(**fields)
         shown, offset = _window(query.replace("\t", " ").replace("\n", " ").replace("\r", " "), column)
         caret = " " * (max(column, 1) - 1 - offset) + "^"
-        super().__init__(f"query: {problem} (column {column})\n  {shown}\n  {caret}", hint)
+        super().__init__(f"query: {problem} (column {column})\n  {shown}\n  {caret}", hint_template.format(**fields),
+                         **fields)
         self.query = query
         self.column = column
         self.problem = problem
+
+
+#: What a query can get wrong: key -> (problem template, hint template), filled by `QueryError`'s fields. The
+#: first group is syntax (this module), the second meaning (`charter.search.compile`); `KEY.variant` is the same
+#: problem with another hint.
+QUERY_MESSAGES: dict[str, tuple[str, str]] = {
+    "bang": ("'!' on its own is not an operator", "write != or NOT"),
+    "escape": ("unknown escape \\{escape} in a quoted string",
+               "in double quotes write \\\" \\\\ \\n \\t; single quotes keep backslashes"),
+    "unclosed_string": ("quoted string is never closed", "end it with {quote}"),
+    "unmatched_close": ("')' has no matching '('", ""),
+    "unexpected": ("unexpected {token}", ""),
+    "nesting": ("the query nests deeper than {limit} levels", ""),
+    "empty_parentheses": ("empty parentheses", "put a condition inside, or remove them"),
+    "unclosed_parenthesis": ("'(' is never closed", "add a ')'"),
+    "expected_close": ("expected ')' or AND/OR, found {token}", ""),
+    "ends_early": ("the query ends where a condition was expected", ""),
+    "stray_comma": ("',' outside of an `in (...)` list", ""),
+    "no_field": ("'{symbol}' needs a field name before it", "write FIELD OPERATOR VALUE, e.g. metadata.owner = team-x"),
+    "no_condition": ("{keyword} needs a condition before it", ""),
+    "quoted_field": ("a field name is written without quotes", ""),
+    "empty_path_part": ("field path {path!r} has an empty part",
+                        "separate the parts of a path with single dots: spec.metrics.auroc"),
+    "no_value": ("'{operator}' needs a value after it, found {token}", ""),
+    "no_value.word": ("'{operator}' needs a value after it, found {token}", "quote it to mean the word itself"),
+    "in_needs_list": ("'in' needs a list in parentheses", "e.g. status in (active, draft)"),
+    "expected_list_end": ("expected ',' or ')' in the list, found {token}", ""),
+    # meaning: fields, types and values (charter.search.compile)
+    "not_a_date": ("{value!r} is not a calendar date or time",
+                   "write YYYY-MM-DD or an RFC 3339 time such as 2026-01-31T08:00:00Z"),
+    "field_elsewhere": ("{kinds} has no field {field!r}", "it is a field of {elsewhere}"),
+    "unknown_field": ("unknown field {field!r}", "did you mean {guess!r}?"),
+    "unknown_field.unguessed": ("unknown field {field!r}", "see docs/query.md for the fields of each kind"),
+    "contains_type": ("'contains' looks into lists, text and maps; {field} holds {types}", "use = instead"),
+    "matches_type": ("'{op}' matches text; {field} holds {types}", "compare with = < > instead"),
+    "ordering.number": ("{field} holds {types}; {value!r} is not a number", "compare {field} with a number"),
+    "ordering.date": ("{field} holds {types}; {value!r} is not a date", "compare {field} with a date"),
+    "ordering.text": ("{field} holds {types}; {value!r} is not text", "compare {field} with text"),
+    "not_a_number": ("{field} holds {types}; {value!r} is not a number", ""),
+    "not_a_boolean": ("{field} holds {types}; write true or false", ""),
+    "bad_regex": ("bad regular expression: {error}", "quote the pattern and escape its special characters"),
+    "virtual_ordering": ("{name} can be compared with = != in ~ matches, not {op}", ""),
+    "virtual_contains": ("{name} holds one value per entry: use = or ~ instead of contains", ""),
+    "unknown_status": ("unknown status {value!r}", "use one of: {known}"),
+    "unknown_environment": ("no environment {value!r} in this registry", "did you mean {guess!r}?"),
+    "unknown_environment.unguessed": ("no environment {value!r} in this registry", "environments: {known}"),
+    "unknown_kind": ("unknown kind {value!r}", "did you mean {guess!r}?"),
+    "unknown_kind.unguessed": ("unknown kind {value!r}", "use one of: {known}"),
+}
 
 
 #: How much of a long query an error shows on each side of the column it points at.
@@ -161,7 +217,7 @@ def tokenize(query: str) -> list[Token]:
                 tokens.append(Token("symbol", two, i + 1))
                 i += 2
             elif char == "!":
-                raise QueryError(query, i + 1, "'!' on its own is not an operator", "write != or NOT")
+                raise QueryError(query, i + 1, "bang")
             else:
                 tokens.append(Token("symbol", "=" if two == "==" else char, i + 1))
                 i += 2 if two == "==" else 1
@@ -192,14 +248,13 @@ def _string(query: str, start: int) -> tuple[str, int]:
                 i += 1
                 continue
             if escaped not in _ESCAPES:
-                raise QueryError(query, i + 1, f"unknown escape \\{escaped} in a quoted string",
-                                 "in double quotes write \\\" \\\\ \\n \\t; single quotes keep backslashes")
+                raise QueryError(query, i + 1, "escape", escape=escaped)
             parts.append(_ESCAPES[escaped])
             i += 2
             continue
         parts.append(char)
         i += 1
-    raise QueryError(query, start + 1, "quoted string is never closed", f"end it with {quote}")
+    raise QueryError(query, start + 1, "unclosed_string", quote=quote)
 
 
 #: Deeper nesting than this is refused rather than left to Python's recursion limit.
@@ -234,8 +289,8 @@ class _Parser:
         self.pos = 0
         self.depth = 0
 
-    def error(self, column: int, problem: str, hint: str = "") -> QueryError:
-        return QueryError(self.query, column, problem, hint)
+    def error(self, column: int, key: str, /, **fields: object) -> QueryError:
+        return QueryError(self.query, column, key, **fields)
 
     def peek(self, ahead: int = 0) -> Token:
         return self.tokens[min(self.pos + ahead, len(self.tokens) - 1)]
@@ -252,8 +307,8 @@ class _Parser:
         token = self.peek()
         if token.kind != "end":
             if token.text == ")":
-                raise self.error(token.column, "')' has no matching '('")
-            raise self.error(token.column, f"unexpected {_shown(token)}")  # pragma: no cover - and_expr takes all
+                raise self.error(token.column, "unmatched_close")
+            raise self.error(token.column, "unexpected", token=_shown(token))  # pragma: no cover - and_expr takes all
         return node
 
     def or_expr(self) -> Node:
@@ -282,7 +337,7 @@ class _Parser:
     def nest(self, column: int) -> None:
         self.depth += 1
         if self.depth > MAX_NESTING:
-            raise self.error(column, f"the query nests deeper than {MAX_NESTING} levels")
+            raise self.error(column, "nesting", limit=MAX_NESTING)
 
     def not_expr(self) -> Node:
         token = self.peek()
@@ -300,30 +355,29 @@ class _Parser:
             self.advance()
             self.nest(token.column)
             if self.peek().text == ")" and self.peek().kind == "symbol":
-                raise self.error(token.column, "empty parentheses", "put a condition inside, or remove them")
+                raise self.error(token.column, "empty_parentheses")
             node = self.or_expr()
             closing = self.peek()
             if not (closing.kind == "symbol" and closing.text == ")"):
                 if closing.kind == "end":
-                    raise self.error(token.column, "'(' is never closed", "add a ')'")
-                raise self.error(closing.column, f"expected ')' or AND/OR, found {_shown(closing)}")
+                    raise self.error(token.column, "unclosed_parenthesis")
+                raise self.error(closing.column, "expected_close", token=_shown(closing))
             self.advance()
             self.depth -= 1
             return node
         if token.kind == "end":
-            raise self.error(token.column, "the query ends where a condition was expected")
+            raise self.error(token.column, "ends_early")
         if token.kind == "symbol":
             if token.text == ")":
-                raise self.error(token.column, "')' has no matching '('")
+                raise self.error(token.column, "unmatched_close")
             if token.text == ",":
-                raise self.error(token.column, "',' outside of an `in (...)` list")
-            raise self.error(token.column, f"'{token.text}' needs a field name before it",
-                             "write FIELD OPERATOR VALUE, e.g. metadata.owner = team-x")
+                raise self.error(token.column, "stray_comma")
+            raise self.error(token.column, "no_field", symbol=token.text)
         if _is_keyword(token, "and", "or"):
-            raise self.error(token.column, f"{token.text.upper()} needs a condition before it")
+            raise self.error(token.column, "no_condition", keyword=token.text.upper())
         if _is_operator(self.peek(1)):
             if token.kind == "string":
-                raise self.error(token.column, "a field name is written without quotes")
+                raise self.error(token.column, "quoted_field")
             return self.condition()
         self.advance()
         return Text(token.text, token.column)
@@ -333,8 +387,7 @@ class _Parser:
         offset = 0
         for segment in segments:
             if not segment:
-                raise self.error(token.column + offset, f"field path {token.text!r} has an empty part",
-                                 "separate the parts of a path with single dots: spec.metrics.auroc")
+                raise self.error(token.column + offset, "empty_path_part", path=token.text)
             offset += len(segment) + 1
         return Field(tuple(segments), token.column)
 
@@ -356,13 +409,13 @@ class _Parser:
         if token.kind == "word" and not _is_keyword(token, "and", "or", "not"):
             self.advance()
             return Value(token.text, False, token.column)
-        hint = "quote it to mean the word itself" if token.kind == "word" else ""
-        raise self.error(token.column, f"'{operator.text}' needs a value after it, found {_shown(token)}", hint)
+        raise self.error(token.column, "no_value.word" if token.kind == "word" else "no_value", operator=operator.text,
+                         token=_shown(token))
 
     def value_list(self, operator: Token) -> tuple[Value, ...]:
         opening = self.peek()
         if not (opening.kind == "symbol" and opening.text == "("):
-            raise self.error(opening.column, "'in' needs a list in parentheses", "e.g. status in (active, draft)")
+            raise self.error(opening.column, "in_needs_list")
         self.advance()
         values = [self.value(operator)]
         while self.peek().kind == "symbol" and self.peek().text == ",":
@@ -371,7 +424,7 @@ class _Parser:
         closing = self.peek()
         if not (closing.kind == "symbol" and closing.text == ")"):
             if closing.kind == "end":
-                raise self.error(opening.column, "'(' is never closed", "add a ')'")
-            raise self.error(closing.column, f"expected ',' or ')' in the list, found {_shown(closing)}")
+                raise self.error(opening.column, "unclosed_parenthesis")
+            raise self.error(closing.column, "expected_list_end", token=_shown(closing))
         self.advance()
         return tuple(values)

@@ -49,15 +49,10 @@ def check_artifacts(root: Path, index: RegistryIndex, selected: set[str] | None,
             continue  # the schema check reports it
         pointer = dvc.read_pointer(root, path)
         if pointer is None:
-            findings.append(finding(
-                "CH701", doc.path, doc.place(("spec", "artifact", "path")),
-                f"{path} is not tracked by DVC ({path}.dvc is missing)",
-                "register artifacts with `charter register`, or `dvc add` the file and commit its .dvc file"))
+            findings.append(finding("CH701", doc.path, doc.place(("spec", "artifact", "path")), path=path))
         elif pointer != digest:
-            findings.append(finding(
-                "CH702", doc.path, doc.place(("spec", "artifact", "hash")),
-                f"{path}.dvc records hash {pointer}, but this version records {digest}",
-                "a released version's artifact cannot change: register the new artifact as a new version"))
+            findings.append(finding("CH702", doc.path, doc.place(("spec", "artifact", "hash")), path=path,
+                                    pointer=pointer, digest=digest))
         else:
             to_locate.setdefault(digest, []).append(doc)
     if to_locate:
@@ -66,8 +61,6 @@ def check_artifacts(root: Path, index: RegistryIndex, selected: set[str] | None,
         for digest, docs in to_locate.items():
             for doc in docs if where[digest] == "missing" else []:
                 path = str(value_at(doc.spec, ("artifact", "path")))
-                findings.append(finding(
-                    "CH703", doc.path, doc.place(("spec", "artifact", "hash")),
-                    f"the artifact {path} ({digest}) is neither in the DVC cache nor in the remote",
-                    f"push it from the machine that registered it: dvc push {path}.dvc"))
+                findings.append(finding("CH703", doc.path, doc.place(("spec", "artifact", "hash")), path=path,
+                                        digest=digest))
     return findings

@@ -69,13 +69,9 @@ def _previous(index: RegistryIndex, doc: Document) -> Document | None:
 
 def _finding(doc: Document, previous: Document, breaking: list[FieldChange]) -> Finding:
     first = min(breaking, key=lambda c: doc.place(c.path, key=True))
-    more = f" (and {len(breaking) - 1} more)" if len(breaking) > 1 else ""
     major = next_major(previous.version or "")
     assert doc.kind is not None and doc.name is not None
     target = doc.kind.relative_path(doc.name, major)
-    return finding(
-        "CH603", doc.path, doc.place(first.path, key=True),
-        f"{doc.ref} has a breaking change against {previous.version} without a major version bump: "
-        f"{first.summary}{more}",
-        f"bump the major version: release it as {major} (move the file to {target} and set metadata.version: "
-        f"{major}), or undo the change; `charter diff {previous.ref} {doc.ref}` lists every change")
+    return finding("CH603.more" if len(breaking) > 1 else "CH603", doc.path, doc.place(first.path, key=True),
+                   ref=doc.ref, previous=previous.version, change=first.summary, more=len(breaking) - 1,
+                   major=major, target=target, previous_ref=previous.ref)

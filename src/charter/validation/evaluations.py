@@ -53,30 +53,22 @@ def _check_invariants(doc: Document, index: RegistryIndex) -> list[Finding]:
         if result is not None and isinstance(expected, dict) and expected:
             holds = in_range(result, expected)
             if not holds:
-                findings.append(finding(
-                    "CH801", doc.path, doc.place((*path, "result")),
-                    f"invariant {name}: the model returned {result:g}, outside the expected {_range_text(expected)}",
-                    "the model breaks a fixed-input check: fix the model before promoting it"))
+                findings.append(finding("CH801", doc.path, doc.place((*path, "result")), name=name, result=result,
+                                        range=_range_text(expected)))
             if isinstance(passed, bool) and passed != holds:
-                findings.append(finding(
-                    "CH802", doc.path, doc.place((*path, "passed")),
-                    f"invariant {name} says passed: {str(passed).lower()}, but {result:g} is "
-                    f"{'inside' if holds else 'outside'} {_range_text(expected)}",
-                    f"set passed: {str(holds).lower()} (passed means result lies in expected)"))
+                findings.append(finding("CH802.inside" if holds else "CH802.outside", doc.path,
+                                        doc.place((*path, "passed")), name=name, result=result,
+                                        range=_range_text(expected)))
         contract = declared.get(name)
         if contract is not None:
             for key in ("input", "expected"):
                 if key in item and item[key] != contract.get(key):
-                    findings.append(finding(
-                        "CH804", doc.path, doc.place((*path, key)),
-                        f"invariant {name}: {key} differs from the one {contract_ref} declares",
-                        f"record the check with the contract's {key}: an evaluation may not change a check"))
+                    findings.append(finding("CH804", doc.path, doc.place((*path, key)), name=name, key=key,
+                                            contract=contract_ref))
     for name in declared:
         if name not in recorded:
-            findings.append(finding(
-                "CH803", doc.path, doc.place(("spec", "invariants") if items else ("spec",)),
-                f"invariant {name}, declared by {contract_ref}, has no result in this evaluation",
-                "run the check and record its result under spec.invariants"))
+            findings.append(finding("CH803", doc.path, doc.place(("spec", "invariants") if items else ("spec",)),
+                                    name=name, contract=contract_ref))
     return findings
 
 
@@ -104,39 +96,29 @@ def _check_thresholds(doc: Document) -> list[Finding]:
         for name in RATES:
             stated, computed = _number(row.get(name)), rates[name]
             if stated is not None and computed is not None and not agrees(stated, computed, min_decimals=2):
-                findings.append(finding(
-                    "CH805", doc.path, doc.place((*path, name)),
-                    f"threshold {threshold:g}: {name} is {stated:g}, but the counts give {computed:.4g}",
-                    "correct the rate or the counts (charter evaluate record computes both from the counts)"))
+                findings.append(finding("CH805", doc.path, doc.place((*path, name)), threshold=threshold, name=name,
+                                        stated=stated, computed=computed))
         alerts_per_day = _number(row.get("alertsPerDay"))
         if days is not None and days > 0 and alerts_per_day is not None \
                 and not agrees(alerts_per_day, counts.alerts / days):
-            findings.append(finding(
-                "CH807", doc.path, doc.place((*path, "alertsPerDay")),
-                f"threshold {threshold:g}: {alerts_per_day:g} alerts per day, but tp + fp = {counts.alerts} over "
-                f"{days:g} days is {counts.alerts / days:.4g}", "correct alertsPerDay, the counts or periodDays"))
+            findings.append(finding("CH807", doc.path, doc.place((*path, "alertsPerDay")), threshold=threshold,
+                                    stated=alerts_per_day, alerts=counts.alerts, days=days,
+                                    computed=counts.alerts / days))
     if counted:
         _, first_t, first = counted[0]
         for i, threshold, counts in counted[1:]:
             if counts.total != first.total or counts.positives != first.positives:
-                findings.append(finding(
-                    "CH806", doc.path, doc.place(("spec", "thresholds", i)),
-                    f"threshold {threshold:g} counts {counts.total} units with {counts.positives} events, threshold "
-                    f"{first_t:g} {first.total} with {first.positives}",
-                    "every row's tp + fp + tn + fn (and tp + fn) must be the same cohort"))
+                findings.append(finding("CH806", doc.path, doc.place(("spec", "thresholds", i)),
+                                        threshold=threshold, total=counts.total, positives=counts.positives,
+                                        first=first_t, first_total=first.total, first_positives=first.positives))
         ordered = sorted(counted, key=lambda c: c[1])
         for (_, low_t, low), (i, high_t, high) in pairwise(ordered):
             if high.alerts > low.alerts or high.tp > low.tp:
-                findings.append(finding(
-                    "CH808", doc.path, doc.place(("spec", "thresholds", i)),
-                    f"threshold {high_t:g} has more alerts ({high.alerts}) or true positives ({high.tp}) than the "
-                    f"lower {low_t:g} ({low.alerts}, {low.tp})",
-                    "an alert is a score at or above the threshold: counts fall as the threshold rises"))
+                findings.append(finding("CH808", doc.path, doc.place(("spec", "thresholds", i)), high=high_t,
+                                        high_alerts=high.alerts, high_tp=high.tp, low=low_t, low_alerts=low.alerts,
+                                        low_tp=low.tp))
     operating = _number(doc.spec.get("operatingThreshold"))
     thresholds = {_number(r.get("threshold")) for r in rows if isinstance(r, dict)}
     if operating is not None and rows and operating not in thresholds:
-        findings.append(finding(
-            "CH809", doc.path, doc.place(("spec", "operatingThreshold")),
-            f"the operating threshold {operating:g} is not a row of the threshold table",
-            "add its row: alert volume and PPV at the threshold in use are what promotion policy reads"))
+        findings.append(finding("CH809", doc.path, doc.place(("spec", "operatingThreshold")), operating=operating))
     return findings

@@ -18,18 +18,18 @@ from charter.registry.findings import Finding, finding
 _SAFE_SEGMENT = re.compile(r"^[A-Za-z0-9_.+-]+$")
 
 
-def _unsafe(relpath: str) -> str | None:
-    """Why the path is unsafe, or None."""
+def _unsafe(relpath: str) -> tuple[str, dict[str, object]] | None:
+    """Why the path is unsafe (its CH307 finding's key and fields), or None."""
     for segment in relpath.split("/"):
         if not segment.isascii():
             odd = next(c for c in segment if not c.isascii())
-            return (f"segment {segment!r} has the non-ASCII character {odd!r} "
-                    f"(U+{ord(odd):04X} {unicodedata.name(odd, 'unnamed')}), which can pass for another")
+            return "CH307.ascii", {"segment": segment, "character": odd, "codepoint": ord(odd),
+                                   "name": unicodedata.name(odd, "unnamed")}
         if segment.startswith("-"):
-            return f"segment {segment!r} starts with '-', which programs read as an option"
+            return "CH307.option", {"segment": segment}
         if segment in (".", "..") or not _SAFE_SEGMENT.match(segment):
             shown = next((c for c in segment if not re.match(r"[A-Za-z0-9_.+-]", c)), segment)
-            return f"segment {segment!r} has the character {shown!r}, which shells and URLs treat specially"
+            return "CH307", {"segment": segment, "character": shown}
     return None
 
 
@@ -48,15 +48,12 @@ def check_paths(files: Iterable[str], selected: set[str]) -> list[Finding]:
             continue
         reason = _unsafe(relpath)
         if reason is not None:
-            findings.append(finding("CH307", relpath, (1, 1), f"unsafe path: {reason}",
-                                    "rename the file with a-z, 0-9, '-' and '.' only"))
+            findings.append(finding(reason[0], relpath, (1, 1), **reason[1]))
     for group in by_folded.values():
         if len(group) < 2:
             continue
         for relpath in group:
             if relpath in selected:
                 others = ", ".join(p for p in group if p != relpath)
-                findings.append(finding(
-                    "CH308", relpath, (1, 1), f"differs from {others} only in letter case or Unicode form",
-                    "keep one of them: on macOS and Windows checkouts they are the same file"))
+                findings.append(finding("CH308", relpath, (1, 1), others=others))
     return findings

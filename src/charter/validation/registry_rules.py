@@ -27,9 +27,8 @@ def check_naming(doc: Document, config: RegistryConfig) -> list[Finding]:
         return []  # an invalid pattern is registry.yaml's own schema finding
     if matches:
         return []
-    return [finding("CH305", doc.path, doc.place(("metadata", "name")),
-                    f"name {doc.name!r} does not follow this registry's naming rule for {kind.name}",
-                    f"{REGISTRY_FILE} spec.naming.{kind.prefix}Pattern requires a match of {pattern!r}")]
+    return [finding("CH305", doc.path, doc.place(("metadata", "name")), name=doc.name, kind=kind.name,
+                    registry_file=REGISTRY_FILE, prefix=kind.prefix, pattern=pattern)]
 
 
 def _present(data: Any, dotted_path: str) -> bool:
@@ -48,9 +47,8 @@ def check_risk_tier(doc: Document, index: RegistryIndex, config: RegistryConfig)
     if not isinstance(required, list):
         return []
     return [
-        finding("CH306", doc.path, doc.place(tuple(field.split(".")), key=True),
-                f"{field} is required for models of risk tier {tier!r}",
-                f"fill it in ({REGISTRY_FILE} spec.riskTiers.{tier}.requiredFields)")
+        finding("CH306", doc.path, doc.place(tuple(field.split(".")), key=True), field=field, tier=tier,
+                registry_file=REGISTRY_FILE)
         for field in required
         if isinstance(field, str) and not _present(doc.data, field)
     ]

@@ -83,9 +83,7 @@ def check_history(root: Path, loaded: LoadedRegistry | LazyRegistry, base: str, 
             continue
         current, _ = loaded.read(change.path)
         if change.status == "D" or not (root / change.path).exists():
-            findings.append(finding(
-                "CH602", change.path, (1, 1), f"{before.ref} is released at {base} and was deleted",
-                f"restore it (git checkout {base} -- {change.path}); to withdraw it, set metadata.status: retired"))
+            findings.append(finding("CH602", change.path, (1, 1), ref=before.ref, base=base, path=change.path))
         elif current is not None:
             findings.extend(_changed_spec(before, current, base))
     return findings
@@ -95,8 +93,4 @@ def _changed_spec(before: Document, current: Document, base: str) -> list[Findin
     diff = first_difference(before.spec, current.spec, ("spec",))
     if diff is None:
         return []
-    return [finding(
-        "CH601", current.path, current.place(diff),
-        f"{before.ref} is released at {base}: its spec must not change ({dotted(diff)} differs)",
-        "make the change in a new version (copy the file with a bumped version); "
-        "only metadata status, description, owner, tags and annotations may change")]
+    return [finding("CH601", current.path, current.place(diff), ref=before.ref, base=base, field=dotted(diff))]

@@ -19,18 +19,18 @@ def check_envelope(doc: Document) -> list[Finding]:
     api = doc.data.get("apiVersion")
     if api != API_VERSION:
         where = doc.place(("apiVersion",)) if "apiVersion" in doc.data else (1, 1)
-        shown = "missing" if api is None else repr(api)
-        return [finding("CH205", doc.path, where, f"apiVersion is {shown}, expected {API_VERSION!r}",
-                        f"start the document with `apiVersion: {API_VERSION}`")]
+        if api is None:
+            return [finding("CH205.api_missing", doc.path, where, expected=API_VERSION)]
+        return [finding("CH205.api", doc.path, where, api=api, expected=API_VERSION)]
     if doc.path == REGISTRY_FILE and doc.kind is not REGISTRY_KIND:
-        return [finding("CH205", doc.path, doc.place(("kind",)), f"{REGISTRY_FILE} must be of kind Registry",
-                        "set `kind: Registry` (entries live in their own folders, see docs/format.md)")]
+        return [finding("CH205.registry", doc.path, doc.place(("kind",)), registry_file=REGISTRY_FILE)]
     if doc.kind is None:
         declared = doc.data.get("kind")
         where = doc.place(("kind",)) if "kind" in doc.data else (1, 1)
         known = ", ".join([*KINDS, REGISTRY_KIND.name])
-        shown = "missing" if declared is None else repr(declared)
-        return [finding("CH205", doc.path, where, f"kind is {shown}", f"use one of: {known}")]
+        if declared is None:
+            return [finding("CH205.kind_missing", doc.path, where, known=known)]
+        return [finding("CH205", doc.path, where, kind=declared, known=known)]
     return []
 
 def check_schema(doc: Document) -> list[Finding]:
@@ -53,40 +53,46 @@ def _to_findings(doc: Document, kind: Kind, error: ValidationError) -> list[Find
     path: JsonPath = tuple(error.absolute_path)
     rule: Any = error.validator_value
     where = dotted(path)
-    hint_schema = f"see `charter schema {kind.name}` for the fields and their meaning"
     if error.validator in ("additionalProperties", "unevaluatedProperties") and isinstance(error.instance, dict):
         allowed = sorted(error.schema.get("properties", {})) if isinstance(error.schema, dict) else []
         patterns = error.schema.get("patternProperties", {}) if isinstance(error.schema, dict) else {}
 
         extras = [k for k in error.instance
                   if k not in allowed and not any(re.search(p, k) for p in patterns)]
-        hint = f"allowed here: {', '.join(allowed)}" if allowed else hint_schema
-        return [finding("CH201", doc.path, doc.place((*path, k), key=True),
-                        f"unknown field {dotted((*path, k))!r}", hint) for k in extras]
+        if allowed:
+            return [finding("CH201", doc.path, doc.place((*path, k), key=True), field=dotted((*path, k)),
+                            allowed=", ".join(allowed)) for k in extras]
+        return [finding("CH201.schema", doc.path, doc.place((*path, k), key=True), field=dotted((*path, k)),
+                        kind=kind.name) for k in extras]
     if error.validator == "required" and isinstance(error.instance, dict):
         missing = [r for r in rule if r not in error.instance]
         props = error.schema.get("properties", {}) if isinstance(error.schema, dict) else {}
-        return [finding("CH202", doc.path, doc.place(path, key=True),
-                        f"missing required field {dotted((*path, m))!r}",
-                        _describe(props.get(m)) or hint_schema) for m in missing]
+        return [_described("CH202", doc, path, props.get(m), kind, key_place=True, field=dotted((*path, m)))
+                for m in missing]
     if error.validator == "type":
         expected = rule
         expected_text = " or ".join(expected) if isinstance(expected, list) else str(expected)
-        return [finding("CH203", doc.path, doc.place(path),
-                        f"{where} must be {expected_text}, not {_json_type(error.instance)}",
-                        _describe(error.schema) or hint_schema)]
+        return [_described("CH203", doc, path, error.schema, kind, where=where, expected=expected_text,
+                           actual=_json_type(error.instance))]
     if error.validator in ("enum", "const"):
         allowed_values = rule if error.validator == "enum" else [rule]
-        return [finding("CH204", doc.path, doc.place(path),
-                        f"{where} is {error.instance!r}, not one of the allowed values",
-                        f"use one of: {', '.join(map(str, allowed_values))}")]
+        return [finding("CH204.enum", doc.path, doc.place(path), where=where, value=error.instance,
+                        allowed=", ".join(map(str, allowed_values)))]
     if error.validator in ("pattern", "format", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum",
                            "minLength", "maxLength", "minItems", "maxItems", "uniqueItems", "multipleOf",
                            "minProperties", "maxProperties", "propertyNames"):
-        return [finding("CH204", doc.path, doc.place(path), f"{where}: {_short(error.message)}",
-                        _describe(error.schema) or hint_schema)]
-    return [finding("CH200", doc.path, doc.place(path), f"{where}: {_short(error.message)}",
-                    _describe(error.schema) or hint_schema)]
+        return [_described("CH204", doc, path, error.schema, kind, where=where, problem=_short(error.message))]
+    return [_described("CH200", doc, path, error.schema, kind, where=where, problem=_short(error.message))]
+
+
+def _described(key: str, doc: Document, path: JsonPath, schema: Any, kind: Kind, *, key_place: bool = False,
+               **fields: object) -> Finding:
+    """A finding whose hint is the schema's description of the field, or (`KEY.schema`) where to read the schema."""
+    place = doc.place(path, key=key_place)
+    description = _describe(schema)
+    if description:
+        return finding(key, doc.path, place, description=description, **fields)
+    return finding(key + ".schema", doc.path, place, kind=kind.name, **fields)
 
 def _describe(schema: Any) -> str:
     if isinstance(schema, dict):

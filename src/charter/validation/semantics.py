@@ -22,10 +22,8 @@ def check_unique_keys(doc: Document) -> list[Finding]:
             if value is None or isinstance(value, dict | list):
                 continue
             if value in first_seen:
-                findings.append(finding(
-                    "CH206", doc.path, doc.place((*path, i, key)),
-                    f"{dotted(path)} has two items with {key} {value!r} (items {first_seen[value] + 1} and {i + 1})",
-                    f"each item of {dotted(path)} needs its own {key}: merge or rename them"))
+                findings.append(finding("CH206", doc.path, doc.place((*path, i, key)), list=dotted(path), key=key,
+                                        value=value, first=first_seen[value] + 1, second=i + 1))
             else:
                 first_seen[value] = i
     return findings
@@ -42,7 +40,6 @@ def check_periods(doc: Document) -> list[Finding]:
         start, end = node.get("start"), node.get("end")
         # ISO dates and date-times of one form compare correctly as strings.
         if isinstance(start, str) and isinstance(end, str) and len(start) == len(end) and end < start:
-            findings.append(finding("CH207", doc.path, doc.place((*path, "end")),
-                                    f"{dotted(path)} ends ({end}) before it starts ({start})",
-                                    "swap or correct the dates"))
+            findings.append(finding("CH207", doc.path, doc.place((*path, "end")), period=dotted(path), start=start,
+                                    end=end))
     return findings

@@ -17,10 +17,23 @@ import re
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlencode, urlsplit
 
-from charter.errors import CharterError
+from charter.errors import (
+    CharterError,
+    ForgeAnswerNotJson,
+    ForgeAnswerUnrecognised,
+    ForgeApiNotHttps,
+    ForgeConflict,
+    ForgeForbidden,
+    ForgeRedirected,
+    ForgeRefused,
+    ForgeRepositoryNotFound,
+    ForgeTimedOut,
+    ForgeTokenRefused,
+    ForgeUnreachable,
+)
 
 if TYPE_CHECKING:
     from urllib.request import OpenerDirector, Request
@@ -39,12 +52,51 @@ class PullRequest:
     url: str
 
 
-class ForgeUnavailable(CharterError):
-    """A forge is configured but cannot be used here; `reason` says why in one line, without any secret."""
+E = TypeVar("E", bound=CharterError)
 
-    def __init__(self, reason: str, hint: str = "") -> None:
-        super().__init__(reason, hint)
-        self.reason = reason
+
+class ForgeUnavailable(CharterError):
+    """A forge is configured but cannot be used here; `reason` says why in one line, without any secret.
+
+    Callers that can do without the forge catch this family by type, so it lives here with its variants' words.
+    """
+
+    @property
+    def reason(self) -> str:
+        return self.message
+
+
+class TokenNotOneLine(ForgeUnavailable):
+    template = "{variable} holds more than one line"
+    hint_template = "put only the token in {variable}"
+
+
+class NoGitHubToken(ForgeUnavailable):
+    template = "no GitHub token: neither GITHUB_TOKEN nor GH_TOKEN is set"
+    hint_template = "set GITHUB_TOKEN to a token that may open pull requests"
+
+
+class NoGitHubRepository(ForgeUnavailable):
+    template = "cannot tell which GitHub repository to use ({repository})"
+    hint_template = "set spec.forge.repository to OWNER/NAME in registry.yaml"
+
+
+class NoGitHubRepositoryFound(NoGitHubRepository):
+    template = "cannot tell which GitHub repository to use (none found)"
+
+
+class NoGitLabToken(ForgeUnavailable):
+    template = "no GitLab token: neither GITLAB_TOKEN nor CI_JOB_TOKEN is set"
+    hint_template = "set GITLAB_TOKEN to an access token with the `api` scope"
+
+
+class NoGitLabProject(ForgeUnavailable):
+    template = "cannot tell which GitLab project to use ({project})"
+    hint_template = "set spec.forge.repository to GROUP/NAME in registry.yaml"
+
+
+class NoGitLabProjectFound(NoGitLabProject):
+    template = "cannot tell which GitLab project to use (none found)"
 
 
 @dataclass(frozen=True)
@@ -95,9 +147,7 @@ def _opener(api_url: str) -> OpenerDirector:
                              newurl: str) -> Request | None:
             if req.get_method() not in ("GET", "HEAD") or _origin(newurl) != _origin(api_url):
                 where = urlsplit(newurl).hostname or newurl
-                raise CharterError(f"the forge redirected a {req.get_method()} request to {where} ({code}); "
-                                   "Charter follows only GET redirects within the API's own host",
-                                   "check the API URL (spec.forge.apiUrl) and the repository name")
+                raise ForgeRedirected(method=req.get_method(), where=where, code=code)
             return super().redirect_request(req, fp, code, msg, headers, newurl)
 
     return urllib.request.build_opener(SameOriginRedirects())
@@ -130,6 +180,13 @@ class ForgeClient(ABC):
     def _scrub(self, text: str) -> str:
         return text.replace(self.__token, "***") if self.__token else text
 
+    def _scrubbed(self, error: E) -> E:
+        """`error` without the token in its words or values, wherever the forge's answer quoted it."""
+        error.message, error.hint = self._scrub(error.message), self._scrub(error.hint)
+        error.args = (error.message,)
+        error.fields = {k: self._scrub(v) if isinstance(v, str) else v for k, v in error.fields.items()}
+        return error
+
     def _request(self, method: str, path: str, action: str, query: Mapping[str, str | int] | None = None,
                  body: Mapping[str, Any] | None = None) -> Any:
         """Send one request and return its decoded JSON; `action` ("open a pull request on o/r") words errors."""
@@ -151,37 +208,21 @@ class ForgeClient(ABC):
             raise self._status_error(exc.code, detail, action) from None
         except (OSError, http.client.HTTPException) as exc:  # URLError and TimeoutError are OSErrors
             reason = getattr(exc, "reason", exc)
+            where = {"action": action, "title": self.title, "api_url": self.api_url}
             if isinstance(reason, TimeoutError):
-                reason = f"no answer within {self.timeout:g} s"
-            raise CharterError(self._scrub(f"could not {action}: cannot reach {self.title} at {self.api_url} "
-                                           f"({reason})"),
-                               "check the network and the API URL (spec.forge.apiUrl)") from None
+                raise self._scrubbed(ForgeTimedOut(timeout=self.timeout, **where)) from None
+            raise self._scrubbed(ForgeUnreachable(reason=reason, **where)) from None
         try:
             return json.loads(raw) if raw.strip() else None
         except ValueError:
-            raise CharterError(f"could not {action}: {self.title} at {self.api_url} answered with something "
-                               "that is not JSON", "check the API URL (spec.forge.apiUrl)") from None
+            raise ForgeAnswerNotJson(action=action, title=self.title, api_url=self.api_url) from None
 
     def _status_error(self, status: int, detail: str, action: str) -> CharterError:
-        token = self.token_variable
-        said = f": {detail}" if detail else ""
-        if status == 401:
-            message = f"{self.title} refused the token in {token} (401 Unauthorized{said})"
-            hint = f"check that {token} holds a valid token that has not expired"
-        elif status == 403:
-            message = f"the token in {token} is not allowed to do this on {self.repository} (403 Forbidden{said})"
-            hint = self._permission_hint
-        elif status == 404:
-            message = (f"{self.repository} was not found on {self.title} at {self.api_url}, or the token in {token} "
-                       f"cannot see it (404 Not Found{said})")
-            hint = "check spec.forge.repository (or the remote URL) and the token's access to the repository"
-        elif status in (409, 422):
-            message = f"{self.title} refused the request ({status}{said})"
-            hint = "a pull request for this branch may already exist, or the branch has no new commits"
-        else:
-            message = f"{self.title} answered {status}{said}"
-            hint = "try again later; if it persists, check the forge's status page"
-        return CharterError(self._scrub(f"could not {action}: {message}"), self._scrub(hint))
+        refused: type[ForgeRefused] = {401: ForgeTokenRefused, 403: ForgeForbidden, 404: ForgeRepositoryNotFound,
+                                       409: ForgeConflict, 422: ForgeConflict}.get(status, ForgeRefused)
+        return self._scrubbed(refused(action=action, title=self.title, api_url=self.api_url, status=status,
+                                      said=f": {detail}" if detail else "", token=self.token_variable,
+                                      repository=self.repository, permission_hint=self._permission_hint))
 
     _permission_hint = ""
 
@@ -219,8 +260,7 @@ class ForgeClient(ABC):
 
 
 def unexpected_answer(title: str, action: str) -> CharterError:
-    return CharterError(f"could not {action}: {title} answered in a form Charter does not recognise",
-                        "check the API URL (spec.forge.apiUrl): it must be the REST API's base")
+    return ForgeAnswerUnrecognised(action=action, title=title)
 
 
 def _error_detail(exc: Any) -> str:
@@ -255,8 +295,7 @@ def _check_api_url(api_url: str) -> None:
         return
     if parts.scheme == "http" and (parts.hostname or "") in _LOOPBACK:
         return  # a forge on this machine (tests, a local proxy): the token does not leave it
-    raise CharterError(f"forge API URL {api_url!r} is not an https:// URL",
-                       "Charter sends the token only over HTTPS; fix spec.forge.apiUrl or the API URL variable")
+    raise ForgeApiNotHttps(api_url=api_url)
 
 
 def token_from(env: Mapping[str, str], *names: str) -> tuple[str, str] | None:
@@ -265,7 +304,7 @@ def token_from(env: Mapping[str, str], *names: str) -> tuple[str, str] | None:
         value = (env.get(name) or "").strip()
         if value:
             if any(c in value for c in "\r\n\0"):
-                raise ForgeUnavailable(f"{name} holds more than one line", f"put only the token in {name}")
+                raise TokenNotOneLine(variable=name)
             return value, name
     return None
 

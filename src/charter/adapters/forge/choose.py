@@ -8,7 +8,7 @@ from typing import Any
 from charter.adapters.forge.base import TIMEOUT, ForgeClient, parse_remote
 from charter.adapters.forge.github import GitHubClient
 from charter.adapters.forge.gitlab import GitLabClient
-from charter.errors import CharterError
+from charter.errors import NoCompareLink, UnknownForgeType
 
 FORGES: dict[str, type[ForgeClient]] = {"github": GitHubClient, "gitlab": GitLabClient}
 FORGE_TYPES = (*FORGES, "none")
@@ -24,8 +24,7 @@ def forge_for(config: Mapping[str, Any] | None, remote_url: str | None, env: Map
         return None
     forge = FORGES.get(forge_type) if isinstance(forge_type, str) else None  # YAML may hold any value here
     if forge is None:
-        raise CharterError(f"unknown forge type {forge_type!r} in registry.yaml (spec.forge.type)",
-                           f"use one of: {', '.join(FORGE_TYPES)}")
+        raise UnknownForgeType(forge_type=forge_type, known=", ".join(FORGE_TYPES))
     return forge.configured(config or {}, parse_remote(remote_url) if remote_url else None, env, timeout=timeout)
 
 
@@ -33,5 +32,5 @@ def compare_link(forge_type: str, web_base: str, repository: str, base: str, hea
     """The web page where a person opens the pull/merge request from `head` into `base` by hand."""
     forge = FORGES.get(forge_type)
     if forge is None:
-        raise CharterError(f"no compare link for forge type {forge_type!r}", "use github or gitlab")
+        raise NoCompareLink(forge_type=forge_type)
     return forge.compare_link(web_base, repository, base, head)

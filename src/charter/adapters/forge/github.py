@@ -9,7 +9,9 @@ from urllib.parse import quote
 from charter.adapters.forge.base import (
     TIMEOUT,
     ForgeClient,
-    ForgeUnavailable,
+    NoGitHubRepository,
+    NoGitHubRepositoryFound,
+    NoGitHubToken,
     PullRequest,
     Remote,
     token_from,
@@ -38,13 +40,11 @@ class GitHubClient(ForgeClient):
         `repository`, else GITHUB_REPOSITORY, else the remote URL."""
         found = token_from(env, "GITHUB_TOKEN", "GH_TOKEN")
         if found is None:
-            raise ForgeUnavailable("no GitHub token: neither GITHUB_TOKEN nor GH_TOKEN is set",
-                                   "set GITHUB_TOKEN to a token that may open pull requests")
+            raise NoGitHubToken()
         api = config.get("apiUrl") or env.get("GITHUB_API_URL") or GITHUB_API
         repository = config.get("repository") or env.get("GITHUB_REPOSITORY") or (remote.path if remote else "")
         if repository.count("/") != 1 or not all(repository.split("/")):
-            raise ForgeUnavailable(f"cannot tell which GitHub repository to use ({repository or 'none found'})",
-                                   "set spec.forge.repository to OWNER/NAME in registry.yaml")
+            raise NoGitHubRepository(repository=repository) if repository else NoGitHubRepositoryFound()
         web = env.get("GITHUB_SERVER_URL") or web_from_api(api, "/api/v3")
         return cls(api, repository, found[0], found[1], web, timeout=timeout)
 

@@ -9,7 +9,9 @@ from urllib.parse import quote
 from charter.adapters.forge.base import (
     TIMEOUT,
     ForgeClient,
-    ForgeUnavailable,
+    NoGitLabProject,
+    NoGitLabProjectFound,
+    NoGitLabToken,
     PullRequest,
     Remote,
     token_from,
@@ -37,13 +39,11 @@ class GitLabClient(ForgeClient):
         gitlab.com; project `repository`, else CI_PROJECT_PATH, else the remote URL."""
         found = token_from(env, "GITLAB_TOKEN", "CI_JOB_TOKEN")
         if found is None:
-            raise ForgeUnavailable("no GitLab token: neither GITLAB_TOKEN nor CI_JOB_TOKEN is set",
-                                   "set GITLAB_TOKEN to an access token with the `api` scope")
+            raise NoGitLabToken()
         api = config.get("apiUrl") or env.get("CI_API_V4_URL") or GITLAB_API
         project = config.get("repository") or env.get("CI_PROJECT_PATH") or (remote.path if remote else "")
         if "/" not in project.strip("/"):
-            raise ForgeUnavailable(f"cannot tell which GitLab project to use ({project or 'none found'})",
-                                   "set spec.forge.repository to GROUP/NAME in registry.yaml")
+            raise NoGitLabProject(project=project) if project else NoGitLabProjectFound()
         web = env.get("CI_SERVER_URL") or web_from_api(api, "/api/v4")
         return cls(api, project.strip("/"), found[0], found[1], web, timeout=timeout)
 

@@ -12,7 +12,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from charter.adapters.git.run import GitFailed, environment_changes, run_git
-from charter.errors import CharterError
+from charter.errors import (
+    CharterError,
+    FolderMissing,
+    GitCommitFailed,
+    GitInitFailed,
+    GitNotInstalled,
+    NotARevision,
+    NotInGitRepository,
+    UnknownRevision,
+)
 
 if TYPE_CHECKING:
     from typing import TypeAlias
@@ -38,19 +47,18 @@ def open_repository(path: Path) -> Repository:
     try:
         return _gitpython(path)
     except git.InvalidGitRepositoryError as exc:
-        raise CharterError(f"{path} is not inside a git repository",
-                           "run `git init` there, or create the registry with `charter init`") from exc
+        raise NotInGitRepository(path=path) from exc
     except git.NoSuchPathError as exc:
-        raise CharterError(f"{path}: no such directory") from exc
+        raise FolderMissing(path=path) from exc
     except git.GitCommandNotFound as exc:
-        raise CharterError("git is not installed or not on PATH", "install git") from exc
+        raise GitNotInstalled() from exc
 
 
 def init_repository(path: Path) -> Repository:
     try:
         run_git(path, ["init", "--initial-branch=main"])
     except GitFailed as exc:
-        raise CharterError(f"git init failed in {path}: {exc.stderr}") from exc
+        raise GitInitFailed(path=path, stderr=exc.stderr) from exc
     return open_repository(path)
 
 
@@ -94,8 +102,7 @@ def commit_paths(repo: Repository, message: str, paths: list[str] | None = None)
     except GitFailed as exc:
         if paths is not None:  # leave the index as it was: nothing of ours stays staged
             unstage(repo, paths)
-        raise CharterError(f"git commit failed in {top}: {exc.stderr}",
-                           "another git process may hold the repository's lock; try again") from exc
+        raise GitCommitFailed(top=top, stderr=exc.stderr) from exc
     return str(repo.head.commit.hexsha)
 
 
@@ -168,7 +175,7 @@ def repository_top(root: Path) -> tuple[Path, str]:
 def resolve_commit(root: Path, revision: str) -> str | None:
     """The commit id `revision` names, or None in a repository without commits yet."""
     if revision.startswith("-"):
-        raise CharterError(f"{revision!r} is not a revision", "name a branch, tag or commit")
+        raise NotARevision(revision=revision)
     try:
         output = run_git(root, ["rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}"])
     except CharterError as exc:
@@ -176,5 +183,5 @@ def resolve_commit(root: Path, revision: str) -> str | None:
             raise
         if revision == "HEAD":
             return None  # an unborn branch: nothing is committed yet
-        raise CharterError(f"unknown revision {revision!r}", "name an existing branch, tag or commit") from exc
+        raise UnknownRevision(revision=revision) from exc
     return output.decode().strip() or None

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from charter.adapters.git.log import read_objects
 from charter.adapters.git.repo import open_repository, repository_top, resolve_commit
 from charter.adapters.git.run import in_background, run_git
-from charter.errors import CharterError
+from charter.errors import CharterError, NotARevision, RevisionReadFailed, UnknownBaseRevision
 
 if TYPE_CHECKING:
     from charter.adapters.git.repo import Repository
@@ -33,7 +33,7 @@ class RevisionReader:
 
     def __init__(self, root: Path, revision: str) -> None:
         if revision.startswith("-"):
-            raise CharterError(f"{revision!r} is not a revision", "name a branch, tag or commit")
+            raise NotARevision(revision=revision)
         self.root = root
         self.top, self.prefix = repository_top(root)
         try:
@@ -41,8 +41,7 @@ class RevisionReader:
         except CharterError:
             commit = None
         if commit is None:
-            raise CharterError(f"unknown revision {revision!r}",
-                               "name an existing branch, tag or commit (fetch it first in CI)")
+            raise UnknownBaseRevision(revision=revision)
         self.commit = commit
         self.revision = revision
         # what one run asks several times (the scope, the history and the compatibility checks): asked of git once
@@ -62,7 +61,7 @@ class RevisionReader:
         try:
             return run_git(self.top, args).decode("utf-8", "surrogateescape")
         except CharterError as exc:
-            raise CharterError(f"git {what} against {self.revision!r} failed: {exc.message}") from exc
+            raise RevisionReadFailed(what=what, revision=self.revision, failure=exc.message) from exc
 
     def changes(self, folders: tuple[str, ...], until: RevisionReader | None = None) -> list[Change]:
         """Entry files added, modified or deleted since the revision: in the work tree (staged or not), or at the
@@ -104,7 +103,7 @@ class RevisionReader:
         try:
             objects = read_objects(self.top, names)
         except CharterError as exc:
-            raise CharterError(f"git cat-file against {self.revision!r} failed: {exc.message}") from exc
+            raise RevisionReadFailed(what="cat-file", revision=self.revision, failure=exc.message) from exc
         for relpath, found in zip(wanted, objects, strict=True):
             self._blobs[relpath] = found.data if found is not None and found.type == "blob" else None
         return {p: self.read(p) for p in relpaths}  # a name --batch cannot take (a newline) is read on its own

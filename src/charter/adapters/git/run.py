@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TypeVar
 
-from charter.errors import CharterError
+from charter.errors import CharterError, FolderMissing, GitNotInstalled, NotInGitRepository
 
 T = TypeVar("T")
 
@@ -52,12 +52,26 @@ def environment(extra: Mapping[str, str] | None = None) -> dict[str, str]:
 
 
 class GitFailed(CharterError):
-    """A git command ended with an error; `stderr` keeps all git said, the message only its last line."""
+    """A git command ended with an error; `stderr` keeps all git said, the message only its `last` line.
 
-    def __init__(self, message: str, hint: str = "", *, stderr: str = "", returncode: int = 0) -> None:
-        super().__init__(message, hint)
+    Callers catch it by type and read `stderr` and `returncode`, so the family lives with the code that runs git.
+    """
+
+    template = "git {command} failed in {cwd}: {last}"
+
+    def __init__(self, *, stderr: str = "", returncode: int = 0, **fields: object) -> None:
+        super().__init__(stderr=stderr, returncode=returncode, **fields)
         self.stderr = stderr
         self.returncode = returncode
+
+
+class GitFailedSilently(GitFailed):
+    template = "git {command} failed in {cwd}: exit code {returncode}"
+
+
+class GitOutsideRepository(GitFailed):
+    template = NotInGitRepository.template
+    hint_template = NotInGitRepository.hint_template
 
 
 def run_git(cwd: Path, args: list[str], stdin: bytes | None = None, *, env: Mapping[str, str] | None = None,
@@ -69,12 +83,12 @@ def run_git(cwd: Path, args: list[str], stdin: bytes | None = None, *, env: Mapp
     import subprocess
 
     if not cwd.is_dir():
-        raise CharterError(f"{cwd}: no such directory")
+        raise FolderMissing(path=cwd)
     try:
         result = subprocess.run(["git", *args], cwd=cwd, input=stdin, capture_output=True,
                                 env=environment(env), check=False)
     except FileNotFoundError as exc:
-        raise CharterError("git is not installed or not on PATH", "install git") from exc
+        raise GitNotInstalled() from exc
     if result.returncode not in ok:
         raise _failure(cwd, _command(args), result.returncode, result.stderr)
     return result.stdout
@@ -92,11 +106,10 @@ def _failure(cwd: Path, command: str, returncode: int, stderr_bytes: bytes) -> G
     """The error a failed git command becomes: its last line of complaint, or what to do outside a repository."""
     stderr = stderr_bytes.decode("utf-8", "replace").strip()
     if "not a git repository" in stderr:
-        return GitFailed(f"{cwd} is not inside a git repository",
-                         "run `git init` there, or create the registry with `charter init`",
-                         stderr=stderr, returncode=returncode)
-    last = stderr.splitlines()[-1] if stderr else f"exit code {returncode}"
-    return GitFailed(f"git {command} failed in {cwd}: {last}", stderr=stderr, returncode=returncode)
+        return GitOutsideRepository(path=cwd, stderr=stderr, returncode=returncode)
+    if not stderr:
+        return GitFailedSilently(command=command, cwd=cwd, stderr=stderr, returncode=returncode)
+    return GitFailed(command=command, cwd=cwd, last=stderr.splitlines()[-1], stderr=stderr, returncode=returncode)
 
 
 def run_git_parallel(cwd: Path, commands: list[list[str]]) -> list[bytes]:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from charter.adapters.git.repo import commit_paths, open_repository, repository_top, resolve_commit, work_tree
 from charter.adapters.git.run import GitFailed, run_git
-from charter.errors import CharterError
+from charter.errors import CharterError, GitStepFailed, GitStepFailedSilently
 
 if TYPE_CHECKING:
     from charter.adapters.git.repo import Repository
@@ -37,7 +37,9 @@ def _run(repo: Repository, *args: str) -> str:
     try:
         output = run_git(work_tree(repo), list(args))
     except GitFailed as exc:
-        raise CharterError(f"git {args[0]} failed: {exc.stderr or f'exit code {exc.returncode}'}") from exc
+        if exc.stderr:
+            raise GitStepFailed(command=args[0], stderr=exc.stderr) from exc
+        raise GitStepFailedSilently(command=args[0], returncode=exc.returncode) from exc
     return output.decode("utf-8", "surrogateescape").removesuffix("\n")
 
 
@@ -119,7 +121,13 @@ def commit_in(space: Workspace, message: str, paths: list[str]) -> str:
 
 
 class PushRejected(CharterError):
-    """The remote refused the push (the branch exists there, or a hook refused it): never overridden."""
+    """The remote refused the push (the branch exists there, or a hook refused it): never overridden.
+
+    Its words are git's (`failure`, `failure_hint`: the failed push's message and hint); promote catches it by type.
+    """
+
+    template = "{failure}"
+    hint_template = "{failure_hint}"
 
 
 def push_branch(repo: Repository, branch: str, remote: str = "origin") -> None:
@@ -128,7 +136,7 @@ def push_branch(repo: Repository, branch: str, remote: str = "origin") -> None:
         _run(repo, "push", "--quiet", "--set-upstream", remote, f"refs/heads/{branch}:refs/heads/{branch}")
     except CharterError as exc:
         if "rejected]" in exc.message:  # `! [rejected]` (the branch exists there) or `! [remote rejected]`
-            raise PushRejected(exc.message, exc.hint) from exc
+            raise PushRejected(failure=exc.message, failure_hint=exc.hint) from exc
         raise
 
 
