@@ -24,10 +24,9 @@ browser:
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends \
 		chromium chromium-driver fonts-liberation; }
 
-# Everything: lint, formatting, strict types, and the whole suite on every core.
+# Everything: lint, strict types, and the whole suite on every core. (No formatter: the code keeps its aligned style.)
 test: $(STAMP) browser
 	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy
 	$(BIN)/pytest -q -n auto
 
@@ -37,7 +36,6 @@ test-quick: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
