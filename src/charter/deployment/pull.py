@@ -6,9 +6,10 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from charter.errors import CharterError
+from charter.errors import CharterError, NotARegularFile
 from charter.registry.documents import Document
 from charter.registry.fields import value_at
+from charter.registry.files import special_file
 
 
 def recorded_artifact(doc: Document) -> tuple[str, str]:
@@ -30,6 +31,9 @@ def pull_artifact(root: Path, doc: Document, output: Path, *, force: bool = Fals
 
     relpath, expected = recorded_artifact(doc)
     destination = output / Path(relpath).name if into_folder or output.is_dir() else output
+    what = special_file(destination)
+    if what not in (None, "a folder"):  # replacing a link, pipe or device is never what was meant, even with --force
+        raise NotARegularFile(path=destination, what=what)
     if destination.exists() and not force:
         raise CharterError(f"{destination} already exists", "pass --force to replace it, or choose another path")
     try:

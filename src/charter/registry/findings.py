@@ -89,10 +89,20 @@ CODES: dict[str, FindingCode] = _codes(
     FindingCode("CH814", E, "record names an undeclared environment"),
 )
 
+_TOO_BIG = "an entry is a small YAML file: keep data and artifacts out of the registry's YAML"
+_RENAME = "rename the file with a-z, 0-9, '-' and '.' only"
+
 #: What each finding says, beside its code: `CODE` or `CODE.variant` -> (message template, hint template), filled
 #: by `finding(key, path, place, **fields)` with `str.format`. A finding's message quotes the file, so the fields
 #: are values from it; the words around them are written here only.
 MESSAGES: dict[str, tuple[str, str]] = {
+    "CH105": ("is {what}: Charter reads only regular files and never follows a link",
+              "put the entry itself at this path: a link could point outside the registry, and a pipe or device "
+              "never ends"),
+    "CH105.folder": ("is reached through {folder}, which is {what}: Charter never follows a link",
+                     "put the folder itself at {folder}: a link could point outside the registry"),
+    "CH106": ("file is more than {limit} bytes", _TOO_BIG),
+    "CH106.size": ("file is {size} bytes, more than the {limit} an entry may have", _TOO_BIG),
     "CH301.kind": ("file is at a {location} location but declares kind {kind}",
                    "move it to {expected}, or correct `kind`"),
     "CH301.name": ("metadata.name is {name!r} but the path says {path_name!r}",
@@ -104,6 +114,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
               "a {kind} named {name!r} belongs at {expected} (see docs/format.md)"),
     "CH304": ("model version of {name!r}, but there is no model {name!r}",
               "create models/{name}/model.yaml (charter new model {name})"),
+    "CH307.encoding": ("unsafe path: the name is not valid UTF-8 (its undecodable bytes are shown as \\xNN)", _RENAME),
     "CH401": ("{where}: {ref} does not exist", "{suggestion}"),
     "CH402": ("{where}: {ref} is retired", "refer to an active version instead"),
     "CH403": ("{where}: {ref} is deprecated", "plan a move to an active version"),
@@ -161,12 +172,18 @@ MAX_TEXT = 400
 
 def _safe_text(text: str) -> str:
     """Control characters (terminal escapes) shown as escapes, and the text cut in the middle past MAX_TEXT."""
-    text = "".join(c if c in "\n\t" or (c.isprintable() and c != "\x7f") or c == " " else repr(c)[1:-1]
+    text = "".join(c if c in "\n\t" or (c.isprintable() and c != "\x7f") or c == " " else _escaped(c)
                    for c in text) if not text.isprintable() else text
     if len(text) > MAX_TEXT:
         half = MAX_TEXT // 2 - 10
         text = f"{text[:half]} ...({len(text) - 2 * half:,} characters)... {text[-half:]}"
     return text
+
+
+def _escaped(c: str) -> str:
+    """A character as an escape; a byte of a file name that is not UTF-8 (os gives it as a lone surrogate) as the
+    byte it is, `\\xe9`."""
+    return f"\\x{ord(c) - 0xDC00:02x}" if "\udc80" <= c <= "\udcff" else repr(c)[1:-1]
 
 
 def finding(key: str, path: str, place: tuple[int, int], message: str | None = None, hint: str | None = None, /,
