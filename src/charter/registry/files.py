@@ -83,8 +83,8 @@ def read_regular(path: str | Path, limit: int = MAX_FILE_BYTES, *, root: str | P
 
     With `root`, `path` is a `/`-separated path inside it, and no folder between the two may be a symbolic link
     either (`real_folders`: folders of `root` found not to be links a moment ago, by a caller reading many files;
-    those found now are added). Raises OSError where the file cannot be read, SpecialFile and TooLarge (both UnsafeFile) where it must
-    not be.
+    those found now are added). Raises OSError where the file cannot be read, SpecialFile and TooLarge (both
+    UnsafeFile) where it must not be.
     """
     shown = path  # what errors name: the path as given
     if root is not None:
