@@ -40,7 +40,10 @@ bounded, they are not benchmarks.
 What guards what:
 
 - **Reading** (`registry/yamlio.py`, `registry/documents.py`): files over 5 MiB are refused unread (CH106); symlinks
-  are never followed (CH105); binary and non-UTF-8 files (CH100), YAML errors (CH101), duplicate keys (CH102), tags,
+  are never followed, FIFOs, sockets and devices never opened, by any command (CH105; `registry/files.py`: lstat,
+  then O_NOFOLLOW|O_NONBLOCK and fstat); file names that are not UTF-8 are skipped (CH307); writers (promote,
+  codeowners, `pull -o`) never replace a link, pipe or device, and `report -o` never writes inside the registry or
+  its `.git`; binary and non-UTF-8 files (CH100), YAML errors (CH101), duplicate keys (CH102), tags,
   merge keys, non-string keys, NaN/infinity, numbers past Python's digit limit, alias expansions past 1,000,000 nodes
   and nesting past 200 levels (CH103) are findings. Finding text is capped and control characters are escaped.
 - **Paths and names**: path segments outside `A-Z a-z 0-9 . _ + -`, non-ASCII look-alikes and leading `-` (CH307);

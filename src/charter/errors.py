@@ -132,6 +132,13 @@ class NoSuchPath(CharterError):
     template = "{path}: no such file or directory"
 
 
+class NotARegularFile(CharterError):
+    """A path Charter would write is a link, FIFO, socket or device: writing would go through it, or never end."""
+
+    template = "{path} is {what}; Charter writes only regular files"
+    hint_template = "remove it (or choose another path) and run the command again"
+
+
 class RepositoryBusy(CharterError):
     template = "{holder} is changing this repository; {command} did not start"
     hint_template = "wait for it to finish, then run the command again"
@@ -578,6 +585,12 @@ class NoEnvironmentFile(CharterError):
     hint_template = "environments: {known}"
 
 
+class EnvironmentFileRefused(InvalidEntry):
+    """The environment file a promotion would edit cannot be read as itself (a link, a pipe, not UTF-8)."""
+
+    template = "{path} cannot be edited"
+
+
 class AlreadyAssigned(CharterError):
     template = "{ref} is already assigned to {environment}"
 
@@ -906,6 +919,11 @@ class OutputIsAFile(CharterError):
 class OutputHoldsRegistry(CharterError):
     template = "{path} holds the registry itself; the report would replace it"
     hint_template = "write the report to a folder of its own, e.g. -o site"
+
+
+class OutputInsideRegistry(CharterError):
+    template = "{path} is inside the registry ({inside}); the report would write over its files"
+    hint_template = "write the report to a folder outside the registry, e.g. -o ../site"
 
 
 class OutputNotAReport(CharterError):

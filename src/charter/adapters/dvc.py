@@ -172,12 +172,13 @@ def object_locations(root: Path, digests: list[str], remote: str | None = None, 
 def read_pointer(root: Path, relpath: str) -> str | None:
     """The hash a `<path>.dvc` pointer file records, read as plain YAML (no DVC import needed)."""
     from charter.registry.fields import value_at
+    from charter.registry.files import regular_text
     from charter.registry.yamlio import parse_yaml
 
-    pointer = root / f"{relpath}.dvc"
-    if not pointer.is_file() or pointer.is_symlink():  # a link could read any file of the machine
+    text = regular_text(root / f"{relpath}.dvc")  # never a link: it could read any file of the machine
+    if text is None:
         return None
-    digest = value_at(parse_yaml(pointer.read_text(encoding="utf-8"), f"{relpath}.dvc").data, ("outs", 0, "md5"))
+    digest = value_at(parse_yaml(text, f"{relpath}.dvc").data, ("outs", 0, "md5"))
     return digest if isinstance(digest, str) else None
 
 

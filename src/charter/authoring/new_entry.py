@@ -39,13 +39,14 @@ from charter.errors import (
     VersionNotFound,
 )
 from charter.registry.config import find_registry_root
+from charter.registry.documents import read_raw
 from charter.registry.fields import value_at
 from charter.registry.index import RegistryIndex
 from charter.registry.kinds import NAME_RE, Kind, find_kind
 from charter.registry.references import Reference, parse_reference, reference_of
 from charter.registry.schemas import load_schema, schema_comment
 from charter.registry.versions import BUMPS, Bump, bump_version, is_semver
-from charter.registry.yamlio import dump_yaml, parse_yaml, replace_scalar
+from charter.registry.yamlio import decode_text, dump_yaml, parse_yaml, replace_scalar
 from charter.store.loader import load_registry
 from charter.store.transaction import write_text_atomic
 
@@ -178,10 +179,11 @@ def _source_path(index: RegistryIndex, kind: Kind, ref: Reference, root: Path) -
 
 
 def _read_text(root: Path, relpath: str) -> str:
-    try:
-        return (root / relpath).read_bytes().decode("utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SourceUnreadable(path=relpath, error=exc) from exc
+    raw, refused = read_raw(root, relpath)  # as every file of the registry is read: never through a link
+    text, undecodable = decode_text(raw, relpath) if raw is not None else (None, refused)
+    if text is None:
+        raise SourceUnreadable(path=relpath, error=undecodable[0].message if undecodable else "unreadable")
+    return text
 
 
 def _check_free(root: Path, index: RegistryIndex, kind: Kind, name: str, version: str | None, relpath: str) -> None:

@@ -70,7 +70,7 @@ COMMANDS: dict[str, CommandEntry] = {
                             "Example: charter lineage event:sepsis-onset@2.0.0 --impact --format mermaid"),
     "evaluate": CommandEntry("charter.cli.evaluate", "app",
                              "Example: charter evaluate compare model:sepsis-risk@1.1.0 model:sepsis-risk@1.2.0"),
-    "report": CommandEntry("charter.cli.report", "run", "Example: charter report -o site --title 'ML registry'"),
+    "report": CommandEntry("charter.cli.report", "run", "Example: charter report -o ../site --title 'ML registry'"),
 }
 
 

@@ -64,13 +64,14 @@ def codeowners_command(
     from charter.adapters.git.repo import repository_top
     from charter.api import Registry
     from charter.registry.codeowners import CODEOWNERS_FILE, render_codeowners
+    from charter.registry.files import regular_text
     from charter.store.transaction import write_text_atomic
 
     registry = Registry(ctx.obj)
     top, prefix = repository_top(registry.root)
     text = render_codeowners(registry.index, registry.config, prefix)
     path = top / CODEOWNERS_FILE
-    current = path.read_text(encoding="utf-8") if path.is_file() else None
+    current = regular_text(path)
     if check:
         if current == text:
             out.print(f"[green]✓[/] {escape(str(path))} is up to date")

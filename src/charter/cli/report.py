@@ -14,8 +14,8 @@ def run(
     ctx: typer.Context,
     output: Annotated[
         Path,
-        typer.Option("-o", "--output", help="Folder to write the site to; created, or replaced if it holds an "
-                                            "earlier report.", metavar="DIR"),
+        typer.Option("-o", "--output", help="Folder to write the site to, outside the registry; created, or "
+                                            "replaced if it holds an earlier report.", metavar="DIR"),
     ],
     title: Annotated[
         str | None, typer.Option("--title", help="Title shown on every page (default: the registry's name).")

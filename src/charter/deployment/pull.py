@@ -8,12 +8,14 @@ from pathlib import Path
 
 from charter.errors import (
     NoArtifactRecorded,
+    NotARegularFile,
     PullDestinationExists,
     PullDestinationUnwritable,
     PulledArtifactDiffers,
 )
 from charter.registry.documents import Document
 from charter.registry.fields import value_at
+from charter.registry.files import special_file
 
 
 def recorded_artifact(doc: Document) -> tuple[str, str]:
@@ -35,6 +37,9 @@ def pull_artifact(root: Path, doc: Document, output: Path, *, force: bool = Fals
 
     relpath, expected = recorded_artifact(doc)
     destination = output / Path(relpath).name if into_folder or output.is_dir() else output
+    what = special_file(destination)
+    if what not in (None, "a folder"):  # replacing a link, pipe or device is never what was meant, even with --force
+        raise NotARegularFile(path=destination, what=what)
     if destination.exists() and not force:
         raise PullDestinationExists(destination=destination)
     try:

@@ -14,7 +14,7 @@ from charter.errors import NoHistory, NoModelHistory, VersionOfUnversionedKind
 from charter.history.assignments import AssignmentChange, changes_in_log, environment_pathspecs
 from charter.history.evidence import EvaluationSummary, summarize_evaluation
 from charter.history.landing import GitHistory, read_git_history
-from charter.registry.documents import parse_document, read_document
+from charter.registry.documents import parse_document, read_document, read_raw
 from charter.registry.kinds import KINDS, Kind, kind_for_prefix, locate_path
 from charter.registry.references import Reference, parse_reference
 from charter.registry.versions import version_key
@@ -163,9 +163,8 @@ def model_evaluations(root: Path, family: str) -> list[EvaluationSummary]:
             location = locate_path(relpath)
             if location is None or location.kind is not KINDS["Evaluation"]:
                 continue
-            try:
-                raw = path.read_bytes()
-            except OSError:
+            raw = read_raw(root, relpath)[0]  # a link, pipe or device is not read
+            if raw is None:
                 continue
             if needle not in raw:
                 continue

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from charter.history.diff import FieldChange, count_by_class, diff_entries
 from charter.history.diff_rules import Op, as_number
-from charter.registry.documents import Document, parse_document
+from charter.registry.documents import Document, parse_document, read_raw
 from charter.registry.environments import assignment_items
 from charter.registry.kinds import ENTRY_FOLDERS, REGISTRY_FILE, is_entry_candidate, locate_path
 from charter.registry.versions import major_of, version_key
@@ -153,10 +153,7 @@ class _Side:
     def read(self, relpath: str) -> bytes | None:
         if self.reader is not None:
             return self.reader.read(relpath)
-        try:
-            return (self.root / relpath).read_bytes()
-        except OSError:
-            return None
+        return read_raw(self.root, relpath)[0]  # a link, pipe or device of the work tree is not read
 
     def document(self, relpath: str) -> Document | None:
         raw = self.read(relpath)

@@ -20,6 +20,7 @@ from charter.promotion.promote import contract_differ
 from charter.registry.codeowners import CODEOWNERS_FILE, codeowners_covers
 from charter.registry.config import RegistryConfig
 from charter.registry.environments import assignments
+from charter.registry.files import regular_text
 from charter.registry.index import RegistryIndex
 from charter.registry.kinds import KINDS
 
@@ -124,8 +125,7 @@ def run_gate(root: Path, base: str, today: date | None = None, env: Mapping[str,
             approvals = None
     top, prefix = repository_top(root)
     codeowners_path = top / CODEOWNERS_FILE
-    codeowners = codeowners_path.read_text(encoding="utf-8") \
-        if codeowners_path.is_file() and not codeowners_path.is_symlink() else None
+    codeowners = regular_text(codeowners_path)
     for promotion in promotions:
         verdict = check_promotion(head.index, rules, promotion, today or date.today(),
                                   base_index=base_index, contract_diff=contract_differ())

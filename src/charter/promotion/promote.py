@@ -7,6 +7,7 @@ whose body carries the evidence. Any failure removes the branch again: nothing i
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -21,6 +22,7 @@ from charter.errors import (
     CharterError,
     DetachedHead,
     EditInvalid,
+    EnvironmentFileRefused,
     InvalidEnvironmentName,
     NoEnvironmentFile,
     NotAModelVersion,
@@ -33,7 +35,7 @@ from charter.errors import (
 )
 from charter.promotion.policy import Promotion, Verdict, check_promotion
 from charter.promotion.pr_body import render_body, title
-from charter.registry.documents import Document, parse_document
+from charter.registry.documents import Document, parse_document, read_raw
 from charter.registry.environments import assigned_version, current_assignment
 from charter.registry.findings import has_errors
 from charter.registry.kinds import KINDS, NAME_RE
@@ -41,6 +43,7 @@ from charter.registry.references import parse_reference
 from charter.registry.yamlio import (
     add_mapping_keys,
     append_to_sequence,
+    decode_text,
     parse_yaml,
     remove_from_sequence,
     replace_scalars,
@@ -277,9 +280,10 @@ def _build(space: Workspace, request: PromotionRequest, branch: str, base_branch
 
     env_path = KINDS["Environment"].relative_path(request.environment, None)
     loaded = load_registry(space.root)
-    if not (space.root / env_path).is_file():
+    if not os.path.lexists(space.root / env_path):
         known = ", ".join(loaded.config.environments)
         raise NoEnvironmentFile(environment=request.environment, path=env_path, known=known)
+    text = _environment_text(space.root, env_path)
     model = request.ref.split(":", 1)[1].split("@", 1)[0]
     current = current_assignment(loaded.index, request.environment, model)
     if current == request.ref and request.mode == "full":
@@ -292,7 +296,6 @@ def _build(space: Workspace, request: PromotionRequest, branch: str, base_branch
         failed = "; ".join(f"{c.name}: {c.detail}" for c in verdict.failures)
         raise PolicyRefused(verdict, title=title(verdict), environment=verdict.promotion.environment, failed=failed)
     when = datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
-    text = (space.root / env_path).read_text(encoding="utf-8")
     write_text_atomic(space.root / env_path, edit_environment(text, request, when))
     report = validate_registry(space.root, [env_path], cwd=space.root)
     if has_errors(report.findings):
@@ -301,6 +304,16 @@ def _build(space: Workspace, request: PromotionRequest, branch: str, base_branch
     body = render_body(verdict, edited, request.reason)
     commit = worktree.commit_in(space, commit_message(verdict, request.reason), [env_path])
     return PromotionResult(verdict, title(verdict), body, branch, base_branch, commit, pushed=False)
+
+
+def _environment_text(root: Path, env_path: str) -> str:
+    """The environment file's text, read as every file of the registry is (`read_raw`): a link (to a file outside
+    the registry, whose content the branch would commit), a pipe or a device is refused with its finding."""
+    raw, refused = read_raw(root, env_path)
+    text, undecodable = decode_text(raw, env_path) if raw is not None else (None, refused)
+    if text is None:
+        raise EnvironmentFileRefused(undecodable, path=env_path)
+    return text
 
 
 def _starting_point(repo: Repository, base_branch: str) -> str:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import stat
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -12,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from charter.registry.fields import JsonPath, Positions
+from charter.registry.files import MAX_FILE_BYTES, SpecialFile, TooLarge, is_utf8, read_regular
 from charter.registry.findings import Finding, finding
 from charter.registry.kinds import KINDS, REGISTRY_FILE, REGISTRY_KIND, STATUSES, Kind
 from charter.registry.references import Reference, reference_of
@@ -135,50 +135,40 @@ def positions_from(raw: bytes, relpath: str) -> Callable[[], Positions]:
     return compute
 
 
-#: An entry is a few kilobytes; anything past this is refused unread, so a huge file costs neither time nor memory.
-MAX_FILE_BYTES = 5 * 1024 * 1024
-
-
 def read_document(root: Path, relpath: str) -> tuple[Document | None, list[Finding]]:
     """Read and parse one file of the registry."""
     raw, findings = read_raw(root, relpath)
     return parse_document(raw, relpath) if raw is not None else (None, findings)
 
 
-def read_raw(root: Path, relpath: str) -> tuple[bytes | None, list[Finding]]:
+def read_raw(root: Path, relpath: str, real_folders: set[str] | None = None) -> tuple[bytes | None, list[Finding]]:
     """The bytes of one file of the registry, never following a symlink (it could point anywhere on the machine)
-    and never reading more than an entry may hold."""
-    raw, findings, _ = read_raw_stat(root, relpath)
+    and never reading more than an entry may hold (`real_folders`: see `files.read_regular`)."""
+    raw, findings, _ = read_raw_stat(root, relpath, real_folders)
     return raw, findings
 
 
-def read_raw_stat(root: Path, relpath: str) -> tuple[bytes | None, list[Finding], os.stat_result | None]:
-    """`read_raw`, and the file's stat as taken before its bytes were read (None where it was not read)."""
-    path = root / relpath
+def read_raw_stat(root: Path, relpath: str, real_folders: set[str] | None = None
+                  ) -> tuple[bytes | None, list[Finding], os.stat_result | None]:
+    """`read_raw`, and the file's stat as taken before its bytes were read (None where it was not read).
+
+    Only a regular file is read (`charter.registry.files`): a link, FIFO, socket or device is CH105, a file past the
+    size limit CH106, a path that is not UTF-8 (it could be neither stored, shown nor committed as written) CH307.
+    """
+    if not is_utf8(relpath):
+        return None, [finding("CH307.encoding", relpath, (1, 1))], None
     try:
-        info = path.lstat()
+        raw, info = read_regular(relpath, root=root, real_folders=real_folders)
+    except SpecialFile as refused:
+        folder = str(refused.path)
+        return None, [finding("CH105", relpath, (1, 1), what=refused.what) if folder == relpath else
+                      finding("CH105.folder", relpath, (1, 1), what=refused.what, folder=folder)], None
+    except TooLarge as refused:
+        return None, [finding("CH106", relpath, (1, 1), size=refused.size, limit=MAX_FILE_BYTES)
+                      if refused.size is not None else finding("CH106.grew", relpath, (1, 1), limit=MAX_FILE_BYTES)
+                      ], None
     except OSError as exc:
         return None, [unreadable(relpath, exc)], None
-    if stat.S_ISLNK(info.st_mode):
-        return None, [finding("CH105", relpath, (1, 1))], None
-    if info.st_size > MAX_FILE_BYTES:
-        return None, [finding("CH106", relpath, (1, 1), size=info.st_size, limit=MAX_FILE_BYTES)], None
-    try:
-        # O_NOFOLLOW: a file swapped for a link after the check above is refused too
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
-        try:  # plain reads, no file object: a lazy run reads a thousand small files
-            raw = os.read(fd, info.st_size + 1)  # a regular file reads short only at its end
-            while info.st_size < len(raw) <= MAX_FILE_BYTES:  # it grew since lstat: on to its end or the limit
-                more = os.read(fd, MAX_FILE_BYTES + 1 - len(raw))
-                if not more:
-                    break
-                raw += more
-        finally:
-            os.close(fd)
-    except OSError as exc:
-        return None, [unreadable(relpath, exc)], None
-    if len(raw) > MAX_FILE_BYTES:
-        return None, [finding("CH106.grew", relpath, (1, 1), limit=MAX_FILE_BYTES)], None
     return raw, [], info
 
 

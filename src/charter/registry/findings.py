@@ -39,7 +39,7 @@ CODES: dict[str, FindingCode] = _codes(
     FindingCode("CH102", E, "duplicate key"),
     FindingCode("CH103", E, "unsupported YAML construct"),
     FindingCode("CH104", E, "document is empty or not a mapping"),
-    FindingCode("CH105", E, "symbolic link not followed"),
+    FindingCode("CH105", E, "link, pipe or device not read"),
     FindingCode("CH106", E, "file too large"),
     FindingCode("CH200", E, "schema violation"),
     FindingCode("CH201", E, "unknown field"),
@@ -120,8 +120,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "CH103.node": ("unsupported YAML node", "write plain YAML data"),
     "CH104": ("document is {shown}, not a mapping", "an entry is a mapping with apiVersion, kind, metadata and spec"),
     "CH104.empty": ("file is empty", "write an entry or delete the file"),
-    "CH105": ("is a symbolic link: Charter does not follow links",
-              "put the entry itself at this path; a link could point outside the registry"),
+    "CH105": ("is {what}: Charter reads only regular files and never follows a link",
+              "put the entry itself at this path: a link could point outside the registry, and a pipe or device "
+              "never ends"),
+    "CH105.folder": ("is reached through {folder}, which is {what}: Charter never follows a link",
+                     "put the folder itself at {folder}: a link could point outside the registry"),
     "CH106": ("file is {size:,} bytes, more than the {limit:,} an entry may have", TOO_BIG),
     "CH106.grew": ("file is more than {limit:,} bytes", TOO_BIG),
     "CH200": ("{where}: {problem}", "{description}"),
@@ -164,6 +167,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
               "specially", RENAME_SAFELY),
     "CH307.ascii": ("unsafe path: segment {segment!r} has the non-ASCII character {character!r} "
                     "(U+{codepoint:04X} {name}), which can pass for another", RENAME_SAFELY),
+    "CH307.encoding": ("unsafe path: the name is not valid UTF-8 (its undecodable bytes are shown as \\xNN)",
+                       RENAME_SAFELY),
     "CH307.option": ("unsafe path: segment {segment!r} starts with '-', which programs read as an option",
                      RENAME_SAFELY),
     "CH308": ("differs from {others} only in letter case or Unicode form",
@@ -263,12 +268,18 @@ MAX_TEXT = 400
 
 def _safe_text(text: str) -> str:
     """Control characters (terminal escapes) shown as escapes, and the text cut in the middle past MAX_TEXT."""
-    text = "".join(c if c in "\n\t" or (c.isprintable() and c != "\x7f") or c == " " else repr(c)[1:-1]
+    text = "".join(c if c in "\n\t" or (c.isprintable() and c != "\x7f") or c == " " else _escaped(c)
                    for c in text) if not text.isprintable() else text
     if len(text) > MAX_TEXT:
         half = MAX_TEXT // 2 - 10
         text = f"{text[:half]} ...({len(text) - 2 * half:,} characters)... {text[-half:]}"
     return text
+
+
+def _escaped(c: str) -> str:
+    """A character as an escape; a byte of a file name that is not UTF-8 (os gives it as a lone surrogate) as the
+    byte it is, `\\xe9`."""
+    return f"\\x{ord(c) - 0xDC00:02x}" if "\udc80" <= c <= "\udcff" else repr(c)[1:-1]
 
 
 def finding(key: str, path: str, place: tuple[int, int], /, **fields: object) -> Finding:

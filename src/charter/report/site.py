@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from charter._version import __version__
-from charter.errors import OutputHoldsRegistry, OutputIsAFile, OutputNotAReport
+from charter.errors import OutputHoldsRegistry, OutputInsideRegistry, OutputIsAFile, OutputNotAReport
 from charter.report.model import ModelPage, ReportModel, page_of
 
 MARKER = ".charter-report"
@@ -134,9 +134,14 @@ def _check_target(directory: Path, registry_root: Path | None, force: bool) -> N
     if directory.exists() and not directory.is_dir():
         raise OutputIsAFile(path=directory)
     if registry_root is not None:
+        from charter.store.cache import git_directory
+
         resolved, root = directory.resolve(), registry_root.resolve()
         if resolved == root or resolved in root.parents:
             raise OutputHoldsRegistry(path=directory)
+        for inside in (root, git_directory(root)):  # with or without --force: the site replaces the folder
+            if inside is not None and (resolved == inside.resolve() or inside.resolve() in resolved.parents):
+                raise OutputInsideRegistry(path=directory, inside=inside)
     if directory.is_dir() and any(directory.iterdir()) and not (directory / MARKER).is_file() and not force:
         raise OutputNotAReport(path=directory)
 

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from charter.registry.documents import Document
 from charter.registry.environments import assignment_items
+from charter.registry.files import UnsafeFile, read_regular
 from charter.registry.findings import Finding
 from charter.registry.kinds import KINDS, Kind, Location, locate_path
 from charter.search.compile import compile_query
@@ -246,10 +247,9 @@ def _reference_key(location: Location) -> str:
 
 def _searchable_text(path: str) -> str | None:
     """A file's text, case-folded, for the word test; None where the test could be wrong (escapes) or unread."""
-    try:
-        with open(path, "rb") as handle:  # noqa: PTH123 - 17,000 files: no Path per file
-            text = handle.read().decode("utf-8")
-    except (OSError, UnicodeDecodeError):
+    try:  # a regular file only, bounded: a FIFO or a link to /dev/zero named *.yaml is no text (reading says why)
+        text = read_regular(path)[0].decode("utf-8")
+    except (OSError, UnsafeFile, UnicodeDecodeError):
         return None
     # A YAML escape (`\x41`, `\u00e9`, a `\` line join) can spell a word the raw text does not contain.
     return None if "\\" in text else text.casefold()

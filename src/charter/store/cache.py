@@ -29,6 +29,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from charter.registry.files import is_utf8
 from charter.registry.findings import Finding, Severity
 
 #: Bump when what is stored changes shape; older databases are then ignored (and removed) and rebuilt.
@@ -267,6 +268,8 @@ class ParseCache:
         return found
 
     def store_parsed(self, path: str, blob: str, parsed: Parsed) -> None:
+        if not is_utf8(path):
+            return
         data, findings, references = parsed
         self._pending_parsed.append(self._row(path, blob, (self._code, path, blob),
                                               (data, _rows(findings), references)))
@@ -288,6 +291,8 @@ class ParseCache:
         return found
 
     def store_words(self, path: str, blob: str, raw: bytes) -> None:
+        if not is_utf8(path):
+            return
         value = f"{self._code}\0{path}\0{blob}\0{words_of(raw)}".encode()
         self._pending_words.append((path, blob, value, zlib.crc32(value)))
         if len(self._pending_words) >= _BATCH:
@@ -332,6 +337,8 @@ class ParseCache:
         return found
 
     def store_schema_findings(self, path: str, blob: str, findings: list[Finding]) -> None:
+        if not is_utf8(path):
+            return
         self._pending_schema.append(self._row(path, blob, (self._schemas(), path, blob), _rows(findings)))
         if len(self._pending_schema) >= _BATCH:
             self.flush()
@@ -352,6 +359,8 @@ class ParseCache:
     def store_facts(self, path: str, stamp: str | None, record: bytes) -> None:
         """Store a file's search facts (`record`, as `charter.search.fact_index` packs them), read from it when it had
         this stat `stamp` (see `stamp_of`; None: the record is not to be used)."""
+        if not is_utf8(path):
+            return
         stamp = stamp or ""
         self._pending_facts.append((path, stamp, record, zlib.crc32(record, _key(self.search_key(), path, stamp))))
 
@@ -383,6 +392,8 @@ class ParseCache:
 
     def store_field_values(self, field: str, path: str, blob: str, values: list[Any]) -> None:
         """The values a search found at `field` (dotted) in the file at `path` holding `blob`."""
+        if not is_utf8(path):
+            return
         value = marshal.dumps(values)
         self._pending_values.append((field, path, blob, value, zlib.crc32(value, _key(self.search_key(), field,
                                                                                          path, blob))))
@@ -443,7 +454,7 @@ class ParseCache:
             if len(keys) > _SCAN_ABOVE:
                 rows = self._db.execute(f"SELECT path, blob, value, checksum FROM {table}").fetchall()
             else:
-                paths = list(keys)
+                paths = [path for path in keys if is_utf8(path)]
                 rows = []
                 for start in range(0, len(paths), _LOOKUP_CHUNK):
                     chunk = paths[start:start + _LOOKUP_CHUNK]

@@ -169,8 +169,9 @@ def read_files(root: Path, relpaths: list[str], cache: ParseCache | None, *, cac
     started = time.time_ns()
     read: dict[str, Read] = {}
     blobs: dict[str, str] = {}
+    real_folders: set[str] = set()  # each folder on the way to a file is checked once a batch (not a link)
     for relpath in relpaths:
-        raw, refused = read_raw(root, relpath)
+        raw, refused = read_raw(root, relpath, real_folders)
         if raw is None:
             read[relpath] = (None, refused)
             continue
@@ -191,7 +192,7 @@ def read_files(root: Path, relpaths: list[str], cache: ParseCache | None, *, cac
             continue
         if cached_only:
             continue
-        raw, refused, info = read_raw_stat(root, relpath)
+        raw, refused, info = read_raw_stat(root, relpath, real_folders)
         if raw is None:
             read[relpath] = (None, refused)
             continue
@@ -448,7 +449,8 @@ class LazyRegistry:
         """Read the files not read yet, together: what `read` then gives for each."""
         unread = [relpath for relpath in dict.fromkeys(relpaths) if relpath not in self._read]
         top = str(self.root)  # strings, not a Path per file: a --base run checks a thousand targets here
-        files = [relpath for relpath in unread if os.path.isfile(os.path.join(top, relpath))]  # noqa: PTH113, PTH118
+        # what exists, links and pipes included: reading them reports them (CH105)
+        files = [relpath for relpath in unread if os.path.lexists(os.path.join(top, relpath))]  # noqa: PTH118
         with no_collection():  # a thousand documents at once, all kept: see no_collection
             read = read_files(self.root, files, self.cache) if files else {}
         for relpath in unread:

@@ -16,8 +16,16 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from charter.errors import NotARegularFile
+from charter.registry.files import special_file
+
 
 def write_text_atomic(path: Path, text: str) -> None:
+    """Replace `path` with `text` whole. A link, FIFO, socket or device at `path` is refused, not replaced: the
+    command was about to edit what it took for the file (NotARegularFile, a CharterError)."""
+    what = special_file(path)
+    if what is not None:
+        raise NotARegularFile(path=path, what=what)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from charter.registry.documents import Document
 from charter.registry.fields import value_at
+from charter.registry.files import regular_text
 from charter.registry.findings import Finding, finding
 from charter.registry.index import RegistryIndex
 from charter.registry.kinds import KINDS
@@ -24,7 +25,8 @@ def remote_config_trusted(root: Path, base: str | None) -> bool:
         return False
     reader = RevisionReader(root, base)
     current = root / ".dvc" / "config"
-    if reader.read(".dvc/config") != (current.read_bytes() if current.is_file() else None):
+    text = regular_text(current)
+    if reader.read(".dvc/config") != (text.encode("utf-8") if text is not None else None):
         return False
     local = f"{reader.prefix}/.dvc/config.local" if reader.prefix else ".dvc/config.local"
     return not run_git(root, ["ls-files", "--", literal_pathspec(local)]).strip()

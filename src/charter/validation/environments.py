@@ -7,6 +7,7 @@ from pathlib import Path
 from charter.registry.config import RegistryConfig
 from charter.registry.documents import Document
 from charter.registry.fields import value_at
+from charter.registry.files import regular_text
 from charter.registry.findings import Finding, finding
 from charter.registry.index import RegistryIndex
 from charter.registry.kinds import KINDS, REGISTRY_KIND
@@ -84,9 +85,9 @@ def check_codeowners(root: Path, doc: Document, config: RegistryConfig, index: R
 
     path = root / CODEOWNERS_FILE
     wants_approvers = any(isinstance(r, dict) and r.get("approvers") for r in config.policy.values())
-    if not (root / ".git").exists() or (not path.is_file() and not wants_approvers):
+    current = regular_text(path)
+    if not (root / ".git").exists() or (current is None and not wants_approvers):
         return []
-    current = path.read_text(encoding="utf-8") if path.is_file() else None
     if current == render_codeowners(index, config):
         return []
     state = "missing" if current is None else "out of date"

@@ -12,6 +12,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
+from charter.registry.files import is_utf8
 from charter.registry.findings import Finding, finding
 
 #: What a path segment of a registry may hold: the name and version characters, dots and underscores.
@@ -19,7 +20,10 @@ _SAFE_SEGMENT = re.compile(r"^[A-Za-z0-9_.+-]+$")
 
 
 def _unsafe(relpath: str) -> tuple[str, dict[str, object]] | None:
-    """Why the path is unsafe (its CH307 finding's key and fields), or None."""
+    """Why the path is unsafe (its CH307 finding's key and fields), or None (a name that is not UTF-8 too: reading
+    it reports that, see `read_raw`)."""
+    if not is_utf8(relpath):
+        return None
     for segment in relpath.split("/"):
         if not segment.isascii():
             odd = next(c for c in segment if not c.isascii())
