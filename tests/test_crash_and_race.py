@@ -221,3 +221,70 @@ def test_charter_never_forces_a_push() -> None:
     assert pushes, "the git pushes are found"
     for line in pushes:
         assert "force" not in line and '"+' not in line and "f\"+" not in line, line
+
+
+# --- every committing command: parallel writers take turns, killed ones are undone ---------------------------------
+
+HEALTH = """\
+type: health
+reporter: monitoring/weekly-health
+at: 2026-11-23T06:00:00Z
+period:
+  start: 2026-11-16T00:00:00Z
+  end: 2026-11-23T00:00:00Z
+health:
+  latencyP99Ms: 220
+  errorRate: 0.001
+  alertsPerDay: 5.9
+"""
+RESULTS = Path(__file__).parent / "data" / "evaluate" / "sepsis-risk-1.2.0.json"
+MONITOR = ("monitor", "record", "model:sepsis-risk@1.0.0", "--env", "production")
+EVALUATE = ("evaluate", "record", "model:sepsis-risk@1.1.0", "--cohort", "cohort:sepsis-adult-inpatients-eval@1.0.0",
+            "--results", str(RESULTS))
+EVALUATIONS = "evaluations/sepsis-risk-1-1-0-retro"
+
+
+def record_files(root: Path) -> list[str]:
+    return sorted(p.name for p in (root / "records").glob("*.yaml"))
+
+
+def evaluation_versions(root: Path) -> list[str]:
+    return sorted(p.stem for p in (root / EVALUATIONS).glob("*.yaml"))
+
+
+def assert_clean(root: Path) -> None:
+    """Nothing staged, untracked or half-written, no stray index entry, no journal and no temporary file."""
+    assert git(root, "status", "--porcelain", "--untracked-files=all") == ""
+    assert git(root, "diff", "--cached", "--name-status") == "", "no stray index entry"
+    assert not list((root / ".git").glob("charter-*-journal.json"))
+    assert git(root, "fsck", "--no-dangling", "--no-progress").strip() == "", "no corrupted object or index"
+
+
+def parallel(*commands: tuple[str, ...], cwd: Path) -> list[tuple[int, str]]:
+    runs = [subprocess.Popen([str(CHARTER), *args], cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True) for args in commands]
+    return [(p.returncode, out + err) for p in runs for out, err in [p.communicate(timeout=300)]]
+
+
+def test_eight_parallel_monitor_records_all_land(registry: Path, tmp_path: Path) -> None:
+    (tmp_path / "health.yaml").write_text(HEALTH)
+    before, head = record_files(registry), git(registry, "rev-parse", "HEAD").strip()
+    outcomes = parallel(*[(*MONITOR, "--file", str(tmp_path / "health.yaml"))] * 8, cwd=registry)
+    assert [code for code, _ in outcomes] == [0] * 8, outcomes
+    added = sorted(set(record_files(registry)) - set(before))
+    assert len(added) == 8
+    assert git(registry, "rev-list", "--count", f"{head}..HEAD").strip() == "8"
+    committed = git(registry, "diff", "--name-only", head, "HEAD").split()
+    assert committed == [f"records/{name}" for name in added]
+    assert_clean(registry)
+    assert_validates(registry)
+
+
+def test_parallel_evaluation_records_of_one_model_pick_distinct_versions(registry: Path) -> None:
+    before = evaluation_versions(registry)
+    outcomes = parallel(*[EVALUATE] * 4, cwd=registry)
+    assert [code for code, _ in outcomes] == [0] * 4, outcomes
+    added = sorted(set(evaluation_versions(registry)) - set(before))
+    assert len(added) == 4, added
+    assert_clean(registry)
+    assert_validates(registry)
