@@ -1,8 +1,9 @@
 """Run the charter CLI, SIGKILLing itself at a named step: `python tests/crash_at.py STEP -- ARGS...`.
 
-STEP is `module:attribute[.method]:before|after`: the process kills itself just before the function is called or
-just after it returns. This is test-only fault injection from outside: Charter itself has no crash hook, and the
-real function runs unchanged; the kill is the harshest end a process can have (no finally, no atexit, no flush).
+STEP is `module:attribute[.method]:before|after[:N]`: the process kills itself just before the function is called
+or just after it returns, at its Nth call (the first by default: `os:replace:before:2` is the second rename).
+This is test-only fault injection from outside: Charter itself has no crash hook, and the real function runs
+unchanged; the kill is the harshest end a process can have (no finally, no atexit, no flush).
 
 With CRASH_AT_RUN set to a shell command, that command runs (once) at the step instead of the kill: another person
 acting on the same repository at exactly that moment, which makes a race deterministic.
@@ -32,7 +33,8 @@ def _kill() -> None:
 
 
 def arm(step: str) -> None:
-    module_name, attribute, when = step.split(":")
+    module_name, attribute, when, *nth = step.split(":")
+    calls = [0]
     owner: Any = importlib.import_module(module_name)
     *parents, name = attribute.split(".")
     for parent in parents:
@@ -41,10 +43,12 @@ def arm(step: str) -> None:
 
     @functools.wraps(original)
     def crashing(*args: Any, **kwargs: Any) -> Any:
-        if when == "before":
+        calls[0] += 1
+        armed = calls[0] == int(nth[0] if nth else 1)
+        if armed and when == "before":
             _kill()
         result = original(*args, **kwargs)
-        if when == "after":
+        if armed and when == "after":
             _kill()
         return result
 

@@ -221,3 +221,161 @@ def test_charter_never_forces_a_push() -> None:
     assert pushes, "the git pushes are found"
     for line in pushes:
         assert "force" not in line and '"+' not in line and "f\"+" not in line, line
+
+
+# --- every committing command: parallel writers take turns, killed ones are undone ---------------------------------
+
+HEALTH = """\
+type: health
+reporter: monitoring/weekly-health
+at: 2026-11-23T06:00:00Z
+period:
+  start: 2026-11-16T00:00:00Z
+  end: 2026-11-23T00:00:00Z
+health:
+  latencyP99Ms: 220
+  errorRate: 0.001
+  alertsPerDay: 5.9
+"""
+RESULTS = Path(__file__).parent / "data" / "evaluate" / "sepsis-risk-1.2.0.json"
+MONITOR = ("monitor", "record", "model:sepsis-risk@1.0.0", "--env", "production")
+EVALUATE = ("evaluate", "record", "model:sepsis-risk@1.1.0", "--cohort", "cohort:sepsis-adult-inpatients-eval@1.0.0",
+            "--results", str(RESULTS))
+EVALUATIONS = "evaluations/sepsis-risk-1-1-0-retro"
+
+
+def record_files(root: Path) -> list[str]:
+    return sorted(p.name for p in (root / "records").glob("*.yaml"))
+
+
+def evaluation_versions(root: Path) -> list[str]:
+    return sorted(p.stem for p in (root / EVALUATIONS).glob("*.yaml"))
+
+
+def assert_clean(root: Path) -> None:
+    """Nothing staged, untracked or half-written, no stray index entry, no journal and no temporary file."""
+    assert git(root, "status", "--porcelain", "--untracked-files=all") == ""
+    assert git(root, "diff", "--cached", "--name-status") == "", "no stray index entry"
+    assert not list((root / ".git").glob("charter-*-journal.json"))
+    assert git(root, "fsck", "--no-dangling", "--no-progress").strip() == "", "no corrupted object or index"
+
+
+def parallel(*commands: tuple[str, ...], cwd: Path) -> list[tuple[int, str]]:
+    runs = [subprocess.Popen([str(CHARTER), *args], cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True) for args in commands]
+    return [(p.returncode, out + err) for p in runs for out, err in [p.communicate(timeout=300)]]
+
+
+def test_eight_parallel_monitor_records_all_land(registry: Path, tmp_path: Path) -> None:
+    (tmp_path / "health.yaml").write_text(HEALTH)
+    before, head = record_files(registry), git(registry, "rev-parse", "HEAD").strip()
+    outcomes = parallel(*[(*MONITOR, "--file", str(tmp_path / "health.yaml"))] * 8, cwd=registry)
+    assert [code for code, _ in outcomes] == [0] * 8, outcomes
+    added = sorted(set(record_files(registry)) - set(before))
+    assert len(added) == 8
+    assert git(registry, "rev-list", "--count", f"{head}..HEAD").strip() == "8"
+    committed = git(registry, "diff", "--name-only", head, "HEAD").split()
+    assert committed == [f"records/{name}" for name in added]
+    assert_clean(registry)
+    assert_validates(registry)
+
+
+def test_parallel_evaluation_records_of_one_model_pick_distinct_versions(registry: Path) -> None:
+    before = evaluation_versions(registry)
+    outcomes = parallel(*[EVALUATE] * 4, cwd=registry)
+    assert [code for code, _ in outcomes] == [0] * 4, outcomes
+    added = sorted(set(evaluation_versions(registry)) - set(before))
+    assert len(added) == 4, added
+    assert_clean(registry)
+    assert_validates(registry)
+
+
+#: Steps of a change that writes one file: its journal written, its file's temporary copy written but not renamed
+#: (the second rename: the journal's is the first), its file in place, the file staged by `git add` (the second git
+#: process of the git adapter: the first finds the repository), and its commit landed.
+JOURNALLED = "charter.authoring.change:Change.begin:after"
+TEMPORARY = "os:replace:before:2"
+WRITTEN = "charter.store.transaction:write_text_atomic:after:2"
+STAGED = "charter.adapters.git.repo:run_git:after:2"
+COMMITTED = "charter.adapters.git.repo:commit_paths:after"
+
+
+def killed_state(root: Path) -> str:
+    """What a killed run left: it must be one of the states its step names, or the step tested nothing."""
+    return git(root, "status", "--porcelain", "--untracked-files=all")
+
+
+def status_text(root: Path) -> str:
+    result = run("status", "--format", "json", cwd=root)
+    assert result.returncode in (0, 1), result.stdout + result.stderr
+    return result.stdout
+
+
+@pytest.mark.parametrize("step", [JOURNALLED, TEMPORARY, WRITTEN, STAGED, COMMITTED])
+def test_monitor_record_killed_at_any_step_is_undone_by_the_next_run(step: str, registry: Path,
+                                                                    tmp_path: Path) -> None:
+    (tmp_path / "health.yaml").write_text(HEALTH)
+    args = (*MONITOR, "--file", str(tmp_path / "health.yaml"))
+    before = record_files(registry)
+    killed = crash(step, *args, cwd=registry)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    left = killed_state(registry)
+    assert {JOURNALLED: left == "", TEMPORARY: ".tmp" in left, WRITTEN: left.startswith("?? records/"),
+            STAGED: left.startswith("A  records/"), COMMITTED: left == ""}[step], left
+    assert_validates(registry)
+    landed = step == COMMITTED
+    orphans = set() if landed else {name.removesuffix(".yaml") for name in set(record_files(registry)) - set(before)}
+
+    again = run(*args, cwd=registry)
+    assert again.returncode == 0, again.stdout + again.stderr
+    added = set(record_files(registry)) - set(before)
+    assert len(added) == (2 if landed else 1), "the killed record is gone, unless its commit landed"
+    assert git(registry, "ls-tree", "--name-only", "HEAD", "records/").split() == \
+        sorted(f"records/{name}" for name in set(record_files(registry)))
+    assert_clean(registry)
+    assert_validates(registry)
+    shown = status_text(registry)
+    assert not any(name in shown for name in orphans), "status never shows the killed run's record"
+
+
+@pytest.mark.parametrize("step", [JOURNALLED, TEMPORARY, WRITTEN,
+                                  "charter.validation.runner:validate_registry:after", STAGED, COMMITTED])
+def test_evaluate_record_killed_at_any_step_is_undone_by_the_next_run(step: str, registry: Path) -> None:
+    before = evaluation_versions(registry)
+    killed = crash(step, *EVALUATE, cwd=registry)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    assert_validates(registry)
+    again = run(*EVALUATE, cwd=registry)
+    assert again.returncode == 0, again.stdout + again.stderr
+    added = sorted(set(evaluation_versions(registry)) - set(before))
+    assert len(added) == (2 if step == COMMITTED else 1), added
+    assert_clean(registry)
+    assert_validates(registry)
+
+
+NEW = ("new", "model", "fresh-model")
+
+
+@pytest.mark.parametrize("step", [JOURNALLED, TEMPORARY, WRITTEN])
+def test_new_killed_at_any_step_is_undone_by_the_next_run(step: str, registry: Path) -> None:
+    killed = crash(step, *NEW, "--no-edit", cwd=registry)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    assert_validates(registry)
+    again = run(*NEW, "--no-edit", cwd=registry)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert git(registry, "status", "--porcelain", "--untracked-files=all").strip() == \
+        "?? models/fresh-model/model.yaml"
+    assert not list((registry / ".git").glob("charter-*-journal.json"))
+
+
+def test_a_killed_change_is_undone_by_the_next_change_of_another_command(registry: Path, tmp_path: Path) -> None:
+    (tmp_path / "health.yaml").write_text(HEALTH)
+    killed = crash(STAGED, *MONITOR, "--file", str(tmp_path / "health.yaml"), cwd=registry)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    assert killed_state(registry).startswith("A  records/")
+    before = evaluation_versions(registry)
+    assert run(*EVALUATE, cwd=registry).returncode == 0
+    assert len(set(evaluation_versions(registry)) - set(before)) == 1
+    assert git(registry, "show", "--name-only", "--format=", "HEAD").strip().startswith(EVALUATIONS), \
+        "the killed record's staged file did not ride along in another command's commit"
+    assert_clean(registry)

@@ -11,6 +11,7 @@ beside their codes in `charter.registry.findings`. tests/test_messages.py keeps 
 
 from __future__ import annotations
 
+import errno
 from typing import Any, ClassVar
 
 
@@ -142,6 +143,42 @@ class NotARegularFile(CharterError):
 class RepositoryBusy(CharterError):
     template = "{holder} is changing this repository; {command} did not start"
     hint_template = "wait for it to finish, then run the command again"
+
+
+class CommitFailed(CharterError):
+    template = "git commit failed in {top}: {said}"
+    hint_template = "fix what git says, then run the command again; nothing was committed"
+
+
+class IndexLocked(CommitFailed):
+    hint_template = "another git process holds the repository's lock (.git/index.lock); try again when it is done"
+
+
+class DiskFull(CharterError):
+    template = "the disk is full: cannot write {path}"
+    hint_template = "free some space on the disk that holds it, then run the command again"
+
+
+class ReadOnlyFileSystem(CharterError):
+    template = "the file system is read-only: cannot write {path}"
+    hint_template = "run the command in a writable copy of the registry, or remount the file system read-write"
+
+
+#: What the kernel's errno, and git's words for it, mean for a write: the disk is full, or it cannot be written.
+_STORAGE_ERRNOS = {errno.ENOSPC: DiskFull, errno.EROFS: ReadOnlyFileSystem}
+_STORAGE_WORDS = {"No space left on device": DiskFull, "Read-only file system": ReadOnlyFileSystem}
+
+
+def storage_error(path: object, *, error: OSError | None = None, said: str = "") -> CharterError | None:
+    """A full disk or a read-only file system, from an OSError or from what a git process said; None otherwise.
+
+    Every writer asks here, so the words are the same whichever write met the disk (the OSError's own file name is
+    named where it has one, else `path`).
+    """
+    if error is not None and error.errno in _STORAGE_ERRNOS:
+        return _STORAGE_ERRNOS[error.errno](path=error.filename or path)
+    found = next((cls for words, cls in _STORAGE_WORDS.items() if words in said), None)
+    return found(path=path) if found is not None else None
 
 
 class FindingsError(CharterError):
@@ -770,11 +807,6 @@ class FolderMissing(CharterError):
 
 class GitInitFailed(CharterError):
     template = "git init failed in {path}: {stderr}"
-
-
-class GitCommitFailed(CharterError):
-    template = "git commit failed in {top}: {stderr}"
-    hint_template = "another git process may hold the repository's lock; try again"
 
 
 class NotARevision(CharterError):

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from charter.authoring.change import change
 from charter.errors import (
     BumpNeedsFrom,
     BumpOfOtherName,
@@ -126,30 +127,32 @@ def scaffold_entry(root: Path, kind: Kind | str, name: str, *, source: str | Non
             raise BumpNeedsFrom()
         if version is not None:
             raise BumpOrVersion()
-    index = load_registry(root).index
-    new_version = (version or FIRST_VERSION) if kind.versioned else None
-    source_path = None
-    if source is None:
-        _check_new_name(index, kind, name, explicit_version=version)
-    else:
-        source_ref = parse_reference(source)
-        source_path = _source_path(index, kind, source_ref, root)
-        if source_ref.name == name:
-            if kind.versioned:
-                new_version = version or bump_version(check_version(source_ref.version or ""), bump or "minor")
-        elif bump is not None:
-            raise BumpOfOtherName(source=source_ref.name, name=name)
-        else:
+    with change(root, "new", needs_git=False) as current:  # a name chosen and written in one turn
+        index = load_registry(root).index
+        new_version = (version or FIRST_VERSION) if kind.versioned else None
+        source_path = None
+        if source is None:
             _check_new_name(index, kind, name, explicit_version=version)
-    relpath = kind.relative_path(name, new_version)
-    _check_free(root, index, kind, name, new_version, relpath)
-    if source is None or source_path is None:
-        text = _from_example(kind, name, new_version, owner, relpath)
-    else:
-        text = _from_source(_read_text(root, source_path), kind, name, new_version, owner, relpath, source)
-    _check_written_text(text, relpath, name, new_version)
-    path = root / relpath
-    write_text_atomic(path, text)
+        else:
+            source_ref = parse_reference(source)
+            source_path = _source_path(index, kind, source_ref, root)
+            if source_ref.name == name:
+                if kind.versioned:
+                    new_version = version or bump_version(check_version(source_ref.version or ""), bump or "minor")
+            elif bump is not None:
+                raise BumpOfOtherName(source=source_ref.name, name=name)
+            else:
+                _check_new_name(index, kind, name, explicit_version=version)
+        relpath = kind.relative_path(name, new_version)
+        _check_free(root, index, kind, name, new_version, relpath)
+        if source is None or source_path is None:
+            text = _from_example(kind, name, new_version, owner, relpath)
+        else:
+            text = _from_source(_read_text(root, source_path), kind, name, new_version, owner, relpath, source)
+        _check_written_text(text, relpath, name, new_version)
+        path = root / relpath
+        current.begin(relpath)
+        write_text_atomic(path, text)
     return NewEntry(path, relpath, str(reference_of(kind, name, new_version)), kind, source)
 
 

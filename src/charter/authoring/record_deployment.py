@@ -14,7 +14,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from charter.errors import (
     InvalidRecord,
@@ -41,6 +41,9 @@ from charter.registry.references import Reference, parse_reference
 from charter.registry.times import parse_instant
 from charter.registry.yamlio import dump_yaml, parse_yaml
 from charter.validation.records import utc_timestamp
+
+if TYPE_CHECKING:
+    from charter.authoring.change import Change
 
 RECORD_TYPES = ("deployed", "canary-started", "rolled-back", "incident", "health", "outcome")
 _ENVELOPE = ("apiVersion", "kind", "metadata", "spec")
@@ -204,7 +207,20 @@ def check_record(draft: DraftRecord, index: RegistryIndex, request: MonitorReque
 
 
 def record_event(root: Path, request: MonitorRequest) -> RecordedEntry:
-    """Check the input, write `records/NAME.yaml` atomically and commit it; on any failure nothing stays."""
+    """Check the input, write `records/NAME.yaml` atomically and commit it; on any failure nothing stays.
+
+    Monitoring and deploy systems write at once by nature: the change takes its turn (`authoring.change`), so
+    every parallel record lands in a commit of its own, and a record killed part-way is undone by the next change.
+    """
+    from charter.authoring.change import change
+
+    data, positions = read_input(request.file)  # the reporter's mistake is said without waiting for the lock
+    with change(root, "monitor record", needs_git=request.commit) as current:
+        return _record(root, request, data, positions, current)
+
+
+def _record(root: Path, request: MonitorRequest, data: dict[str, Any], positions: Positions,
+            current: Change) -> RecordedEntry:
     from charter.registry.schemas import schema_comment
     from charter.store.loader import LazyRegistry
     from charter.store.transaction import write_text_atomic
@@ -212,7 +228,6 @@ def record_event(root: Path, request: MonitorRequest) -> RecordedEntry:
     # Deploy jobs call this for every event: parse only the entries the record names, as `validate PATHS` does.
     lazy = LazyRegistry(root)
     index, config = lazy.index, lazy.config
-    data, positions = read_input(request.file)
     draft = build_record(index, config, request, data, positions)
     findings = check_record(draft, index, request)
     if has_errors(findings):
@@ -221,28 +236,17 @@ def record_event(root: Path, request: MonitorRequest) -> RecordedEntry:
     name = doc.name or ""
     assert NAME_RE.match(name), name  # record_name only makes valid names
     relpath = kind.relative_path(name, None)
-    target = root / relpath
-    if target.exists():  # six random hex digits make this all but impossible; never overwrite a record
+    if (root / relpath).exists():  # six random hex digits make this all but impossible; never overwrite a record
         raise RecordExists(path=relpath)
-    write_text_atomic(target, f"{schema_comment(kind, relpath)}\n{dump_yaml(doc.data)}")
-    commit = None
-    try:
-        if request.commit:
-            commit = _commit(root, relpath, doc)
-    except BaseException:
-        target.unlink(missing_ok=True)
-        raise
+    current.begin(relpath, entry=relpath)
+    write_text_atomic(root / relpath, f"{schema_comment(kind, relpath)}\n{dump_yaml(doc.data)}")
+    commit = current.commit(_commit_message(relpath, doc), [relpath]) if request.commit else None
     return RecordedEntry(f"record:{name}", relpath, doc.data, commit, findings)
 
 
-def _commit(root: Path, relpath: str, doc: Document) -> str:
-    from charter.adapters.git.repo import commit_paths, open_repository, work_tree
-
-    repo = open_repository(root)
-    prefix = root.resolve().relative_to(work_tree(repo).resolve())
+def _commit_message(relpath: str, doc: Document) -> str:
     spec = doc.spec
-    message = "\n".join([
+    return "\n".join([
         f"Record {spec.get('type')} of {spec.get('model')} in {spec.get('environment')}", "",
         f"record: {relpath}", f"at: {spec.get('at')}", f"reporter: {spec.get('reporter')}",
     ])
-    return commit_paths(repo, message, [(prefix / relpath).as_posix()])

@@ -7,7 +7,6 @@ checks come from the model's contract when the results leave them out, so a chec
 
 from __future__ import annotations
 
-import contextlib
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -286,36 +285,32 @@ def build_evaluation(index: RegistryIndex, request: EvaluationRequest, today: da
 
 
 def record_evaluation(root: Path, request: EvaluationRequest, today: date | None = None) -> Reference:
-    """Write the evaluation (validated, atomically) and commit it; on any failure the work tree is as it was."""
-    from charter.adapters.git.repo import commit_paths, open_repository, repository_top, user_config
+    """Write the evaluation (validated, atomically) and commit it; on any failure the work tree is as it was.
+
+    The version is chosen under the repository lock (`authoring.change`), so evaluations of one model recorded at
+    once each get their own version.
+    """
+    from charter.adapters.git.repo import user_config
+    from charter.authoring.change import change
     from charter.store.loader import load_registry
     from charter.validation.runner import validate_registry
 
-    index = load_registry(root).index
-    repo = open_repository(root)
-    evaluator = user_config(repo, "email") or ""
-    relpath, document = build_evaluation(index, request, today or date.today(),
-                                         evaluator or "charter evaluate record")
-    kind = KINDS["Evaluation"]
-    target = root / relpath
-    if target.exists():
-        raise EvaluationLeftovers(path=relpath)
-    ref = Reference("evaluation", document["metadata"]["name"], document["metadata"]["version"])
-    created_folder = not target.parent.exists()
-    try:
-        write_text_atomic(target, f"{schema_comment(kind, relpath)}\n{dump_yaml(document)}")
+    with change(root, "evaluate record") as current:
+        index = load_registry(root).index
+        evaluator = user_config(current.repo, "email") or ""
+        relpath, document = build_evaluation(index, request, today or date.today(),
+                                             evaluator or "charter evaluate record")
+        kind = KINDS["Evaluation"]
+        if (root / relpath).exists():
+            raise EvaluationLeftovers(path=relpath)
+        ref = Reference("evaluation", document["metadata"]["name"], document["metadata"]["version"])
+        current.begin(relpath, entry=relpath)
+        write_text_atomic(root / relpath, f"{schema_comment(kind, relpath)}\n{dump_yaml(document)}")
         report = validate_registry(root, [relpath], cwd=root)
         if has_errors(report.findings):
             raise NotRecorded(report.findings, ref=ref)
         if request.commit:
-            _, prefix = repository_top(root)  # git takes paths from the top of its work tree
-            commit_paths(repo, _commit_message(ref, document["spec"]), [f"{prefix}/{relpath}" if prefix else relpath])
-    except BaseException:
-        target.unlink(missing_ok=True)
-        if created_folder:
-            with contextlib.suppress(OSError):
-                target.parent.rmdir()
-        raise
+            current.commit(_commit_message(ref, document["spec"]), [relpath])
     return ref
 
 

@@ -7,7 +7,6 @@ step that changes something has an undo; any failure undoes them all, so a regis
 
 from __future__ import annotations
 
-import contextlib
 import json
 import math
 import platform
@@ -48,10 +47,10 @@ from charter.registry.schemas import schema_comment
 from charter.registry.times import parse_datetime
 from charter.registry.versions import is_semver, next_version
 from charter.registry.yamlio import dump_yaml, parse_yaml
-from charter.store.transaction import Journal, repository_lock, write_text_atomic
+from charter.store.transaction import write_text_atomic
 
 if TYPE_CHECKING:
-    from charter.adapters.git.repo import Repository
+    from charter.authoring.change import Change
 
 #: Frameworks whose versions are worth recording when they are installed (import name → distribution name).
 FRAMEWORKS = {
@@ -259,47 +258,17 @@ def _references(index: RegistryIndex, request: Registration, model: str, parent:
 def register_version(root: Path, request: Registration) -> Reference:
     """Register the artifact as a new version: validated, tracked, pushed and committed, or nothing at all.
 
-    One register or promote at a time changes a repository (the repository lock); a registration killed part-way
-    (its journal is still there) is undone first, so running the command again finishes the job.
+    One change at a time in a repository (`authoring.change`): a change killed part-way is undone first, so
+    running the command again finishes the job.
     """
-    from charter.adapters.git.repo import git_directory, open_repository
+    from charter.authoring.change import change
 
-    repo = open_repository(root)
-    git_dir = git_directory(repo)
-    with repository_lock(git_dir, "register"):
-        journal = Journal(git_dir, "register")
-        undo_interrupted(repo, journal)
-        return _register(root, request, repo, journal)
+    with change(root, "register") as current:
+        return _register(root, request, current)
 
 
-def undo_interrupted(repo: Repository, journal: Journal) -> bool:
-    """Remove what a killed registration left (unless it got as far as its commit); True if there was one."""
-    from charter.adapters.git.repo import committed_at_head, unstage, work_tree
-
-    record = journal.read()
-    if record is None:
-        return False
-    top = work_tree(repo).resolve()
-    entry, created = record.get("entry"), record.get("created")
-    paths = [p for p in created if isinstance(p, str)] if isinstance(created, list) else []
-    committed = isinstance(entry, str) and committed_at_head(repo, entry)
-    if not committed and paths:
-        unstage(repo, paths)  # staged by a `git add` that ran before the kill
-        for relpath in paths:
-            target = (top / relpath).resolve()
-            if target == top or not target.is_relative_to(top):
-                continue  # a journal is Charter's own file, but never let it point outside the work tree
-            if target.is_dir() and not target.is_symlink():
-                shutil.rmtree(target, ignore_errors=True)
-            else:
-                target.unlink(missing_ok=True)
-    journal.end()
-    return True
-
-
-def _register(root: Path, request: Registration, repo: Repository, journal: Journal) -> Reference:
+def _register(root: Path, request: Registration, current: Change) -> Reference:
     from charter.adapters import dvc
-    from charter.adapters.git.repo import commit_paths, work_tree
     from charter.store.loader import load_registry
     from charter.validation.runner import validate_registry
 
@@ -334,10 +303,7 @@ def _register(root: Path, request: Registration, repo: Repository, journal: Jour
     metrics = read_metrics(request, code_root)
 
     cache_before = dvc.cache_objects(root)
-    # git takes paths from the top of its work tree, and the registry may be a folder inside it
-    prefix = root.resolve().relative_to(work_tree(repo).resolve())
-    journal.write({"command": "register", "entry": (prefix / relpath).as_posix(),
-                   "created": [(prefix / relpath).as_posix(), (prefix / artifact_dir).as_posix()]})
+    current.begin(relpath, artifact_dir, entry=relpath)
     try:
         (root / artifact_dir).mkdir(parents=True)
         if artifact.is_dir():
@@ -377,17 +343,11 @@ def _register(root: Path, request: Registration, repo: Repository, journal: Jour
         if request.push:
             dvc.push(root, [artifact_rel], quiet=request.quiet)
         pointer = f"{artifact_rel}.dvc"
-        commit_paths(repo, _commit_message(model, version, artifact_rel, tracked.hash, request.message),
-                     [(prefix / p).as_posix() for p in (relpath, pointer, (artifact_dir / ".gitignore").as_posix())])
+        current.commit(_commit_message(model, version, artifact_rel, tracked.hash, request.message),
+                       [relpath, pointer, (artifact_dir / ".gitignore").as_posix()])
     except BaseException:
-        (root / relpath).unlink(missing_ok=True)
-        shutil.rmtree(root / artifact_dir, ignore_errors=True)
-        with contextlib.suppress(OSError):  # the model's artifact folder, if this attempt created it
-            (root / artifact_dir).parent.rmdir()
-        dvc.restore_cache(root, cache_before)
+        dvc.restore_cache(root, cache_before)  # the files themselves are the change's to undo
         raise
-    finally:
-        journal.end()
     return Reference("model", model, version)
 
 

@@ -15,7 +15,7 @@ from typer.core import TyperGroup
 
 from charter._version import __version__
 from charter.cli.console import err, print_error
-from charter.errors import CharterError
+from charter.errors import CharterError, storage_error
 
 EXIT_INTERNAL = 3
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a tool killed by a closed pipe
@@ -138,6 +138,11 @@ class CharterGroup(TyperGroup):
             err.print("interrupted")
             raise typer.Exit(130) from None
         except Exception as error:
+            # a full disk or a read-only file system met by a write the core does not map itself (promote, report)
+            full = storage_error(Path.cwd(), error=error) if isinstance(error, OSError) else None
+            if full is not None:
+                print_error(full)
+                raise typer.Exit(2) from None
             if os.environ.get("CHARTER_DEBUG"):
                 raise
             err.print(f"[bold red]internal error:[/] {type(error).__name__}: {error}", markup=True)

@@ -61,26 +61,20 @@ def codeowners_command(
     = False,
 ) -> None:
     """Write CODEOWNERS from entry owners and per-environment approvers, so the forge enforces approvals."""
-    from charter.adapters.git.repo import repository_top
     from charter.api import Registry
-    from charter.registry.codeowners import CODEOWNERS_FILE, render_codeowners
-    from charter.registry.files import regular_text
-    from charter.store.transaction import write_text_atomic
+    from charter.authoring.codeowners import codeowners, write_codeowners
 
-    registry = Registry(ctx.obj)
-    top, prefix = repository_top(registry.root)
-    text = render_codeowners(registry.index, registry.config, prefix)
-    path = top / CODEOWNERS_FILE
-    current = regular_text(path)
+    root = Registry(ctx.obj).root
+    state = codeowners(root) if check else write_codeowners(root)
+    path = escape(str(state.path))
     if check:
-        if current == text:
-            out.print(f"[green]✓[/] {escape(str(path))} is up to date")
+        if state.up_to_date:
+            out.print(f"[green]✓[/] {path} is up to date")
             return
-        out.print(f"[red]✗[/] {escape(str(path))} is {'missing' if current is None else 'out of date'}: "
+        out.print(f"[red]✗[/] {path} is {'missing' if state.current is None else 'out of date'}: "
                   "run `charter codeowners`")
         raise typer.Exit(1)
-    if current == text:
-        out.print(f"[green]✓[/] {escape(str(path))} is already up to date")
+    if state.up_to_date:
+        out.print(f"[green]✓[/] {path} is already up to date")
         return
-    write_text_atomic(path, text)
-    out.print(f"[green]✓[/] wrote {escape(str(path))}; commit it and require code-owner review on the default branch")
+    out.print(f"[green]✓[/] wrote {path}; commit it and require code-owner review on the default branch")

@@ -189,7 +189,8 @@ def promote(root: Path, request: PromotionRequest, *, forge: ForgeClient | None 
     (its journal is still there) is undone first: its worktree and branch go, and so does a branch it pushed without
     a pull request, so running the command again finishes the job.
     """
-    from charter.adapters.git.repo import git_directory, open_repository
+    from charter.adapters.git.repo import git_directory, open_repository, work_tree
+    from charter.authoring.change import undo_interrupted
 
     if ":" not in request.ref:
         request.ref = f"model:{request.ref}"
@@ -197,6 +198,7 @@ def promote(root: Path, request: PromotionRequest, *, forge: ForgeClient | None 
     repo = open_repository(root)
     git_dir = git_directory(repo)
     with repository_lock(git_dir, "promote"):
+        undo_interrupted(git_dir, work_tree(repo).resolve())  # a killed register, record or new in this checkout
         journal = Journal(git_dir, "promote")
         undo_interrupted_promotion(repo, journal, forge)
         return _promote(root, request, repo, journal, forge, forge_note)

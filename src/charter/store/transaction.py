@@ -1,15 +1,18 @@
 """What keeps a change whole: atomic file writes, one writer per repository, and a journal for crashes.
 
 A write goes to a temporary file beside the target, flushed, then renamed over it: a reader (or a crash) sees the
-old file or the new one, never half of either. Commands that change a repository (register, promote) hold the
-repository lock and keep a journal, so that a run killed at any point is undone or finished by the next one.
+old file or the new one, never half of either. Commands that change a repository (register, promote, new, evaluate
+record, monitor record, codeowners) hold the repository lock and keep a journal, so that a run killed at any point
+is undone or finished by the next one (`authoring.change` for the commands that write into the work tree).
 """
 
 from __future__ import annotations
 
 import contextlib
+import glob
 import json
 import os
+import shutil
 import tempfile
 import time
 from collections.abc import Iterator
@@ -44,7 +47,6 @@ def write_text_atomic(path: Path, text: str) -> None:
 #: environment variable CHARTER_LOCK_WAIT overrides it (0: do not wait).
 LOCK_WAIT = 120.0
 _LOCK_FILE = "charter.lock"
-
 
 
 def _lock_wait() -> float:
@@ -113,3 +115,22 @@ class Journal:
 
     def end(self) -> None:
         self.path.unlink(missing_ok=True)
+
+
+def remove_created(top: Path, paths: list[str]) -> None:
+    """Remove what a change created (`top`-relative files and folders), and the temporary files of its writes.
+
+    A path that resolves outside `top` (or to `top` itself) is left alone: a journal is Charter's own file, but it
+    must never be able to point a removal anywhere else.
+    """
+    top = top.resolve()
+    for relpath in paths:
+        target = (top / relpath).parent.resolve() / Path(relpath).name  # a symlink itself, not what it points at
+        if target == top or not target.is_relative_to(top) or Path(relpath).name in ("", ".", ".."):
+            continue
+        for temporary in target.parent.glob(f".{glob.escape(target.name)}.*.tmp"):  # write_text_atomic's, if killed
+            temporary.unlink(missing_ok=True)
+        if target.is_dir() and not target.is_symlink():
+            shutil.rmtree(target, ignore_errors=True)
+        else:
+            target.unlink(missing_ok=True)

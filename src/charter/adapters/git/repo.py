@@ -14,13 +14,15 @@ from typing import TYPE_CHECKING
 from charter.adapters.git.run import GitFailed, environment_changes, run_git
 from charter.errors import (
     CharterError,
+    CommitFailed,
     FolderMissing,
-    GitCommitFailed,
     GitInitFailed,
     GitNotInstalled,
+    IndexLocked,
     NotARevision,
     NotInGitRepository,
     UnknownRevision,
+    storage_error,
 )
 
 if TYPE_CHECKING:
@@ -72,6 +74,19 @@ def git_directory(repo: Repository) -> Path:
     return Path(repo.common_dir)
 
 
+def locate_repository(path: Path) -> tuple[Path, Path] | None:
+    """The git directory every worktree shares, and the top of the work tree around `path`; None outside git.
+
+    A plain git process rather than GitPython: a command that only writes a file (`new`) takes the lock with it.
+    """
+    try:
+        output = run_git(path, ["rev-parse", "--git-common-dir", "--show-toplevel"])
+    except GitFailed:
+        return None
+    common, top = output.decode("utf-8", "surrogateescape").splitlines()[:2]
+    return (path / common).resolve(), Path(top).resolve()
+
+
 def user_config(repo: Repository, key: str) -> str | None:
     """`user.<key>` in the person's git configuration (`name`, `email`), or None where it is not set."""
     reader = repo.config_reader()
@@ -102,8 +117,18 @@ def commit_paths(repo: Repository, message: str, paths: list[str] | None = None)
     except GitFailed as exc:
         if paths is not None:  # leave the index as it was: nothing of ours stays staged
             unstage(repo, paths)
-        raise GitCommitFailed(top=top, stderr=exc.stderr) from exc
+        raise commit_failure(top, exc.stderr) from exc
     return str(repo.head.commit.hexsha)
+
+
+def commit_failure(top: Path, said: str) -> CharterError:
+    """Why a commit failed, in words a person can act on: a full disk, a read-only file system, a held index lock."""
+    found = storage_error(top, said=said)
+    if found is not None:
+        return found
+    lines = [line.strip() for line in said.splitlines() if line.strip()]
+    first = next((line for line in lines if line.startswith(("fatal:", "error:"))), lines[-1] if lines else "")
+    return (IndexLocked if "index.lock" in said else CommitFailed)(top=top, said=first)
 
 
 def unstage(repo: Repository, paths: list[str]) -> None:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from charter.adapters.git.repo import commit_paths, open_repository, repository_top, resolve_commit, work_tree
 from charter.adapters.git.run import GitFailed, run_git
-from charter.errors import CharterError, GitStepFailed, GitStepFailedSilently
+from charter.errors import CharterError, GitStepFailed, GitStepFailedSilently, storage_error
 
 if TYPE_CHECKING:
     from charter.adapters.git.repo import Repository
@@ -37,6 +37,9 @@ def _run(repo: Repository, *args: str) -> str:
     try:
         output = run_git(work_tree(repo), list(args))
     except GitFailed as exc:
+        full = storage_error(work_tree(repo), said=exc.stderr)
+        if full is not None:
+            raise full from exc
         if exc.stderr:
             raise GitStepFailed(command=args[0], stderr=exc.stderr) from exc
         raise GitStepFailedSilently(command=args[0], returncode=exc.returncode) from exc
