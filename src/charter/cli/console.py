@@ -27,7 +27,13 @@ class _LazyConsole:
         if self._console is None:
             from rich.console import Console
 
-            self._console = Console(**self._options)
+            class _Console(Console):
+                def on_broken_pipe(self) -> None:
+                    # rich exits with 1 (the findings code); the app's one handler decides (cli/app.py).
+                    self.quiet = True
+                    raise BrokenPipeError
+
+            self._console = _Console(**self._options)
         return getattr(self._console, name)
 
 

@@ -158,7 +158,7 @@ def _code(text: str) -> str:
 
 
 def _md_values(change: FieldChange) -> str:
-    from charter.history.diff import describe_value
+    from charter.history.diff import describe_pair, describe_value
 
     old, new = change.old, change.new
     if change.op == "added":
@@ -166,7 +166,8 @@ def _md_values(change: FieldChange) -> str:
     if change.op == "removed":
         return "removed" if isinstance(old, dict | list) else f"- {_code(describe_value(old))}"
     delta = f" ({change.delta:+g})" if change.delta is not None else ""
-    return f"{_code(describe_value(old))} → {_code(describe_value(new))}{delta}"
+    old_text, new_text = describe_pair(old, new)
+    return f"{_code(old_text)} → {_code(new_text)}{delta}"
 
 
 def render_markdown(result: RegistryDiff) -> str:
