@@ -90,3 +90,103 @@ def _set_description(text: str, description: str) -> str:
     lines = [f"  description: {description}" if line.startswith("  description:") else line
              for line in text.splitlines()]
     return "\n".join(lines) + "\n"
+
+
+# --- registry text that must not act ---------------------------------------------------------------------------------
+
+HOSTILE_MARKDOWN = "ok\n# Heading\n![x](http://e/x.png) @org/team <!-- hidden | `tick` [link](http://e)"
+HYPERLINK = "\x1b]8;;http://evil\x07click\x1b]8;;\x07"
+RLO = "\u202e"
+COHORT = "cohorts/sepsis-adult-inpatients-eval/1.0.0.yaml"
+
+
+def test_a_hostile_reason_is_inert_in_the_pull_request_body(registry: Path, origin: Path, charter: Charter) -> None:
+    result = charter("-C", registry, "promote", "model:sepsis-risk@1.1.0", "--to", "production",
+                     "--reason", HOSTILE_MARKDOWN)
+    assert result.code == 0, result
+    body = result.stdout[result.stdout.index("<!-- charter:promotion -->"):]
+    assert body.count("<!--") == 1  # Charter's own marker, nothing of the reason
+    assert not [line for line in body.splitlines() if line.lstrip("| ").startswith("#") and "Heading" in line]
+    reason = next(line for line in body.splitlines() if line.startswith("| reason |"))
+    assert "![" not in reason and "](" not in reason.replace("\\](", "") and "@org" not in reason
+    assert reason.count("|") - reason.count("\\|") == 3  # one row of two cells: the reason's `|` split nothing
+    assert "Heading" in reason and "org/team" in reason  # still readable
+
+
+def test_a_hostile_markdown_value_is_inert_in_diff_and_comparison_markdown() -> None:
+    from charter.registry.untrusted import markdown_code, markdown_text
+
+    for shown in (markdown_text(HOSTILE_MARKDOWN), markdown_code(HOSTILE_MARKDOWN)):
+        assert "\n" not in shown and shown.count("`") - shown.count("\\`") in (0, 2)
+    text = markdown_text(HOSTILE_MARKDOWN)
+    assert "![" not in text and "<!--" not in text and "@org" not in text and "[link](" not in text
+    assert markdown_text("model:x@1.0.0 by a@b.org") == "model:x@1.0.0 by a@b.org"  # not mentions: unchanged
+
+
+def test_a_diff_in_markdown_keeps_hostile_text_in_its_cell(registry: Path, charter: Charter) -> None:
+    path = registry / COHORT
+    path.write_text(_set_description(path.read_text(encoding="utf-8"), '"x\\n# Heading <!-- @org/team |"'),
+                    encoding="utf-8")
+    result = charter("-C", registry, "diff", "HEAD", "--format", "markdown")
+    assert result.code == 0, result
+    assert not [line for line in result.stdout.splitlines() if line.startswith("# ")]
+    assert "`x # Heading <!-- @org/team \\|`" in result.stdout  # one code span: nothing in it is read
+
+
+def test_audit_csv_cells_are_never_formulas(registry: Path, charter: Charter) -> None:
+    import csv
+    import io
+
+    staging = registry / "environments" / "staging.yaml"
+    staging.write_text(staging.read_text(encoding="utf-8").replace("model:card-fraud@3.2.0", "model:card-fraud@3.3.0"),
+                       encoding="utf-8")
+    formula = '=HYPERLINK("http://evil","x")'
+    subprocess.run(["git", "commit", "-qam", f"{formula}\n\nReason: {formula}"], cwd=registry, check=True,
+                   env={**os.environ, "GIT_AUTHOR_NAME": formula, "GIT_AUTHOR_EMAIL": "+1@evil.org"})
+    result = charter("-C", registry, "audit", "--env", "staging", "--format", "csv")
+    assert result.code == 0, result
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    row = next(r for r in rows if r["new_ref"] == "model:card-fraud@3.3.0")
+    assert row["author"] == "'" + formula and row["subject"] == "'" + formula and row["reason"] == "'" + formula
+    assert row["author_email"] == "'+1@evil.org"
+    assert not [cell for r in rows for cell in r.values() if cell and cell[0] in "=+-@\t\r"]
+
+
+def _hostile_description(registry: Path) -> None:
+    path = registry / COHORT
+    escaped = HYPERLINK.replace("\x1b", "\\e").replace("\x07", "\\a") + " \\u202e evil"
+    path.write_text(_set_description(path.read_text(encoding="utf-8"), f'"{escaped}"'), encoding="utf-8")
+
+
+def _inert(output: str) -> None:
+    assert "\x1b" not in output and "\x07" not in output and RLO not in output, output
+    assert "\\x1b" in output and "\\u202e" in output, output  # shown, so a reader sees what is there
+
+
+@pytest.mark.parametrize("args", [
+    ("show", "cohort:sepsis-adult-inpatients-eval@1.0.0"),
+    ("search", "evil"),
+    ("diff", "HEAD"),
+])
+def test_terminal_escapes_and_bidi_controls_in_registry_text_are_shown_not_sent(
+        registry: Path, charter: Charter, monkeypatch: pytest.MonkeyPatch, args: tuple[str, ...]) -> None:
+    _hostile_description(registry)
+    for forced in ("0", "1"):  # a pipe, and a terminal (rich's styled path)
+        monkeypatch.setenv("TTY_COMPATIBLE", forced)
+        result = charter("-C", registry, *args)
+        assert result.code == 0, result
+        assert "evil" in result.stdout
+        _inert(result.stdout)
+
+
+def test_a_file_name_with_a_newline_starts_no_line_in_validate_output(registry: Path, charter: Charter) -> None:
+    name = "cohorts/x\n::error file=a.yaml::pwned\x1b[2J/1.0.0.yaml"
+    (registry / name).parent.mkdir(parents=True)
+    (registry / name).write_text("kind: [\n", encoding="utf-8")
+    for output in ("text", "github"):
+        result = charter("-C", registry, "validate", "--format", output)
+        assert result.code == 1, result
+        assert "x" in result.stdout and "\x1b" not in result.stdout
+        assert not [line for line in result.stdout.splitlines() if line.startswith("::error file=a.yaml")], output
+        assert not [line for line in result.stdout.splitlines() if line.startswith("::") and "pwned" in line
+                    and "cohorts/x%0A%3A%3Aerror file=a.yaml%3A%3Apwned\\x1b[2J/1.0.0.yaml," not in line], output

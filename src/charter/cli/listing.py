@@ -16,7 +16,8 @@ def run(
     ctx: typer.Context,
     kind_name: Annotated[
         str | None,
-        typer.Argument(metavar="[KIND]", help="Only this kind: a kind name or prefix, singular or plural (models, events, cohort, ...)."),
+        typer.Argument(metavar="[KIND]", help="Only this kind: a kind name or prefix, singular or plural "
+                                              "(models, events, cohort, ...)."),
     ] = None,
     status: Annotated[
         str | None, typer.Option("--status", help=f"Only entries with this status ({', '.join(STATUSES)}).")

@@ -25,7 +25,8 @@ def run(
     ],
     kind_name: Annotated[
         str | None,
-        typer.Option("--kind", help="Only this kind: a kind name or prefix, singular or plural (model, events, evaluation, ...)."),
+        typer.Option("--kind", help="Only this kind: a kind name or prefix, singular or plural "
+                                    "(model, events, evaluation, ...)."),
     ] = None,
     output: Annotated[TableFormat, typer.Option("--format", help="Output format.")] = TableFormat.table,
     limit: Annotated[
