@@ -190,3 +190,62 @@ def test_a_file_name_with_a_newline_starts_no_line_in_validate_output(registry: 
         assert not [line for line in result.stdout.splitlines() if line.startswith("::error file=a.yaml")], output
         assert not [line for line in result.stdout.splitlines() if line.startswith("::") and "pwned" in line
                     and "cohorts/x%0A%3A%3Aerror file=a.yaml%3A%3Apwned\\x1b[2J/1.0.0.yaml," not in line], output
+
+
+# --- tables at 80 and 100 columns ------------------------------------------------------------------------------------
+
+LONGEST_NAME = "a" * 30 + "-" + "b" * 31 + "z"  # 63 characters: the most NAME_PATTERN allows
+
+
+def _longest_entries(registry: Path) -> None:
+    """Entries with the longest names and owners the schemas allow, as `monitor record` and `new` write them."""
+    from charter.registry.kinds import NAME_RE
+
+    assert NAME_RE.match(LONGEST_NAME) and len(LONGEST_NAME) == 63
+    sources = ["cohorts/sepsis-adult-inpatients-eval/1.0.0.yaml", "evaluations/sepsis-risk-1-1-0-retro/1.0.0.yaml",
+               sorted(str(p.relative_to(registry)) for p in (registry / "records").glob("*.yaml"))[0]]
+    for source in sources:
+        folder, _, file = source.rpartition("/")
+        target = f"{folder.rpartition('/')[0]}/{LONGEST_NAME}/{file}" if folder.count("/") else \
+            f"{folder}/{LONGEST_NAME}.yaml"
+        lines = [f"  name: {LONGEST_NAME}" if line.startswith("  name: ") else
+                 f"  owner: team-{LONGEST_NAME}" if line.startswith("  owner: ") else line
+                 for line in (registry / source).read_text(encoding="utf-8").splitlines()]
+        (registry / target).parent.mkdir(parents=True, exist_ok=True)
+        (registry / target).write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _table_rows(output: str) -> tuple[list[str], list[list[list[str]]]]:
+    """The header's columns and each row as its lines of cells (a row's next lines have an empty status)."""
+    lines = output.splitlines()
+    header = [cell.strip() for cell in lines[0].split("┃")]
+    rows: list[list[list[str]]] = []
+    for line in lines[2:]:
+        if "│" not in line:
+            break
+        cells = [cell.strip() for cell in line.split("│")]
+        if cells[header.index("status")]:
+            rows.append([cells])
+        else:
+            rows[-1].append(cells)
+    return header, rows
+
+
+@pytest.mark.parametrize("columns", [80, 100])
+@pytest.mark.parametrize("command", [("list",), ("search", "", "--limit", "0")])
+def test_tables_stay_readable_with_the_longest_names(registry: Path, columns: int, command: tuple[str, ...]) -> None:
+    _longest_entries(registry)
+    done = subprocess.run([sys.executable, "-m", "charter", "-C", str(registry), *command], capture_output=True,
+                          text=True, timeout=120, env={**os.environ, "COLUMNS": str(columns)})
+    assert done.returncode == 0, done.stderr
+    header, rows = _table_rows(done.stdout)
+    assert {"reference", "status", "owner"} <= set(header)
+    assert len(rows) >= 26 and all(len(row) <= 2 for row in rows), done.stdout
+    assert max(len(line) for line in done.stdout.splitlines() if "│" in line or "┃" in line) <= columns
+    for row in rows:
+        first = row[0]
+        assert first[header.index("status")] in ("draft", "active", "deprecated", "retired")
+        if "kind" in header:
+            assert first[header.index("kind")] in KINDS and not row[1:] or not row[1][header.index("kind")]
+    refs = ["".join(line[header.index("reference")] for line in row) for row in rows]
+    assert f"cohort:{LONGEST_NAME}@1.0.0" in refs and f"record:{LONGEST_NAME}" in refs  # whole, never cut
