@@ -710,3 +710,16 @@ class ResultsNotJson(ResultsError):
 class ResultsNotYaml(ResultsError):
     template = "{path}:{line}:{column}: {problem}"
     hint_template = "fix the YAML at this place"
+
+
+# --- Queries: the problem and hint of a `search.syntax.QueryError`, which adds the query and a caret -----------------
+
+QUERY_NOT_OF_TYPE = "{field} holds {holds}; {value!r} is not {want}"
+QUERY_TYPE_HINTS = {
+    "a date": "write YYYY-MM-DD, an RFC 3339 time, today, or a date counted back from today: -30d, -2w, -1y",
+    "a version": "write a semantic version such as 1.2.0 (1.2 means 1.2.0)",
+}
+QUERY_TYPE_HINT = "compare {field} with {want}"
+QUERY_UNKNOWN_KEY = "no entry in this registry has the key {key!r} in {map}"
+QUERY_UNKNOWN_KEY_GUESS = "did you mean {guess!r}? ({map} has: {known})"
+QUERY_UNKNOWN_KEY_KNOWN = "{map} has: {known}"
