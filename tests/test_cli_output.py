@@ -154,7 +154,7 @@ def test_audit_csv_cells_are_never_formulas(registry: Path, charter: Charter) ->
 
 def _hostile_description(registry: Path) -> None:
     path = registry / COHORT
-    escaped = HYPERLINK.replace("\x1b", "\\e").replace("\x07", "\\a") + " \\u202e evil"
+    escaped = "evil \\u202e " + HYPERLINK.replace("\x1b", "\\e").replace("\x07", "\\a")  # all in a cut cell
     path.write_text(_set_description(path.read_text(encoding="utf-8"), f'"{escaped}"'), encoding="utf-8")
 
 
