@@ -66,6 +66,12 @@ What guards what:
   the deploying machine's own checkout and hash-checks what it fetches. Tokens come from the environment only and
   appear in no output, file, commit or pull request body. `gate` takes the policy and the forge settings from the
   base revision: a pull request can neither lower the approvals it is judged by nor send the token elsewhere.
+- **Output** (`registry/untrusted.py`, one function per place registry text is shown): in a terminal (every human
+  format of every command) C0/C1 controls, so every escape sequence, and Unicode bidi controls are shown as `\\x1b`,
+  `\\u202e`, never sent, and file names stay on one line; in Markdown (the pull request's body, `gate` and `diff
+  --format markdown`, evaluation comparisons) a value is one line of text with Markdown and HTML punctuation escaped
+  and `@mentions` defanged, or one code span; a CSV cell starting with `= + - @`, tab or CR gets a leading `'`
+  (OWASP); GitHub workflow commands escape `%`, CR, LF (and `:` `,` in properties). JSON stays exact.
 """
 
 

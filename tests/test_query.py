@@ -155,11 +155,28 @@ def test_a_field_of_another_kind_says_which_kinds_have_it() -> None:
     ("status = actve", 10, "unknown status 'actve'"),
     ("env = prod", 7, "no environment 'prod'"),
     ("kind > Model", 6, "kind can be compared with"),
+    ("spec.date > -90x", 13, "spec.date holds date; '-90x' is not a date"),
+    ("spec.date = soon", 13, "'soon' is not a date"),
+    ("version >= 1.x", 12, "version holds version; '1.x' is not a version"),
+    ("version >= banana", 12, "'banana' is not a version"),
+    ("metadata.version < 2.0.0-", 20, "'2.0.0-' is not a version"),
 ])
 def test_meaningless_comparisons_are_errors(query: str, column: int, problem: str) -> None:
     error = error_of(query)
     assert error.column == column, error
     assert problem in error.problem
+
+
+def test_type_errors_say_how_to_write_the_value() -> None:
+    assert "-30d" in error_of("spec.date > -90x").hint
+    assert "1.2.0" in error_of("version >= banana").hint
+
+
+@pytest.mark.parametrize("query", ["spec.date > -90d", "spec.date >= 2026-01-31T08:00:00Z", "spec.date < today",
+                                   "version >= 1.2", "version >= 2", "version = 1.0.0", "name > abc",
+                                   "spec.metrics.auroc > 0.8", "spec.metrics.* < 0.05"])
+def test_well_typed_values_compile(query: str) -> None:
+    compile_query(query, context())
 
 
 def test_environment_suggestion() -> None:

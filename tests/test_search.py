@@ -112,6 +112,30 @@ def test_unknown_field_points_at_it(charter: Charter, registry: Path) -> None:
     assert result.stdout == ""
 
 
+@pytest.mark.parametrize(("query", "column", "guess"), [
+    ("spec.metrics.aurocc > 0.5", 14, "did you mean 'auroc'?"),
+    ("sepsis AND spec.metrics.aurocc.ciLower > 0.5", 25, "did you mean 'auroc'?"),
+    ("spec.provenance.params.max_dept = 3", 24, "did you mean 'max_depth'?"),
+    ("spec.metrics.zzzz exists", 14, "spec.metrics has: auprc, auroc"),
+])
+def test_a_map_key_no_entry_has_is_an_error_with_the_keys_there_are(charter: Charter, registry: Path, query: str,
+                                                                    column: int, guess: str) -> None:
+    for command in (("search", query), ("list", "--where", query)):
+        result = charter("-C", registry, *command)
+        assert result.code == 2, result
+        lines = result.stderr.splitlines()
+        assert lines[0].startswith("error: query: no entry in this registry has the key ")
+        assert lines[0].endswith(f"(column {column})") and lines[2].index("^") - 2 == column - 1
+        assert guess in lines[3]
+
+
+@pytest.mark.parametrize("query", ["spec.metrics.auroc > 0.999", "spec.metrics.aurocc > 0.5 OR sepsis",
+                                   "NOT spec.metrics.aurocc exists"])
+def test_a_map_key_is_checked_only_when_nothing_matched(charter: Charter, registry: Path, query: str) -> None:
+    """An empty answer with a key some entry has is true; a query that matched something answered it."""
+    assert charter("-C", registry, "search", query).code == 0
+
+
 def test_syntax_error_exit_code(charter: Charter, registry: Path) -> None:
     result = charter("-C", registry, "search", "(sepsis OR fraud")
     assert result.code == 2

@@ -18,7 +18,6 @@ from charter.cli.console import err, print_error
 from charter.errors import CharterError, storage_error
 
 EXIT_INTERNAL = 3
-EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a tool killed by a closed pipe
 
 
 @dataclass(frozen=True)
@@ -123,17 +122,23 @@ class CharterGroup(TyperGroup):
 
     def invoke(self, ctx: Any) -> Any:  # typer's vendored click Context is private
         try:
-            return super().invoke(ctx)
+            try:
+                result = super().invoke(ctx)
+            except typer.Exit:
+                _flush_stdout()  # the command's verdict (validate's 1) stands even if the reader went away
+                raise
+            sys.stdout.flush()  # what is still buffered breaks the pipe here, not at exit (where click exits 1)
+            return result
         except CharterError as error:
             print_error(error)
             raise typer.Exit(2) from None
         except (typer.Exit, typer.Abort, typer.TyperException):
             raise
         except BrokenPipeError:
-            # The reader went away (`charter list | head`): stop quietly, as other Unix tools do.
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())
-            raise typer.Exit(EXIT_BROKEN_PIPE) from None
+            # The reader went away (`charter list | head -1`): it read what it wanted, so stop quietly with 0, as
+            # other Unix tools do.
+            _silence_stdout()
+            raise typer.Exit(0) from None
         except KeyboardInterrupt:
             err.print("interrupted")
             raise typer.Exit(130) from None
@@ -148,6 +153,19 @@ class CharterGroup(TyperGroup):
             err.print(f"[bold red]internal error:[/] {type(error).__name__}: {error}", markup=True)
             err.print("  this is a bug in charter: rerun with CHARTER_DEBUG=1 for the traceback and report it")
             raise typer.Exit(EXIT_INTERNAL) from None
+
+
+def _silence_stdout() -> None:
+    """Python's documented way out of a broken pipe: stdout pointed at devnull, so the exit's flush is silent."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+
+
+def _flush_stdout() -> None:
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _silence_stdout()
 
 
 app = typer.Typer(

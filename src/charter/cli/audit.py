@@ -88,9 +88,12 @@ def csv_row(c: AssignmentChange) -> list[str]:
 
 
 def write_csv(changes: list[AssignmentChange]) -> None:
+    """Every cell through `csv_cell`: an author, subject or trailer starting with `=` is not a formula."""
+    from charter.registry.untrusted import csv_cell
+
     writer = csv.writer(sys.stdout, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
-    writer.writerows(csv_row(c) for c in changes)
+    writer.writerows([csv_cell(cell) for cell in csv_row(c)] for c in changes)
 
 
 def _print_text(changes: list[AssignmentChange]) -> None:

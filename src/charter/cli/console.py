@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from charter.errors import CharterError
+from charter.registry.untrusted import terminal_text
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -27,7 +28,17 @@ class _LazyConsole:
         if self._console is None:
             from rich.console import Console
 
-            self._console = Console(**self._options)
+            class _Console(Console):
+                def print(self, *objects: Any, **options: Any) -> None:
+                    # The one way text reaches a person's terminal: registry text cannot drive it (terminal_text).
+                    super().print(*(terminal_text(o) if isinstance(o, str) else o for o in objects), **options)
+
+                def on_broken_pipe(self) -> None:
+                    # rich exits with 1 (the findings code); the app's one handler decides (cli/app.py).
+                    self.quiet = True
+                    raise BrokenPipeError
+
+            self._console = _Console(**self._options)
         return getattr(self._console, name)
 
 
@@ -35,11 +46,13 @@ out = cast("Console", _LazyConsole(highlight=False, soft_wrap=True))
 err = cast("Console", _LazyConsole(stderr=True, highlight=False, soft_wrap=True))
 
 
-def escape(text: str) -> str:
-    """Registry text made safe to print through rich markup (a `[` in a description is not a style)."""
+def escape(text: str, *, one_line: bool = True) -> str:
+    """Registry text made safe to print through rich markup (a `[` in a description is not a style) and inert in a
+    terminal (no escape sequence, no bidi control: `terminal_text`). A newline is shown as `\\n` unless the text is
+    known to be several lines: a file name with a newline must not start a line a CI log would obey."""
     from rich.markup import escape as rich_escape
 
-    return rich_escape(text)
+    return rich_escape(terminal_text(text, one_line=one_line))
 
 
 #: A piece of a line: plain text, or text and the rich style to show it in on a terminal ("red", "bold").
@@ -53,6 +66,8 @@ def print_line(*parts: Part, stderr: bool = False) -> None:
     without importing rich: 20 ms of a pre-commit hook, whose output is always captured.
     """
     stream = sys.stderr if stderr else sys.stdout
+    parts = tuple(terminal_text(p, one_line=True) if isinstance(p, str) else (terminal_text(p[0], one_line=True), p[1])
+                  for p in parts)
     if _styled(stream):
         from rich.text import Text
 
@@ -74,9 +89,15 @@ def _styled(stream: Any) -> bool:
 
 
 def new_table(*headers: str, **options: Any) -> Table:
+    """A rich table whose text cells are inert in a terminal (`terminal_text`, on one line), however they were built."""
     from rich.table import Table
 
-    return Table(*headers, **options)
+    class _Table(Table):
+        def add_row(self, *cells: Any, **row_options: Any) -> None:
+            super().add_row(*(terminal_text(c, one_line=True) if isinstance(c, str) else c for c in cells),
+                            **row_options)
+
+    return _Table(*headers, **options)
 
 
 #: The help of a model argument, shared by `resolve` and `pull`. Here, not in render.py: a `charter resolve` run
@@ -100,7 +121,7 @@ def print_json(data: Any) -> None:
 
 
 def print_error(error: CharterError) -> None:
-    err.print(f"[bold red]error:[/] {escape(error.message)}")
+    err.print(f"[bold red]error:[/] {escape(error.message, one_line=False)}")  # a query error shows a caret below
     if error.hint:
         err.print(f"  [dim]hint:[/] {escape(error.hint)}")
 

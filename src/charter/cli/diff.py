@@ -10,6 +10,7 @@ import typer
 
 from charter.cli.console import escape, out, print_json
 from charter.errors import CharterError, DiffOfMixedArguments, DiffOfTwoKinds
+from charter.registry.untrusted import markdown_code, markdown_text
 
 if TYPE_CHECKING:
     from charter.history.diff import FieldChange
@@ -149,31 +150,24 @@ def _promotion(move: AssignmentDiff) -> str:
     return f"{_mode(move.old_mode, move.old_percent)} → {_mode(move.new_mode, move.new_percent)}"
 
 
-def _cell(text: str) -> str:
-    return " ".join(text.split()).replace("|", "\\|")
-
-
-def _code(text: str) -> str:
-    return f"`{_cell(text).replace('`', chr(39))}`"
-
-
 def _md_values(change: FieldChange) -> str:
-    from charter.history.diff import describe_value
+    from charter.history.diff import describe_pair, describe_value
 
     old, new = change.old, change.new
     if change.op == "added":
-        return "added" if isinstance(new, dict | list) else f"+ {_code(describe_value(new))}"
+        return "added" if isinstance(new, dict | list) else f"+ {markdown_code(describe_value(new))}"
     if change.op == "removed":
-        return "removed" if isinstance(old, dict | list) else f"- {_code(describe_value(old))}"
+        return "removed" if isinstance(old, dict | list) else f"- {markdown_code(describe_value(old))}"
     delta = f" ({change.delta:+g})" if change.delta is not None else ""
-    return f"{_code(describe_value(old))} → {_code(describe_value(new))}{delta}"
+    old_text, new_text = describe_pair(old, new)
+    return f"{markdown_code(old_text)} → {markdown_code(new_text)}{delta}"
 
 
 def render_markdown(result: RegistryDiff) -> str:
     """A heading, a summary line, and a table per entry: what a pull-request comment needs."""
     s = result.summary()
-    new = _code(result.new) if result.new is not None else "the work tree"
-    lines = [f"## Charter diff: {_code(result.old)} → {new}", ""]
+    new = markdown_code(result.new) if result.new is not None else "the work tree"
+    lines = [f"## Charter diff: {markdown_code(result.old)} → {new}", ""]
     counts = [f"**{s['breaking']} breaking**" if s["breaking"] else "0 breaking",
               f"{s['warning']} warning{'s' * (s['warning'] != 1)}", f"{s['info']} info"]
     if result.compares == "revisions":
@@ -184,17 +178,17 @@ def render_markdown(result: RegistryDiff) -> str:
     if not result.entries and not result.promotions:
         lines += ["", "No semantic changes."]
     for entry in result.entries:
-        title = f"### {_code(_entry_title(entry))}"
+        title = f"### {markdown_code(_entry_title(entry))}"
         if result.compares == "revisions":
             title += f" ({entry.status})"
         lines += ["", title, ""]
-        where = [_code(entry.path)]
+        where = [markdown_code(entry.path)]
         if entry.previous and result.compares == "revisions":
-            where.append(f"compared with {_code(entry.previous)}")
+            where.append(f"compared with {markdown_code(entry.previous)}")
         elif entry.previous:
-            where.append(f"against {_code(entry.previous)}")
+            where.append(f"against {markdown_code(entry.previous)}")
         if entry.note:
-            where.append(_cell(entry.note))
+            where.append(markdown_text(entry.note))
         lines.append(" · ".join(where))
         if not entry.changes:
             if entry.status == "changed" and not entry.note:
@@ -202,10 +196,11 @@ def render_markdown(result: RegistryDiff) -> str:
             continue
         lines += ["", "| class | field | old → new | reason |", "|---|---|---|---|"]
         for change in _ordered(entry.changes):
-            lines.append(f"| {_BADGES[change.severity]} | {_code(change.field)} | {_md_values(change)} | "
-                         f"{_cell(change.reason)} |")
+            lines.append(f"| {_BADGES[change.severity]} | {markdown_code(change.field)} | {_md_values(change)} | "
+                         f"{markdown_text(change.reason)} |")
     if result.promotions:
         lines += ["", "### Promotions", "", "| environment | model | change |", "|---|---|---|"]
         for move in result.promotions:
-            lines.append(f"| {_cell(move.environment)} | {_code(move.model)} | {_cell(_promotion(move))} |")
+            lines.append(f"| {markdown_text(move.environment)} | {markdown_code(move.model)} | "
+                         f"{markdown_text(_promotion(move))} |")
     return "\n".join(lines)

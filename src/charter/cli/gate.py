@@ -28,6 +28,7 @@ def gate_command(
     from charter.promotion.gate import base_forge, run_gate
     from charter.promotion.pr_body import render_body, title, verdict_table
     from charter.registry.kinds import KINDS
+    from charter.registry.untrusted import markdown_code, workflow_data, workflow_property
 
     registry = Registry(ctx.obj)
     report = run_gate(registry.root, base, forge=base_forge(registry.root, base))  # the base's forge, not HEAD's
@@ -36,14 +37,15 @@ def gate_command(
     elif output is GateFormat.markdown:
         print(f"# charter gate: {'passed' if report.passed else 'FAILED'}\n")
         if not report.verdicts:
-            print(f"No assignment changes since `{base}`.")
+            print(f"No assignment changes since {markdown_code(base)}.")
         for verdict in report.verdicts:
             print(render_body(verdict, registry.index, None))
     elif output is GateFormat.github:
         for verdict in report.verdicts:
             path = KINDS["Environment"].relative_path(verdict.promotion.environment, None)
             for check in verdict.failures:
-                print(f"::error file={path},title=charter gate::{title(verdict)}: {check.name}: {check.detail}")
+                message = f"{title(verdict)}: {check.name}: {check.detail}"
+                print(f"::error file={workflow_property(path)},title=charter gate::{workflow_data(message)}")
         print(f"charter gate: {len(report.verdicts)} promotion(s), {'passed' if report.passed else 'failed'}")
     else:
         if not report.verdicts:

@@ -10,14 +10,19 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from charter.cli.console import display_path, escape, out, print_json, print_line
+from charter.cli.console import display_path, escape, new_table, out, print_json, print_line
 from charter.errors import UnknownKind
 from charter.registry.findings import Finding, Severity
 from charter.registry.kinds import KINDS, Kind, find_kind
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from rich.table import Table
+
     from charter.errors import FindingsError
     from charter.history.environment_items import Assignment
+    from charter.registry.summary import EntrySummary
 
 NOTHING = "-"
 
@@ -71,3 +76,52 @@ def kind_named(kind_name: str | None) -> Kind | None:
     if kind is None:
         raise UnknownKind(kind=kind_name, known=", ".join(KINDS))
     return kind
+
+
+#: How wide the owner column of an entry table may grow; a longer owner is cut with `…`.
+OWNER_WIDTH = 20
+#: How wide a description column may grow (search, on a wide terminal).
+DESCRIPTION_WIDTH = 50
+_STATUS_STYLES = {"retired": "dim", "deprecated": "yellow", "draft": "cyan"}
+
+
+def entry_table(rows: Sequence[EntrySummary], *, kind: bool, extra: str) -> Table:
+    """`list` and `search` rows as a table that stays readable in any terminal width, with the longest names the
+    schemas allow: a row takes at most two lines (the reference may fold once), kind and status are never split,
+    owner is cut with `…`, and the columns a row can do without (kind, which the reference's prefix tells, then
+    `extra`: path or description) are left out when the terminal is too narrow for them."""
+    width = out.width
+    widths = {
+        "reference": max((len(r.ref) for r in rows), default=9),
+        "kind": max((len(r.kind) for r in rows), default=4),
+        "status": max((len(r.status) for r in rows), default=6),
+        "owner": min(max((len(r.owner) for r in rows), default=5), OWNER_WIDTH),
+        "path": max((len(r.path) for r in rows), default=4),
+        "description": min(max((len(r.description) for r in rows), default=11), DESCRIPTION_WIDTH),
+    }
+    folded = -(-widths["reference"] // 2)  # the reference on two lines
+
+    def fits(columns: list[str], reference: int) -> bool:
+        content = sum(reference if c == "reference" else max(widths[c], len(c)) for c in columns)
+        return content + 3 * len(columns) - 1 <= width  # one space each side of a cell, a rule between cells
+
+    columns = ["reference", "status", "owner"]
+    if kind and fits([*columns, "kind"], folded):
+        columns.insert(1, "kind")
+    if extra and fits([*columns, extra], widths["reference"]):  # only beside a reference on one line
+        columns.append(extra)
+    table = new_table(show_edge=False)
+    for column in columns:
+        if column == "reference":
+            table.add_column(column, overflow="fold", min_width=min(folded, max(width // 2, 1)))
+        elif column in ("kind", "status"):
+            table.add_column(column, no_wrap=True, min_width=max(widths[column], len(column)))
+        else:
+            table.add_column(column, no_wrap=True, overflow="ellipsis", max_width=max(widths[column], len(column)))
+    for r in rows:
+        style = _STATUS_STYLES.get(r.status, "")
+        cells = {"reference": escape(r.ref), "kind": escape(r.kind), "owner": escape(r.owner),
+                 "status": f"[{style}]{escape(r.status)}[/]" if style else escape(r.status),
+                 "path": escape(r.path), "description": escape(r.description)}
+        table.add_row(*(cells[c] for c in columns))
+    return table

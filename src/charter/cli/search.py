@@ -6,13 +6,11 @@ from typing import Annotated
 
 import typer
 
-from charter.cli.console import TableFormat, escape, new_table, out, print_json
-from charter.cli.render import kind_named
+from charter.cli.console import TableFormat, escape, out, print_json
+from charter.cli.render import entry_table, kind_named
 
 #: How many values of each facet the table shows (JSON has them all).
 FACET_VALUES_SHOWN = 8
-DESCRIPTION_WIDTH = 50
-WIDE = 120
 
 
 def run(
@@ -25,7 +23,8 @@ def run(
     ],
     kind_name: Annotated[
         str | None,
-        typer.Option("--kind", help="Only this kind: a kind name or prefix (model, event, evaluation, ...)."),
+        typer.Option("--kind", help="Only this kind: a kind name or prefix, singular or plural "
+                                    "(model, events, evaluation, ...)."),
     ] = None,
     output: Annotated[TableFormat, typer.Option("--format", help="Output format.")] = TableFormat.table,
     limit: Annotated[
@@ -43,19 +42,7 @@ def run(
         print_json(result.to_dict())
         return
     if result.entries:
-        table = new_table(show_edge=False)
-        table.add_column("reference", no_wrap=True)
-        table.add_column("kind", no_wrap=True)
-        table.add_column("status", no_wrap=True)
-        table.add_column("owner", no_wrap=True, overflow="ellipsis")
-        described = out.width >= WIDE  # on a narrow terminal the description would squeeze out the rest
-        if described:
-            table.add_column("description", overflow="ellipsis", no_wrap=True, max_width=DESCRIPTION_WIDTH)
-        for r in result.entries:
-            style = {"retired": "dim", "deprecated": "yellow", "draft": "cyan"}.get(r.status, "")
-            table.add_row(escape(r.ref), r.kind, f"[{style}]{r.status}[/]" if style else r.status, escape(r.owner),
-                          *([escape(r.description)] if described else []))
-        out.print(table)
+        out.print(entry_table(result.entries, kind=True, extra="description"))
     shown = len(result.entries)
     noun = "entry" if result.total == 1 else "entries"
     counted = f"{result.total} {noun}" if shown == result.total else f"{shown} of {result.total} {noun} (--limit)"

@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from charter.cli.console import ReadFormat, escape, new_table, out, print_json
+from charter.registry.untrusted import terminal_text
 
 
 def run(
@@ -28,9 +29,9 @@ def run(
     out.print(f"[bold]{escape(s.ref)}[/]  [dim]{escape(s.kind)} · {escape(s.status)} · {escape(s.owner)}[/]")
     out.print(f"[dim]{escape(s.path)}[/]")
     if s.description:
-        out.print(escape(s.description))
+        out.print(escape(s.description, one_line=False))
     out.print()
-    out.print(Syntax(dump_yaml({"spec": detail.data.get("spec")}), "yaml", theme="ansi_dark",
+    out.print(Syntax(terminal_text(dump_yaml({"spec": detail.data.get("spec")})), "yaml", theme="ansi_dark",
                      background_color="default"))
     if detail.versions:
         out.print(f"[bold]versions:[/] {escape(', '.join(detail.versions))}")

@@ -11,6 +11,7 @@ import typer
 from charter.cli.console import display_path, print_json, print_line
 from charter.cli.render import print_findings
 from charter.registry.findings import Finding, Severity
+from charter.registry.untrusted import workflow_data, workflow_property
 
 if TYPE_CHECKING:
     from charter.validation.runner import ValidationReport
@@ -83,20 +84,12 @@ def _print_text(report: ValidationReport) -> None:
                    f"{report.warnings} warning{'s' * (report.warnings != 1)} in {report.files_checked} file{plural}")
 
 
-def _escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def _escape_property(text: str) -> str:
-    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
-
-
 def github_annotation(root: Path, f: Finding) -> str:
     """One workflow command; GitHub shows it on the line of the pull request's diff."""
     level = "error" if f.severity is Severity.ERROR else "warning"
     message = f"{f.message}. {f.hint}" if f.hint else f.message
-    return (f"::{level} file={_escape_property(display_path(root, f.path))},line={f.line},col={f.column},"
-            f"title={_escape_property(f.code)}::{_escape_data(message)}")
+    return (f"::{level} file={workflow_property(display_path(root, f.path))},line={f.line},col={f.column},"
+            f"title={workflow_property(f.code)}::{workflow_data(message)}")
 
 
 def _print_github(report: ValidationReport) -> None:

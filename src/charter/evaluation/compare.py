@@ -22,6 +22,7 @@ from charter.registry.documents import Document
 from charter.registry.fields import value_at
 from charter.registry.index import RegistryIndex
 from charter.registry.references import parse_reference
+from charter.registry.untrusted import markdown_code, markdown_text
 
 #: How many subgroups the table and Markdown forms show (JSON has all).
 SHOWN_SUBGROUPS = 5
@@ -133,15 +134,17 @@ class Comparison:
 
     def to_markdown(self, heading: str = "###") -> list[str]:
         """The comparison as Markdown lines (the promotion PR body and `--format markdown`)."""
-        lines = [f"{heading} Compared with `{self.model('a')}` on `{self.cohort}`", "",
-                 f"`{self.b.ref}` against `{self.a.ref}`; Δ is candidate minus reference.", ""]
+        lines = [f"{heading} Compared with {markdown_code(self.model('a'))} on {markdown_code(self.cohort)}", "",
+                 f"{markdown_code(str(self.b.ref))} against {markdown_code(str(self.a.ref))}; Δ is candidate minus "
+                 "reference.", ""]
         if self.shared_metrics:
             lines += ["| metric | reference | candidate | Δ | intervals |", "|---|---|---|---|---|"]
             for m in self.shared_metrics:
                 overlap = {None: "-", True: "overlap", False: "**apart**"}[m.intervals_overlap]
-                lines.append(f"| {m.name} | {_num(m.a)} | {_num(m.b)} | {_signed(m.delta)} | {overlap} |")
+                lines.append(f"| {markdown_text(m.name)} | "
+                             f"{_num(m.a)} | {_num(m.b)} | {_signed(m.delta)} | {overlap} |")
         if self.one_sided_metrics:
-            lines += ["", f"Reported by one evaluation only: {', '.join(self.one_sided_metrics)}."]
+            lines += ["", f"Reported by one evaluation only: {markdown_text(', '.join(self.one_sided_metrics))}."]
         if self.thresholds:
             lines += ["", "| threshold | alerts/day | Δ alerts | sensitivity | PPV |", "|---|---|---|---|---|"]
             for t in self.thresholds:
@@ -151,7 +154,8 @@ class Comparison:
                              f"{_signed(t.change('sensitivity'))} | {_signed(t.change('ppv'))} |")
         if self.subgroups:
             lines += ["", "| subgroup moved most | metric | reference | candidate | Δ |", "|---|---|---|---|---|"]
-            lines += [f"| {s.name} | {s.metric} | {_num(s.a)} | {_num(s.b)} | {_signed(s.delta)} |"
+            lines += [f"| {markdown_text(s.name)} | {markdown_text(s.metric)} | {_num(s.a)} | {_num(s.b)} | "
+                      f"{_signed(s.delta)} |"
                       for s in self.subgroups[:SHOWN_SUBGROUPS]]
         return lines
 

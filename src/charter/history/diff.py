@@ -210,17 +210,47 @@ def describe_value(value: Any, limit: int = 60) -> str:
 
     Beside `FieldChange`, not in the CLI: `FieldChange.summary` is also the text of a validation finding (CH603).
     """
+    return _cut(_one_line(value), 0, limit)
+
+
+def _one_line(value: Any) -> str:
     if value is None:
-        text = "null"
-    elif isinstance(value, bool):
-        text = "true" if value else "false"
-    elif isinstance(value, str):
-        text = " ".join(value.split())
-    elif isinstance(value, int | float):
-        text = str(value)
-    else:
-        text = json.dumps(value, ensure_ascii=False, separators=(", ", ": "), default=str)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return " ".join(value.split())
+    if isinstance(value, int | float):
+        return str(value)
+    return json.dumps(value, ensure_ascii=False, separators=(", ", ": "), default=str)
+
+
+#: How much of the common start a pair of long values keeps in view before the place where they differ.
+PAIR_CONTEXT = 12
+
+
+def _cut(text: str, start: int, limit: int) -> str:
+    """At most `limit` characters of `text` from `start`, with `…` where something was left out."""
+    if start == 0 and len(text) <= limit:
+        return text
+    head = "…" if start else ""
+    room = limit - len(head)
+    rest = text[start:]
+    return head + (rest if len(rest) <= room else rest[: room - 1] + "…")
+
+
+def describe_pair(old: Any, new: Any, limit: int = 60) -> tuple[str, str]:
+    """Two values of one field, each in one short line, cut so that where they differ stays in view: when both
+    share a start longer than the shown part, that start is elided (`…`) on both sides, as `diff` must show the
+    change and not two identical prefixes."""
+    old_text, new_text = _one_line(old), _one_line(new)
+    common = 0
+    for a, b in zip(old_text, new_text, strict=False):
+        if a != b:
+            break
+        common += 1
+    start = common - PAIR_CONTEXT if common > limit - PAIR_CONTEXT else 0
+    return _cut(old_text, start, limit), _cut(new_text, start, limit)
 
 
 def describe_values(change: FieldChange, limit: int = 60) -> str:
@@ -229,7 +259,8 @@ def describe_values(change: FieldChange, limit: int = 60) -> str:
         return "added" if isinstance(change.new, dict | list) else f"+ {describe_value(change.new, limit)}"
     if change.op == "removed":
         return "removed" if isinstance(change.old, dict | list) else f"- {describe_value(change.old, limit)}"
-    text = f"{describe_value(change.old, limit)} → {describe_value(change.new, limit)}"
+    old, new = describe_pair(change.old, change.new, limit)
+    text = f"{old} → {new}"
     if change.delta is not None:
         text += f" ({change.delta:+g})"
     return text

@@ -1,4 +1,8 @@
-"""The evidence of a promotion as Markdown: what a reviewer reads in the pull request, and `gate` prints in CI."""
+"""The evidence of a promotion as Markdown: what a reviewer reads in the pull request, and `gate` prints in CI.
+
+Every value from the registry or the command line goes through `markdown_text` or `markdown_code`: a reason or an
+evaluator name is read, never rendered as a heading, an image, a hidden comment or a mention.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from charter.promotion.policy import Verdict
 from charter.registry.documents import Document
 from charter.registry.fields import value_at
 from charter.registry.index import RegistryIndex
+from charter.registry.untrusted import markdown_code, markdown_text
 
 MARKER = "<!-- charter:promotion -->"
 
@@ -43,7 +48,7 @@ def verdict_table(verdict: Verdict) -> list[str]:
     lines = ["| | requirement | detail |", "|---|---|---|"]
     for check in verdict.checks:
         mark = "⏳" if check.pending else ("✅" if check.passed else "❌")
-        lines.append(f"| {mark} | {check.name} | {check.detail.replace('|', '/')} |")
+        lines.append(f"| {mark} | {markdown_text(check.name)} | {markdown_text(check.detail)} |")
     return lines
 
 
@@ -52,14 +57,15 @@ def render_body(verdict: Verdict, index: RegistryIndex, reason: str | None) -> s
     p = verdict.promotion
     candidate = index.get(p.candidate)
     current = index.get(p.current) if p.current else None
-    lines = [MARKER, f"## {title(verdict)}", ""]
+    lines = [MARKER, f"## {markdown_text(title(verdict))}", ""]
+    rollout = f"{p.mode}{f' {p.percent:g}%' if p.percent is not None else ''}"
     lines += ["| | |", "|---|---|",
-              f"| model | `{p.model}` |",
-              f"| from | {f'`{p.current}`' if p.current else 'nothing assigned yet'} |",
-              f"| to | `{p.candidate}` |",
-              f"| environment | {p.environment} ({p.mode}{f' {p.percent:g}%' if p.percent is not None else ''}) |"]
+              f"| model | {markdown_code(p.model)} |",
+              f"| from | {markdown_code(p.current) if p.current else 'nothing assigned yet'} |",
+              f"| to | {markdown_code(p.candidate)} |",
+              f"| environment | {markdown_text(p.environment)} ({markdown_text(rollout)}) |"]
     if reason:
-        lines.append(f"| reason | {reason.replace('|', '/')} |")
+        lines.append(f"| reason | {markdown_text(reason)} |")
     lines += ["", f"### Policy verdict: {'passed' if verdict.passed else 'FAILED'}", ""]
     lines += verdict_table(verdict)
     lines += _metrics_section(candidate, current)
@@ -76,7 +82,8 @@ def _metrics_section(candidate: Document | None, current: Document | None) -> li
     old = value_at(current.spec, ("metrics",)) if current is not None else {}
     old = old if isinstance(old, dict) else {}
     lines = ["", "### Offline metrics (training run)", "", "| metric | now | candidate (Δ) |", "|---|---|---|"]
-    lines += [f"| {name} | {_num(old.get(name))} | {_delta(value, old.get(name))} |" for name, value in new.items()]
+    lines += [f"| {markdown_text(str(name))} | {_num(old.get(name))} | {_delta(value, old.get(name))} |"
+              for name, value in new.items()]
     return lines
 
 
@@ -84,9 +91,10 @@ def _evaluation_section(evaluation: Document | None, baseline: Document | None) 
     if evaluation is None:
         return ["", "### Evaluation", "", "No evaluation of this version."]
     spec = evaluation.spec if isinstance(evaluation.spec, dict) else {}
-    lines = ["", f"### Evaluation `{evaluation.ref}`", "",
-             f"{spec.get('method', '?')} on `{spec.get('cohort', '?')}`, {spec.get('date', '?')}, by "
-             f"{spec.get('evaluator', '?')}" + (f"; compared with `{baseline.ref}`" if baseline else "")]
+    lines = ["", f"### Evaluation {markdown_code(str(evaluation.ref))}", "",
+             f"{markdown_text(str(spec.get('method', '?')))} on {markdown_code(str(spec.get('cohort', '?')))}, "
+             f"{markdown_text(str(spec.get('date', '?')))}, by {markdown_text(str(spec.get('evaluator', '?')))}"
+             + (f"; compared with {markdown_code(str(baseline.ref))}" if baseline else "")]
     metrics = spec.get("metrics") if isinstance(spec.get("metrics"), dict) else {}
     if metrics:
         lines += ["", "| metric | value | 95% CI | baseline |", "|---|---|---|---|"]
@@ -94,8 +102,8 @@ def _evaluation_section(evaluation: Document | None, baseline: Document | None) 
             low, high = (value.get("ciLower"), value.get("ciUpper")) if isinstance(value, dict) else (None, None)
             point = value.get("value") if isinstance(value, dict) else value
             interval = f"{_num(low)} to {_num(high)}" if low is not None else "-"
-            lines.append(f"| {name} | {_delta(point, _metric_value(baseline, name))} | {interval} | "
-                         f"{_num(_metric_value(baseline, name))} |")
+            lines.append(f"| {markdown_text(str(name))} | {_delta(point, _metric_value(baseline, name))} | "
+                         f"{interval} | {_num(_metric_value(baseline, name))} |")
     lines += _threshold_table(spec, baseline)
     lines += _subgroup_table(spec, baseline)
     lines += _invariant_table(spec)
@@ -121,7 +129,7 @@ def _threshold_table(spec: dict[str, Any], baseline: Document | None) -> list[st
         mark = " ◀ operating" if value == operating else ""
         cells = [_delta(row.get(k), base.get(k)) for k in ("alertsPerDay", "alertRate", "sensitivity", "ppv",
                                                             "specificity")]
-        lines.append(f"| {value}{mark} | " + " | ".join(cells) + " |")
+        lines.append(f"| {markdown_text(str(value))}{mark} | " + " | ".join(cells) + " |")
     return lines
 
 
@@ -132,12 +140,12 @@ def _subgroup_table(spec: dict[str, Any], baseline: Document | None) -> list[str
     old = _rows_by(baseline.spec, "subgroups", "name") if baseline is not None else {}
     names = sorted({m for r in rows.values() for m in (r.get("metrics") or {})})[:4]
     lines = ["", "#### Subgroups (Δ against the baseline)", "",
-             "| subgroup | n | prevalence | " + " | ".join(names) + " |",
+             "| subgroup | n | prevalence | " + " | ".join(markdown_text(str(n)) for n in names) + " |",
              "|---|---|---|" + "---|" * len(names)]
     for name, row in rows.items():
         base = (old.get(name) or {}).get("metrics") or {}
         metrics = row.get("metrics") or {}
-        lines.append(f"| {name} | {_num(row.get('n'))} | {_num(row.get('prevalence'))} | "
+        lines.append(f"| {markdown_text(str(name))} | {_num(row.get('n'))} | {_num(row.get('prevalence'))} | "
                      + " | ".join(_delta(metrics.get(m), base.get(m)) for m in names) + " |")
     return lines
 
@@ -150,7 +158,8 @@ def _invariant_table(spec: dict[str, Any]) -> list[str]:
     for row in rows:
         if isinstance(row, dict):
             expected = row.get("expected") or {}
-            lines.append(f"| {row.get('name')} | {_num(expected.get('min'))} to {_num(expected.get('max'))} | "
+            lines.append(f"| {markdown_text(str(row.get('name')))} | {_num(expected.get('min'))} to "
+                         f"{_num(expected.get('max'))} | "
                          f"{_num(row.get('result'))} | {'✅' if row.get('passed') else '❌'} |")
     return lines
 
@@ -165,7 +174,8 @@ def _comparison_section(index: RegistryIndex, verdict: Verdict) -> list[str]:
     cohort = value_at(evaluation.spec, ("cohort",))
     baseline = next((e for e in index.evaluations_of(current) if value_at(e.spec, ("cohort",)) == cohort), None)
     if baseline is None:
-        return ["", f"### Compared with `{current}`", "", f"`{current}` has no evaluation on `{cohort}`."]
+        return ["", f"### Compared with {markdown_code(current)}", "",
+                f"{markdown_code(current)} has no evaluation on {markdown_code(str(cohort))}."]
     return ["", *compare_documents(baseline, evaluation).to_markdown("###")]
 
 
@@ -174,10 +184,11 @@ def _contract_section(verdict: Verdict, candidate: Document | None, current: Doc
     old = value_at(current.spec, ("contract",)) if current is not None else None
     lines = ["", "### Serving contract", ""]
     if old is None:
-        return [*lines, f"`{new}` (nothing assigned before)."]
+        return [*lines, f"{markdown_code(str(new))} (nothing assigned before)."]
     if new == old:
-        return [*lines, f"Unchanged: `{new}`."]
-    lines.append(f"`{old}` → `{new}`: {len(verdict.contract_changes)} breaking change(s).")
+        return [*lines, f"Unchanged: {markdown_code(str(new))}."]
+    lines.append(f"{markdown_code(str(old))} → {markdown_code(str(new))}: {len(verdict.contract_changes)} "
+                 "breaking change(s).")
     for change in verdict.contract_changes:
-        lines.append(f"- {getattr(change, 'summary', change)}")
+        lines.append(f"- {markdown_text(str(getattr(change, 'summary', change)))}")
     return lines

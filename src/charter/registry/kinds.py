@@ -62,14 +62,18 @@ def kind_for_prefix(prefix: str, versioned: bool) -> Kind | None:
 
 
 def find_kind(text: str) -> Kind | None:
-    """A kind by its name or reference prefix, case-insensitively (`modelversion`, `event`, `Cohort`)."""
-    lowered = text.lower()
-    for kind in KINDS.values():
-        if kind.name.lower() == lowered:
-            return kind
-    for kind in KINDS.values():
-        if kind.prefix == lowered or kind.folder == lowered:
-            return kind_for_prefix(kind.prefix, True) or kind
+    """A kind by its name or reference prefix, singular or plural, in any case: `model` and `Models` are the kind
+    Model, `modelversions` is ModelVersion, `event` and `events` EventDefinition. One word means one kind in every
+    command that takes a kind: a name wins over a prefix (`model` is Model), and a shared prefix means the versioned
+    kind (`record` is DeploymentRecord, `cohort` Cohort)."""
+    lowered = text.strip().lower()
+    for word in dict.fromkeys((lowered, lowered.removesuffix("s"))):
+        for kind in KINDS.values():
+            if kind.name.lower() == word:
+                return kind
+        for kind in KINDS.values():
+            if kind.prefix == word:
+                return kind_for_prefix(kind.prefix, True) or kind
     return None
 
 

@@ -9,7 +9,9 @@ Semantics (docs/query.md is the user's reference):
 - Numbers compare as numbers, dates (YYYY-MM-DD, RFC 3339, or relative: -30d, -2w, -1y, today) as dates,
   semantic versions by semver precedence, other text alphabetically; `=` on text is exact, `contains`, `~`
   (glob) and free text ignore case, `matches` is a Python regular expression.
-- Mixing types the schema rules out (a number field against a word) is an error before anything is read.
+- Mixing types the schema rules out (a number field against a word, a date field against anything but a date, a
+  version field against anything but a version) is an error before anything is read. A key of a free map
+  (`spec.metrics.<key>`) is checked against the registry's keys only after a search found nothing (engine.py).
 
 The predicates themselves, and how a value compares, are `charter.search.predicates`.
 """
@@ -33,6 +35,7 @@ from charter.search.predicates import (
     Always,
     AnyOf,
     FieldTest,
+    FreeKey,
     FreeText,
     NoneOf,
     Predicate,
@@ -181,7 +184,21 @@ def _field_test(field: Field, op: str, values: Sequence[Value], column: int, sco
     matcher = _value_test(op, literals, scope, column)
     key = next((p for p in reversed(path) if p != WILDCARD), None)
     return FieldTest(matcher, path=path, key=key, location=_location_values(path, frozenset(holders)),
-                     needles=_needles(op, literals))
+                     needles=_needles(op, literals), free_key=_free_key(field, path, holders))
+
+
+def _free_key(field: Field, path: tuple[str, ...], holders: dict[Kind, FieldNode]) -> FreeKey | None:
+    """The first part of `path` that is a key of a map with free keys (`spec.metrics.<key>`), unless it is `*`."""
+    if len(field.path) != len(path):
+        return None  # a short name (`owner`) is a fixed field
+    for i, part in enumerate(path):
+        kinds = tuple(k.name for k in holders for node in [lookup(k, path[:i])]
+                      if node is not None and node.any_key is not None and part not in node.children)
+        if kinds:
+            if part == WILDCARD:
+                return None
+            return FreeKey(path[:i], part, field.column + len(".".join(path[:i])) + 1, kinds)
+    return None
 
 
 def _unknown_field(field: Field, path: tuple[str, ...], scope: _Scope) -> QueryError:
@@ -196,6 +213,8 @@ def _unknown_field(field: Field, path: tuple[str, ...], scope: _Scope) -> QueryE
 
 
 def _describe(types: set[str]) -> str:
+    if types & (_DATES | {"semver"}):
+        types = types - {"string"}  # a date or a version is written as a string: say which
     names = {"integer": "number", "array": "list", "object": "map", "string": "text", "semver": "version"}
     shown = sorted(names.get(t, t) for t in types)
     return " or ".join(dict.fromkeys(shown)) or "values"
@@ -210,7 +229,10 @@ def _check_types(field: Field, op: str, literals: list[TypedValue], column: int,
     estimate = any("object" in n.types and "value" in n.children
                    and n.children["value"].types & _NUMERIC for n in nodes)
     numeric = bool(types & _NUMERIC) or estimate
-    textual = bool(types & {"string", "date", "datetime", "semver"})
+    dated = bool(types & _DATES)
+    versioned = "semver" in types
+    # Plain text: a string that no kind in scope marks as a date or a version (those take only dates, versions).
+    textual = any("string" in n.types and not n.types & (_DATES | {"semver"}) for n in nodes)
     holds = {"field": field.text, "types": _describe(types)}
     if op in ("contains",) and not types & {"array", "string", "object"}:
         raise scope.error(column, "contains_type", **holds)
@@ -224,15 +246,30 @@ def _check_types(field: Field, op: str, literals: list[TypedValue], column: int,
                 continue
             if literal.number is None and literal.day is None and literal.moment is None and textual:
                 continue
-            if literal.version is not None and "semver" in types:
+            if literal.version is not None and versioned:
                 continue
-            want = "ordering.number" if numeric else "ordering.date" if types & _DATES else "ordering.text"
-            raise scope.error(literal.column, want, value=literal.text, **holds)
+            raise _not_of_type(literal, _wanted(numeric, dated, versioned), holds, scope)
         elif op in ("=", "!=", "in"):
-            if numeric and not textual and "boolean" not in types and literal.number is None:
+            if numeric and not textual and not dated and not versioned and "boolean" not in types \
+                    and literal.number is None:
                 raise scope.error(literal.column, "not_a_number", value=literal.text, **holds)
+            readable = (dated and (literal.day is not None or literal.moment is not None)) or (
+                versioned and literal.version is not None)
+            if (dated or versioned) and not textual and not numeric and not readable:
+                raise _not_of_type(literal, _wanted(numeric, dated, versioned), holds, scope)
             if types == {"boolean"} and literal.boolean is None:
                 raise scope.error(literal.column, "not_a_boolean", **holds)
+
+
+def _wanted(numeric: bool, dated: bool, versioned: bool) -> str:
+    """The QUERY_MESSAGES key of a value the field cannot be compared with."""
+    return ("ordering.number" if numeric else "ordering.date" if dated else "ordering.version" if versioned
+            else "ordering.text")
+
+
+def _not_of_type(literal: TypedValue, key: str, holds: dict[str, str], scope: _Scope) -> QueryError:
+    """A value the field's type cannot hold (`spec.date > -90x`, `version >= banana`): an error at the value."""
+    return scope.error(literal.column, key, value=literal.text, **holds)
 
 
 def _value_test(op: str, literals: list[TypedValue], scope: _Scope, column: int) -> Callable[[list[Any]], bool]:

@@ -8,6 +8,7 @@ is not parsed, the rest are parsed and tested. Over a registry already loaded in
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
@@ -23,9 +24,9 @@ from charter.registry.findings import Finding
 from charter.registry.kinds import KINDS, Kind, Location, locate_path
 from charter.search.compile import compile_query
 from charter.search.fact_index import IndexUnusable, SearchIndex
-from charter.search.predicates import Predicate, QueryContext
+from charter.search.predicates import FreeKey, Predicate, QueryContext, free_keys
 from charter.store.cache import ParseCache
-from charter.store.facts import EntryFacts, facts_of, is_entry_at
+from charter.store.facts import EntryFacts, facts_of, is_entry_at, values_at
 from charter.store.loader import discover_files, read_files
 
 if TYPE_CHECKING:
@@ -133,12 +134,53 @@ def find_entries(source: EntrySource, query: str, kinds: Sequence[Kind] | None =
             candidates[relpath] = (location, decided)
     index_of = getattr(source, "search_index", None)
     index: SearchIndex | None = index_of() if index_of is not None else None
+    found: list[tuple[str, EntryFacts]] | None = None
     if index is not None:
-        try:
-            return _find_indexed(source, index, predicate, context, candidates, prefilter_text)
-        except IndexUnusable:
-            pass  # a file changed under the search: read every file instead
-    return _find_read(source, predicate, context, candidates, prefilter_text)
+        with contextlib.suppress(IndexUnusable):  # a file changed under the search: read every file instead
+            found = _find_indexed(source, index, predicate, context, candidates, prefilter_text)
+    if found is None:
+        found = _find_read(source, predicate, context, candidates, prefilter_text)
+    if not found:
+        _check_free_keys(source, query, free_keys(predicate))
+    return found
+
+
+def _check_free_keys(source: EntrySource, query: str, keys: list[FreeKey]) -> None:
+    """A query that matched nothing and names a map key (`spec.metrics.aurocc`) that no entry has: a typo, as an
+    unknown field is, so an error at the key with the closest key the registry has. A key that some entry has, or
+    a map no entry fills yet, is a true empty answer. Only an empty answer pays for this (one more read)."""
+    from charter.search.compile import suggest_word
+    from charter.search.syntax import QueryError
+
+    for free in keys:
+        present = _keys_present(source, free)
+        if not present or free.key in present:
+            continue
+        known = sorted(present)
+        dotted = ".".join(free.map_path)
+        shown = ", ".join(known[:KEYS_SHOWN]) + (", …" if len(known) > KEYS_SHOWN else "")
+        guess = suggest_word(free.key, known)
+        raise QueryError(query, free.column, "unknown_key" if guess else "unknown_key.unguessed", key=free.key,
+                         map=dotted, known=shown, guess=guess)
+
+
+#: How many of a map's keys an unknown-key error lists.
+KEYS_SHOWN = 12
+
+
+def _keys_present(source: EntrySource, free: FreeKey) -> set[str]:
+    """Every key of the map at `free.map_path` in the registry's entries of the kinds that have it."""
+    kinds = set(free.kinds)
+    paths = [relpath for relpath in source.files
+             if (location := locate_path(relpath)) is not None and location.kind.name in kinds]
+    read_many = getattr(source, "read_many", None)
+    reads = read_many(paths) if read_many is not None else ((relpath, source.read(relpath)) for relpath in paths)
+    present: set[str] = set()
+    for _, (doc, _findings) in reads:
+        if doc is not None:
+            present.update(key for value in values_at(doc.data, free.map_path) if isinstance(value, dict)
+                           for key in value)
+    return present
 
 
 def _find_read(source: EntrySource, predicate: Predicate, context: QueryContext,

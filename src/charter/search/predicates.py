@@ -243,12 +243,24 @@ class FreeText(Predicate):
         return entry.has_text(self.needle)
 
 
+@dataclass(frozen=True)
+class FreeKey:
+    """A key the query names in a map with free keys (`auroc` in `spec.metrics.auroc`): no schema knows it, so only
+    the registry can say whether it is a typo. `column` is where the key starts in the query."""
+
+    map_path: tuple[str, ...]
+    key: str
+    column: int
+    kinds: tuple[str, ...]  # the kinds in scope whose documents have the map
+
+
 class FieldTest(Predicate):
     """A condition on the values found at a field (a document `path`, or a `virtual` field), judged by `test`."""
 
     def __init__(self, test: Callable[[list[Any]], bool], *, path: tuple[str, ...] = (), virtual: str = "",
                  key: str | None = None, location: Callable[[Location], list[Any] | None] | None = None,
-                 needles: Sequence[str] = ()) -> None:
+                 needles: Sequence[str] = (), free_key: FreeKey | None = None) -> None:
+        self.free_key = free_key
         self.path = path
         self.virtual = virtual
         self.test = test
@@ -282,3 +294,14 @@ _VIRTUAL_VALUES: dict[str, Callable[[Document, QueryContext], list[Any]]] = {
     "status": lambda doc, _context: [doc.status],
     "env": lambda doc, context: context.environments_of(doc),
 }
+
+
+def free_keys(predicate: Predicate) -> list[FreeKey]:
+    """Every key of a free-key map that a compiled query names, in the order written."""
+    if isinstance(predicate, FieldTest):
+        return [predicate.free_key] if predicate.free_key is not None else []
+    if isinstance(predicate, AllOf | AnyOf):
+        return [key for operand in predicate.operands for key in free_keys(operand)]
+    if isinstance(predicate, NoneOf):
+        return free_keys(predicate.operand)
+    return []
