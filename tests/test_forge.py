@@ -16,6 +16,7 @@ import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -29,8 +30,9 @@ from charter.adapters.forge.base import (
     parse_remote,
 )
 from charter.adapters.forge.choose import compare_link, forge_for
+from charter.adapters.forge.ci import pull_request_of_ci_event
 from charter.adapters.forge.github import latest_approvals
-from charter.errors import CharterError, ForgeAnswerTooLarge, ForgeRateLimited, ForgeTimedOut
+from charter.errors import CharterError, CiEventUnreadable, ForgeAnswerTooLarge, ForgeRateLimited, ForgeTimedOut
 from tests.forge_server import (
     GITHUB,
     GITLAB,
@@ -593,3 +595,53 @@ def test_the_token_is_scrubbed_in_its_encoded_forms(github: ForgeServer, form: s
         server.stop()
     assert encoded not in str(caught.value) and token not in str(caught.value)
     assert "***" in str(caught.value)
+
+
+# -- the pull request a CI job runs for --------------------------------------------------------------------------
+
+REVIEW_EVENT = {"action": "submitted", "review": {"id": 1, "state": "approved", "user": {"login": "amir"}},
+                "pull_request": {"number": 12, "base": {"ref": "main"}}}
+
+
+@pytest.mark.parametrize(("content", "expected"), [
+    (json.dumps({"pull_request": {"number": 12}}).encode(), 12),
+    (json.dumps(REVIEW_EVENT).encode(), 12),  # pull_request_review: the gate re-runs when a review arrives
+    (json.dumps({"ref": "refs/heads/main", "commits": []}).encode(), None),  # a push: no pull request
+    (json.dumps({"pull_request": None}).encode(), None),
+], ids=["pull_request", "pull_request_review", "push", "null"])
+def test_the_pull_request_of_a_github_event(tmp_path: Path, content: bytes, expected: int | None) -> None:
+    event = tmp_path / "event.json"
+    event.write_bytes(content)
+    assert pull_request_of_ci_event({"GITHUB_EVENT_PATH": str(event)}) == expected
+
+
+@pytest.mark.parametrize("content", [
+    b"", b"not json", b"\xff\xfe\x00garbage", b"[]", b"42", b'"pull_request"', b"null",
+    b'{"pull_request": 5}', b'{"pull_request": [12]}', b'{"pull_request": "12"}',
+    b'{"pull_request": {"number": "12"}}', b'{"pull_request": {"number": true}}',
+    b'{"pull_request": {"number": 12.5}}', b'{"pull_request": {"number": -3}}', b'{"pull_request": {"number": 0}}',
+    b'{"pull_request": {"number": 1' + b"0" * 5000 + b"}}", b'{"pull_request": {}}',
+    b"[" * 100_000 + b"]" * 100_000, b'{"a":' * 50_000 + b"1" + b"}" * 50_000,
+    b'{"pull_request": {"number": 1}, "padding": "' + b"x" * (20 * 1024 * 1024) + b'"}',
+], ids=["empty", "not-json", "not-utf8", "list", "number", "string", "null", "pr-number", "pr-list", "pr-string",
+        "number-string", "number-bool", "number-float", "number-negative", "number-zero", "number-huge",
+        "no-number", "nested-lists", "nested-objects", "huge-file"])
+def test_a_malformed_github_event_is_an_error_naming_the_file(tmp_path: Path, content: bytes) -> None:
+    event = tmp_path / "event.json"
+    event.write_bytes(content)
+    with pytest.raises(CiEventUnreadable) as caught:
+        pull_request_of_ci_event({"GITHUB_EVENT_PATH": str(event)})
+    assert str(event) in str(caught.value) and "GITHUB_EVENT_PATH" in str(caught.value)
+    assert len(str(caught.value)) < 500
+
+
+def test_an_event_path_that_is_not_a_file_is_an_error(tmp_path: Path) -> None:
+    for path in (tmp_path, tmp_path / "missing.json"):
+        with pytest.raises(CiEventUnreadable, match="GITHUB_EVENT_PATH"):
+            pull_request_of_ci_event({"GITHUB_EVENT_PATH": str(path)})
+
+
+@pytest.mark.parametrize(("iid", "expected"), [("12", 12), ("0", None), ("12abc", None), ("1" * 5000, None),
+                                               ("١٢", None), ("", None)])
+def test_the_merge_request_of_a_gitlab_job(iid: str, expected: int | None) -> None:
+    assert pull_request_of_ci_event({"CI_MERGE_REQUEST_IID": iid}) == expected
