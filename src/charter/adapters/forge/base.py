@@ -2,11 +2,16 @@
 
 Tokens come from the environment only. A client keeps its token in one private attribute, sends it only in its
 authentication header, never follows a redirect to another origin with it, refuses plain HTTP except to this machine,
-and scrubs it from every message it builds, so no error, log line or PR body can carry it.
+and scrubs it (as is and URL-encoded) from every text before cutting it to length, so no error, log line or PR body
+can carry it or its start.
+
+A forge is untrusted input too: each request has one deadline over connect, headers and body (a server that drips a
+byte per read cannot hold a CI job), its answer at most `MAX_RESPONSE_BYTES`, and a rate limit is reported as one,
+with the time it lifts.
 
 `ForgeUnavailable` is a `CharterError` with a printable sentence: a caller that can do without the forge (promote
-prints the PR body and a compare link, gate falls back to CODEOWNERS) catches it and shows the reason; one that
-cannot lets it stop the command.
+prints the PR body and a compare link) catches it and shows the reason; gate reports the approvals as unknown; a
+caller that cannot do without it lets it stop the command.
 """
 
 from __future__ import annotations
