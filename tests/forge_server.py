@@ -6,6 +6,10 @@ header. Anything else is a violation: recorded, answered with an error, and fail
 Replies are canned per operation by the test, and each is itself validated against the operation's response schema
 (or, for an error status the operation describes without a body or not at all, the forge's generic error schema).
 
+A reply may also misbehave the way a broken or hostile server does, after the request passed validation: `drip`
+sends the answer one byte at a time (from the status line, or only the body), `pad` makes a well-formed body huge
+(streamed, with or without a Content-Length). Rate limits need no special mode: they are a status and headers.
+
 The descriptions are in tests/forge_openapi/ (see the README there). The server listens on 127.0.0.1 only.
 """
 
@@ -67,6 +71,10 @@ class Reply:
     body: Any = None
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
+    drip: float = 0.0  # seconds between single bytes (0: all at once)
+    drip_body_only: bool = False  # drip after the headers, not from the status line
+    pad: int = 0  # a JSON array body padded with spaces to this many bytes, streamed
+    declare_length: bool = True  # send Content-Length with a padded body (False: the body ends when the server closes)
 
 
 @dataclass
@@ -164,6 +172,7 @@ class ForgeServer:
         self._thread: threading.Thread | None = None
         registry: Registry[Any] = Registry().with_resource("urn:forge", Resource(self.spec, DRAFT4))
         self._error_validator = OAS30Validator({"$ref": f"urn:forge#{forge.error_schema}"}, registry=registry)
+        self.sent_bytes = 0  # body bytes written for the last padded or dripped reply (before the client hung up)
 
     # -- life cycle -------------------------------------------------------------------------------------------
     def start(self) -> ForgeServer:
@@ -206,10 +215,12 @@ class ForgeServer:
 
     # -- test side --------------------------------------------------------------------------------------------
     def reply(self, operation_id: str, status: int = 200, body: Any = None, *, headers: dict[str, str] | None = None,
-              delay: float = 0.0) -> None:
+              delay: float = 0.0, drip: float = 0.0, drip_body_only: bool = False, pad: int = 0,
+              declare_length: bool = True) -> None:
         """Answer the next request to `operation_id` with this (replies are used once each, in order)."""
         assert any(op.operation_id == operation_id for op in self.operations), f"no operation {operation_id}"
-        self._replies[operation_id].append(Reply(status, body, headers or {}, delay))
+        self._replies[operation_id].append(Reply(status, body, headers or {}, delay, drip, drip_body_only, pad,
+                                                 declare_length))
 
     def calls(self, operation_id: str) -> list[Recorded]:
         return [r for r in self.requests if r.operation_id == operation_id]
@@ -317,20 +328,63 @@ class ForgeServer:
         if problems:
             self._violation(f"{where}: canned {reply.status} error body is not the forge's error shape: {problems}")
 
-    @staticmethod
-    def _send(handler: BaseHTTPRequestHandler, reply: Reply, data: bytes | None = None) -> None:
+    def _send(self, handler: BaseHTTPRequestHandler, reply: Reply, data: bytes | None = None) -> None:
         if data is None:
             data = json.dumps(reply.body).encode("utf-8") if reply.body is not None else b""
         try:
-            handler.send_response(reply.status)
-            handler.send_header("Content-Type", "application/json; charset=utf-8")
-            handler.send_header("Content-Length", str(len(data)))
-            for name, value in reply.headers.items():
-                handler.send_header(name, value)
-            handler.end_headers()
-            handler.wfile.write(data)
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the client gave up (the timeout test)
+            if reply.pad:
+                self._send_padded(handler, reply, data)
+            elif reply.drip:
+                self._send_dripping(handler, reply, data)
+            else:
+                handler.send_response(reply.status)
+                self._send_headers(handler, reply, len(data))
+                handler.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError, ConnectionAbortedError):
+            pass  # the client gave up (the timeout and size tests)
+
+    @staticmethod
+    def _send_headers(handler: BaseHTTPRequestHandler, reply: Reply, length: int | None) -> None:
+        handler.send_header("Content-Type", "application/json; charset=utf-8")
+        if length is not None:
+            handler.send_header("Content-Length", str(length))
+        for name, value in reply.headers.items():
+            handler.send_header(name, value)
+        handler.end_headers()
+
+    def _send_padded(self, handler: BaseHTTPRequestHandler, reply: Reply, data: bytes) -> None:
+        """`data` (a JSON array) with spaces after its `[` up to `reply.pad` bytes: still valid JSON, only huge."""
+        assert data.startswith(b"["), "a padded reply must be a JSON array"
+        handler.send_response(reply.status)
+        self._send_headers(handler, reply, reply.pad if reply.declare_length else None)
+        handler.close_connection = True
+        chunk = b" " * 65536
+        left = reply.pad - len(data)
+        handler.wfile.write(b"[")
+        while left > 0:
+            handler.wfile.write(chunk[:left])
+            self.sent_bytes += min(left, len(chunk))
+            left -= len(chunk)
+        handler.wfile.write(data[1:])
+
+    def _send_dripping(self, handler: BaseHTTPRequestHandler, reply: Reply, data: bytes) -> None:
+        """One byte every `reply.drip` seconds: each read gets something, so only a total deadline ends it."""
+        handler.send_response_only(reply.status)
+        handler.send_header("Content-Type", "application/json; charset=utf-8")
+        handler.send_header("Content-Length", str(len(data)))
+        for name, value in reply.headers.items():
+            handler.send_header(name, value)
+        head = b"".join(handler._headers_buffer) + b"\r\n"  # type: ignore[attr-defined]
+        handler._headers_buffer = []  # type: ignore[attr-defined]
+        if reply.drip_body_only:
+            handler.wfile.write(head)
+            handler.wfile.flush()
+            head = b""
+        for byte in head + data:
+            handler.wfile.write(bytes([byte]))
+            handler.wfile.flush()
+            self.sent_bytes += 1
+            time.sleep(reply.drip)
 
 
 def _describe(exc: BaseException) -> str:

@@ -9,18 +9,30 @@ from __future__ import annotations
 import json
 import logging
 import socket
+import time
 import traceback
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from charter.adapters.forge.base import ForgeClient, ForgeUnavailable, PullRequest, Remote, parse_remote
+from charter.adapters.forge.base import (
+    MAX_RESPONSE_BYTES,
+    ForgeClient,
+    ForgeUnavailable,
+    PullRequest,
+    Remote,
+    parse_remote,
+)
 from charter.adapters.forge.choose import compare_link, forge_for
+from charter.adapters.forge.ci import pull_request_of_ci_event
 from charter.adapters.forge.github import latest_approvals
-from charter.errors import CharterError
+from charter.errors import CharterError, CiEventUnreadable, ForgeAnswerTooLarge, ForgeRateLimited, ForgeTimedOut
 from tests.forge_server import (
     GITHUB,
     GITLAB,
@@ -234,7 +246,7 @@ def test_a_forge_that_does_not_answer_times_out(github: ForgeServer) -> None:
     assert client is not None
     with pytest.raises(CharterError) as caught:
         client.pull_request_for_branch("b")
-    assert "no answer within 0.2 s" in str(caught.value)
+    assert "no complete answer within 0.2 s" in str(caught.value)
     assert_no_secret(caught.value)
 
 
@@ -462,3 +474,174 @@ def test_the_gitlab_server_wants_the_project_path_encoded() -> None:
     assert len(server.violations) == 2
     assert "no operation of gitlab.yaml matches" in server.violations[0]
     assert "'target_branch' is a required property" in server.violations[1]
+
+
+# -- a forge that misbehaves: drips, floods, rate-limits, echoes the token --------------------------------------------
+
+REVIEWS = [github_review(i, f"reviewer-{i}", "APPROVED") for i in range(1, 21)]
+
+
+@pytest.mark.parametrize("body_only", [False, True], ids=["from-the-status-line", "body-only"])
+def test_a_forge_that_drips_its_answer_is_cut_off_at_the_total_deadline(github: ForgeServer, body_only: bool) -> None:
+    # Every read gets a byte well within the timeout: only a deadline over the whole request ends this.
+    github.reply("pulls/list-reviews", 200, REVIEWS[:2], drip=0.01, drip_body_only=body_only)
+    client = forge_for({"type": "github", "repository": "acme/registry", "apiUrl": github.url}, None,
+                       {"GITHUB_TOKEN": TOKEN}, timeout=0.5)
+    assert client is not None
+    started = time.monotonic()
+    with pytest.raises(ForgeTimedOut) as caught:
+        client.approvals(7)
+    assert time.monotonic() - started < 10  # the whole answer takes half a minute
+    assert "no complete answer within 0.5 s" in str(caught.value)
+    assert github.sent_bytes < len(json.dumps(REVIEWS[:2]))
+    assert_no_secret(caught.value)
+
+
+@pytest.mark.parametrize("declare_length", [True, False], ids=["content-length", "until-close"])
+def test_a_huge_answer_is_refused_without_being_read_whole(github: ForgeServer, declare_length: bool) -> None:
+    size = 64 * 1024 * 1024
+    github.reply("pulls/list-reviews", 200, REVIEWS[:1], pad=size, declare_length=declare_length)
+    with pytest.raises(ForgeAnswerTooLarge) as caught:
+        github_client(github).approvals(7)
+    assert f"more than {MAX_RESPONSE_BYTES // (1024 * 1024)} MiB" in str(caught.value)
+    assert "GitHub" in str(caught.value) and caught.value.hint
+    assert github.sent_bytes < size  # the client hung up instead of reading on
+    assert_no_secret(caught.value)
+
+
+def test_an_answer_just_under_the_cap_is_read(github: ForgeServer) -> None:
+    github.reply("pulls/list-reviews", 200, REVIEWS[:1], pad=MAX_RESPONSE_BYTES, declare_length=False)
+    assert github_client(github).approvals(7) == ["reviewer-1"]
+
+
+RESET = 1_893_456_000  # 2030-01-01 00:00:00 UTC
+
+
+@pytest.mark.parametrize("status", [403, 429])
+def test_github_rate_limit_says_so_and_when_it_resets(github: ForgeServer, status: int) -> None:
+    github.reply("pulls/list-reviews", status,
+                 {"message": "API rate limit exceeded for installation ID 1.",
+                  "documentation_url": "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api"},
+                 headers={"x-ratelimit-limit": "5000", "x-ratelimit-remaining": "0", "x-ratelimit-used": "5000",
+                          "x-ratelimit-reset": str(RESET)})
+    with pytest.raises(ForgeRateLimited) as caught:
+        github_client(github).approvals(7)
+    message = str(caught.value)
+    assert "rate limit" in message and "until 2030-01-01 00:00 UTC" in message, message
+    assert "not allowed" not in message and "API rate limit exceeded" in message
+    assert "GITHUB_TOKEN" in message and "2030-01-01 00:00 UTC" in caught.value.hint
+    assert_no_secret(caught.value)
+
+
+def test_github_secondary_rate_limit_uses_retry_after(github: ForgeServer) -> None:
+    github.reply("pulls/create", 403, {"message": "You have exceeded a secondary rate limit.",
+                                       "documentation_url": "https://docs.github.com/rest"},
+                 headers={"retry-after": "120"})
+    before = datetime.now(UTC)
+    with pytest.raises(ForgeRateLimited) as caught:
+        github_client(github).open_pull_request("b", "main", "t", "")
+    after = datetime.now(UTC)
+    expected = {f"until {(moment + timedelta(seconds=120)).strftime('%Y-%m-%d %H:%M')} UTC"
+                for moment in (before, after)}
+    assert any(text in str(caught.value) for text in expected), str(caught.value)
+
+
+def test_a_403_without_rate_limit_headers_stays_a_permission_problem(github: ForgeServer) -> None:
+    github.reply("pulls/list-reviews", 403, {"message": "Resource not accessible by integration"},
+                 headers={"x-ratelimit-remaining": "4999", "x-ratelimit-reset": str(RESET)})
+    with pytest.raises(CharterError) as caught:
+        github_client(github).approvals(7)
+    assert not isinstance(caught.value, ForgeRateLimited)
+    assert "not allowed" in str(caught.value)
+
+
+@pytest.mark.parametrize(("headers", "until"), [
+    ({"RateLimit-Reset": str(RESET), "Retry-After": "60"}, "until 2030-01-01 00:00 UTC"),
+    ({"Retry-After": "Tue, 01 Jan 2030 00:05:00 GMT"}, "until 2030-01-01 00:05 UTC"),
+    ({}, "for now"),
+], ids=["ratelimit-reset", "retry-after-date", "no-headers"])
+def test_gitlab_429_is_a_rate_limit(gitlab: ForgeServer, headers: dict[str, str], until: str) -> None:
+    gitlab.reply("getApiV4ProjectsIdMergeRequestsMergeRequestIidApprovals", 429,
+                 {"message": "429 Too Many Requests"}, headers=headers)
+    with pytest.raises(ForgeRateLimited) as caught:
+        gitlab_client(gitlab).approvals(5)
+    assert "GitLab" in str(caught.value) and until in str(caught.value), str(caught.value)
+    assert_no_secret(caught.value)
+
+
+@pytest.mark.parametrize("padding", [250, 280, 290, 296, 299, 400, 5000])
+def test_a_long_message_is_scrubbed_before_it_is_cut(github: ForgeServer, padding: int) -> None:
+    # The cut must not leave the start of the token where the whole token would have been scrubbed.
+    github.reply("pulls/create", 422, {"message": "x" * padding + f" token {TOKEN} was rejected",
+                                       "documentation_url": "https://docs.github.com"})
+    with pytest.raises(CharterError) as caught:
+        github_client(github).open_pull_request("b", "main", "t", "")
+    text = f"{caught.value}\n{caught.value.hint}"
+    assert TOKEN[:6] not in text
+    assert_no_secret(caught.value)
+
+
+@pytest.mark.parametrize("form", ["url-encoded", "plus-encoded"])
+def test_the_token_is_scrubbed_in_its_encoded_forms(github: ForgeServer, form: str) -> None:
+    token = "ghp_a/b+c=d e&f?g0123456789abcdefXYZ"
+    encoded = urllib.parse.quote(token, safe="") if form == "url-encoded" else urllib.parse.quote_plus(token)
+    server = ForgeServer(GITHUB, token).start()
+    try:
+        server.reply("pulls/create", 422, {"message": f"bad request: /login?token={encoded}"})
+        client = github_client(server, token=token)
+        with pytest.raises(CharterError) as caught:
+            client.open_pull_request("b", "main", "t", "")
+    finally:
+        server.stop()
+    assert encoded not in str(caught.value) and token not in str(caught.value)
+    assert "***" in str(caught.value)
+
+
+# -- the pull request a CI job runs for --------------------------------------------------------------------------
+
+REVIEW_EVENT = {"action": "submitted", "review": {"id": 1, "state": "approved", "user": {"login": "amir"}},
+                "pull_request": {"number": 12, "base": {"ref": "main"}}}
+
+
+@pytest.mark.parametrize(("content", "expected"), [
+    (json.dumps({"pull_request": {"number": 12}}).encode(), 12),
+    (json.dumps(REVIEW_EVENT).encode(), 12),  # pull_request_review: the gate re-runs when a review arrives
+    (json.dumps({"ref": "refs/heads/main", "commits": []}).encode(), None),  # a push: no pull request
+    (json.dumps({"pull_request": None}).encode(), None),
+], ids=["pull_request", "pull_request_review", "push", "null"])
+def test_the_pull_request_of_a_github_event(tmp_path: Path, content: bytes, expected: int | None) -> None:
+    event = tmp_path / "event.json"
+    event.write_bytes(content)
+    assert pull_request_of_ci_event({"GITHUB_EVENT_PATH": str(event)}) == expected
+
+
+@pytest.mark.parametrize("content", [
+    b"", b"not json", b"\xff\xfe\x00garbage", b"[]", b"42", b'"pull_request"', b"null",
+    b'{"pull_request": 5}', b'{"pull_request": [12]}', b'{"pull_request": "12"}',
+    b'{"pull_request": {"number": "12"}}', b'{"pull_request": {"number": true}}',
+    b'{"pull_request": {"number": 12.5}}', b'{"pull_request": {"number": -3}}', b'{"pull_request": {"number": 0}}',
+    b'{"pull_request": {"number": 1' + b"0" * 5000 + b"}}", b'{"pull_request": {}}',
+    b"[" * 100_000 + b"]" * 100_000, b'{"a":' * 50_000 + b"1" + b"}" * 50_000,
+    b'{"pull_request": {"number": 1}, "padding": "' + b"x" * (20 * 1024 * 1024) + b'"}',
+], ids=["empty", "not-json", "not-utf8", "list", "number", "string", "null", "pr-number", "pr-list", "pr-string",
+        "number-string", "number-bool", "number-float", "number-negative", "number-zero", "number-huge",
+        "no-number", "nested-lists", "nested-objects", "huge-file"])
+def test_a_malformed_github_event_is_an_error_naming_the_file(tmp_path: Path, content: bytes) -> None:
+    event = tmp_path / "event.json"
+    event.write_bytes(content)
+    with pytest.raises(CiEventUnreadable) as caught:
+        pull_request_of_ci_event({"GITHUB_EVENT_PATH": str(event)})
+    assert str(event) in str(caught.value) and "GITHUB_EVENT_PATH" in str(caught.value)
+    assert len(str(caught.value)) < 500
+
+
+def test_an_event_path_that_is_not_a_file_is_an_error(tmp_path: Path) -> None:
+    for path in (tmp_path, tmp_path / "missing.json"):
+        with pytest.raises(CiEventUnreadable, match="GITHUB_EVENT_PATH"):
+            pull_request_of_ci_event({"GITHUB_EVENT_PATH": str(path)})
+
+
+@pytest.mark.parametrize(("iid", "expected"), [("12", 12), ("0", None), ("12abc", None), ("1" * 5000, None),
+                                               ("١٢", None), ("", None)])
+def test_the_merge_request_of_a_gitlab_job(iid: str, expected: int | None) -> None:
+    assert pull_request_of_ci_event({"CI_MERGE_REQUEST_IID": iid}) == expected

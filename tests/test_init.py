@@ -9,10 +9,11 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from charter.registry.kinds import KINDS
 from charter.store.loader import discover_files
-from tests.conftest import Charter, git
+from tests.conftest import PROJECT, Charter, git
 
 BIN = Path(sys.executable).parent
 
@@ -103,6 +104,56 @@ def test_github_workflow_passes_actionlint(template_registry: Path) -> None:
     result = subprocess.run([str(BIN / "actionlint"), "-no-color", str(workflow)], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "charter validate" in workflow.read_text()
+
+
+def test_github_workflow_gates_again_when_a_review_arrives(template_registry: Path) -> None:
+    """Without a review trigger a promotion stays red after its approval: nothing runs the gate again."""
+    workflow = yaml.safe_load((template_registry / ".github" / "workflows" / "charter.yml").read_text())
+    triggers = workflow.get("on", workflow.get(True))  # YAML 1.1 reads a bare `on` as true
+    assert triggers["pull_request_review"] == {"types": ["submitted", "dismissed"]}
+    assert "pull_request" in triggers
+    [job] = workflow["jobs"].values()
+    [gate] = [step for step in job["steps"] if "charter gate" in step.get("run", "")]
+    for event in ("pull_request", "pull_request_review"):
+        assert f"github.event_name == '{event}'" in gate["if"]
+    # github.base_ref is empty on pull_request_review: the target branch comes from the event's pull request
+    assert gate["env"]["BASE_REF"] == "${{ github.event.pull_request.base.ref }}" and "$BASE_REF" in gate["run"]
+    assert gate["env"]["GITHUB_TOKEN"] == "${{ secrets.GITHUB_TOKEN }}"
+    assert "pull-requests: read" in (template_registry / ".github" / "workflows" / "charter.yml").read_text()
+
+
+def test_gitlab_ci_says_how_approvals_reach_the_gate(template_registry: Path) -> None:
+    text = (template_registry / ".gitlab-ci.yml").read_text()
+    comments = " ".join(line.strip("# ") for line in text.splitlines() if line.lstrip().startswith("#"))
+    assert "no pipeline" in comments and "approv" in comments and "Run pipeline" in comments
+
+
+def test_pre_commit_config_says_how_to_use_a_mirror_or_the_installed_charter(template_registry: Path,
+                                                                             tmp_path: Path) -> None:
+    text = (template_registry / ".pre-commit-config.yaml").read_text()
+    assert "mirror" in text
+    # The commented alternatives, uncommented, are configurations pre-commit accepts as they stand.
+    blocks: list[list[str]] = [[]]
+    for line in text.splitlines():
+        if line.startswith("#   "):
+            blocks[-1].append(line[4:])
+        elif blocks[-1]:
+            blocks.append([])
+    configs = [yaml.safe_load("\n".join(block)) for block in blocks if block]
+    mirror, local = configs
+    assert mirror["repos"][0]["repo"].startswith("https://") and mirror["repos"][0]["hooks"][0]["id"] == \
+        "charter-validate"
+    [hook] = local["repos"][0]["hooks"]
+    assert local["repos"][0]["repo"] == "local"
+    published = yaml.safe_load((PROJECT / ".pre-commit-hooks.yaml").read_text())[0]
+    assert hook["language"] == "system" and hook["id"] == published["id"] and hook["entry"] == published["entry"]
+    assert hook["files"] == published["files"] and hook["require_serial"] is True
+    for number, block in enumerate(blocks[:2]):
+        config = tmp_path / f"alternative-{number}.yaml"
+        config.write_text("\n".join(block) + "\n")
+        check = subprocess.run([str(BIN / "pre-commit"), "validate-config", str(config)], capture_output=True,
+                               text=True)
+        assert check.returncode == 0, check.stdout + check.stderr
 
 
 def test_gitlab_ci_passes_gitlabs_schema(template_registry: Path) -> None:

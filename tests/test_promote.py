@@ -145,8 +145,12 @@ def test_gate_passes_an_evidenced_promotion_and_fails_a_hand_edit(registry: Path
     passed = charter("-C", registry, "gate", "--base", "main", "--format", "json")
     report = json.loads(passed.stdout)
     assert passed.code == 0 and report["passed"] and len(report["promotions"]) == 1
-    approved = next(c for c in report["promotions"][0]["checks"] if c["name"] == "approved")
-    assert approved["passed"] and "CODEOWNERS" in approved["detail"]
+    review = next(c for c in report["promotions"][0]["checks"] if c["name"] == "code-owner review")
+    assert review["passed"] and "CODEOWNERS cover the change (approvals not checked)" in review["detail"]
+    assert report["approvals"] == {"checked": "codeowners", "unreadable": None}
+    text = charter("-C", registry, "gate", "--base", "main")
+    assert text.code == 0 and "approvals not checked" in text.stdout
+    assert "| approved |" not in text.stdout  # nobody's approval was read: the gate must not say "approved"
     git(registry, "checkout", "-q", "main")
     # by hand: card-fraud 3.3.0 straight into production, with no evaluation
     path = registry / PRODUCTION
@@ -220,6 +224,8 @@ def test_promote_opens_the_pull_request_on_github_and_gate_counts_approvals(
     gate = charter("-C", registry, "gate", "--base", "main", "--format", "json")
     approved = next(c for c in json.loads(gate.stdout)["promotions"][0]["checks"] if c["name"] == "approved")
     assert gate.code == 0 and approved["passed"] and "2 of 2" in approved["detail"]
+    assert approved["detail"].startswith("approved by 2 reviewers (forge): clinical-governance, model-risk")
+    assert json.loads(gate.stdout)["approvals"] == {"checked": "forge", "unreadable": None}
     out, err = capfd.readouterr()
     assert TOKEN not in result.stdout + result.stderr + gate.stdout + gate.stderr + out + err
 
@@ -264,3 +270,58 @@ def test_an_evaluation_whose_date_cannot_be_read_is_not_recent_enough(registry: 
                               date.today())
     evaluated = next(c for c in verdict.checks if c.name == "evaluated")
     assert not evaluated.passed and not verdict.passed
+
+
+def use_github(registry: Path, github: ForgeServer) -> None:
+    config = registry / "registry.yaml"
+    text = replace_scalar(config.read_text(), ("spec", "forge", "type"), "github")
+    config.write_text(add_mapping_keys(text, ("spec", "forge"), {"repository": "acme/registry",
+                                                                 "apiUrl": github.url}))
+    git(registry, "commit", "-qam", "use GitHub")
+
+
+RATE_LIMITED = {"message": "API rate limit exceeded for installation ID 1.",
+                "documentation_url": "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api"}
+
+
+@pytest.mark.parametrize(("case", "words"), [
+    ("rate-limited", "rate-limited the token in GITHUB_TOKEN until 2030-01-01 00:00 UTC"),
+    ("server-error", "GitHub answered 502"),
+    ("no-token", "no GitHub token"),
+    ("no-pull-request", "no pull request"),
+    ("malformed-event", "event.json (GITHUB_EVENT_PATH)"),
+])
+def test_gate_fails_when_the_configured_forge_cannot_give_the_reviews(
+        registry: Path, origin: Path, charter: Charter, github: ForgeServer, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch, case: str, words: str) -> None:
+    use_github(registry, github)
+    production = registry / PRODUCTION
+    production.write_text(production.read_text().replace("model:sepsis-risk@1.0.0", "model:sepsis-risk@1.1.0"))
+    git(registry, "commit", "-qam", "promote by hand")
+    event = tmp_path / "event.json"
+    event.write_text('{"pull_request": {"number": 12}}' if case != "malformed-event" else '{"pull_request": 12}')
+    monkeypatch.setenv("GITHUB_EVENT_PATH", str(event))
+    if case == "no-pull-request":
+        event.write_text('{"ref": "refs/heads/main"}')
+    if case != "no-token":
+        monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
+    for _ in range(2):
+        if case == "rate-limited":
+            github.reply("pulls/list-reviews", 403, RATE_LIMITED,
+                         headers={"x-ratelimit-remaining": "0", "x-ratelimit-reset": "1893456000"})
+        elif case == "server-error":
+            github.reply("pulls/list-reviews", 502, {"message": "Server Error"})
+
+    failed = charter("-C", registry, "gate", "--base", "HEAD~1")
+    assert failed.code == 1, failed
+    shown = failed.stdout.replace("\\", "")  # the table is Markdown: the forge's words are escaped there
+    assert "approvals unknown: the reviews could not be read" in shown and words in shown, failed
+    assert "--allow-unknown-approvals" in failed.stdout
+
+    allowed = charter("-C", registry, "gate", "--base", "HEAD~1", "--allow-unknown-approvals", "--format", "json")
+    assert allowed.code == 0, allowed
+    report = json.loads(allowed.stdout)
+    assert report["approvals"]["checked"] == "codeowners" and words in report["approvals"]["unreadable"]
+    review = next(c for c in report["promotions"][0]["checks"] if c["name"] == "code-owner review")
+    assert "CODEOWNERS cover the change (approvals not checked)" in review["detail"] and words in review["detail"]
+    assert TOKEN not in failed.stdout + failed.stderr + allowed.stdout + allowed.stderr

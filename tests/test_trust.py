@@ -1,7 +1,8 @@
 """Who may change what, and what Charter will not do on an untrusted checkout.
 
-- gate counts only the approvals of the environment's own approvers (forge review data with a token, CODEOWNERS
-  otherwise), and a production assignment changed without a reviewed pull request does not pass;
+- gate counts only the approvals of the environment's own approvers (forge review data where a forge is configured,
+  CODEOWNERS coverage where none is), and a production assignment changed without a reviewed pull request does not
+  pass;
 - a token is read from the environment only and appears in no output, file, commit or pull request body, whichever
   command runs and however it fails;
 - on an untrusted checkout Charter runs nothing of the repository's: no git hook, no fsmonitor, no module shadowing
@@ -62,7 +63,7 @@ def hand_edit_production(registry: Path) -> None:
 
 def approved_check(output: str) -> dict[str, object]:
     [promotion] = json.loads(output)["promotions"]
-    return next(c for c in promotion["checks"] if c["name"] == "approved")
+    return next(c for c in promotion["checks"] if c["name"] in ("approved", "code-owner review"))
 
 
 # --- who may change what ---------------------------------------------------------------------------------------------
@@ -104,7 +105,8 @@ def test_a_production_change_without_a_pull_request_or_codeowners_does_not_pass(
     gate = run("gate", "--base", base, "--format", "json", cwd=registry)
     assert gate.returncode == 1
     approved = approved_check(gate.stdout)
-    assert not approved["passed"] and "no readable review data" in str(approved["detail"])
+    assert approved["name"] == "code-owner review" and not approved["passed"]
+    assert "approvals not checked, and no CODEOWNERS rule" in str(approved["detail"])
 
 
 def test_without_review_data_codeowners_decides(registry: Path, origin: Path) -> None:
@@ -116,7 +118,8 @@ def test_without_review_data_codeowners_decides(registry: Path, origin: Path) ->
     hand_edit_production(registry)
     gate = run("gate", "--base", base, "--format", "json", cwd=registry, env={"GITHUB_TOKEN": TOKEN})
     approved = approved_check(gate.stdout)
-    assert approved["passed"] and "CODEOWNERS requires" in str(approved["detail"])
+    assert approved["name"] == "code-owner review" and approved["passed"]
+    assert "CODEOWNERS cover the change (approvals not checked)" in str(approved["detail"])
 
 
 def test_a_pull_request_cannot_lower_the_approvals_it_is_judged_by(registry: Path, origin: Path) -> None:

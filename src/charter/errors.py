@@ -852,7 +852,10 @@ class ForgeUnreachable(CharterError):
 
 
 class ForgeTimedOut(ForgeUnreachable):
-    template = "could not {action}: cannot reach {title} at {api_url} (no answer within {timeout:g} s)"
+    """The whole request (connect, headers, body) outlasted its deadline: a forge that drips must not hold CI."""
+
+    template = "could not {action}: {title} at {api_url} gave no complete answer within {timeout:g} s"
+    hint_template = "check the network and the forge's status page, then run the command again"
 
 
 class ForgeAnswerNotJson(CharterError):
@@ -1088,3 +1091,33 @@ class ResultsNotJson(ResultsError):
 class ResultsNotYaml(ResultsError):
     template = "{path}:{line}:{column}: {problem}"
     hint_template = "fix the YAML at this place"
+
+
+# --- Forges: requests that did not get a usable answer ---------------------------------------------------------------
+# Raise sites pass values already scrubbed of the token (`ForgeClient` scrubs every text that came from the forge).
+
+
+class ForgeAnswerTooLarge(CharterError):
+    """The answer is bigger than any real one; reading it on would only exhaust memory."""
+
+    template = "could not {action}: {title} at {api_url} answered with more than {limit_mib:g} MiB"
+    hint_template = "check the API URL (spec.forge.apiUrl): it must be the forge's REST API"
+
+
+class ForgeRateLimited(CharterError):
+    """The forge refused because the token used up its rate limit (a 403 or 429 that says so in its headers)."""
+
+    template = "could not {action}: {title} rate-limited the token in {token} until {until} ({status}{said})"
+    hint_template = "wait until {until} and run the command again, or use a token with a higher rate limit"
+
+
+class ForgeRateLimitedNoReset(ForgeRateLimited):
+    template = "could not {action}: {title} rate-limited the token in {token} for now ({status}{said})"
+    hint_template = "wait a few minutes and run the command again, or use a token with a higher rate limit"
+
+
+class CiEventUnreadable(CharterError):
+    """The CI's event file cannot say which pull request the job runs for."""
+
+    template = "cannot tell the pull request from {path} ({variable}): {problem}"
+    hint_template = "{variable} must name the JSON event file the CI wrote for this job"

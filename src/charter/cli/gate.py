@@ -22,6 +22,10 @@ def gate_command(
     base: Annotated[str, typer.Option("--base", help="Compare with this revision (the PR's target).",
                                       metavar="REF")] = "origin/main",
     output: Annotated[GateFormat, typer.Option("--format", help="Output format.")] = GateFormat.text,
+    allow_unknown_approvals: Annotated[bool, typer.Option(
+        "--allow-unknown-approvals",
+        help="When the configured forge's reviews cannot be read, accept CODEOWNERS coverage alone "
+             "(without it, unknown approvals fail the gate).")] = False,
 ) -> None:
     """Re-check every assignment change since --base against the policy; exit 1 if one lacks its evidence."""
     from charter.api import Registry
@@ -31,7 +35,9 @@ def gate_command(
     from charter.registry.untrusted import markdown_code, workflow_data, workflow_property
 
     registry = Registry(ctx.obj)
-    report = run_gate(registry.root, base, forge=base_forge(registry.root, base))  # the base's forge, not HEAD's
+    forge, unavailable = base_forge(registry.root, base)  # the base's forge, not HEAD's
+    report = run_gate(registry.root, base, forge=forge, forge_unavailable=unavailable,
+                      allow_unknown_approvals=allow_unknown_approvals)
     if output is GateFormat.json:
         print_json(report.to_dict())
     elif output is GateFormat.markdown:

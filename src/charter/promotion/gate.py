@@ -2,7 +2,10 @@
 
 Made by `promote` or by hand, a change of what should run must carry its evidence; branch protection that
 requires this check makes an unevidenced promotion impossible to merge. Approvals come from the forge's review
-data when a token allows reading it, otherwise from CODEOWNERS (which the forge enforces).
+data where a forge is configured; where none is, the gate checks only that CODEOWNERS makes the forge require the
+approvers' review, and says so. A configured forge whose reviews cannot be read (no token, an error, no pull
+request for the job) leaves the approvals unknown, which fails the gate unless the caller accepts CODEOWNERS
+coverage alone (`allow_unknown_approvals`): an unreadable forge must not quietly weaken the check.
 """
 
 from __future__ import annotations
@@ -30,17 +33,27 @@ if TYPE_CHECKING:
 Slot = tuple[str, str]  # (model family, mode)
 
 
+ALLOW_UNKNOWN_OPTION = "--allow-unknown-approvals"
+
+
 @dataclass
 class GateReport:
+    """The verdicts, and how approvals were checked: "forge" (reviews counted), "codeowners" (coverage only) or
+    "unknown" (a configured forge could not give the reviews: `unreadable` says why)."""
+
     base: str
     verdicts: list[Verdict] = field(default_factory=list)
+    approvals_checked: str | None = None
+    approvals_unreadable: str | None = None
 
     @property
     def passed(self) -> bool:
         return all(v.passed for v in self.verdicts)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"base": self.base, "passed": self.passed, "promotions": [v.to_dict() for v in self.verdicts]}
+        return {"base": self.base, "passed": self.passed,
+                "approvals": {"checked": self.approvals_checked, "unreadable": self.approvals_unreadable},
+                "promotions": [v.to_dict() for v in self.verdicts]}
 
 
 def _slots(index: RegistryIndex, environment: str) -> dict[Slot, dict[str, Any]]:
@@ -71,35 +84,62 @@ def promotions_between(base: RegistryIndex, head: RegistryIndex, config: Registr
 
 
 def _settle_approvals(verdict: Verdict, config: RegistryConfig, approvals: list[str] | None,
-                      codeowners: str | None, prefix: str) -> None:
+                      codeowners: str | None, prefix: str, unreadable: str | None, allow_unknown: bool) -> None:
+    """Replace the policy's pending approval check with what the forge's reviews (or CODEOWNERS) say."""
     rules = config.policy.get(verdict.promotion.environment) or {}
     approvers = [a for a in rules.get("approvers") or [] if isinstance(a, str)]
     needed = rules.get("minApprovals") or (1 if approvers else 0)
     if not approvers and not needed:
         return
     checks = [c for c in verdict.checks if c.name != "approved"]
+    path = KINDS["Environment"].relative_path(verdict.promotion.environment, None)
     if approvals is not None:
         listed_users = {a.lstrip("@").lower() for a in approvers if "/" not in a}
         teams = any("/" in a for a in approvers)
         counted = sorted({a for a in approvals if teams or not approvers or a.lower() in listed_users})
         checks.append(Check("approved", len(counted) >= needed,
-                            f"{len(counted)} of {needed} required approval(s)"
+                            f"approved by {len(counted)} reviewer{'' if len(counted) == 1 else 's'} (forge)"
                             + (f": {', '.join(counted)}" if counted else "")
+                            + f"; {len(counted)} of {needed} required approval(s)"
                             + (" (team membership is enforced by CODEOWNERS)" if teams else "")))
+    elif unreadable is not None and not allow_unknown:
+        checks.append(Check("approved", False,
+                            f"approvals unknown: the reviews could not be read ({unreadable}); fix that, or pass "
+                            f"{ALLOW_UNKNOWN_OPTION} to accept CODEOWNERS coverage alone"))
     else:
-        path = KINDS["Environment"].relative_path(verdict.promotion.environment, None)
         covered = codeowners is not None and codeowners_covers(codeowners, path, approvers, prefix)
-        checks.append(Check("approved", covered,
-                            f"CODEOWNERS requires {', '.join(approvers)} on {path}; the forge enforces it with "
-                            "branch protection (no review data readable here)" if covered else
-                            f"no readable review data and no CODEOWNERS rule naming {', '.join(approvers)} for "
-                            f"{path}: run `charter codeowners` and require code-owner review"))
+        unread = f" (reviews unreadable: {unreadable})" if unreadable is not None else ""
+        checks.append(Check("code-owner review", covered,
+                            f"CODEOWNERS cover the change (approvals not checked): they name {', '.join(approvers)} "
+                            f"on {path}, and branch protection requiring code-owner review enforces it{unread}"
+                            if covered else
+                            f"approvals not checked, and no CODEOWNERS rule names {', '.join(approvers)} for {path}"
+                            f"{unread}: run `charter codeowners` and require code-owner review"))
     verdict.checks = checks
 
 
-def run_gate(root: Path, base: str, today: date | None = None, env: Mapping[str, str] | None = None,
-             forge: ForgeClient | None = None) -> GateReport:
+def _reviews(forge: ForgeClient | None, unavailable: str | None, env: Mapping[str, str]) -> tuple[
+        list[str] | None, str | None]:
+    """The approvals of the job's pull request, or None and why they could not be read (None: no forge)."""
     from charter.adapters.forge.ci import pull_request_of_ci_event
+
+    if forge is None:
+        return None, unavailable
+    try:
+        number = pull_request_of_ci_event(env)
+        if number is None:
+            return None, ("no pull request for this job: GITHUB_EVENT_PATH has no pull_request and "
+                          "CI_MERGE_REQUEST_IID is not set")
+        return forge.approvals(number), None
+    except CharterError as error:
+        return None, error.message
+
+
+def run_gate(root: Path, base: str, today: date | None = None, env: Mapping[str, str] | None = None,
+             forge: ForgeClient | None = None, *, forge_unavailable: str | None = None,
+             allow_unknown_approvals: bool = False) -> GateReport:
+    """Re-check every assignment change since `base`; `forge` (None: none usable) with `forge_unavailable`
+    (why a configured one cannot be used) is what `base_forge` returns."""
     from charter.adapters.git.repo import repository_top
     from charter.adapters.git.worktree import snapshot
     from charter.store.loader import load_registry
@@ -116,26 +156,24 @@ def run_gate(root: Path, base: str, today: date | None = None, env: Mapping[str,
     promotions = promotions_between(base_index, head.index, head.config)
     if not promotions:
         return report
-    number = pull_request_of_ci_event(env)
-    approvals: list[str] | None = None
-    if forge is not None and number is not None:
-        try:
-            approvals = forge.approvals(number)
-        except CharterError:  # the token cannot read reviews: CODEOWNERS (enforced by the forge) decides
-            approvals = None
+    approvals, unreadable = _reviews(forge, forge_unavailable, env)
+    report.approvals_unreadable = unreadable
+    report.approvals_checked = "forge" if approvals is not None else \
+        "unknown" if unreadable is not None and not allow_unknown_approvals else "codeowners"
     top, prefix = repository_top(root)
     codeowners_path = top / CODEOWNERS_FILE
     codeowners = regular_text(codeowners_path)
     for promotion in promotions:
         verdict = check_promotion(head.index, rules, promotion, today or date.today(),
                                   base_index=base_index, contract_diff=contract_differ())
-        _settle_approvals(verdict, rules, approvals, codeowners, prefix)
+        _settle_approvals(verdict, rules, approvals, codeowners, prefix, unreadable, allow_unknown_approvals)
         report.verdicts.append(verdict)
     return report
 
 
-def base_forge(root: Path, base: str, env: Mapping[str, str] | None = None) -> ForgeClient | None:
-    """The forge client that registry.yaml at `base` configures, or None (no forge, or none usable here).
+def base_forge(root: Path, base: str, env: Mapping[str, str] | None = None) -> tuple[ForgeClient | None, str | None]:
+    """The forge client that registry.yaml at `base` configures, and when there is none, why one that is configured
+    cannot be used here (None: no forge configured).
 
     Never HEAD's: a pull request could point `spec.forge.apiUrl` at its own server (which would receive the token)
     or `repository` at another repository (whose reviews it controls).
@@ -154,6 +192,6 @@ def base_forge(root: Path, base: str, env: Mapping[str, str] | None = None) -> F
         if raw is not None else None
     try:
         return forge_for(configured if isinstance(configured, dict) else None, remote_url(reader.repo),
-                         os.environ if env is None else env)
-    except ForgeUnavailable:
-        return None
+                         os.environ if env is None else env), None
+    except ForgeUnavailable as unavailable:
+        return None, unavailable.message

@@ -2,31 +2,44 @@
 
 Tokens come from the environment only. A client keeps its token in one private attribute, sends it only in its
 authentication header, never follows a redirect to another origin with it, refuses plain HTTP except to this machine,
-and scrubs it from every message it builds, so no error, log line or PR body can carry it.
+and scrubs it (as is and URL-encoded) from every text before cutting it to length, so no error, log line or PR body
+can carry it or its start.
+
+A forge is untrusted input too: each request has one deadline over connect, headers and body (a server that drips a
+byte per read cannot hold a CI job), its answer at most `MAX_RESPONSE_BYTES`, and a rate limit is reported as one,
+with the time it lifts.
 
 `ForgeUnavailable` is a `CharterError` with a printable sentence: a caller that can do without the forge (promote
-prints the PR body and a compare link, gate falls back to CODEOWNERS) catches it and shows the reason; one that
-cannot lets it stop the command.
+prints the PR body and a compare link) catches it and shows the reason; gate reports the approvals as unknown; a
+caller that cannot do without it lets it stop the command.
 """
 
 from __future__ import annotations
 
 import http.client
+import io
 import json
 import re
+import socket
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from email.message import Message
 from typing import TYPE_CHECKING, Any, TypeVar
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import quote, quote_plus, urlencode, urlsplit
 
 from charter.errors import (
     CharterError,
     ForgeAnswerNotJson,
+    ForgeAnswerTooLarge,
     ForgeAnswerUnrecognised,
     ForgeApiNotHttps,
     ForgeConflict,
     ForgeForbidden,
+    ForgeRateLimited,
+    ForgeRateLimitedNoReset,
     ForgeRedirected,
     ForgeRefused,
     ForgeRepositoryNotFound,
@@ -39,7 +52,8 @@ if TYPE_CHECKING:
     from urllib.request import OpenerDirector, Request
 
 
-TIMEOUT = 30.0  # seconds per request; a forge that is down must not hang a CI job
+TIMEOUT = 30.0  # seconds per request, all of it: a forge that is down or drips must not hang a CI job
+MAX_RESPONSE_BYTES = 16 * 1024 * 1024  # far above any real answer (a page of 100 reviews is ~300 KB)
 USER_AGENT = "charter"
 _LOOPBACK = {"localhost", "127.0.0.1", "::1"}
 
@@ -138,8 +152,63 @@ def _origin(url: str) -> tuple[str, str, int | None]:
     return parts.scheme, (parts.hostname or "").lower(), parts.port
 
 
-def _opener(api_url: str) -> OpenerDirector:
-    """urllib with redirects limited to GET on the same origin: the token never travels to another host."""
+class _Deadline:
+    """The moment a request must be over by: connect, sending, headers and body together, however the server drips."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.at = time.monotonic() + seconds
+
+    def remaining(self) -> float:
+        """Seconds left; TimeoutError once there are none, so no read or connect starts after the deadline."""
+        left = self.at - time.monotonic()
+        if left <= 0:
+            raise TimeoutError(f"no complete answer within {self.seconds:g} s")
+        return left
+
+
+class _DeadlineReader(io.RawIOBase):
+    """A response's socket reads, each with the socket timeout set to what is left of the request's deadline."""
+
+    def __init__(self, raw: Any, sock: socket.socket, deadline: _Deadline) -> None:
+        super().__init__()
+        self._raw = raw  # the SocketIO http.client made: keeps the socket open while the response is read
+        self._sock = sock
+        self._deadline = deadline
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        self._sock.settimeout(self._deadline.remaining())
+        return int(self._raw.readinto(buffer))
+
+    def close(self) -> None:
+        self._raw.close()
+        super().close()
+
+
+def _deadline_connection(base: type[http.client.HTTPConnection], deadline: _Deadline) -> Any:
+    """`base` whose connect and every response read are held to `deadline` (urllib's timeout is per read)."""
+
+    class Response(http.client.HTTPResponse):
+        def __init__(self, sock: socket.socket, *args: Any, **kwargs: Any) -> None:
+            super().__init__(sock, *args, **kwargs)
+            self.fp = io.BufferedReader(_DeadlineReader(self.fp.detach(), sock, deadline))
+
+    class Connection(base):  # type: ignore[valid-type,misc]
+        response_class = Response
+
+        def connect(self) -> None:
+            self.timeout = deadline.remaining()
+            super().connect()
+
+    return Connection
+
+
+def _opener(api_url: str, deadline: _Deadline) -> OpenerDirector:
+    """urllib with redirects limited to GET on the same origin (the token never travels to another host) and every
+    connection held to the request's deadline."""
     import urllib.request
 
     class SameOriginRedirects(urllib.request.HTTPRedirectHandler):
@@ -150,7 +219,32 @@ def _opener(api_url: str) -> OpenerDirector:
                 raise ForgeRedirected(method=req.get_method(), where=where, code=code)
             return super().redirect_request(req, fp, code, msg, headers, newurl)
 
-    return urllib.request.build_opener(SameOriginRedirects())
+    class HTTPHandler(urllib.request.HTTPHandler):
+        def http_open(self, req: Request) -> http.client.HTTPResponse:
+            return self.do_open(_deadline_connection(http.client.HTTPConnection, deadline), req)
+
+    class HTTPSHandler(urllib.request.HTTPSHandler):
+        def https_open(self, req: Request) -> http.client.HTTPResponse:
+            return self.do_open(_deadline_connection(http.client.HTTPSConnection, deadline), req,
+                                context=self._context)  # type: ignore[attr-defined]
+
+    return urllib.request.build_opener(SameOriginRedirects(), HTTPHandler(), HTTPSHandler())
+
+
+def _read_capped(response: Any, limit: int) -> bytes | None:
+    """At most `limit` bytes of a body, read in chunks; None when there is more (nothing beyond limit + 1 is read)."""
+    declared = response.headers.get("Content-Length") if response.headers is not None else None
+    if declared is not None and declared.strip().isdigit() and int(declared) > limit:
+        return None
+    chunks: list[bytes] = []
+    size = 0
+    while size <= limit:
+        chunk = response.read(min(65536, limit + 1 - size))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return None if size > limit else b"".join(chunks)
 
 
 class ForgeClient(ABC):
@@ -160,15 +254,18 @@ class ForgeClient(ABC):
     title = ""
 
     def __init__(self, api_url: str, repository: str, token: str, token_variable: str, web_url: str, *,
-                 timeout: float = TIMEOUT) -> None:
+                 timeout: float = TIMEOUT, max_bytes: int = MAX_RESPONSE_BYTES) -> None:
         _check_api_url(api_url)
         self.api_url = api_url.rstrip("/")
         self.repository = repository
         self.web_url = web_url.rstrip("/")
         self.token_variable = token_variable
         self.timeout = timeout
+        self.max_bytes = max_bytes
         self.__token = token
-        self._opener = _opener(self.api_url)
+        # The token as it would read in a URL or a form too, longest first so no form leaves part of another.
+        self.__forms = sorted({token, quote(token, safe=""), quote(token), quote_plus(token)} - {""}, key=len,
+                              reverse=True)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(api_url={self.api_url!r}, repository={self.repository!r})"
@@ -178,7 +275,15 @@ class ForgeClient(ABC):
         """The headers that carry the token, in this forge's scheme."""
 
     def _scrub(self, text: str) -> str:
-        return text.replace(self.__token, "***") if self.__token else text
+        """`text` without the token (as is, or URL-encoded) and without any start of it left at the end."""
+        for form in self.__forms:
+            text = text.replace(form, "***")
+        return _drop_token_start(text, self.__forms)
+
+    def _shorten(self, text: str, limit: int = 300) -> str:
+        """Scrubbed first, then cut: cutting first could leave the start of the token, which no longer matches."""
+        text = " ".join(self._scrub(text).split())
+        return text if len(text) <= limit else self._scrub(text[: limit - 3]) + "..."
 
     def _scrubbed(self, error: E) -> E:
         """`error` without the token in its words or values, wherever the forge's answer quoted it."""
@@ -189,7 +294,11 @@ class ForgeClient(ABC):
 
     def _request(self, method: str, path: str, action: str, query: Mapping[str, str | int] | None = None,
                  body: Mapping[str, Any] | None = None) -> Any:
-        """Send one request and return its decoded JSON; `action` ("open a pull request on o/r") words errors."""
+        """Send one request and return its decoded JSON; `action` ("open a pull request on o/r") words errors.
+
+        The whole request has `timeout` seconds and its answer at most `max_bytes`: a forge that drips one byte at a
+        time or sends gigabytes ends in an error, not in a stuck job or a MemoryError.
+        """
         import urllib.error
         import urllib.request
 
@@ -200,29 +309,46 @@ class ForgeClient(ABC):
             data = json.dumps(body).encode("utf-8")
             headers["Content-Type"] = "application/json"
         request = urllib.request.Request(url, data=data, method=method, headers=headers)
+        deadline = _Deadline(self.timeout)
         try:
-            with self._opener.open(request, timeout=self.timeout) as response:
-                raw = response.read()
+            with _opener(self.api_url, deadline).open(request, timeout=deadline.remaining()) as response:
+                raw = _read_capped(response, self.max_bytes)
         except urllib.error.HTTPError as exc:
-            detail = _error_detail(exc)
-            raise self._status_error(exc.code, detail, action) from None
+            try:
+                detail = self._shorten(_error_detail(_read_capped(exc, 65536) or b""))
+            except (OSError, http.client.HTTPException):
+                detail = ""  # the error's body did not arrive in time: its status still says what happened
+            raise self._status_error(exc.code, exc.headers, detail, action) from None
         except (OSError, http.client.HTTPException) as exc:  # URLError and TimeoutError are OSErrors
             reason = getattr(exc, "reason", exc)
-            where = {"action": action, "title": self.title, "api_url": self.api_url}
             if isinstance(reason, TimeoutError):
-                raise self._scrubbed(ForgeTimedOut(timeout=self.timeout, **where)) from None
-            raise self._scrubbed(ForgeUnreachable(reason=reason, **where)) from None
+                raise self._timed_out(action) from None
+            raise ForgeUnreachable(action=action, title=self.title, api_url=self.api_url,
+                                   reason=self._shorten(str(reason))) from None
+        if raw is None:
+            raise ForgeAnswerTooLarge(action=action, title=self.title, api_url=self.api_url,
+                                      limit_mib=self.max_bytes / (1024 * 1024))
         try:
             return json.loads(raw) if raw.strip() else None
-        except ValueError:
+        except (ValueError, RecursionError):
             raise ForgeAnswerNotJson(action=action, title=self.title, api_url=self.api_url) from None
 
-    def _status_error(self, status: int, detail: str, action: str) -> CharterError:
+    def _timed_out(self, action: str) -> CharterError:
+        return ForgeTimedOut(action=action, title=self.title, api_url=self.api_url, timeout=self.timeout)
+
+    def _status_error(self, status: int, headers: Message | None, detail: str, action: str) -> CharterError:
+        said = f": {detail}" if detail else ""
+        where = {"action": action, "title": self.title, "token": self.token_variable, "status": status,
+                 "said": said}
+        if status in (403, 429) and headers is not None and _rate_limited(status, headers):
+            until = _rate_limit_reset(headers)
+            if until is None:
+                return self._scrubbed(ForgeRateLimitedNoReset(**where))
+            return self._scrubbed(ForgeRateLimited(until=until.strftime("%Y-%m-%d %H:%M UTC"), **where))
         refused: type[ForgeRefused] = {401: ForgeTokenRefused, 403: ForgeForbidden, 404: ForgeRepositoryNotFound,
                                        409: ForgeConflict, 422: ForgeConflict}.get(status, ForgeRefused)
-        return self._scrubbed(refused(action=action, title=self.title, api_url=self.api_url, status=status,
-                                      said=f": {detail}" if detail else "", token=self.token_variable,
-                                      repository=self.repository, permission_hint=self._permission_hint))
+        return self._scrubbed(refused(api_url=self.api_url, repository=self.repository,
+                                      permission_hint=self._permission_hint, **where))
 
     _permission_hint = ""
 
@@ -263,11 +389,12 @@ def unexpected_answer(title: str, action: str) -> CharterError:
     return ForgeAnswerUnrecognised(action=action, title=title)
 
 
-def _error_detail(exc: Any) -> str:
-    """The forge's own one-line explanation from an error body (GitHub `message` + `errors`, GitLab `message`)."""
+def _error_detail(body: bytes) -> str:
+    """The forge's own explanation from an error body (GitHub `message` + `errors`, GitLab `message`), whole: the
+    caller scrubs the token before it cuts the text to length."""
     try:
-        payload = json.loads(exc.read() or b"null")
-    except (ValueError, OSError):
+        payload = json.loads(body or b"null")
+    except (ValueError, RecursionError):
         return ""
     if not isinstance(payload, dict):
         return ""
@@ -279,14 +406,48 @@ def _error_detail(exc: Any) -> str:
         parts.extend(str(m) for m in message)
     elif isinstance(message, dict):
         parts.extend(f"{key} {', '.join(map(str, v)) if isinstance(v, list) else v}" for key, v in message.items())
-    for error in payload.get("errors") or []:
+    errors = payload.get("errors")
+    for error in errors if isinstance(errors, list) else []:
         if isinstance(error, dict):
             parts.append(str(error.get("message") or " ".join(str(error.get(k, "")) for k in ("field", "code"))))
         elif isinstance(error, str):
             parts.append(error)
-    text = "; ".join(p.strip() for p in parts if p and p.strip())
-    text = " ".join(text.split())
-    return text if len(text) <= 300 else text[:297] + "..."
+    return "; ".join(p.strip() for p in parts if p and p.strip())
+
+
+def _drop_token_start(text: str, forms: list[str]) -> str:
+    """Mask a start of the token (6 characters or more) that ends `text`, as a cut after scrubbing could leave."""
+    for form in forms:
+        for size in range(min(len(form), len(text)), 5, -1):
+            if text.endswith(form[:size]):
+                return text[:-size] + "***"
+    return text
+
+
+def _rate_limited(status: int, headers: Message) -> bool:
+    """GitHub says a 403 is a rate limit with `x-ratelimit-remaining: 0` or `retry-after`; a 429 always is one."""
+    return status == 429 or headers.get("x-ratelimit-remaining", "").strip() == "0" \
+        or headers.get("retry-after") is not None
+
+
+def _rate_limit_reset(headers: Message) -> datetime | None:
+    """When the limit lifts: an epoch (GitHub's x-ratelimit-reset, GitLab's RateLimit-Reset) or Retry-After."""
+    from email.utils import parsedate_to_datetime
+
+    for name in ("x-ratelimit-reset", "ratelimit-reset"):
+        value = (headers.get(name) or "").strip()
+        if value.isascii() and value.isdigit() and len(value) <= 11:  # up to the year 5138
+            return datetime.fromtimestamp(int(value), UTC)
+    value = (headers.get("retry-after") or "").strip()
+    if value.isascii() and value.isdigit() and len(value) <= 9:
+        return datetime.now(UTC) + timedelta(seconds=int(value))
+    try:
+        moment = parsedate_to_datetime(value) if value else None
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    if moment is None:
+        return None
+    return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _check_api_url(api_url: str) -> None:
