@@ -595,6 +595,16 @@ class EditInvalid(InvalidEntry):
     template = "the edited {path} would not be valid"
 
 
+class EnvironmentInvalid(InvalidEntry):
+    template = "{path} cannot be edited: it is not a valid environment file"
+
+
+class EnvironmentNotEditable(CharterError):
+    template = "{path}:{line}:{column}: promote cannot edit this file here: {problem}"
+    hint_template = ("write spec.assignments as a block list, one `- model: ...` item with one key per line, and "
+                     "promote again")
+
+
 class NoEarlierAssignment(CharterError):
     template = "{model} has no earlier assignment in {environment} in this registry's history"
     hint_template = "promote a specific version instead: charter promote model:NAME@VERSION --to ENV"

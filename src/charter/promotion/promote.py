@@ -21,6 +21,8 @@ from charter.errors import (
     CharterError,
     DetachedHead,
     EditInvalid,
+    EnvironmentInvalid,
+    EnvironmentNotEditable,
     InvalidEnvironmentName,
     NoEnvironmentFile,
     NotAModelVersion,
@@ -39,6 +41,8 @@ from charter.registry.findings import has_errors
 from charter.registry.kinds import KINDS, NAME_RE
 from charter.registry.references import parse_reference
 from charter.registry.yamlio import (
+    EditableText,
+    NotEditable,
     add_mapping_keys,
     append_to_sequence,
     parse_yaml,
@@ -116,7 +120,7 @@ def edit_environment(text: str, request: PromotionRequest, when: str) -> str:
     else:
         existing = items[slot]
         text = replace_scalars(text, {(*path, slot, k): v for k, v in fields.items() if k in existing
-                                      and isinstance(existing[k], str | int | float | bool)})
+                                      and isinstance(existing[k], str | int | float | bool)}, multiline=True)
         new_keys = {k: v for k, v in fields.items() if k not in existing}
         if new_keys:
             text = add_mapping_keys(text, (*path, slot), new_keys)
@@ -124,7 +128,8 @@ def edit_environment(text: str, request: PromotionRequest, when: str) -> str:
         data = parse_yaml(text, "environment").data
         items = data["spec"]["assignments"]
         for i in reversed(range(len(items))):
-            if items[i].get("model") == request.ref and items[i].get("mode") in ("canary", "shadow"):
+            if isinstance(items[i], dict) and items[i].get("model") == request.ref \
+                    and items[i].get("mode") in ("canary", "shadow"):
                 text = remove_from_sequence(text, path, i)
     return text
 
@@ -280,6 +285,7 @@ def _build(space: Workspace, request: PromotionRequest, branch: str, base_branch
     if not (space.root / env_path).is_file():
         known = ", ".join(loaded.config.environments)
         raise NoEnvironmentFile(environment=request.environment, path=env_path, known=known)
+    environment = _editable(space.root, env_path)
     model = request.ref.split(":", 1)[1].split("@", 1)[0]
     current = current_assignment(loaded.index, request.environment, model)
     if current == request.ref and request.mode == "full":
@@ -292,8 +298,12 @@ def _build(space: Workspace, request: PromotionRequest, branch: str, base_branch
         failed = "; ".join(f"{c.name}: {c.detail}" for c in verdict.failures)
         raise PolicyRefused(verdict, title=title(verdict), environment=verdict.promotion.environment, failed=failed)
     when = datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
-    text = (space.root / env_path).read_text(encoding="utf-8")
-    write_text_atomic(space.root / env_path, edit_environment(text, request, when))
+    try:
+        edited_text = edit_environment(environment.text, request, when)
+    except NotEditable as exc:
+        line, column = exc.place
+        raise EnvironmentNotEditable(path=env_path, line=line, column=column, problem=str(exc)) from None
+    write_text_atomic(space.root / env_path, environment.restore(edited_text))
     report = validate_registry(space.root, [env_path], cwd=space.root)
     if has_errors(report.findings):
         raise EditInvalid(report.findings, path=env_path)
@@ -301,6 +311,20 @@ def _build(space: Workspace, request: PromotionRequest, branch: str, base_branch
     body = render_body(verdict, edited, request.reason)
     commit = worktree.commit_in(space, commit_message(verdict, request.reason), [env_path])
     return PromotionResult(verdict, title(verdict), body, branch, base_branch, commit, pushed=False)
+
+
+def _editable(root: Path, env_path: str) -> EditableText:
+    """The environment file's text as the line edits need it, or the findings that say why it cannot be edited
+    (not UTF-8, not YAML, a refused construct, not what the schema says): each at its file, line and column."""
+    from charter.registry.documents import read_raw
+    from charter.validation.schema_check import check_schema
+
+    raw, findings = read_raw(root, env_path)
+    document, parsed = parse_document(raw, env_path) if raw is not None else (None, [])
+    findings += parsed + (check_schema(document) if document is not None else [])
+    if raw is None or document is None or has_errors(findings):
+        raise EnvironmentInvalid(findings, path=env_path)
+    return EditableText.of(raw.decode("utf-8"))  # parsed, so UTF-8; the BOM, if any, stays for `restore`
 
 
 def _starting_point(repo: Repository, base_branch: str) -> str:
