@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
@@ -122,6 +123,18 @@ def test_a_flow_style_list_that_needs_a_new_item_is_refused_with_a_hint(registry
 
 
 def subprocess_show(root: Path, spec: str) -> bytes:
-    import subprocess
-
     return subprocess.run(["git", "show", spec], cwd=root, check=True, capture_output=True).stdout
+
+
+def test_promote_pushes_to_a_relative_remote(registry: Path, tmp_path: Path, charter: Charter) -> None:
+    """`git remote add origin ../origin.git` is relative to the person's work tree, not to the temporary worktree
+    the promotion is built in."""
+    subprocess.run(["git", "clone", "-q", "--bare", str(registry), str(tmp_path / "origin.git")], check=True)
+    git(registry, "remote", "add", "origin", "../origin.git")
+    git(registry, "fetch", "-q", "origin")
+    git(registry, "branch", "-q", "--set-upstream-to=origin/main")
+    result = charter("-C", registry, "promote", REF, "--to", "production")
+    no_traceback(result)
+    assert result.code == 0, result
+    assert BRANCH in git(tmp_path / "origin.git", "branch", "--list")
+    assert git(registry, "worktree", "list").count("\n") == 1

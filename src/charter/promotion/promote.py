@@ -259,15 +259,15 @@ def _promote(root: Path, request: PromotionRequest, repo: Repository, journal: J
             else:
                 raise BaseKeptMoving(branch=base_branch, attempts=REBUILD_ATTEMPTS)
             journal.write({"command": "promote", "branch": branch, "pushed": True})
-            try:
-                worktree.push_branch(space.repo, branch)
+            try:  # from the person's repository: a relative remote URL (../origin.git) is relative to its tree
+                worktree.push_branch(repo, branch)
             except worktree.PushRejected as exc:
                 raise PromotionPushedMeanwhile(branch=branch) from exc
             result.pushed = True
             try:
                 _open_pull_request(result, forge, worktree.remote_url(repo), forge_note)
             except BaseException:
-                worktree.delete_remote_branch(space.repo, branch)
+                worktree.delete_remote_branch(repo, branch)
                 raise
             return result
     finally:
