@@ -646,6 +646,17 @@ class EnvironmentFileMissing(CharterError):
     template = "environment {environment!r} has no file environments/{environment}.yaml"
 
 
+class ArtifactNotTracked(CharterError):
+    template = "{path} is not tracked by DVC in this registry"
+    hint_template = "its {path}.dvc file is missing: was the version registered with `charter register`?"
+
+
+class ArtifactNotStored(CharterError):
+    template = "the content of {path} is neither in the DVC cache nor on the DVC remote"
+    hint_template = ("its {path}.dvc file is there, the file is not: push it from the machine that registered it "
+                     "(`dvc push {path}.dvc`)")
+
+
 class AssignedEntryMissing(CharterError):
     template = "{path} assigns {ref}, which does not exist"
     hint_template = "run `charter validate`"
@@ -654,6 +665,20 @@ class AssignedEntryMissing(CharterError):
 class NotAssigned(CharterError):
     template = "model {model!r} has no assignment in {environment}"
     hint_template = "promote a version there first (see {path})"
+
+
+class UnknownMetric(CharterError):
+    template = "{model} has no figures of metric {metric!r}"
+    hint_template = "metrics of {model}: {known}"
+
+
+class UnknownMetricDidYouMean(UnknownMetric):
+    hint_template = "did you mean {close}?"
+
+
+class RecordsWithoutImpact(CharterError):
+    template = "--records goes only with --impact: records depend on a version, they are not upstream of it"
+    hint_template = "add --impact to list what depends on the entry, records included"
 
 
 class UnknownEnvironment(CharterError):

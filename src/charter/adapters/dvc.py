@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from charter.errors import CharterError
+from charter.errors import ArtifactNotStored, ArtifactNotTracked, CharterError
 
 if TYPE_CHECKING:
     from dvc.repo import Repo
@@ -143,9 +143,9 @@ def fetch_to(root: Path, relpath: str, destination: Path, *, quiet: bool = False
             fs = DVCFileSystem(repo=str(root))
             fs.get(relpath, str(destination), recursive=fs.isdir(relpath))
     except FileNotFoundError as exc:
-        raise CharterError(f"{relpath} is not tracked by DVC in this registry",
-                           f"its {relpath}.dvc file is missing: was the version registered with `charter register`?"
-                           ) from exc
+        if (root / f"{relpath}.dvc").is_file():  # tracked: it is the content that is nowhere to be found
+            raise ArtifactNotStored(path=relpath) from exc
+        raise ArtifactNotTracked(path=relpath) from exc
     except Exception as exc:
         raise _dvc_error(f"fetch {relpath}", exc) from exc
 

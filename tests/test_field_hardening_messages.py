@@ -1,0 +1,49 @@
+"""What a new user met in the field: each message says what is really wrong and what to type instead."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import yaml
+
+from tests.conftest import Charter, git
+from tests.helpers import no_traceback, object_path, remote_folder
+
+
+def test_pull_tells_a_missing_remote_object_from_a_missing_pointer(tmp_path: Path, charter: Charter) -> None:
+    assert charter("init", tmp_path / "own").code == 0
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", str(tmp_path / "own"), str(clone))  # no cache: the remote is the only source
+    version = yaml.safe_load((clone / "models/sepsis-risk/versions/1.0.0.yaml").read_text())
+    digest = version["spec"]["artifact"]["hash"]
+    stored = object_path(remote_folder(clone), digest)
+    stored.chmod(0o644)
+    stored.unlink()
+    gone = charter("-C", clone, "pull", "sepsis-risk", "--env", "production", "-o", tmp_path / "a.onnx")
+    no_traceback(gone)
+    assert gone.code == 2, gone
+    assert ".dvc file is missing" not in gone.stderr and "remote" in gone.stderr and "dvc push" in gone.stderr
+    (clone / "artifacts/sepsis-risk/1.0.0/model.onnx.dvc").unlink()
+    untracked = charter("-C", clone, "pull", "sepsis-risk", "--env", "production", "-o", tmp_path / "b.onnx")
+    assert untracked.code == 2 and ".dvc file is missing" in untracked.stderr, untracked
+
+
+def test_monitor_history_matches_a_metric_whatever_its_case_and_suggests_a_close_one(registry: Path,
+                                                                                    charter: Charter) -> None:
+    exact = charter("-C", registry, "monitor", "history", "sepsis-risk", "--metric", "alertsPerDay",
+                    "--format", "json")
+    assert exact.code == 0 and json.loads(exact.stdout)["points"], exact
+    lower = charter("-C", registry, "monitor", "history", "sepsis-risk", "--metric", "alertsperday",
+                    "--format", "json")
+    assert lower.code == 0 and json.loads(lower.stdout) == json.loads(exact.stdout), lower
+    typo = charter("-C", registry, "monitor", "history", "sepsis-risk", "--metric", "alertPerDay")
+    no_traceback(typo)
+    assert typo.code == 2 and "did you mean alertsPerDay?" in typo.stderr, typo
+
+
+def test_lineage_records_without_impact_is_a_usage_error(registry: Path, charter: Charter) -> None:
+    result = charter("-C", registry, "lineage", "model:sepsis-risk@1.0.0", "--records")
+    no_traceback(result)
+    assert result.code == 2 and "--impact" in result.stderr, result
+    assert charter("-C", registry, "lineage", "model:sepsis-risk@1.0.0", "--records", "--impact").code == 0
