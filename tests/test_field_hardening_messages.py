@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import yaml
@@ -47,3 +48,16 @@ def test_lineage_records_without_impact_is_a_usage_error(registry: Path, charter
     no_traceback(result)
     assert result.code == 2 and "--impact" in result.stderr, result
     assert charter("-C", registry, "lineage", "model:sepsis-risk@1.0.0", "--records", "--impact").code == 0
+
+
+def test_the_report_shows_each_environment_its_own_last_record(registry: Path, charter: Charter,
+                                                               tmp_path: Path) -> None:
+    dev = registry / "environments/dev.yaml"
+    dev.write_text(dev.read_text().replace("model:sepsis-risk@1.1.0", "model:sepsis-risk@1.0.0"))
+    assert charter("-C", registry, "report", "-o", tmp_path / "site").code == 0
+    page = (tmp_path / "site/models/sepsis-risk.html").read_text()
+    running = page[page.index('id="running"'):page.index('id="versions"')]
+    rows = {re.search(r"<td>(\w+)</td>", row).group(1): row  # type: ignore[union-attr]
+            for row in running.split("<tr>")[2:]}
+    assert "sepsis-risk-1-0-0-production-health" in rows["production"], rows["production"]
+    assert "records/" not in rows["dev"] and "no record" in rows["dev"], rows["dev"]
