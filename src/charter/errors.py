@@ -314,7 +314,7 @@ class InputUnreadable(CharterError):
 
 
 class InputNotJson(CharterError):
-    template = "{path}: not valid JSON ({error})"
+    template = "{path}:{line}:{column}: not valid JSON: {problem}"
     hint_template = "the {what} file must be JSON or YAML"
 
 
@@ -449,7 +449,7 @@ class RecordFileNotFound(CharterError):
 
 
 class RecordFileUnreadable(CharterError):
-    template = "{path}: cannot read as UTF-8 text ({error})"
+    template = "{path}: cannot read ({error})"
 
 
 class RecordFileNotJson(CharterError):
@@ -745,3 +745,13 @@ class ResultsNotJson(ResultsError):
 class ResultsNotYaml(ResultsError):
     template = "{path}:{line}:{column}: {problem}"
     hint_template = "fix the YAML at this place"
+
+
+class ResultsNotText(ResultsError):
+    template = "{path}:{line}:{column}: {problem}"
+    hint_template = "the results file must be UTF-8 text"
+
+
+class ResultsNotCsv(ResultsError):
+    template = "{path}:{line}: not valid CSV: {problem}"
+    hint_template = "one header row, then one row of counts per threshold (see docs/evaluate.md)"

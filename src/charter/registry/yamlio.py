@@ -72,6 +72,47 @@ def decode_text(raw: bytes, path: str) -> tuple[str | None, list[Finding]]:
                               "save the file as UTF-8")]
 
 
+class DataUnreadable(ValueError):
+    """Why a command's input file (metrics, params, a record, results) cannot be read, at its line and column;
+    `json` says the file was read as JSON, so the message can say so."""
+
+    def __init__(self, problem: str, line: int, column: int, *, json: bool = False) -> None:
+        super().__init__(problem)
+        self.problem, self.line, self.column, self.json = problem, line, column, json
+
+
+def load_data(raw: bytes, path: str, *, as_json: bool) -> tuple[Any, Positions]:
+    """A command's input file as data and positions, or DataUnreadable: never another exception.
+
+    The one reader of the files commands take (--metrics, --params, --file, --results), so that each refuses the
+    same inputs the same way: not UTF-8, JSON nested past Python's recursion limit, integers longer than Python
+    converts, YAML that Charter refuses. JSON is read by `json` (its numbers are JSON's) and positioned as YAML.
+    """
+    import json
+
+    text, findings = decode_text(raw, path)
+    if text is None:
+        raise DataUnreadable(findings[0].message, findings[0].line, findings[0].column)
+    data: Any = None
+    if as_json:
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise DataUnreadable(exc.msg, exc.lineno, exc.colno, json=True) from None
+        except (RecursionError, ValueError) as exc:  # too deep; an integer of more than 4,300 digits
+            problem = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+            parsed = parse_yaml(text, path)  # the YAML reader refuses the same and knows where
+            where = (parsed.findings[0].line, parsed.findings[0].column) if parsed.findings else (1, 1)
+            raise DataUnreadable(problem, *where, json=True) from None
+    parsed = parse_yaml(text, path)
+    if parsed.findings:
+        first = parsed.findings[0]
+        if as_json and first.code not in ("CH102", "CH103"):  # JSON that libyaml reads otherwise: no positions
+            return data, Positions()  # (a duplicate key, which JSON keeps silently as the last, is refused)
+        raise DataUnreadable(first.message, first.line, first.column, json=as_json)
+    return (data if as_json else parsed.data), parsed.positions
+
+
 def _compose(text: str, path: str) -> yaml.Node | ParsedYaml:
     """The node graph of one document, or a ParsedYaml holding the finding that says why there is none."""
     try:
