@@ -9,7 +9,7 @@ from pathlib import Path
 import yaml
 
 from tests.conftest import Charter, git
-from tests.helpers import no_traceback, object_path, remote_folder
+from tests.helpers import PROJECT, no_traceback, object_path, remote_folder
 
 
 def test_pull_tells_a_missing_remote_object_from_a_missing_pointer(tmp_path: Path, charter: Charter) -> None:
@@ -61,3 +61,19 @@ def test_the_report_shows_each_environment_its_own_last_record(registry: Path, c
             for row in running.split("<tr>")[2:]}
     assert "sepsis-risk-1-0-0-production-health" in rows["production"], rows["production"]
     assert "records/" not in rows["dev"] and "no record" in rows["dev"], rows["dev"]
+
+
+def test_evaluate_record_shows_the_warnings_promote_later_refuses_on(registry: Path, charter: Charter,
+                                                                    tmp_path: Path) -> None:
+    data = json.loads((PROJECT / "tests/data/evaluate/sepsis-risk-1.2.0.json").read_text())
+    data["invariants"] = [i for i in data["invariants"] if i["name"] != "septic-picture-scores-high"]
+    results = tmp_path / "results.json"
+    results.write_text(json.dumps(data))
+    args = ("-C", registry, "evaluate", "record", "model:sepsis-risk@1.1.0", "--cohort",
+            "cohort:sepsis-adult-inpatients-eval@1.0.0", "--results", results)
+    recorded = charter(*args)
+    assert recorded.code == 0, recorded
+    assert "CH803" in recorded.stdout and "septic-picture-scores-high" in recorded.stdout, recorded
+    as_json = charter(*args, "--version", "1.2.0", "--format", "json")
+    assert as_json.code == 0, as_json
+    assert [f["code"] for f in json.loads(as_json.stdout)["findings"]] == ["CH803"]
