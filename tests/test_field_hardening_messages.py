@@ -77,3 +77,15 @@ def test_evaluate_record_shows_the_warnings_promote_later_refuses_on(registry: P
     as_json = charter(*args, "--version", "1.2.0", "--format", "json")
     assert as_json.code == 0, as_json
     assert [f["code"] for f in json.loads(as_json.stdout)["findings"]] == ["CH803"]
+
+
+def test_ch508_names_the_new_folder_owner_rather_than_the_policy(registry: Path, charter: Charter) -> None:
+    source = registry / "cohorts/sepsis-adult-inpatients-eval/1.0.0.yaml"
+    copy = registry / "cohorts/sepsis-copy/1.0.0.yaml"
+    copy.parent.mkdir()
+    copy.write_text(source.read_text().replace("name: sepsis-adult-inpatients-eval", "name: sepsis-copy", 1)
+                    .replace("owner: ", "owner: team-newcomers  # was: ", 1))
+    result = charter("-C", registry, "validate", "--format", "json")
+    [ch508] = [f for f in json.loads(result.stdout)["findings"] if f["code"] == "CH508"]
+    assert "/cohorts/sepsis-copy/ @team-newcomers" in ch508["message"], ch508
+    assert "policy" not in ch508["message"], ch508
