@@ -361,7 +361,7 @@ class InputUnreadable(CharterError):
 
 
 class InputNotJson(CharterError):
-    template = "{path}: not valid JSON ({error})"
+    template = "{path}:{line}:{column}: not valid JSON: {problem}"
     hint_template = "the {what} file must be JSON or YAML"
 
 
@@ -496,7 +496,7 @@ class RecordFileNotFound(CharterError):
 
 
 class RecordFileUnreadable(CharterError):
-    template = "{path}: cannot read as UTF-8 text ({error})"
+    template = "{path}: cannot read ({error})"
 
 
 class RecordFileNotJson(CharterError):
@@ -622,12 +622,6 @@ class NoEnvironmentFile(CharterError):
     hint_template = "environments: {known}"
 
 
-class EnvironmentFileRefused(InvalidEntry):
-    """The environment file a promotion would edit cannot be read as itself (a link, a pipe, not UTF-8)."""
-
-    template = "{path} cannot be edited"
-
-
 class AlreadyAssigned(CharterError):
     template = "{ref} is already assigned to {environment}"
 
@@ -646,6 +640,16 @@ class PolicyRefused(CharterError):
 
 class EditInvalid(InvalidEntry):
     template = "the edited {path} would not be valid"
+
+
+class EnvironmentInvalid(InvalidEntry):
+    template = "{path} cannot be edited: it is not a valid environment file"
+
+
+class EnvironmentNotEditable(CharterError):
+    template = "{path}:{line}:{column}: promote cannot edit this file here: {problem}"
+    hint_template = ("write spec.assignments as a block list, one `- model: ...` item with one key per line, and "
+                     "promote again")
 
 
 class NoEarlierAssignment(CharterError):
@@ -689,6 +693,12 @@ class EnvironmentFileMissing(CharterError):
     template = "environment {environment!r} has no file environments/{environment}.yaml"
 
 
+class ArtifactNotStored(CharterError):
+    template = "the content of {path} is neither in the DVC cache nor on the DVC remote"
+    hint_template = ("its {path}.dvc file is there, the file is not: push it from the machine that registered it "
+                     "(`dvc push {path}.dvc`)")
+
+
 class AssignedEntryMissing(CharterError):
     template = "{path} assigns {ref}, which does not exist"
     hint_template = "run `charter validate`"
@@ -697,6 +707,20 @@ class AssignedEntryMissing(CharterError):
 class NotAssigned(CharterError):
     template = "model {model!r} has no assignment in {environment}"
     hint_template = "promote a version there first (see {path})"
+
+
+class UnknownMetric(CharterError):
+    template = "{model} has no figures of metric {metric!r}"
+    hint_template = "metrics of {model}: {known}"
+
+
+class UnknownMetricDidYouMean(UnknownMetric):
+    hint_template = "did you mean {close}?"
+
+
+class RecordsWithoutImpact(CharterError):
+    template = "--records goes only with --impact: records depend on a version, they are not upstream of it"
+    hint_template = "add --impact to list what depends on the entry, records included"
 
 
 class UnknownEnvironment(CharterError):
@@ -1091,6 +1115,16 @@ class ResultsNotJson(ResultsError):
 class ResultsNotYaml(ResultsError):
     template = "{path}:{line}:{column}: {problem}"
     hint_template = "fix the YAML at this place"
+
+
+class ResultsNotText(ResultsError):
+    template = "{path}:{line}:{column}: {problem}"
+    hint_template = "the results file must be UTF-8 text"
+
+
+class ResultsNotCsv(ResultsError):
+    template = "{path}:{line}: not valid CSV: {problem}"
+    hint_template = "one header row, then one row of counts per threshold (see docs/evaluate.md)"
 
 
 # --- Forges: requests that did not get a usable answer ---------------------------------------------------------------

@@ -16,7 +16,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from charter.errors import CharterError, DvcFailed, DvcNotInstalled, NoDvcSetUp, NotTrackedByDvc, UntrustedRemote
+from charter.errors import (
+    ArtifactNotStored,
+    CharterError,
+    DvcFailed,
+    DvcNotInstalled,
+    NoDvcSetUp,
+    NotTrackedByDvc,
+    UntrustedRemote,
+)
 
 if TYPE_CHECKING:
     from dvc.repo import Repo
@@ -138,6 +146,8 @@ def fetch_to(root: Path, relpath: str, destination: Path, *, quiet: bool = False
             fs = DVCFileSystem(repo=str(root))
             fs.get(relpath, str(destination), recursive=fs.isdir(relpath))
     except FileNotFoundError as exc:
+        if (root / f"{relpath}.dvc").is_file():  # tracked: it is the content that is nowhere to be found
+            raise ArtifactNotStored(path=relpath) from exc
         raise NotTrackedByDvc(path=relpath) from exc
     except Exception as exc:
         raise _dvc_error(f"fetch {relpath}", exc) from exc

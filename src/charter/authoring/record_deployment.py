@@ -8,7 +8,6 @@ in the file the reporter wrote, not in a record nobody has seen yet.
 
 from __future__ import annotations
 
-import json
 import re
 import secrets
 from dataclasses import dataclass
@@ -39,7 +38,7 @@ from charter.registry.index import RegistryIndex
 from charter.registry.kinds import API_VERSION, KINDS, NAME_RE
 from charter.registry.references import Reference, parse_reference
 from charter.registry.times import parse_instant
-from charter.registry.yamlio import dump_yaml, parse_yaml
+from charter.registry.yamlio import DataUnreadable, dump_yaml, load_data
 from charter.validation.records import utc_timestamp
 
 if TYPE_CHECKING:
@@ -84,25 +83,19 @@ class RecordedEntry:
 def read_input(path: Path) -> tuple[dict[str, Any], Positions]:
     """The record file's mapping and where each value is; a file that does not parse is one clear error."""
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        raw = path.read_bytes()
     except FileNotFoundError:
         raise RecordFileNotFound(path=path) from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except OSError as exc:
         raise RecordFileUnreadable(path=path, error=exc) from None
-    if path.suffix.lower() == ".json":
-        try:
-            json.loads(text)
-        except ValueError as exc:
-            line, column = getattr(exc, "lineno", 1), getattr(exc, "colno", 1)
-            message = getattr(exc, "msg", str(exc))
-            raise RecordFileNotJson(path=path, line=line, column=column, problem=message) from None
-    parsed = parse_yaml(text, str(path))  # JSON is YAML too; this gives positions for both
-    if parsed.findings:
-        first = parsed.findings[0]
-        raise RecordFileNotYaml(path=path, line=first.line, column=first.column, problem=first.message)
-    if not isinstance(parsed.data, dict):
+    try:
+        data, positions = load_data(raw, str(path), as_json=path.suffix.lower() == ".json")
+    except DataUnreadable as exc:
+        shown = RecordFileNotJson if exc.json else RecordFileNotYaml
+        raise shown(path=path, line=exc.line, column=exc.column, problem=exc.problem) from None
+    if not isinstance(data, dict):
         raise RecordFileNotAMapping(path=path)
-    return parsed.data, parsed.positions
+    return data, positions
 
 
 def _shifted(positions: Positions, prefix: JsonPath) -> Positions:

@@ -7,7 +7,6 @@ step that changes something has an undo; any failure undoes them all, so a regis
 
 from __future__ import annotations
 
-import json
 import math
 import platform
 import shutil
@@ -46,7 +45,7 @@ from charter.registry.references import Reference
 from charter.registry.schemas import schema_comment
 from charter.registry.times import parse_datetime
 from charter.registry.versions import is_semver, next_version
-from charter.registry.yamlio import dump_yaml, parse_yaml
+from charter.registry.yamlio import DataUnreadable, dump_yaml, load_data, parse_yaml
 from charter.store.transaction import write_text_atomic
 
 if TYPE_CHECKING:
@@ -106,20 +105,14 @@ def choose_version(index: RegistryIndex, model: str, requested: str | None) -> s
 
 def _read_mapping(path: Path, what: str) -> dict[str, Any]:
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
     except OSError as exc:
         raise InputUnreadable(what=what, path=path, error=exc.strerror) from exc
-    if path.suffix.lower() == ".json":
-        try:
-            data = json.loads(text)
-        except ValueError as exc:
-            raise InputNotJson(path=path, error=exc, what=what) from exc
-    else:
-        parsed = parse_yaml(text, str(path))
-        if parsed.findings:
-            f = parsed.findings[0]
-            raise InputNotYaml(path=path, line=f.line, column=f.column, problem=f.message, what=what)
-        data = parsed.data
+    try:
+        data, _ = load_data(raw, str(path), as_json=path.suffix.lower() == ".json")
+    except DataUnreadable as exc:
+        shown = InputNotJson if exc.json else InputNotYaml
+        raise shown(path=path, line=exc.line, column=exc.column, problem=exc.problem, what=what) from None
     if not isinstance(data, dict):
         raise InputNotAMapping(path=path, what=what)
     return data

@@ -77,7 +77,7 @@ def record(
     """
     from charter.api import Registry
     from charter.authoring.record_evaluation import EvaluationRequest
-    from charter.cli.render import refuse_entry
+    from charter.cli.render import print_findings, refuse_entry
     from charter.errors import InvalidEntry
 
     registry = Registry(ctx.obj)
@@ -90,9 +90,13 @@ def record(
     except InvalidEntry as error:
         raise refuse_entry(registry.root, error, output is ReadFormat.json, "recorded") from None
     detail = registry.show(str(ref))
+    # the warnings too: promote refuses on some of them (a missing invariant, CH803), so they are said now
+    checked = registry.validate([registry.root / detail.summary.path]).findings
+    warnings = [f for f in checked if f.path == detail.summary.path]
     if output is ReadFormat.json:
-        print_json(detail.to_dict())
+        print_json({**detail.to_dict(), "findings": [f.to_dict() for f in warnings]})
         return
+    print_findings(registry.root, warnings)
     spec = detail.data["spec"]
     out.print(f"[green]✓[/] recorded {escape(str(ref))} ({escape(detail.summary.path)})"
               f"{'' if commit else ', not committed'}")

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from charter.cli.console import escape, out, print_json
+from charter.errors import RecordsWithoutImpact
 
 if TYPE_CHECKING:
     from rich.tree import Tree
@@ -77,6 +78,8 @@ def run(
     from charter.registry.lineage import impact as impact_graph
     from charter.registry.lineage import upstream
 
+    if records and not impact:
+        raise RecordsWithoutImpact()
     index = Registry(ctx.obj).index
     graph = impact_graph(index, ref, records=records) if impact else upstream(index, ref)
     if output is LineageFormat.json:

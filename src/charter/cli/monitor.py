@@ -87,13 +87,14 @@ def history(
     """Show a model's performance across versions and time: evaluation estimates and monitored figures, by date."""
 
     from charter.api import Registry
-    from charter.deployment.model_performance import performance_history
+    from charter.deployment.model_performance import of_metrics, performance_history
 
     registry = Registry(ctx.obj)
     name = model.removeprefix("model:").split("@", 1)[0]
     registry.get(f"model:{name}")  # an unknown model is an error, not an empty history
-    points = [p for p in performance_history(registry.index, name)
-              if (not metric or p.metric in metric) and (env is None or p.environment in (None, env))]
+    points = performance_history(registry.index, name)
+    points = [p for p in (of_metrics(points, metric, f"model:{name}") if metric else points)
+              if env is None or p.environment in (None, env)]
     if output is TableFormat.json:
         print_json({"model": f"model:{name}", "points": [p.to_dict() for p in points]})
         return

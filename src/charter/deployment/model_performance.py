@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from charter.errors import UnknownMetric, UnknownMetricDidYouMean
 from charter.registry.documents import Document
 from charter.registry.fields import value_at
 from charter.registry.index import RegistryIndex
@@ -138,3 +139,22 @@ def performance_history(index: RegistryIndex, model: str) -> list[PerformancePoi
             elif link.source.kind is record:
                 points.extend(_from_record(link.source, name))
     return sorted(points, key=_sort_key)
+
+
+def of_metrics(points: list[PerformancePoint], wanted: list[str], model: str) -> list[PerformancePoint]:
+    """The points of the metrics asked for, named in any case (`alertsperday` is `alertsPerDay`).
+
+    A metric none of the model's points has is a usage error with the closest names present, not an empty history
+    that reads as "no records".
+    """
+    import difflib
+
+    present = {p.metric.casefold(): p.metric for p in points}
+    for name in wanted:
+        if present and name.casefold() not in present:
+            close = difflib.get_close_matches(name.casefold(), list(present), n=3, cutoff=0.6)
+            if close:
+                raise UnknownMetricDidYouMean(metric=name, model=model, close=", ".join(present[c] for c in close))
+            raise UnknownMetric(metric=name, model=model, known=", ".join(sorted(present.values())))
+    asked = {name.casefold() for name in wanted}
+    return [p for p in points if p.metric.casefold() in asked]

@@ -9,7 +9,6 @@ field) and what to write instead, because the person fixing it has the file open
 from __future__ import annotations
 
 import csv
-import json
 import math
 from dataclasses import dataclass, field
 from datetime import date
@@ -21,12 +20,14 @@ from charter.errors import (
     ResultsFileFormat,
     ResultsFileNotFound,
     ResultsFileUnreadable,
+    ResultsNotCsv,
     ResultsNotJson,
+    ResultsNotText,
     ResultsNotYaml,
 )
 from charter.evaluation.confusion import Confusion
 from charter.registry.fields import JsonPath, Positions, dotted
-from charter.registry.yamlio import parse_yaml
+from charter.registry.yamlio import DataUnreadable, decode_text, load_data
 
 COUNT_COLUMNS = ("tp", "fp", "tn", "fn")
 CSV_COLUMNS = ("threshold", *COUNT_COLUMNS)
@@ -82,16 +83,24 @@ class EvaluationResults:
 def read_results(path: Path, *, today: date, threshold_range: tuple[float, float] = (0.0, 1.0)) -> EvaluationResults:
     """Read a results file by its suffix: `.csv` is counts, `.json`/`.yaml`/`.yml` the full document."""
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        raw = path.read_bytes()
     except FileNotFoundError:
         raise ResultsFileNotFound(path=path) from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except OSError as exc:
         raise ResultsFileUnreadable(path=path, error=exc) from exc
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        return _CsvReader(path, text, threshold_range).read()
+        text, findings = decode_text(raw, str(path))
+        if text is None:
+            raise ResultsNotText(path=path, line=findings[0].line, column=findings[0].column,
+                                 problem=findings[0].message)
+        reader = _CsvReader(path, text, threshold_range)
+        try:
+            return reader.read()
+        except csv.Error as exc:  # e.g. a field longer than the csv module's limit (128 KiB)
+            raise ResultsNotCsv(path=path, line=reader.line, problem=str(exc)) from None
     if suffix in {".json", ".yaml", ".yml"}:
-        return _DocumentReader(path, text, today, threshold_range).read()
+        return _DocumentReader(path, raw, today, threshold_range).read()
     raise ResultsFileFormat(path=path, suffix=suffix or "(no suffix)")
 
 
@@ -111,13 +120,19 @@ class _CsvReader:
         self.path = path
         self.text = text
         self.low, self.high = threshold_range
+        self.reader: Any = None
 
     def fail(self, line: int, column: str | None, key: str, /, **fields: object) -> ResultsError:
         where = f"{self.path}:{line}" + (f": column {column!r}" if column else "")
         return ResultsError(where, key, **fields)
 
+    @property
+    def line(self) -> int:
+        """The line being read (1 before the first)."""
+        return max(self.reader.line_num if self.reader is not None else 1, 1)
+
     def read(self) -> EvaluationResults:
-        reader = csv.reader(self.text.splitlines())
+        reader = self.reader = csv.reader(self.text.splitlines())
         header = next(reader, None)
         if not header or not any(cell.strip() for cell in header):
             raise self.fail(1, None, "csv.empty", header=",".join(CSV_COLUMNS))
@@ -183,9 +198,9 @@ class _CsvReader:
 
 
 class _DocumentReader:
-    def __init__(self, path: Path, text: str, today: date, threshold_range: tuple[float, float]) -> None:
+    def __init__(self, path: Path, raw: bytes, today: date, threshold_range: tuple[float, float]) -> None:
         self.path = path
-        self.text = text
+        self.raw = raw
         self.today = today
         self.low, self.high = threshold_range
         self.positions = Positions()
@@ -196,21 +211,12 @@ class _DocumentReader:
         return ResultsError(where, key, **fields)
 
     def parse(self) -> Any:
-        if self.path.suffix.lower() == ".json":
-            try:
-                data = json.loads(self.text)
-            except json.JSONDecodeError as exc:
-                raise ResultsNotJson(path=self.path, line=exc.lineno, column=exc.colno, problem=exc.msg) from None
-            parsed = parse_yaml(self.text, str(self.path))  # JSON is YAML: this gives line and column of values
-            if not parsed.findings:
-                self.positions = parsed.positions
-            return data
-        parsed = parse_yaml(self.text, str(self.path))
-        if parsed.findings:
-            f = parsed.findings[0]
-            raise ResultsNotYaml(path=self.path, line=f.line, column=f.column, problem=f.message)
-        self.positions = parsed.positions
-        return parsed.data
+        try:
+            data, self.positions = load_data(self.raw, str(self.path), as_json=self.path.suffix.lower() == ".json")
+        except DataUnreadable as exc:
+            shown = ResultsNotJson if exc.json else ResultsNotYaml
+            raise shown(path=self.path, line=exc.line, column=exc.column, problem=exc.problem) from None
+        return data
 
     def read(self) -> EvaluationResults:
         data = self.parse()

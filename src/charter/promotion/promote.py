@@ -22,7 +22,8 @@ from charter.errors import (
     CharterError,
     DetachedHead,
     EditInvalid,
-    EnvironmentFileRefused,
+    EnvironmentInvalid,
+    EnvironmentNotEditable,
     InvalidEnvironmentName,
     NoEnvironmentFile,
     NotAModelVersion,
@@ -41,9 +42,10 @@ from charter.registry.findings import has_errors
 from charter.registry.kinds import KINDS, NAME_RE
 from charter.registry.references import parse_reference
 from charter.registry.yamlio import (
+    EditableText,
+    NotEditable,
     add_mapping_keys,
     append_to_sequence,
-    decode_text,
     parse_yaml,
     remove_from_sequence,
     replace_scalars,
@@ -119,7 +121,7 @@ def edit_environment(text: str, request: PromotionRequest, when: str) -> str:
     else:
         existing = items[slot]
         text = replace_scalars(text, {(*path, slot, k): v for k, v in fields.items() if k in existing
-                                      and isinstance(existing[k], str | int | float | bool)})
+                                      and isinstance(existing[k], str | int | float | bool)}, multiline=True)
         new_keys = {k: v for k, v in fields.items() if k not in existing}
         if new_keys:
             text = add_mapping_keys(text, (*path, slot), new_keys)
@@ -127,7 +129,8 @@ def edit_environment(text: str, request: PromotionRequest, when: str) -> str:
         data = parse_yaml(text, "environment").data
         items = data["spec"]["assignments"]
         for i in reversed(range(len(items))):
-            if items[i].get("model") == request.ref and items[i].get("mode") in ("canary", "shadow"):
+            if isinstance(items[i], dict) and items[i].get("model") == request.ref \
+                    and items[i].get("mode") in ("canary", "shadow"):
                 text = remove_from_sequence(text, path, i)
     return text
 
@@ -259,15 +262,15 @@ def _promote(root: Path, request: PromotionRequest, repo: Repository, journal: J
             else:
                 raise BaseKeptMoving(branch=base_branch, attempts=REBUILD_ATTEMPTS)
             journal.write({"command": "promote", "branch": branch, "pushed": True})
-            try:
-                worktree.push_branch(space.repo, branch)
+            try:  # from the person's repository: a relative remote URL (../origin.git) is relative to its tree
+                worktree.push_branch(repo, branch)
             except worktree.PushRejected as exc:
                 raise PromotionPushedMeanwhile(branch=branch) from exc
             result.pushed = True
             try:
                 _open_pull_request(result, forge, worktree.remote_url(repo), forge_note)
             except BaseException:
-                worktree.delete_remote_branch(space.repo, branch)
+                worktree.delete_remote_branch(repo, branch)
                 raise
             return result
     finally:
@@ -285,7 +288,7 @@ def _build(space: Workspace, request: PromotionRequest, branch: str, base_branch
     if not os.path.lexists(space.root / env_path):
         known = ", ".join(loaded.config.environments)
         raise NoEnvironmentFile(environment=request.environment, path=env_path, known=known)
-    text = _environment_text(space.root, env_path)
+    environment = _editable(space.root, env_path)
     model = request.ref.split(":", 1)[1].split("@", 1)[0]
     current = current_assignment(loaded.index, request.environment, model)
     if current == request.ref and request.mode == "full":
@@ -298,7 +301,12 @@ def _build(space: Workspace, request: PromotionRequest, branch: str, base_branch
         failed = "; ".join(f"{c.name}: {c.detail}" for c in verdict.failures)
         raise PolicyRefused(verdict, title=title(verdict), environment=verdict.promotion.environment, failed=failed)
     when = datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
-    write_text_atomic(space.root / env_path, edit_environment(text, request, when))
+    try:
+        edited_text = edit_environment(environment.text, request, when)
+    except NotEditable as exc:
+        line, column = exc.place
+        raise EnvironmentNotEditable(path=env_path, line=line, column=column, problem=str(exc)) from None
+    write_text_atomic(space.root / env_path, environment.restore(edited_text))
     report = validate_registry(space.root, [env_path], cwd=space.root)
     if has_errors(report.findings):
         raise EditInvalid(report.findings, path=env_path)
@@ -308,14 +316,17 @@ def _build(space: Workspace, request: PromotionRequest, branch: str, base_branch
     return PromotionResult(verdict, title(verdict), body, branch, base_branch, commit, pushed=False)
 
 
-def _environment_text(root: Path, env_path: str) -> str:
-    """The environment file's text, read as every file of the registry is (`read_raw`): a link (to a file outside
-    the registry, whose content the branch would commit), a pipe or a device is refused with its finding."""
-    raw, refused = read_raw(root, env_path)
-    text, undecodable = decode_text(raw, env_path) if raw is not None else (None, refused)
-    if text is None:
-        raise EnvironmentFileRefused(undecodable, path=env_path)
-    return text
+def _editable(root: Path, env_path: str) -> EditableText:
+    """The environment file's text as the line edits need it, or the findings that say why it cannot be edited
+    (not UTF-8, not YAML, a refused construct, not what the schema says): each at its file, line and column."""
+    from charter.validation.schema_check import check_schema
+
+    raw, findings = read_raw(root, env_path)
+    document, parsed = parse_document(raw, env_path) if raw is not None else (None, [])
+    findings += parsed + (check_schema(document) if document is not None else [])
+    if raw is None or document is None or has_errors(findings):
+        raise EnvironmentInvalid(findings, path=env_path)
+    return EditableText.of(raw.decode("utf-8"))  # parsed, so UTF-8; the BOM, if any, stays for `restore`
 
 
 def _starting_point(repo: Repository, base_branch: str) -> str:

@@ -26,9 +26,10 @@ def parse_instant(text: str) -> datetime | None:
             day = date.fromisoformat(text)
             return datetime(day.year, day.month, day.day, tzinfo=UTC)
         parsed = parse_datetime(text)
-    except ValueError:
+        # in UTC: instants compare without converting (0001-01-01T00:00+01:00 falls before year 1 and cannot)
+        return parsed.astimezone(UTC) if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+    except (ValueError, OverflowError):  # e.g. a +25:00 offset, or a zone that moves it past year 9999
         return None
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
 
 
 def parse_day(text: str) -> date | None:

@@ -74,6 +74,47 @@ def decode_text(raw: bytes, path: str) -> tuple[str | None, list[Finding]]:
         return None, [finding("CH100.utf8", path, (line, column), byte=exc.start)]
 
 
+class DataUnreadable(ValueError):
+    """Why a command's input file (metrics, params, a record, results) cannot be read, at its line and column;
+    `json` says the file was read as JSON, so the message can say so."""
+
+    def __init__(self, problem: str, line: int, column: int, *, json: bool = False) -> None:
+        super().__init__(problem)
+        self.problem, self.line, self.column, self.json = problem, line, column, json
+
+
+def load_data(raw: bytes, path: str, *, as_json: bool) -> tuple[Any, Positions]:
+    """A command's input file as data and positions, or DataUnreadable: never another exception.
+
+    The one reader of the files commands take (--metrics, --params, --file, --results), so that each refuses the
+    same inputs the same way: not UTF-8, JSON nested past Python's recursion limit, integers longer than Python
+    converts, YAML that Charter refuses. JSON is read by `json` (its numbers are JSON's) and positioned as YAML.
+    """
+    import json
+
+    text, findings = decode_text(raw, path)
+    if text is None:
+        raise DataUnreadable(findings[0].message, findings[0].line, findings[0].column)
+    data: Any = None
+    if as_json:
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise DataUnreadable(exc.msg, exc.lineno, exc.colno, json=True) from None
+        except (RecursionError, ValueError) as exc:  # too deep; an integer of more than 4,300 digits
+            problem = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+            parsed = parse_yaml(text, path)  # the YAML reader refuses the same and knows where
+            where = (parsed.findings[0].line, parsed.findings[0].column) if parsed.findings else (1, 1)
+            raise DataUnreadable(problem, *where, json=True) from None
+    parsed = parse_yaml(text, path)
+    if parsed.findings:
+        first = parsed.findings[0]
+        if as_json and first.code not in ("CH102", "CH103"):  # JSON that libyaml reads otherwise: no positions
+            return data, Positions()  # (a duplicate key, which JSON keeps silently as the last, is refused)
+        raise DataUnreadable(first.message, first.line, first.column, json=as_json)
+    return (data if as_json else parsed.data), parsed.positions
+
+
 def _compose(text: str, path: str) -> yaml.Node | ParsedYaml:
     """The node graph of one document, or a ParsedYaml holding the finding that says why there is none."""
     try:
@@ -268,41 +309,87 @@ def replace_scalar(text: str, path: JsonPath, value: str | int | float | bool) -
     return replace_scalars(text, {path: value})
 
 
-def _node_at(root: yaml.Node | None, path: JsonPath) -> yaml.Node:
-    node = root
-    for part in path:
+class NotEditable(ValueError):
+    """A line edit that cannot be made at this place of the text (a missing key, a flow collection where a line
+    would go); `place` is its line and column, for a message that points at it."""
+
+    def __init__(self, message: str, place: tuple[int, int]) -> None:
+        super().__init__(message)
+        self.place = place
+
+
+@dataclass(frozen=True)
+class EditableText:
+    """YAML text as the line edits see it: no byte-order mark and `\n` line ends (their offsets and line starts
+    assume both). `restore` gives an edited text the mark and the line ends the file had, so only edited lines
+    differ."""
+
+    text: str
+    bom: bool = False
+    crlf: bool = False
+
+    @classmethod
+    def of(cls, text: str) -> EditableText:
+        bom = text.startswith("\ufeff")
+        text = text.removeprefix("\ufeff")
+        crlf = "\r\n" in text and text.count("\r\n") == text.count("\n")  # mixed line ends stay as they are
+        return cls(text.replace("\r\n", "\n") if crlf else text, bom, crlf)
+
+    def restore(self, edited: str) -> str:
+        return ("\ufeff" if self.bom else "") + (edited.replace("\n", "\r\n") if self.crlf else edited)
+
+
+def _nodes_to(root: yaml.Node | None, path: JsonPath) -> list[yaml.Node]:
+    """The nodes from the root down to `path` (the root first)."""
+    if root is None:
+        raise NotEditable("empty document", (1, 1))
+    nodes = [root]
+    for depth, part in enumerate(path):
+        node = nodes[-1]
+        found: yaml.Node | None = None
         if isinstance(node, yaml.MappingNode) and isinstance(part, str):
-            node = next((v for k, v in node.value if isinstance(k, yaml.ScalarNode) and k.value == part), None)
+            found = next((v for k, v in node.value if isinstance(k, yaml.ScalarNode) and k.value == part), None)
         elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
-            node = node.value[part]
-        else:
-            node = None
-        if node is None:
-            raise ValueError(f"{dotted(path)} is not in this document")
-    if node is None:
-        raise ValueError("empty document")
-    return node
+            found = node.value[part]
+        if found is None:
+            raise NotEditable(f"{dotted(path[: depth + 1])} is not in this document", _place(node.start_mark))
+        nodes.append(found)
+    return nodes
 
 
-def _scalar_node(root: yaml.Node | None, path: JsonPath) -> yaml.ScalarNode:
-    node = _node_at(root, path)
-    if not isinstance(node, yaml.ScalarNode) or node.start_mark.line != node.end_mark.line:
-        raise ValueError(f"{dotted(path)} is not a single-line scalar")
-    return node
+def _node_at(root: yaml.Node | None, path: JsonPath) -> yaml.Node:
+    return _nodes_to(root, path)[-1]
 
 
-def replace_scalars(text: str, changes: dict[JsonPath, str | int | float | bool], *, verbatim: bool = False) -> str:
-    """Change several single-line scalars at once; everything else stays byte for byte.
+def _render(value: str | int | float | bool, *, in_flow: bool) -> str:
+    """A value as YAML writes it; inside `[...]` or `{...}` dumped there too, so a comma or bracket gets quoted."""
+    if in_flow:
+        return yaml.safe_dump([value], default_flow_style=True, width=10_000).strip()[1:-1]
+    return yaml.safe_dump(value, default_flow_style=True, width=10_000).removesuffix("\n...\n").strip()
+
+
+def replace_scalars(text: str, changes: dict[JsonPath, str | int | float | bool], *, verbatim: bool = False,
+                    multiline: bool = False) -> str:
+    """Change several scalars at once; everything else stays byte for byte.
 
     `verbatim` writes the new values' text as given (the caller knows it reads back as intended, e.g. a date
-    replacing a date), instead of as YAML would quote it.
+    replacing a date), instead of as YAML would quote it. `multiline` lets a value written over several lines (a
+    folded `>` or literal `|` block, a wrapped plain string) be replaced by one line; otherwise that is refused.
     """
     root = yaml.compose(text, Loader=_Loader)
     spans = []
     for path, value in changes.items():
-        node = _scalar_node(root, path)
-        rendered = str(value) if verbatim else \
-            yaml.safe_dump(value, default_flow_style=True, width=10_000).removesuffix("\n...\n").strip()
+        nodes = _nodes_to(root, path)
+        node = nodes[-1]
+        if not isinstance(node, yaml.ScalarNode):
+            raise NotEditable(f"{dotted(path)} is not a scalar", _place(node.start_mark))
+        many = node.start_mark.line != node.end_mark.line
+        if many and not multiline:
+            raise NotEditable(f"{dotted(path)} is not a single-line scalar", _place(node.start_mark))
+        in_flow = any(getattr(parent, "flow_style", False) for parent in nodes[:-1])
+        rendered = str(value) if verbatim else _render(value, in_flow=in_flow)
+        if many and node.style in ("|", ">"):  # a block scalar ends at the start of the line after its text
+            rendered += "\n"
         spans.append((node.start_mark.index, node.end_mark.index, rendered))
     for start, end, rendered in sorted(spans, reverse=True):
         text = text[:start] + rendered + text[end:]
@@ -331,7 +418,7 @@ def append_to_sequence(text: str, path: JsonPath, item: dict[str, Any]) -> str:
     root = yaml.compose(text, Loader=_Loader)
     node = _node_at(root, path)
     if not isinstance(node, yaml.SequenceNode):
-        raise ValueError(f"{dotted(path)} is not a list")
+        raise NotEditable(f"{dotted(path)} is not a list", _place(node.start_mark))
     if node.value and not node.flow_style:
         first = node.value[0]
         dash = text.rfind("-", _line_start(text, first.start_mark.index), first.start_mark.index)
@@ -340,7 +427,7 @@ def append_to_sequence(text: str, path: JsonPath, item: dict[str, Any]) -> str:
         prefix = "" if at == 0 or text[at - 1] == "\n" else "\n"
         return text[:at] + prefix + _indented([item], indent) + text[at:]
     if node.value:
-        raise ValueError(f"{dotted(path)} is a flow list ([...]): write it as a block list to edit it")
+        raise NotEditable(f"{dotted(path)} is a flow list ([...])", _place(node.start_mark))
     key_line = _line_start(text, node.start_mark.index)
     indent = len(text[key_line:node.start_mark.index]) - len(text[key_line:node.start_mark.index].lstrip())
     block = "\n" + _indented([item], indent + 2).rstrip("\n")
@@ -352,7 +439,7 @@ def remove_from_sequence(text: str, path: JsonPath, index: int) -> str:
     root = yaml.compose(text, Loader=_Loader)
     node = _node_at(root, path)
     if not isinstance(node, yaml.SequenceNode) or node.flow_style or not 0 <= index < len(node.value):
-        raise ValueError(f"{dotted(path)} has no block item {index}")
+        raise NotEditable(f"{dotted(path)} has no block item {index}", _place(node.start_mark))
     start = _line_start(text, node.value[index].start_mark.index)
     if index + 1 < len(node.value):
         end = _line_start(text, node.value[index + 1].start_mark.index)
@@ -366,7 +453,7 @@ def add_mapping_keys(text: str, path: JsonPath, values: dict[str, Any]) -> str:
     root = yaml.compose(text, Loader=_Loader)
     node = _node_at(root, path)
     if not isinstance(node, yaml.MappingNode) or node.flow_style or not node.value:
-        raise ValueError(f"{dotted(path)} is not a block mapping")
+        raise NotEditable(f"{dotted(path)} is not a block mapping", _place(node.start_mark))
     first_key = node.value[0][0]
     indent = first_key.start_mark.column
     at = _after_node(text, node.value[-1][1])

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from html import escape
 
@@ -97,11 +97,17 @@ def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
     return ticks
 
 
-def to_day(value: str) -> float:
-    """An ISO date or timestamp as fractional days since the epoch (UTC)."""
+#: The years a time axis spans. A date outside (0001-01-01 and 9999-12-31 are placeholders people write) stays in
+#: the tables as written but is left out of the charts: it would squeeze every other point into one pixel, and the
+#: axis's padding and ticks would reach past the years a datetime can hold.
+CHART_YEARS = range(1900, 2200)
+
+
+def to_day(value: str) -> float | None:
+    """An ISO date or timestamp as fractional days since the epoch (UTC); None where it cannot be charted."""
     moment = parse_instant(value.strip())
-    if moment is None:
-        raise ValueError(f"{value!r} is not an ISO date or date-time")
+    if moment is None or moment.year not in CHART_YEARS:
+        return None
     return moment.timestamp() / 86400
 
 
@@ -166,6 +172,9 @@ def _value_range(axis: Axis, values: Sequence[float], start: float) -> tuple[lis
 def line_chart(title: str, series: Sequence[Series], x_axis: Axis, y_axis: Axis, *, x_kind: str = "number",
                markers: Sequence[Marker] = (), diagonal: bool = False) -> str:
     """Lines (or dots) with optional confidence-interval bars. `x_kind`: number, time or category."""
+    if x_kind == "time":  # only dates a time axis can place
+        series = [replace(s, points=tuple(p for p in s.points if to_day(str(p.x)) is not None)) for s in series]
+        markers = [m for m in markers if to_day(str(m.x)) is not None]
     drawn = [s for s in series if s.points]
     if not drawn:
         return ""
@@ -180,7 +189,9 @@ def line_chart(title: str, series: Sequence[Series], x_axis: Axis, y_axis: Axis,
         if x_kind == "category":
             return float(categories.index(str(x)))
         if x_kind == "time":
-            return to_day(str(x))
+            day = to_day(str(x))
+            assert day is not None  # the points and markers without one were left out above
+            return day
         return float(x)
 
     xs = [x_value(p.x) for s in drawn for p in s.points] + [x_value(m.x) for m in markers]

@@ -120,7 +120,7 @@ class EntryPage:
 class VersionView:
     doc: Document
     placements: list[Placement]
-    last_record: Document | None  # what the deploy systems last said about this version
+    last_reported: dict[str, Document]  # by environment: what its deploy systems last said about this version
     lineage: LineageGraph | None
 
     @property
@@ -262,9 +262,11 @@ def build_report_model(index: RegistryIndex, config: RegistryConfig, *, root: Pa
         family_versions = families.get(("ModelVersion", name), [])
         for position, doc in enumerate(family_versions):
             ref = str(doc.ref)
-            reported = [r for r in records if _spec_text(r, "model") == ref]
+            # records in time order: the last one of each environment stays (a production record says nothing
+            # of dev)
+            reported = {_spec_text(r, "environment"): r for r in records if _spec_text(r, "model") == ref}
             drawn = position >= len(family_versions) - LINEAGE_VERSIONS
-            versions.append(VersionView(doc, placements.get(ref, []), reported[-1] if reported else None,
+            versions.append(VersionView(doc, placements.get(ref, []), reported,
                                         upstream(index, ref) if drawn else None))
         evaluations = sorted(evaluations_by_model.get(name, []),
                              key=lambda d: (version_key(_spec_text(d, "model").partition("@")[2]),

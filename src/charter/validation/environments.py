@@ -88,8 +88,19 @@ def check_codeowners(root: Path, doc: Document, config: RegistryConfig, index: R
     current = regular_text(path)
     if not (root / ".git").exists() or (current is None and not wants_approvers):
         return []
-    if current == render_codeowners(index, config):
+    wanted = render_codeowners(index, config)
+    if current == wanted:
         return []
-    state = "missing" if current is None else "out of date"
-    return [finding("CH508", doc.path, doc.place(("spec", "policy"), key=True),
-                    codeowners=CODEOWNERS_FILE, state=state)]
+    where = doc.place(("spec", "policy"), key=True)
+    if current is None:
+        return [finding("CH508", doc.path, where, codeowners=CODEOWNERS_FILE)]
+    # say which line differs: most often a new folder's owner, which is no fault of the policy
+    lacks = [line for line in wanted.splitlines() if line.strip() and line not in current.splitlines()]
+    stale = [line for line in current.splitlines() if line.strip() and line not in wanted.splitlines()]
+    if lacks:
+        return [finding("CH508.lacks", doc.path, where, codeowners=CODEOWNERS_FILE, line=lacks[0],
+                        more=f" (and {len(lacks) + len(stale) - 1} more lines)" if len(lacks) + len(stale) > 1 else "")]
+    if stale:
+        return [finding("CH508.stale", doc.path, where, codeowners=CODEOWNERS_FILE, line=stale[0],
+                        more=f" (and {len(stale) - 1} more lines)" if len(stale) > 1 else "")]
+    return [finding("CH508.order", doc.path, where, codeowners=CODEOWNERS_FILE)]

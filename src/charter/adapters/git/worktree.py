@@ -134,7 +134,11 @@ class PushRejected(CharterError):
 
 
 def push_branch(repo: Repository, branch: str, remote: str = "origin") -> None:
-    """Push a new branch; never forced. A rejection is reported, not overridden."""
+    """Push a new branch; never forced. A rejection is reported, not overridden.
+
+    `repo` is the person's repository, not a workspace: git reads a relative remote URL (`../origin.git`) from the
+    folder it runs in, which for a workspace is a temporary folder elsewhere.
+    """
     try:
         _run(repo, "push", "--quiet", "--set-upstream", remote, f"refs/heads/{branch}:refs/heads/{branch}")
     except CharterError as exc:
