@@ -17,8 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from charter.errors import CharterError, storage_error
-from charter.store.transaction import Journal, remove_created, repository_lock
+from charter.errors import storage_error
+from charter.store.recovery import undo_interrupted, undo_record
+from charter.store.transaction import Journal, repository_lock
 
 if TYPE_CHECKING:
     from charter.adapters.git.repo import Repository
@@ -113,41 +114,3 @@ def _changing(root: Path, command: str, needs_git: bool) -> Iterator[Change]:
         finally:
             assert current.journal is not None
             current.journal.end()
-
-
-def undo_interrupted(git_dir: Path, top: Path) -> list[str]:
-    """Undo every change a killed command left journalled (call under the lock); the commands they were.
-
-    Promote's journal names no files in the work tree (it works in a worktree of its own) and is left to promote.
-    """
-    undone = []
-    for path in sorted(git_dir.glob("charter-*-journal.json")):
-        journal = Journal(git_dir, path.name.removeprefix("charter-").removesuffix("-journal.json"))
-        record = journal.read()
-        if record is None or "created" not in record:
-            continue
-        undo_record(record, top)
-        journal.end()
-        undone.append(str(record.get("command")))
-    remove_created(git_dir, [p.name for p in git_dir.glob(".charter-*-journal.json.*.tmp")])  # a killed journal write
-    return undone
-
-
-def undo_record(record: dict[str, Any], top: Path) -> None:
-    """Unstage and remove what a journal names, unless its entry is committed at HEAD of its work tree."""
-    from charter.adapters.git.repo import committed_at_head, open_repository, unstage
-
-    written_in = record.get("top")
-    tree = Path(written_in) if isinstance(written_in, str) else top  # a journal of another worktree names its own
-    created, entry = record.get("created"), record.get("entry")
-    paths = [p for p in created if isinstance(p, str)] if isinstance(created, list) else []
-    if not paths or not tree.is_dir():
-        return
-    try:
-        repo = open_repository(tree)
-    except CharterError:
-        return  # that worktree is gone, and what was written in it with it
-    if isinstance(entry, str) and committed_at_head(repo, entry):
-        return
-    unstage(repo, paths)  # staged by a `git add` that ran before the kill
-    remove_created(tree, paths)

@@ -193,7 +193,7 @@ def promote(root: Path, request: PromotionRequest, *, forge: ForgeClient | None 
     a pull request, so running the command again finishes the job.
     """
     from charter.adapters.git.repo import git_directory, open_repository, work_tree
-    from charter.authoring.change import undo_interrupted
+    from charter.store.recovery import undo_interrupted
 
     if ":" not in request.ref:
         request.ref = f"model:{request.ref}"

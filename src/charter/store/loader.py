@@ -28,6 +28,7 @@ from charter.registry.references import Reference, reference_of
 from charter.registry.versions import version_key
 from charter.store.cache import ParseCache, stamp_of
 from charter.store.facts import remember
+from charter.store.recovery import recover_interrupted
 
 Read = tuple[Document | None, list[Finding]]
 
@@ -263,6 +264,7 @@ def _agrees(doc: Document, location: Location | None) -> bool:
 
 def load_registry(root: Path, *, use_cache: bool = True) -> LoadedRegistry:
     """Every file of the registry parsed (through the parse cache, unless `use_cache` is False)."""
+    recover_interrupted(root)
     documents: dict[str, Document] = {}
     parse_findings: dict[str, list[Finding]] = {}
     paths = discover_files(root)
@@ -415,6 +417,7 @@ class LazyRegistry:
 
     def __init__(self, root: Path, *, use_cache: bool = True, cache: ParseCache | None = None) -> None:
         """`cache`: the parse cache already opened for `root`, if any (else it is opened here, with `use_cache`)."""
+        recover_interrupted(root)
         self.root = root
         self.groups = EntryGroups(root)
         self.cache = cache if cache is not None else ParseCache.open(root) if use_cache else None

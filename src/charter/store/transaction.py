@@ -58,7 +58,7 @@ def _lock_wait() -> float:
 
 
 @contextlib.contextmanager
-def repository_lock(git_dir: Path, command: str) -> Iterator[None]:
+def repository_lock(git_dir: Path, command: str, *, wait: float | None = None) -> Iterator[None]:
     """One Charter change at a time in a repository (its worktrees included).
 
     An advisory lock (flock) on a file in the git directory: the kernel releases it when the holder exits, however
@@ -72,7 +72,7 @@ def repository_lock(git_dir: Path, command: str) -> Iterator[None]:
     path = git_dir / _LOCK_FILE
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
-        deadline = time.monotonic() + _lock_wait()
+        deadline = time.monotonic() + (_lock_wait() if wait is None else wait)
         while True:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
