@@ -50,16 +50,16 @@ What guards what:
   paths equal but for case or Unicode form (CH308); names and references are held to the schema's patterns; git
   revisions starting with `-` and environment names that are not names are refused before git sees them.
 - **Crashes and races** (`store/transaction.py`, `store/recovery.py`, `authoring/change.py`,
-  `promotion/promote.py`, `adapters/git/worktree.py`): every command that changes a repository (register, promote, new, evaluate record,
-  monitor record, codeowners) holds a per-repository lock (`flock`: released by the kernel when the holder dies; a
-  bounded wait, then a message naming the holder; `CHARTER_LOCK_WAIT` sets the wait), so parallel writers all land
-  and parallel evaluations of one model get distinct versions; each keeps a journal in the git directory, so a run
-  killed at any step is undone by the next command, a reading one included, before it reads (its files unstaged and
-  removed unless its commit landed), and a re-run finishes the job. A full disk or a read-only file system is said as such, naming the path. A
-  promotion whose base moved on origin while it was built is rebuilt on the new base and re-checked; a branch pushed
-  meanwhile by another run stops the command cleanly; nothing is ever force-pushed. git's own `index.lock` is
-  respected, never removed. A DVC cache object written by a killed registration may stay in the cache (harmless;
-  `dvc gc` removes it).
+  `promotion/promote.py`, `adapters/git/worktree.py`): every command that changes a repository (register, promote,
+  new, evaluate record, monitor record, codeowners) holds a per-repository lock (`flock`: released by the kernel when
+  the holder dies; a bounded wait, then a message naming the holder; `CHARTER_LOCK_WAIT` sets the wait), so parallel
+  writers all land and parallel evaluations of one model get distinct versions; each keeps a journal in the git
+  directory, so a run killed at any step is undone by the next command, a reading one included, before it reads (its
+  files unstaged and removed, a rewritten CODEOWNERS put back, unless its commit landed), and a re-run finishes the
+  job. A full disk or a read-only file system is said as such, naming the path. A promotion whose base moved on
+  origin while it was built is rebuilt on the new base and re-checked; a branch pushed meanwhile by another run stops
+  the command cleanly; nothing is ever force-pushed. git's own `index.lock` is respected, never removed. A DVC cache
+  object written by a killed registration may stay in the cache (harmless; `dvc gc` removes it).
 - **Trust**: git runs with `core.hooksPath=/dev/null` and no fsmonitor in every call Charter makes; no module,
   `dvc.yaml` stage or hook of the repository runs; `validate --check-artifacts` asks the DVC remote only when the
   checkout's `.dvc/config` is trusted (`--trust-remote-config`, or unchanged since `--base`). `charter pull` runs on

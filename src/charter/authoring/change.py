@@ -63,11 +63,18 @@ class Change:
         if self.journal is not None:
             self.journal.write(self.record)
 
-    def commit(self, message: str, paths: list[str]) -> str:
-        """Commit `paths` (registry-relative) and nothing else."""
+    def restore_on_undo(self, git_path: str, text: str) -> None:
+        """Journal the text of a file this change is about to rewrite (`git_path`, from the top of the work tree),
+        so an undo, now or after a kill, puts it back."""
+        self.record.setdefault("restore", {})[git_path] = text
+        if self.journal is not None:
+            self.journal.write(self.record)
+
+    def commit(self, message: str, paths: list[str], also: list[str] | None = None) -> str:
+        """Commit `paths` (registry-relative) and `also` (from the top of the work tree), and nothing else."""
         from charter.adapters.git.repo import commit_paths
 
-        return commit_paths(self.repo, message, [self.git_path(p) for p in paths])
+        return commit_paths(self.repo, message, [self.git_path(p) for p in paths] + (also or []))
 
     def undo(self) -> None:
         """Take back what `begin` announced (unstaged and removed), unless its commit landed."""

@@ -8,6 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from charter.authoring.change import Change
 
 
 @dataclass(frozen=True)
@@ -47,3 +51,32 @@ def write_codeowners(root: Path) -> Codeowners:
         if not state.up_to_date:
             write_text_atomic(state.path, state.text)  # replaced whole: there is nothing to journal or undo
     return state
+
+
+def keep_codeowners_in_step(current: Change, relpath: str, owner: object) -> str | None:
+    """Re-render CODEOWNERS where the entry this change writes (`relpath`, owned by `owner`) is not yet in it.
+
+    Returns the file's path from the top of the work tree, for the change to commit with its entry, or None where
+    there is nothing to do: no owner, no CODEOWNERS in use (CH508 says when the policy wants one), or the owner
+    already listed for the entry's folder (a monitoring record of a known model: no registry-wide read). The text it
+    replaces goes into the journal first, so an undo puts it back.
+    """
+    from charter.registry.codeowners import CODEOWNERS_FILE, owner_listed, render_codeowners
+    from charter.registry.files import regular_text
+    from charter.store.loader import load_registry
+    from charter.store.transaction import write_text_atomic
+
+    if not isinstance(owner, str) or not owner:
+        return None
+    path = current.top / CODEOWNERS_FILE
+    before = regular_text(path)
+    prefix = current.root.resolve().relative_to(current.top).as_posix().strip(".")
+    if before is None or owner_listed(before, relpath, owner, prefix):
+        return None
+    loaded = load_registry(current.root)
+    text = render_codeowners(loaded.index, loaded.config, prefix)
+    if text == before:
+        return None
+    current.restore_on_undo(CODEOWNERS_FILE, before)
+    write_text_atomic(path, text)
+    return CODEOWNERS_FILE

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from charter.authoring.change import change
+from charter.authoring.codeowners import keep_codeowners_in_step
 from charter.errors import (
     BumpNeedsFrom,
     BumpOfOtherName,
@@ -153,6 +154,8 @@ def scaffold_entry(root: Path, kind: Kind | str, name: str, *, source: str | Non
         path = root / relpath
         current.begin(relpath)
         write_text_atomic(path, text)
+        if current.journal is not None:  # inside git: CODEOWNERS, if in use, names the new entry's owner too
+            keep_codeowners_in_step(current, relpath, value_at(parse_yaml(text, relpath).data, ("metadata", "owner")))
     return NewEntry(path, relpath, str(reference_of(kind, name, new_version)), kind, source)
 
 

@@ -214,6 +214,7 @@ def record_event(root: Path, request: MonitorRequest) -> RecordedEntry:
 
 def _record(root: Path, request: MonitorRequest, data: dict[str, Any], positions: Positions,
             current: Change) -> RecordedEntry:
+    from charter.authoring.codeowners import keep_codeowners_in_step
     from charter.registry.schemas import schema_comment
     from charter.store.loader import LazyRegistry
     from charter.store.transaction import write_text_atomic
@@ -233,7 +234,9 @@ def _record(root: Path, request: MonitorRequest, data: dict[str, Any], positions
         raise RecordExists(path=relpath)
     current.begin(relpath, entry=relpath)
     write_text_atomic(root / relpath, f"{schema_comment(kind, relpath)}\n{dump_yaml(doc.data)}")
-    commit = current.commit(_commit_message(relpath, doc), [relpath]) if request.commit else None
+    codeowners = keep_codeowners_in_step(current, relpath, doc.owner)
+    commit = current.commit(_commit_message(relpath, doc), [relpath], [codeowners] if codeowners else []) \
+        if request.commit else None
     return RecordedEntry(f"record:{name}", relpath, doc.data, commit, findings)
 
 

@@ -292,6 +292,7 @@ def record_evaluation(root: Path, request: EvaluationRequest, today: date | None
     """
     from charter.adapters.git.repo import user_config
     from charter.authoring.change import change
+    from charter.authoring.codeowners import keep_codeowners_in_step
     from charter.store.loader import load_registry
     from charter.validation.runner import validate_registry
 
@@ -309,8 +310,9 @@ def record_evaluation(root: Path, request: EvaluationRequest, today: date | None
         report = validate_registry(root, [relpath], cwd=root)
         if has_errors(report.findings):
             raise NotRecorded(report.findings, ref=ref)
+        codeowners = keep_codeowners_in_step(current, relpath, document["metadata"].get("owner"))
         if request.commit:
-            current.commit(_commit_message(ref, document["spec"]), [relpath])
+            current.commit(_commit_message(ref, document["spec"]), [relpath], [codeowners] if codeowners else [])
     return ref
 
 

@@ -19,6 +19,20 @@ def _handle(owner: str) -> str:
     return owner if owner.startswith("@") or "@" in owner else f"@{owner}"
 
 
+def owned_folder(relpath: str) -> str:
+    """The folder a CODEOWNERS line gives an entry's owner: `models/NAME/` for a versioned entry, else its kind's."""
+    parts = relpath.split("/")
+    return f"{parts[0]}/{parts[1]}/" if len(parts) > 2 else f"{parts[0]}/"
+
+
+def owner_listed(text: str, relpath: str, owner: str, prefix: str = "") -> bool:
+    """Whether CODEOWNERS `text` already gives `owner` the folder of the entry at `relpath` (no re-render needed)."""
+    base = f"/{prefix.strip('/')}/" if prefix.strip("/") else "/"
+    wanted = f"{base}{owned_folder(relpath)}"
+    return any(parts[0] == wanted and _handle(owner) in parts[1:]
+               for parts in (line.split() for line in text.splitlines()) if parts)
+
+
 def render_codeowners(index: RegistryIndex, config: RegistryConfig, prefix: str = "") -> str:
     """The file's text; `prefix` is the registry's folder inside its repository ('' at the root)."""
     base = f"/{prefix.strip('/')}/" if prefix.strip("/") else "/"
@@ -27,9 +41,7 @@ def render_codeowners(index: RegistryIndex, config: RegistryConfig, prefix: str 
     for doc in index.entries():
         if doc.kind is None or doc.kind is KINDS["Environment"] or not doc.owner:
             continue
-        parts = doc.path.split("/")
-        folder = f"{parts[0]}/{parts[1]}/" if len(parts) > 2 else f"{parts[0]}/"
-        owners.setdefault(folder, set()).add(_handle(doc.owner))
+        owners.setdefault(owned_folder(doc.path), set()).add(_handle(doc.owner))
     for folder in sorted(owners):
         lines.append(f"{base}{folder} {' '.join(sorted(owners[folder]))}")
     lines.append("")

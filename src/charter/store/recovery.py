@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from charter.errors import CharterError
-from charter.store.transaction import Journal, remove_created, repository_lock
+from charter.store.transaction import Journal, remove_created, repository_lock, write_text_atomic
 
 _JOURNALS = "charter-*-journal.json"
 
@@ -43,8 +43,10 @@ def undo_record(record: dict[str, Any], top: Path) -> None:
 
     written_in = record.get("top")
     tree = Path(written_in) if isinstance(written_in, str) else top  # a journal of another worktree names its own
-    created, entry = record.get("created"), record.get("entry")
+    created, entry, restore = record.get("created"), record.get("entry"), record.get("restore")
     paths = [p for p in created if isinstance(p, str)] if isinstance(created, list) else []
+    rewritten = {p: t for p, t in restore.items() if isinstance(p, str) and isinstance(t, str)
+                 and _inside(tree, p)} if isinstance(restore, dict) else {}
     if not paths or not tree.is_dir():
         return
     try:
@@ -53,8 +55,16 @@ def undo_record(record: dict[str, Any], top: Path) -> None:
         return  # that worktree is gone, and what was written in it with it
     if isinstance(entry, str) and committed_at_head(repo, entry):
         return
-    unstage(repo, paths)  # staged by a `git add` that ran before the kill
+    unstage(repo, paths + list(rewritten))  # staged by a `git add` that ran before the kill
     remove_created(tree, paths)
+    for path, text in rewritten.items():  # a file the change rewrote (CODEOWNERS) gets its text back
+        write_text_atomic(tree / path, text)
+
+
+def _inside(top: Path, relpath: str) -> bool:
+    """A journal is Charter's own file, but a path in it must never send a write outside the work tree."""
+    target = (top / relpath).resolve()
+    return target != top.resolve() and target.is_relative_to(top.resolve())
 
 
 def recover_interrupted(root: Path) -> None:
