@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from charter.authoring.create_registry import create_registry
-from tests.helpers import PROJECT, TEST_IDENTITY, Charter, Result, git, isolated_environment
+from tests.helpers import PROJECT, TEST_IDENTITY, Charter, Result, copy_registry, git, isolated_environment
 
 __all__ = ["PROJECT", "Charter", "Result", "git"]
 
@@ -114,10 +114,8 @@ def template_registry(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def registry(template_registry: Path, tmp_path: Path) -> Path:
-    """A fresh copy of the example registry, with its git history."""
-    target = tmp_path / "registry"
-    shutil.copytree(template_registry, target, symlinks=True)
-    return target
+    """A fresh copy of the example registry, with its git history and its DVC remote beside it."""
+    return copy_registry(template_registry, tmp_path / "registry")
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -115,10 +116,29 @@ def make_training(repo: Path) -> Path:
 
 
 def remote_folder(root: Path) -> Path:
-    """The DVC remote that `charter init` configured (a local folder) for this registry."""
+    """The DVC remote that `charter init` configured (a local folder) for this registry.
+
+    DVC reads a relative URL from the folder of its configuration, .dvc/ (init writes `../../charter-artifacts`).
+    """
     match = re.search(r"^\s*url = (.+)$", (root / ".dvc" / "config").read_text(), flags=re.M)
     assert match, "the registry has no DVC remote"
-    return Path(match.group(1).strip())
+    return Path(os.path.normpath(root / ".dvc" / match.group(1).strip()))
+
+
+def copy_registry(source: Path, target: Path, **copytree: Any) -> Path:
+    """A copy of a registry at `target`, with its local DVC remote where its relative URL expects it.
+
+    `charter init` writes the remote relative to the registry (`../charter-artifacts`): a copy elsewhere finds
+    the folder beside it, as a clone would; the folder is copied there unless it exists already.
+    """
+    shutil.copytree(source, target, **{"symlinks": True, **copytree})
+    text = (source / ".dvc" / "config").read_text() if (source / ".dvc" / "config").is_file() else ""
+    match = re.search(r"^\s*url = (.+)$", text, flags=re.M)
+    if match and not Path(match.group(1).strip()).is_absolute() and "://" not in match.group(1):
+        store, copied = remote_folder(source), remote_folder(target)
+        if store.is_dir() and not copied.exists():
+            shutil.copytree(store, copied, symlinks=True)
+    return target
 
 
 def object_path(store: Path, digest: str) -> Path:
