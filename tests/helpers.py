@@ -179,3 +179,46 @@ def probe(*args: str, cwd: Path, env: dict[str, str] | None = None) -> dict[str,
 
 def imported(*args: str, cwd: Path, env: dict[str, str] | None = None) -> list[str]:
     return probe(*args, cwd=cwd, env=env)["HEAVY"]
+
+
+# --- running the installed charter in a child process, and killing it at a named step -----------------------------
+
+HARNESS = Path(__file__).with_name("crash_at.py")
+CHARTER = Path(sys.executable).parent / "charter"
+
+
+def run(*args: str | Path, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(CHARTER), *map(str, args)], cwd=cwd, capture_output=True, text=True,
+                          env={**os.environ, **(env or {})}, timeout=300)
+
+
+def crash(step: str, *args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, str(HARNESS), step, "--", *map(str, args)], cwd=cwd, capture_output=True,
+                          text=True, timeout=300)
+
+
+HEALTH = """\
+type: health
+reporter: monitoring/weekly-health
+at: 2026-11-23T06:00:00Z
+period:
+  start: 2026-11-16T00:00:00Z
+  end: 2026-11-23T00:00:00Z
+health:
+  latencyP99Ms: 220
+  errorRate: 0.001
+  alertsPerDay: 5.9
+"""
+RESULTS = Path(__file__).parent / "data" / "evaluate" / "sepsis-risk-1.2.0.json"
+MONITOR = ("monitor", "record", "model:sepsis-risk@1.0.0", "--env", "production")
+EVALUATE = ("evaluate", "record", "model:sepsis-risk@1.1.0", "--cohort", "cohort:sepsis-adult-inpatients-eval@1.0.0",
+            "--results", str(RESULTS))
+EVALUATIONS = "evaluations/sepsis-risk-1-1-0-retro"
+
+
+def assert_clean(root: Path) -> None:
+    """Nothing staged, untracked or half-written, no stray index entry, no journal and no temporary file."""
+    assert git(root, "status", "--porcelain", "--untracked-files=all") == ""
+    assert git(root, "diff", "--cached", "--name-status") == "", "no stray index entry"
+    assert not list((root / ".git").glob("charter-*-journal.json"))
+    assert git(root, "fsck", "--no-dangling", "--no-progress").strip() == "", "no corrupted object or index"
