@@ -5,8 +5,9 @@
   repository), without hooks or fsmonitor (`validate` and `gate` run on untrusted pull requests), in English.
 - `repo`: a repository found or created, where a registry sits in it, what a revision names, commits, and the
   training code's state.
-- `revision`: a registry as it was at one revision (`RevisionReader`); `files`: the work tree's files as git sees
-  them; `log`: `git log`, the parent graph and `git cat-file`, parsed.
+- `revision`: a registry as it was at one revision (`RevisionReader`); `staged`: as the index holds it, for the
+  commit being made (`StagedIndex`); `files`: the work tree's files as git sees them; `log`: `git log`, the parent
+  graph and `git cat-file`, parsed.
 - `worktree`: changes made on a branch of their own, in a temporary worktree (promote), and pushed.
 
 GitPython is the repository object the writing commands hold (`repo.Repository`): it finds the repository from any
