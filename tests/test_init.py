@@ -152,7 +152,12 @@ def test_pre_commit_config_says_how_to_use_a_mirror_or_the_installed_charter(tem
     assert local["repos"][0]["repo"] == "local"
     published = yaml.safe_load((PROJECT / ".pre-commit-hooks.yaml").read_text())[0]
     assert hook["language"] == "system" and hook["id"] == published["id"] and hook["entry"] == published["entry"]
-    assert hook["files"] == published["files"] and hook["require_serial"] is True
+    assert hook["entry"] == "charter validate --staged" and hook["require_serial"] is True
+    for key in ("name", "pass_filenames", "always_run", "require_serial", "stages"):
+        assert hook[key] == published[key], key
+    # pre-commit names no deleted file to a hook, and a `files:` pattern would be matched from the repository's top
+    assert hook["pass_filenames"] is False and hook["always_run"] is True
+    assert "files" not in hook and "files" not in published
     for number, block in enumerate(blocks[:2]):
         config = tmp_path / f"alternative-{number}.yaml"
         config.write_text("\n".join(block) + "\n")
