@@ -486,6 +486,31 @@ class EvaluationLeftovers(CharterError):
     hint_template = "remove the leftovers of an earlier attempt, or pass another --version"
 
 
+class NoSuchEvaluation(CharterError):
+    template = "{ref} is not an evaluation of this registry"
+    hint_template = "name one as evaluation:NAME@VERSION (charter list evaluations)"
+
+
+class ResultsOrPredictions(CharterError):
+    template = "give --predictions (one row per scored unit) or --results (pre-aggregated counts), not both"
+    hint_template = "--predictions computes every figure and makes the evaluation verifiable; see docs/evaluate.md"
+
+
+class NoOperatingThreshold(CharterError):
+    template = "{model}'s contract names no threshold, and no --operating-threshold was given"
+    hint_template = "pass --operating-threshold, the threshold proposed for use"
+
+
+class OperatingThresholdNotListed(CharterError):
+    template = "the operating threshold {operating:g} is not among the thresholds evaluated ({known})"
+    hint_template = "add it with --threshold, or choose one of those"
+
+
+class PredictionsChanged(CharterError):
+    template = "{path} changed while it was being recorded; nothing was recorded"
+    hint_template = "record it again once the pipeline has finished writing it"
+
+
 class NotRecorded(InvalidEntry):
     template = "{ref} would not be valid; nothing was recorded"
 

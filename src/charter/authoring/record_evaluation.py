@@ -72,7 +72,7 @@ class EvaluationRequest:
     commit: bool = True
 
 
-def _pinned(index: RegistryIndex, text: str, prefix: str, option: str) -> Document:
+def pinned_entry(index: RegistryIndex, text: str, prefix: str, option: str) -> Document:
     """The entry a pinned reference names; a bare `name@version` gets the expected kind prefix."""
     ref = parse_reference(text if ":" in text else f"{prefix}:{text}")
     if ref.prefix != prefix:
@@ -94,18 +94,20 @@ def _default_name(model: Document, method: str) -> str:
     return f"{model.name}-{version}-{SHORT_METHOD.get(method, method)}"
 
 
-def _choose_identity(index: RegistryIndex, request: EvaluationRequest, model: Document) -> tuple[str, str]:
+def choose_identity(index: RegistryIndex, name: str | None, version: str | None, model: Document,
+                    method: str) -> tuple[str, str]:
+    """The evaluation's name (given, or MODEL-VERSION-METHOD) and version (given, or the next free one)."""
     kind = KINDS["Evaluation"]
-    name = request.name or _default_name(model, request.method)
+    name = name or _default_name(model, method)
     if not NAME_RE.match(name):
         raise InvalidEvaluationName(name=name)
     existing = [d.version or "" for d in index.versions(kind, name)]
-    if request.version is not None:
-        if not is_semver(request.version):
-            raise NotSemver(version=request.version, example="1.0.0")
-        if request.version in existing:
-            raise EvaluationExists(name=name, version=request.version)
-        return name, request.version
+    if version is not None:
+        if not is_semver(version):
+            raise NotSemver(version=version, example="1.0.0")
+        if version in existing:
+            raise EvaluationExists(name=name, version=version)
+        return name, version
     return name, next_version(existing, "1.0.0")
 
 
@@ -220,17 +222,17 @@ def build_evaluation(index: RegistryIndex, request: EvaluationRequest, today: da
     """The Evaluation document for the request, and the registry path it belongs at."""
     if request.method not in METHODS:
         raise UnknownMethod(method=request.method, known=", ".join(METHODS))
-    model = _pinned(index, request.model, "model", "model")
-    cohort = _pinned(index, request.cohort, "cohort", "--cohort")
+    model = pinned_entry(index, request.model, "model", "model")
+    cohort = pinned_entry(index, request.cohort, "cohort", "--cohort")
     event_ref = request.event or value_at(model.spec, ("labelEvent",))
     if not isinstance(event_ref, str):
         raise NoLabelEvent(model=model.ref)
-    event = _pinned(index, event_ref, "event", "--event")
-    baseline = _pinned(index, request.baseline, "model", "--baseline") if request.baseline else None
+    event = pinned_entry(index, event_ref, "event", "--event")
+    baseline = pinned_entry(index, request.baseline, "model", "--baseline") if request.baseline else None
     results = read_results(request.results, today=today, threshold_range=_threshold_range(index, model))
     _check_counts(results)
     operating = _operating(request, results)
-    name, version = _choose_identity(index, request, model)
+    name, version = choose_identity(index, request.name, request.version, model, request.method)
 
     spec: dict[str, Any] = {"model": str(model.ref), "cohort": str(cohort.ref), "event": str(event.ref)}
     if results.data_snapshot:

@@ -39,8 +39,24 @@ def record(
     ctx: typer.Context,
     model: Annotated[str, typer.Argument(help="The model version evaluated, model:NAME@VERSION.")],
     cohort: Annotated[str, typer.Option("--cohort", help="The cohort evaluated on, cohort:NAME@VERSION.")],
-    results: Annotated[Path, typer.Option("--results", help="The evaluation's output: .json, .yaml or .csv "
-                                                            "(format in docs/evaluate.md).")],
+    results: Annotated[Path | None, typer.Option("--results", help="Pre-aggregated counts: .json, .yaml or .csv "
+                                                                   "(format in docs/evaluate.md).")] = None,
+    predictions: Annotated[Path | None, typer.Option(
+        "--predictions", help="One row per scored unit (CSV or Parquet): every figure is computed from it, and the "
+                              "file is tracked by DVC (docs/predictions.md).")] = None,
+    column: Annotated[list[str] | None, typer.Option(
+        "--column", help="ROLE=NAME: the column holding score, label, time or id (repeatable).")] = None,
+    subgroup: Annotated[list[str] | None, typer.Option(
+        "--subgroup", help="A column whose values define subgroups (repeatable).")] = None,
+    baseline_score: Annotated[str | None, typer.Option(
+        "--baseline-score", help="The column holding the --baseline version's scores of the same rows: paired "
+                                 "comparison.")] = None,
+    threshold: Annotated[list[float] | None, typer.Option(
+        "--threshold", help="A threshold for the table besides the contract's (repeatable).")] = None,
+    seed: Annotated[int | None, typer.Option("--seed", help="Bootstrap seed; default: a random one, recorded.")
+                    ] = None,
+    data_snapshot: Annotated[str | None, typer.Option(
+        "--data-snapshot", help="Identifier of the data snapshot scored (with --predictions).")] = None,
     event: Annotated[
         str | None, typer.Option("--event", help="Ground-truth event definition; default: the version's labelEvent.")
     ] = None,
@@ -76,17 +92,28 @@ def record(
     the command runs; `-C` only says where the registry is.
     """
     from charter.api import Registry
+    from charter.authoring.evaluation_from_predictions import PredictionsRequest
     from charter.authoring.record_evaluation import EvaluationRequest
     from charter.cli.render import print_findings, refuse_entry
-    from charter.errors import InvalidEntry
+    from charter.errors import InvalidEntry, ResultsOrPredictions
 
     registry = Registry(ctx.obj)
-    request = EvaluationRequest(model=model, cohort=cohort, results=Path.cwd() / results, event=event,
-                                method=method.value, baseline=baseline, days=days,
-                                operating_threshold=operating_threshold, evaluator=evaluator, name=name,
-                                version=version, notes=notes, commit=commit)
+    if (results is None) == (predictions is None):
+        raise ResultsOrPredictions()
     try:
-        ref = registry.record_evaluation(request)
+        if predictions is not None:
+            ref = registry.record_evaluation_from_predictions(PredictionsRequest(
+                model=model, cohort=cohort, predictions=Path.cwd() / predictions, columns=column or [],
+                subgroups=subgroup or [], baseline=baseline, baseline_score=baseline_score,
+                thresholds=threshold or [], operating_threshold=operating_threshold, seed=seed, event=event,
+                method=method.value, data_snapshot=data_snapshot, evaluator=evaluator, name=name, version=version,
+                notes=notes, commit=commit))
+        else:
+            assert results is not None
+            ref = registry.record_evaluation(EvaluationRequest(
+                model=model, cohort=cohort, results=Path.cwd() / results, event=event, method=method.value,
+                baseline=baseline, days=days, operating_threshold=operating_threshold, evaluator=evaluator,
+                name=name, version=version, notes=notes, commit=commit))
     except InvalidEntry as error:
         raise refuse_entry(registry.root, error, output is ReadFormat.json, "recorded") from None
     detail = registry.show(str(ref))
@@ -129,6 +156,37 @@ def _threshold_table(rows: list[dict[str, object]], operating: object) -> Table:
                       rate("alertRate"),
                       rate("sensitivity", True), rate("ppv", True), rate("specificity"))
     return table
+
+
+@app.command("verify", epilog="Example: charter evaluate verify evaluation:sepsis-risk-1-1-0-retro@1.0.0")
+def verify(
+    ctx: typer.Context,
+    evaluation: Annotated[str, typer.Argument(help="The evaluation, evaluation:NAME@VERSION.")],
+    output: Annotated[ReadFormat, typer.Option("--format", help="Output format.")] = ReadFormat.text,
+) -> None:
+    """Fetch the predictions an evaluation pins and recompute every figure: exit 1 if any was edited by hand.
+
+    The rows come from the work tree when they are there with the recorded md5, else through DVC (cache, then
+    remote). Needs the `evidence` extra (pip install 'charter[evidence]').
+    """
+    from charter.api import Registry
+    from charter.cli.render import print_findings
+    from charter.registry.findings import has_errors
+
+    registry = Registry(ctx.obj)
+    findings = registry.verify_evaluation(evaluation)
+    failed = has_errors(findings)
+    if output is ReadFormat.json:
+        print_json({"evaluation": evaluation, "verified": not failed, "findings": [f.to_dict() for f in findings]})
+    else:
+        print_findings(registry.root, findings)
+        if not failed:
+            out.print(f"[green]✓[/] {escape(evaluation)}: every figure is what its predictions give")
+        else:
+            out.print(f"[red]✗[/] {escape(evaluation)}: {sum(f.severity.value == 'error' for f in findings)} "
+                      "figure(s) differ from their predictions")
+    if failed:
+        raise typer.Exit(1)
 
 
 @app.command("compare", epilog="Example: charter evaluate compare model:sepsis-risk@1.1.0 model:sepsis-risk@1.2.0")

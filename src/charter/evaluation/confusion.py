@@ -17,6 +17,12 @@ RATE_DIGITS = 6
 ALERT_DIGITS = 3
 
 
+def canonical_threshold(x: float) -> float:
+    """A threshold as thresholds are matched everywhere: 12 significant digits, so 0.30000000000000004 (a sum of
+    floats) and 0.3 (typed) are one threshold."""
+    return float(f"{x:.12g}")
+
+
 def wilson(successes: int, trials: int, z: float = Z95) -> tuple[float, float] | None:
     """Wilson score interval of successes/trials; None when there are no trials."""
     if trials <= 0:

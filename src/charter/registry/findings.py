@@ -87,6 +87,11 @@ CODES: dict[str, FindingCode] = _codes(
     FindingCode("CH812", E, "record file disagrees with the command line"),
     FindingCode("CH813", W, "report made before its period ends"),
     FindingCode("CH814", E, "record names an undeclared environment"),
+    FindingCode("CH820", E, "figure differs from its recomputation"),
+    FindingCode("CH821", E, "predictions file cannot be fetched"),
+    FindingCode("CH822", E, "predictions file differs from the one recorded"),
+    FindingCode("CH823", W, "evaluation not computed from predictions"),
+    FindingCode("CH824", E, "predictions file no longer reads as recorded"),
 )
 
 SCHEMA_HINT = "see `charter schema {kind}` for the fields and their meaning"
@@ -238,6 +243,21 @@ MESSAGES: dict[str, tuple[str, str]] = {
               "remove `{key}` from the file or make the two agree"),
     "CH813": ("the report (at {at}) was made before its period ends ({end})",
               "set `at` to when the report was made, after the period"),
+    "CH820": ("{field} is {stored}, but the predictions give {computed}",
+              "a recorded figure is never edited by hand: record the evaluation again (charter evaluate record "
+              "--predictions), or restore the field"),
+    "CH820.missing": ("{field} is missing; the predictions give {computed}",
+                      "record the evaluation again rather than removing figures from it"),
+    "CH820.extra": ("{field} ({stored}) is not a figure the predictions give",
+                    "remove it: every figure of an evaluation computed from predictions is computed, not typed"),
+    "CH821": ("cannot fetch the predictions file {path}: {error}",
+              "push it from the machine that recorded the evaluation: dvc push {path}.dvc"),
+    "CH822": ("the predictions file {path} does not have the recorded md5 {md5}",
+              "the rows were changed after the evaluation was recorded: restore them, or record a new evaluation"),
+    "CH823": ("this evaluation was recorded from counts, so there is nothing to recompute",
+              "record it from predictions (charter evaluate record --predictions) to make it verifiable"),
+    "CH824": ("the predictions file {path} no longer reads as recorded: {error}",
+              "restore the file the evaluation pins, or record a new evaluation"),
     "CH814": ("environment {environment!r} is not declared in registry.yaml", "declared environments: {declared}"),
 }
 
