@@ -265,6 +265,7 @@ def build_evaluation(index: RegistryIndex, request: EvaluationRequest, today: da
         spec["invariants"] = invariants
     if baseline is not None:
         spec["baseline"] = str(baseline.ref)
+    spec["evidence"] = {"source": "counts"}  # pre-aggregated: rates recomputed from counts, nothing to verify
     spec["evaluator"] = request.evaluator or evaluator
     spec["date"] = results.date or today.isoformat()
     notes = request.notes or results.notes
