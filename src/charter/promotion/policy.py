@@ -12,23 +12,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from charter.promotion.check import Check
+from charter.promotion.evidence_policy import Verifier, evidence_checks
 from charter.registry.config import RegistryConfig
 from charter.registry.documents import Document
 from charter.registry.environments import assignments
 from charter.registry.fields import value_at
 from charter.registry.index import RegistryIndex
 from charter.registry.times import parse_day
-
-
-@dataclass(frozen=True)
-class Check:
-    name: str
-    passed: bool
-    detail: str
-    pending: bool = False
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "passed": self.passed, "pending": self.pending, "detail": self.detail}
 
 
 @dataclass(frozen=True)
@@ -106,7 +97,8 @@ class PolicyCheck:
 
     def __init__(self, index: RegistryIndex, config: RegistryConfig, promotion: Promotion, today: date,
                  *, base_index: RegistryIndex | None = None,
-                 contract_diff: Callable[[Document, Document], list[Any]] | None = None) -> None:
+                 contract_diff: Callable[[Document, Document], list[Any]] | None = None,
+                 verify: Verifier | None = None) -> None:
         self.index = index
         self.base = base_index or index  # the state before the promotion (previous environment, current version)
         self.config = config
@@ -114,6 +106,7 @@ class PolicyCheck:
         self.rules: dict[str, Any] = config.policy.get(promotion.environment) or {}
         self.today = today
         self.contract_diff = contract_diff
+        self.verify = verify
         self.verdict = Verdict(promotion)
 
     def run(self) -> Verdict:
@@ -131,6 +124,7 @@ class PolicyCheck:
             self._check_metric_floors(evaluation)
             self._check_alert_volume(evaluation)
             self._check_invariants(evaluation)
+            self.verdict.checks += evidence_checks(self.rules, evaluation, self.promotion.current, self.verify)
         self._check_contract(candidate)
         self._check_approvals()
         return self.verdict
@@ -286,5 +280,7 @@ def _invariant_holds(invariant: dict[str, Any]) -> bool:
 
 def check_promotion(index: RegistryIndex, config: RegistryConfig, promotion: Promotion, today: date,
                     *, base_index: RegistryIndex | None = None,
-                    contract_diff: Callable[[Document, Document], list[Any]] | None = None) -> Verdict:
-    return PolicyCheck(index, config, promotion, today, base_index=base_index, contract_diff=contract_diff).run()
+                    contract_diff: Callable[[Document, Document], list[Any]] | None = None,
+                    verify: Verifier | None = None) -> Verdict:
+    return PolicyCheck(index, config, promotion, today, base_index=base_index, contract_diff=contract_diff,
+                       verify=verify).run()

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import math
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 from charter.registry.documents import Document
 from charter.registry.fields import JsonPath, dotted, value_at
-from charter.registry.findings import Finding, finding
+from charter.registry.findings import Finding, Severity, finding
 from charter.registry.index import RegistryIndex
 from charter.registry.kinds import KINDS
 
@@ -40,6 +40,15 @@ def verify_evidence(root: Path, index: RegistryIndex, selected: set[str] | None 
         if (selected is None or doc.path in selected) and computed_from_predictions(doc):
             findings += verify_evaluation(root, doc, trust_remote_config=trust_remote_config)
     return findings
+
+
+def evidence_verifier(root: Path, *, trust_remote_config: bool = True) -> Callable[[Document], list[str]]:
+    """What the policy's `requireVerifiedEvidence` calls: the messages of the errors recomputing an evaluation of
+    the registry at `root` finds (the numerics are imported only when it is called)."""
+    def verify(doc: Document) -> list[str]:
+        return [f"{f.code} {f.message}" for f in verify_evaluation(root, doc, trust_remote_config=trust_remote_config)
+                if f.severity is Severity.ERROR]
+    return verify
 
 
 def verify_evaluation(root: Path, doc: Document, *, trust_remote_config: bool = True) -> list[Finding]:
