@@ -111,6 +111,8 @@ class _Renderer:
             if p.kind == "Evaluation":
                 charts = {"thresholds": [safe(c) for c in figures.threshold_figures([p.doc])],
                           "subgroups": [safe(c) for c in figures.subgroup_figures([p.doc])],
+                          "forest": [safe(c) for c in [figures.subgroup_forest(p.doc)] if c],
+                          "comparison": [safe(c) for c in figures.comparison_figures(p.doc)],
                           "calibration": [safe(c) for c in [figures.calibration_figure(p.doc)] if c]}
             yield self.render("entry.html.j2", p.page, p=p, charts=charts)
 
