@@ -167,7 +167,8 @@ def calibration_figure(evaluation: Document) -> str:
         if isinstance(row, dict):
             predicted, observed = _number(row.get("predicted")), _number(row.get("observed"))
             if predicted is not None and observed is not None:
-                interval = row.get("interval") if isinstance(row.get("interval"), dict) else {}
+                found = row.get("interval")
+                interval: dict[str, Any] = found if isinstance(found, dict) else {}
                 points.append(Point(predicted, observed, _number(interval.get("lower")),
                                     _number(interval.get("upper")), note=f"n={row.get('n')}"))
     if not points:
