@@ -17,6 +17,12 @@ RATE_DIGITS = 6
 ALERT_DIGITS = 3
 
 
+def canonical_threshold(x: float) -> float:
+    """The one form a threshold is matched in: rounded to 12 significant digits, so that 0.30000000000000004 (a sum
+    of floats, a value read back from CSV) and 0.3 are one threshold. Thresholds are never that close on purpose."""
+    return float(f"{x:.12g}")
+
+
 def wilson(successes: int, trials: int, z: float = Z95) -> tuple[float, float] | None:
     """Wilson score interval of successes/trials; None when there are no trials."""
     if trials <= 0:
