@@ -218,10 +218,12 @@ def test_compare_a_version_with_its_parent_on_their_shared_cohort(registry: Path
     data = json.loads(result.stdout)
     assert data["a"]["model"] == "model:sepsis-risk@1.0.0" and data["b"]["model"] == "model:sepsis-risk@1.1.0"
     auroc = next(m for m in data["metrics"] if m["metric"] == "auroc")
-    assert auroc["delta"] == pytest.approx(auroc["b"] - auroc["a"]) and auroc["intervalsOverlap"] in (True, False)
+    assert auroc["delta"] == pytest.approx(auroc["b"] - auroc["a"])
+    assert auroc["difference"]["lower"] < auroc["delta"] < auroc["difference"]["upper"]
     operating = next(t for t in data["thresholds"] if t["operating"])
-    assert operating["threshold"] == 0.6 and operating["alertVolumeChange"] == pytest.approx(5.3 / 5.1 - 1)
-    moved = [abs(s["delta"]) for s in data["subgroups"]]
+    # from the counts over the cohort's 184 days (977 and 934 alerts), not from the rounded 5.3 and 5.1
+    assert operating["threshold"] == 0.6 and operating["alertVolumeChange"] == pytest.approx(977 / 934 - 1)
+    moved = [abs(s["difference"]["z"]) for s in data["subgroups"]]
     assert moved == sorted(moved, reverse=True) and moved
 
 
@@ -229,15 +231,17 @@ def test_compare_recorded_evaluation_by_refs_in_every_format(registry: Path, cha
     assert record(charter, registry, RESULTS).code == 0
     a, b = "evaluation:sepsis-risk-1-1-0-retro@1.0.0", "evaluation:sepsis-risk-1-1-0-retro@1.1.0"
     table = charter("-C", registry, "evaluate", "compare", a, b)
-    assert table.code == 0 and "alert volume by threshold" in table.stdout and "+1.5%" in table.stdout
+    assert table.code == 0 and "alert volume and rates by threshold" in table.stdout and "+1.3%" in table.stdout
     markdown = charter("-C", registry, "evaluate", "compare", a, b, "--format", "markdown")
-    assert "| 0.6 ◀ operating | 5.3 → 5.38 | +1.5% |" in markdown.stdout
+    assert "| 0.6 ◀ operating | 5.31 → 5.38 | +1.3% |" in markdown.stdout  # 990 / 977 alerts over 184 days
 
 
 def test_compare_refuses_different_cohorts_and_unknown_refs(registry: Path, charter: Charter) -> None:
     result = charter("-C", registry, "evaluate", "compare", "evaluation:sepsis-risk-1-1-0-retro@1.0.0",
                      "evaluation:card-fraud-3-2-0-retro@1.0.0")
-    assert result.code == 2 and "compare evaluations of one cohort" in result.stderr
+    assert result.code == 1 and "is not comparable with" in result.stdout
+    assert "cohort: A cohort:sepsis-adult-inpatients-eval@1.0.0, B cohort:card-transactions-eval@1.0.0" \
+        in result.stdout
     result = charter("-C", registry, "evaluate", "compare", "model:card-fraud@3.3.0", "model:card-fraud@3.2.0")
     assert result.code == 2 and "no evaluations on a common cohort" in result.stderr
     result = charter("-C", registry, "evaluate", "compare", "cohort:x@1.0.0", "model:card-fraud@3.2.0")
@@ -254,7 +258,8 @@ def test_promotion_body_carries_the_comparison(registry: Path, charter: Charter,
     assert result.code == 0, result
     assert "### Compared with `model:sepsis-risk@1.0.0` on `cohort:sepsis-adult-inpatients-eval@1.0.0`" \
         in result.stdout
-    assert "| 0.6 ◀ operating | 5.1 → 5.3 | +3.9% |" in result.stdout
+    assert "| 0.6 ◀ operating | 5.076 → 5.31 | +4.6% |" in result.stdout
+    assert "### Comparability" in result.stdout and "**comparable**" in result.stdout
 
 
 def test_a_failed_commit_leaves_the_registry_as_it_was(registry: Path, charter: Charter) -> None:

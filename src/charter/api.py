@@ -116,7 +116,8 @@ class Registry:
         return verify_evaluation(self.root, doc)
 
     def compare_evaluations(self, a: str, b: str | None = None) -> Comparison:
-        """Compare two evaluations (or two versions' evaluations) on one cohort; deltas are B - A."""
+        """Compare two evaluations (or two versions' evaluations); deltas are B - A. Only comparable ones are
+        compared: `.comparable` False means `.comparability.differences` says why and nothing else is filled in."""
         from charter.evaluation.compare import compare
 
         return compare(self.index, a, b)

@@ -803,9 +803,13 @@ class NoParentToCompare(CharterError):
     hint_template = "give the version to compare with as B"
 
 
-class CohortsDiffer(CharterError):
-    template = "{ref_a} is on {cohort_a}, {ref_b} on {cohort_b}"
-    hint_template = "compare evaluations of one cohort"
+class EvaluationsNotComparable(CharterError):
+    """Not raised: `evaluate compare` prints it and exits 1, as validate does with findings (the command ran; its
+    answer is that these two cannot be compared)."""
+
+    template = "{ref_b} is not comparable with {ref_a}: nothing was compared; they differ in"
+    hint_template = ("compare evaluations of one cohort version, data snapshot and event definition version, over "
+                     "the same units and period (docs/evaluate.md, Comparing)")
 
 
 class NoCommonCohort(CharterError):

@@ -16,6 +16,7 @@ from charter.cli.console import ReadFormat, escape, new_table, out, print_json
 
 if TYPE_CHECKING:
     from charter.evaluation.compare import Comparison
+    from charter.evaluation.unpaired import RateDifference
 
 app = typer.Typer(help="Record evaluation results as evidence, and compare two evaluations of one cohort.",
                   no_args_is_help=True)
@@ -198,10 +199,12 @@ def compare(
     ] = None,
     output: Annotated[CompareFormat, typer.Option("--format", help="Output format.")] = CompareFormat.table,
 ) -> None:
-    """Compare two evaluations of one cohort (or two versions' evaluations); deltas are B - A.
+    """Compare two comparable evaluations (or two versions' evaluations); deltas are B - A.
 
-    Shows metric deltas with whether the intervals overlap, alert volume at each shared threshold, and the
-    subgroups that moved most.
+    Shows each metric's difference with its 95% interval, p-value and test, alert volume and rate differences at
+    each shared threshold, and the subgroups whose change is furthest beyond its noise. Evaluations on another
+    cohort version, data snapshot, event definition version, number of units or period are not compared: the
+    command says what differs and exits 1.
     """
     from charter.api import Registry
 
@@ -210,8 +213,12 @@ def compare(
         print_json(comparison.to_dict())
     elif output is CompareFormat.markdown:
         print("\n".join(comparison.to_markdown("##")))
-    else:
+    elif comparison.comparable:
         _print_comparison(comparison)
+    else:
+        _print_refusal(comparison)
+    if not comparison.comparable:
+        raise typer.Exit(1)
 
 
 def _fmt(value: float | None, signed: bool = False) -> str:
@@ -220,37 +227,65 @@ def _fmt(value: float | None, signed: bool = False) -> str:
     return f"{value:+.3g}" if signed else f"{value:.4g}"
 
 
+def _print_refusal(c: Comparison) -> None:
+    from charter.errors import EvaluationsNotComparable
+
+    refusal = EvaluationsNotComparable(ref_a=c.a.ref, ref_b=c.b.ref)
+    out.print(f"[red]✗[/] {escape(refusal.message)}")
+    for difference in c.comparability.differences:
+        out.print(f"  {escape(difference.what)}: A {escape(_shown(difference.a))}, B {escape(_shown(difference.b))}")
+    out.print(f"  {escape(refusal.hint)}")
+
+
+def _shown(value: object) -> str:
+    return "(not recorded)" if value is None else f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _difference(d: RateDifference | None) -> tuple[str, str, str]:
+    """A difference's interval, p-value and test as table cells."""
+    from charter.evaluation.compare import SHORT_TESTS
+
+    if d is None:
+        return "-", "-", "-"
+    p = "<0.001" if d.p_value < 0.001 else f"{d.p_value:.3f}"
+    return f"{d.lower:+.3g} to {d.upper:+.3g}", p, SHORT_TESTS.get((d.method, d.test), d.test)
+
+
 def _print_comparison(c: Comparison) -> None:
+    from charter.evaluation.compare import METHODS_NOTE, SHOWN_SUBGROUPS, rate_cell
+
     out.print(f"[bold]{escape(str(c.b.ref))}[/] ({escape(c.model('b'))}) against [bold]{escape(str(c.a.ref))}[/] "
-              f"({escape(c.model('a'))}) on {escape(c.cohort)}; Δ = B - A")
+              f"({escape(c.model('a'))}); Δ = B - A")
+    out.print(f"comparable: {escape(c.comparability.summary)}")
     metrics = new_table(show_edge=False, title="metrics", title_justify="left")
-    for column in ("metric", "A", "B", "Δ", "intervals"):
-        metrics.add_column(column, justify="left" if column in {"metric", "intervals"} else "right")
+    for column in ("metric", "A", "B", "Δ", "95% CI of Δ", "p", "test"):
+        metrics.add_column(column, justify="left" if column in {"metric", "test"} else "right")
     for m in c.shared_metrics:
-        overlap = {None: "-", True: "overlap", False: "apart"}[m.intervals_overlap]
-        metrics.add_row(m.name, _fmt(m.a), _fmt(m.b), _fmt(m.delta, True), overlap)
+        metrics.add_row(m.name, _fmt(m.a), _fmt(m.b), _fmt(m.delta, True), *_difference(m.difference))
     out.print(metrics)
     if c.one_sided_metrics:
         out.print(f"reported by one evaluation only: {escape(', '.join(c.one_sided_metrics))}")
     if c.thresholds:
-        table = new_table(show_edge=False, title="alert volume by threshold", title_justify="left")
-        for column in ("threshold", "alerts/day A", "alerts/day B", "change", "Δ sensitivity", "Δ PPV"):
+        table = new_table(show_edge=False, title="alert volume and rates by threshold", title_justify="left")
+        for column in ("threshold", "alerts/day A", "alerts/day B", "change", "Δ sensitivity (95% CI), p",
+                       "Δ PPV (95% CI), p"):
             table.add_column(column, justify="right")
         for t in c.thresholds:
             change = "-" if t.alert_change is None else f"{t.alert_change:+.1%}"
-            table.add_row(f"{t.threshold:g}{' ◀' if t.operating else ''}", _fmt(t.a.get("alertsPerDay")),
-                          _fmt(t.b.get("alertsPerDay")), change, _fmt(t.change("sensitivity"), True),
-                          _fmt(t.change("ppv"), True))
+            table.add_row(f"{t.threshold:g}{' ◀' if t.operating else ''}", _fmt(t.a_alerts_per_day),
+                          _fmt(t.b_alerts_per_day), change, rate_cell(t, "sensitivity"), rate_cell(t, "ppv"))
         out.print(table)
     if c.only_a_thresholds or c.only_b_thresholds:
         out.print(f"thresholds in one evaluation only: A {', '.join(f'{t:g}' for t in c.only_a_thresholds) or '-'};"
                   f" B {', '.join(f'{t:g}' for t in c.only_b_thresholds) or '-'}")
     if c.subgroups:
-        from charter.evaluation.compare import SHOWN_SUBGROUPS
-
-        table = new_table(show_edge=False, title="subgroups that moved most", title_justify="left")
-        for column in ("subgroup", "metric", "A", "B", "Δ"):
+        table = new_table(show_edge=False, title="subgroups, largest change for its uncertainty first",
+                          title_justify="left")
+        for column in ("subgroup", "n A", "n B", "metric", "A", "B", "Δ", "95% CI of Δ", "p"):
             table.add_column(column, justify="left" if column in {"subgroup", "metric"} else "right")
         for s in c.subgroups[:SHOWN_SUBGROUPS]:
-            table.add_row(s.name, s.metric, _fmt(s.a), _fmt(s.b), _fmt(s.delta, True))
+            interval, p, _ = _difference(s.difference)
+            table.add_row(s.name, "-" if s.n_a is None else str(s.n_a), "-" if s.n is None else str(s.n), s.metric,
+                          _fmt(s.a), _fmt(s.b), _fmt(s.delta, True), interval, p)
         out.print(table)
+    out.print(escape(METHODS_NOTE))

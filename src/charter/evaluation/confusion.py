@@ -18,8 +18,8 @@ ALERT_DIGITS = 3
 
 
 def canonical_threshold(x: float) -> float:
-    """A threshold as thresholds are matched everywhere: 12 significant digits, so 0.30000000000000004 (a sum of
-    floats) and 0.3 (typed) are one threshold."""
+    """The one form a threshold is matched in: rounded to 12 significant digits, so that 0.30000000000000004 (a sum
+    of floats, a value read back from CSV) and 0.3 are one threshold. Thresholds are never that close on purpose."""
     return float(f"{x:.12g}")
 
 

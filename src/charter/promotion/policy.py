@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from charter.evaluation.comparability import Comparability, comparability
+from charter.evaluation.compare import alerts_per_day, operating_row
 from charter.promotion.check import Check
 from charter.promotion.evidence_policy import Verifier, evidence_checks
 from charter.registry.config import RegistryConfig
@@ -44,7 +46,12 @@ class Verdict:
     promotion: Promotion
     checks: list[Check] = field(default_factory=list)
     evaluation: Document | None = None
+    #: The evaluation of the version assigned now that the candidate's is compared with: always a comparable one
+    #: (None when there is none, or nothing is assigned).
     baseline_evaluation: Document | None = None
+    #: The verdict on that pair, or on the closest pair when none is comparable (what the refusal names); None when
+    #: there is nothing to compare (no evaluation, nothing assigned now, or no evaluation of what is assigned).
+    comparability: Comparability | None = None
     contract_changes: list[Any] = field(default_factory=list)
 
     @property
@@ -62,6 +69,7 @@ class Verdict:
             "current": p.current, "allowBreaking": p.allow_breaking, "rollback": p.rollback, "passed": self.passed,
             "evaluation": str(self.evaluation.ref) if self.evaluation else None,
             "baselineEvaluation": str(self.baseline_evaluation.ref) if self.baseline_evaluation else None,
+            "comparability": self.comparability.to_dict() if self.comparability else None,
             "checks": [c.to_dict() for c in self.checks],
         }
 
@@ -72,14 +80,10 @@ def _metric(evaluation: Document, name: str) -> float | None:
     return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
-def _alerts_at_operating_threshold(evaluation: Document) -> float | None:
-    threshold = value_at(evaluation.spec, ("operatingThreshold",))
-    rows = value_at(evaluation.spec, ("thresholds",))
-    for row in rows if isinstance(rows, list) else []:
-        if isinstance(row, dict) and row.get("threshold") == threshold:
-            alerts = row.get("alertsPerDay")
-            return float(alerts) if isinstance(alerts, int | float) else None
-    return None
+def _alerts_at_operating_threshold(evaluation: Document, index: RegistryIndex) -> float | None:
+    """Alerts per day at the evaluation's operating threshold, from its counts and period (unrounded)."""
+    row = operating_row(evaluation)
+    return alerts_per_day(evaluation, row, index) if row is not None else None
 
 
 def _cohort_matches(evaluation: Document, wanted: list[str]) -> bool:
@@ -121,6 +125,7 @@ class PolicyCheck:
         self._check_previous_environment()
         evaluation = self._check_evaluation()
         if evaluation is not None:
+            self._select_baseline(evaluation)
             self._check_metric_floors(evaluation)
             self._check_alert_volume(evaluation)
             self._check_invariants(evaluation)
@@ -181,6 +186,23 @@ class PolicyCheck:
                       "record one (an Evaluation entry whose spec.model is this version)")
         return self.verdict.evaluation
 
+    def _baseline_evaluations(self) -> list[Document]:
+        current = self.promotion.current
+        return self.index.evaluations_of(current) if current is not None else []
+
+    def _select_baseline(self, evaluation: Document) -> None:
+        """The evaluation of the version assigned now to compare with: the newest comparable one. When none is, the
+        verdict keeps the closest pair (fewest differences, newest first) so that what differs can be named."""
+        closest: Comparability | None = None
+        for baseline in self._baseline_evaluations():
+            verdict = comparability(baseline, evaluation, self.index)
+            if verdict.comparable:
+                self.verdict.baseline_evaluation, self.verdict.comparability = baseline, verdict
+                return
+            if closest is None or len(verdict.differences) < len(closest.differences):
+                closest = verdict
+        self.verdict.comparability = closest
+
     def _age(self, evaluation: Document) -> int | None:
         day = parse_day(str(value_at(evaluation.spec, ("date",))))
         return (self.today - day).days if day is not None else None
@@ -198,21 +220,22 @@ class PolicyCheck:
         current = self.promotion.current
         if not isinstance(limit, int | float) or current is None:
             return
-        baseline_evals = self.index.evaluations_of(current)
-        cohort = value_at(evaluation.spec, ("cohort",))
-        baseline = next((e for e in baseline_evals if value_at(e.spec, ("cohort",)) == cohort),
-                        baseline_evals[0] if baseline_evals else None)
-        self.verdict.baseline_evaluation = baseline
-        new, old = _alerts_at_operating_threshold(evaluation), \
-            _alerts_at_operating_threshold(baseline) if baseline is not None else None
         name = f"alert volume increase ≤ {limit:.0%}"
+        baseline, verdict = self.verdict.baseline_evaluation, self.verdict.comparability
+        if baseline is None:
+            self._add(name, False, f"{current} has no evaluation: the increase cannot be measured" if verdict is None
+                      else f"no evaluation of {current} is comparable with {evaluation.ref} ({verdict.a.ref} differs "
+                      f"in {verdict.summary}): the increase cannot be measured")
+            return
+        new, old = _alerts_at_operating_threshold(evaluation, self.index), \
+            _alerts_at_operating_threshold(baseline, self.index)
         if new is None or old is None:
             self._add(name, False, "alerts per day at the operating threshold are missing from "
-                      f"{evaluation.ref if new is None else (baseline.ref if baseline else current)}: "
-                      "the increase cannot be measured")
+                      f"{evaluation.ref if new is None else baseline.ref}: the increase cannot be measured")
             return
         increase = (new - old) / old if old else (0.0 if new == 0 else float("inf"))
-        self._add(name, increase <= limit, f"{old:g} → {new:g} alerts/day ({increase:+.1%}) against {current}")
+        self._add(name, increase <= limit, f"{old:.4g} → {new:.4g} alerts/day ({increase:+.2%}) against {current} "
+                  f"({baseline.ref})")
 
     def _check_invariants(self, evaluation: Document) -> None:
         if not self.rules.get("requireInvariants"):

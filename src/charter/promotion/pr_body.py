@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from charter.evaluation.confusion import canonical_threshold
 from charter.promotion.policy import Verdict
 from charter.registry.documents import Document
 from charter.registry.fields import value_at
@@ -69,6 +70,7 @@ def render_body(verdict: Verdict, index: RegistryIndex, reason: str | None) -> s
     lines += ["", f"### Policy verdict: {'passed' if verdict.passed else 'FAILED'}", ""]
     lines += verdict_table(verdict)
     lines += _metrics_section(candidate, current)
+    lines += _comparability_section(verdict)
     lines += _evaluation_section(verdict.evaluation, verdict.baseline_evaluation)
     lines += _comparison_section(index, verdict)
     lines += _contract_section(verdict, candidate, current)
@@ -85,6 +87,25 @@ def _metrics_section(candidate: Document | None, current: Document | None) -> li
     lines += [f"| {markdown_text(str(name))} | {_num(old.get(name))} | {_delta(value, old.get(name))} |"
               for name, value in new.items()]
     return lines
+
+
+def _comparability_section(verdict: Verdict) -> list[str]:
+    """Which evaluations were compared, and whether they may be: the same cohort version, data snapshot, event
+    definition version, units and period (`charter.evaluation.comparability`)."""
+    evaluation, current, verdict_ = verdict.evaluation, verdict.promotion.current, verdict.comparability
+    if evaluation is None or current is None:
+        return []
+    lines = ["", "### Comparability", ""]
+    if verdict_ is None:
+        return [*lines, f"{markdown_code(current)} has no evaluation: {markdown_code(str(evaluation.ref))} is "
+                "compared with nothing."]
+    pair = f"{markdown_code(str(evaluation.ref))} against {markdown_code(str(verdict_.a.ref))} " \
+        f"(of {markdown_code(current)})"
+    if verdict_.comparable:
+        return [*lines, f"{pair}: **comparable**, {markdown_text(verdict_.summary)}."]
+    return [*lines, f"{pair}: **not comparable**, nor is any other evaluation of {markdown_code(current)}; the "
+            f"closest differs in {markdown_text(verdict_.summary)}. No difference is shown, and a policy check that "
+            f"compares with {markdown_code(current)} fails."]
 
 
 def _evaluation_section(evaluation: Document | None, baseline: Document | None) -> list[str]:
@@ -115,21 +136,33 @@ def _rows_by(spec: Any, key: str, field: str) -> dict[Any, dict[str, Any]]:
     return {r.get(field): r for r in rows if isinstance(r, dict)} if isinstance(rows, list) else {}
 
 
+def _thresholds(spec: Any) -> dict[float, dict[str, Any]]:
+    """Threshold rows by canonical threshold, so that 0.30000000000000004 finds 0.3."""
+    rows = value_at(spec, ("thresholds",))
+    found: dict[float, dict[str, Any]] = {}
+    for row in rows if isinstance(rows, list) else []:
+        value = row.get("threshold") if isinstance(row, dict) else None
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            found.setdefault(canonical_threshold(float(value)), row)
+    return found
+
+
 def _threshold_table(spec: dict[str, Any], baseline: Document | None) -> list[str]:
-    rows = _rows_by(spec, "thresholds", "threshold")
+    rows = _thresholds(spec)
     if not rows:
         return []
-    old = _rows_by(baseline.spec, "thresholds", "threshold") if baseline is not None else {}
+    old = _thresholds(baseline.spec) if baseline is not None else {}
     operating = spec.get("operatingThreshold")
+    operating = canonical_threshold(float(operating)) if isinstance(operating, int | float) else None
     lines = ["", "#### Thresholds and alert volume (Δ against the baseline)", "",
              "| threshold | alerts/day | alert rate | sensitivity | PPV | specificity |",
              "|---|---|---|---|---|---|"]
-    for value, row in sorted(rows.items(), key=lambda item: float(item[0] or 0)):
+    for value, row in sorted(rows.items()):
         base = old.get(value, {})
         mark = " ◀ operating" if value == operating else ""
         cells = [_delta(row.get(k), base.get(k)) for k in ("alertsPerDay", "alertRate", "sensitivity", "ppv",
                                                             "specificity")]
-        lines.append(f"| {markdown_text(str(value))}{mark} | " + " | ".join(cells) + " |")
+        lines.append(f"| {markdown_text(f'{value:g}')}{mark} | " + " | ".join(cells) + " |")
     return lines
 
 
@@ -165,18 +198,14 @@ def _invariant_table(spec: dict[str, Any]) -> list[str]:
 
 
 def _comparison_section(index: RegistryIndex, verdict: Verdict) -> list[str]:
-    """The candidate's evaluation against the assigned version's on the same cohort (`charter evaluate compare`)."""
+    """The candidate's evaluation against the assigned version's comparable one (`charter evaluate compare`); when
+    there is none, the Comparability section says why and nothing is compared."""
     from charter.evaluation.compare import compare_documents
 
-    evaluation, current = verdict.evaluation, verdict.promotion.current
-    if evaluation is None or current is None:
+    evaluation, baseline = verdict.evaluation, verdict.baseline_evaluation
+    if evaluation is None or baseline is None:
         return []
-    cohort = value_at(evaluation.spec, ("cohort",))
-    baseline = next((e for e in index.evaluations_of(current) if value_at(e.spec, ("cohort",)) == cohort), None)
-    if baseline is None:
-        return ["", f"### Compared with {markdown_code(current)}", "",
-                f"{markdown_code(current)} has no evaluation on {markdown_code(str(cohort))}."]
-    return ["", *compare_documents(baseline, evaluation).to_markdown("###")]
+    return ["", *compare_documents(baseline, evaluation, index).to_markdown("###")]
 
 
 def _contract_section(verdict: Verdict, candidate: Document | None, current: Document | None) -> list[str]:
