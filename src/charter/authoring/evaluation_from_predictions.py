@@ -109,7 +109,7 @@ def record_from_predictions(root: Path, request: PredictionsRequest, today: date
 
 
 def _record(root: Path, request: PredictionsRequest, today: date, current: Change) -> Reference:
-    from charter import __version__
+    from charter._version import __version__
     from charter.adapters import dvc
     from charter.adapters.git.repo import user_config
     from charter.authoring.codeowners import keep_codeowners_in_step
