@@ -76,7 +76,7 @@ def record(
     the command runs; `-C` only says where the registry is.
     """
     from charter.api import Registry
-    from charter.authoring.record_evaluation import EvaluationRequest
+    from charter.authoring.record_evaluation import EvaluationRequest, record_evaluation
     from charter.cli.render import print_findings, refuse_entry
     from charter.errors import InvalidEntry
 
@@ -86,13 +86,14 @@ def record(
                                 operating_threshold=operating_threshold, evaluator=evaluator, name=name,
                                 version=version, notes=notes, commit=commit)
     try:
-        ref = registry.record_evaluation(request)
+        recorded = record_evaluation(registry.root, request)  # its warnings about the results file (CH819) too
     except InvalidEntry as error:
         raise refuse_entry(registry.root, error, output is ReadFormat.json, "recorded") from None
+    ref = recorded.ref
     detail = registry.show(str(ref))
     # the warnings too: promote refuses on some of them (a missing invariant, CH803), so they are said now
     checked = registry.validate([registry.root / detail.summary.path]).findings
-    warnings = [f for f in checked if f.path == detail.summary.path]
+    warnings = [*recorded.warnings, *(f for f in checked if f.path == detail.summary.path)]
     if output is ReadFormat.json:
         print_json({**detail.to_dict(), "findings": [f.to_dict() for f in warnings]})
         return
