@@ -93,9 +93,9 @@ class Registry:
         """Record an evaluation's results as an Evaluation entry (see `charter.authoring.record_evaluation`)."""
         from charter.authoring.record_evaluation import record_evaluation
 
-        reference = record_evaluation(self.root, request)
+        recorded = record_evaluation(self.root, request)
         self.__dict__.pop("_loaded", None)  # the registry changed: read it again on next use
-        return reference
+        return recorded.ref
 
     def record_evaluation_from_predictions(self, request: PredictionsRequest) -> Reference:
         """Compute an evaluation from predictions and record it with its rows (see

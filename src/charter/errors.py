@@ -1103,10 +1103,10 @@ RESULTS_MESSAGES: dict[str, tuple[str, str]] = {
                          "sensitivity and specificity need both events and non-events"),
     "counts.only_events": ("the cohort has only events (tp+fn is {positives} of {total})",
                            "sensitivity and specificity need both events and non-events"),
-    "counts.no_alerts": ("no alerts at threshold {threshold:g} (tp+fp is 0), so PPV is undefined",
-                         "drop this threshold's row, or pick a lower threshold"),
     "counts.rising": ("more alerts at threshold {high:g} ({high_alerts}) than at the lower {low:g} ({low_alerts})",
                       "an alert is a score at or above the threshold: counts fall as the threshold rises"),
+    "counts.rising.tp": ("more true positives at threshold {high:g} ({high_tp}) than at the lower {low:g} ({low_tp})",
+                         "an alert is a score at or above the threshold: counts fall as the threshold rises"),
     "operating.no_row": ("the operating threshold {operating:g} has no row of counts",
                          "add counts at {operating:g}, or pick one of {known}"),
     "subgroup.no_operating_row": ("subgroup {name} has no row at the operating threshold {operating:g}",
@@ -1114,6 +1114,10 @@ RESULTS_MESSAGES: dict[str, tuple[str, str]] = {
     "subgroup.no_operating_row.none": ("subgroup {name} has no row at the operating threshold",
                                        "give subgroup counts at the operating threshold (pass --operating-threshold)"),
     "subgroup.no_units": ("subgroup {name} has no units", "drop it or give its counts"),
+    "subgroup.file_operating": ("subgroup {name} counts at the file's operatingThreshold {threshold:g}, not at "
+                                "the operating threshold {operating:g} (--operating-threshold)",
+                                "give its counts at {operating:g} (with threshold: {operating:g}), or leave out "
+                                "--operating-threshold"),
     "invariant.no_expected": ("invariant {name} has no expected range, and the contract declares no check of that "
                               "name", "give input and expected {{min, max}} in the results"),
     "invariant.no_input": ("invariant {name} has no input, and the contract declares no check of that name",

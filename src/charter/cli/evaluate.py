@@ -94,7 +94,7 @@ def record(
     """
     from charter.api import Registry
     from charter.authoring.evaluation_from_predictions import PredictionsRequest
-    from charter.authoring.record_evaluation import EvaluationRequest
+    from charter.authoring.record_evaluation import EvaluationRequest, record_evaluation
     from charter.cli.render import print_findings, refuse_entry
     from charter.errors import InvalidEntry, ResultsOrPredictions
 
@@ -103,24 +103,25 @@ def record(
         raise ResultsOrPredictions()
     try:
         if predictions is not None:
-            ref = registry.record_evaluation_from_predictions(PredictionsRequest(
+            ref, given_warnings = registry.record_evaluation_from_predictions(PredictionsRequest(
                 model=model, cohort=cohort, predictions=Path.cwd() / predictions, columns=column or [],
                 subgroups=subgroup or [], baseline=baseline, baseline_score=baseline_score,
                 thresholds=threshold or [], operating_threshold=operating_threshold, seed=seed, event=event,
                 method=method.value, data_snapshot=data_snapshot, evaluator=evaluator, name=name, version=version,
-                notes=notes, commit=commit))
+                notes=notes, commit=commit)), []
         else:
             assert results is not None
-            ref = registry.record_evaluation(EvaluationRequest(
+            recorded = record_evaluation(registry.root, EvaluationRequest(  # its warnings (CH819) too
                 model=model, cohort=cohort, results=Path.cwd() / results, event=event, method=method.value,
                 baseline=baseline, days=days, operating_threshold=operating_threshold, evaluator=evaluator,
                 name=name, version=version, notes=notes, commit=commit))
+            ref, given_warnings = recorded.ref, recorded.warnings
     except InvalidEntry as error:
         raise refuse_entry(registry.root, error, output is ReadFormat.json, "recorded") from None
     detail = registry.show(str(ref))
     # the warnings too: promote refuses on some of them (a missing invariant, CH803), so they are said now
     checked = registry.validate([registry.root / detail.summary.path]).findings
-    warnings = [f for f in checked if f.path == detail.summary.path]
+    warnings = [*given_warnings, *(f for f in checked if f.path == detail.summary.path)]
     if output is ReadFormat.json:
         print_json({**detail.to_dict(), "findings": [f.to_dict() for f in warnings]})
         return

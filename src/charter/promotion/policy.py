@@ -125,6 +125,7 @@ class PolicyCheck:
         self._check_previous_environment()
         evaluation = self._check_evaluation()
         if evaluation is not None:
+            self._check_plausible(evaluation)
             self._select_baseline(evaluation)
             self._check_metric_floors(evaluation)
             self._check_alert_volume(evaluation)
@@ -206,6 +207,17 @@ class PolicyCheck:
     def _age(self, evaluation: Document) -> int | None:
         day = parse_day(str(value_at(evaluation.spec, ("date",))))
         return (self.today - day).days if day is not None else None
+
+    def _check_plausible(self, evaluation: Document) -> None:
+        """The floors below read the evaluation's figures: ones that cannot be true (a PPV of 1.7, a sensitivity its
+        own counts do not give, subgroups larger than the cohort) fail the promotion, whatever they pass."""
+        from charter.validation.evidence_plausibility import implausible
+
+        found = implausible(evaluation, self.index)
+        self._add("evidence is plausible", not found,
+                  f"{evaluation.ref}: {found[0].message} (line {found[0].line}"
+                  f"{f', and {len(found) - 1} more' if len(found) > 1 else ''}): run charter validate {evaluation.path}"
+                  if found else f"the figures of {evaluation.ref} hold together")
 
     def _check_metric_floors(self, evaluation: Document) -> None:
         floors = self.rules.get("metricFloors")

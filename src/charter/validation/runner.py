@@ -16,6 +16,7 @@ from charter.store.cache import ParseCache
 from charter.store.loader import LazyRegistry, LoadedRegistry, load_registry
 from charter.validation.environments import check_codeowners, check_environment, check_registry_config
 from charter.validation.evaluations import check_evaluation
+from charter.validation.evidence_plausibility import check_plausibility
 from charter.validation.identity import check_duplicates, check_family, check_identity
 from charter.validation.paths import check_paths, folded
 from charter.validation.records import check_record
@@ -156,6 +157,7 @@ def validate_registry(root: Path, paths: Sequence[str | Path] | None = None, bas
         findings.extend(check_naming(doc, config))
         findings.extend(check_risk_tier(doc, index, config))
         findings.extend(check_evaluation(doc, index))
+        findings.extend(check_plausibility(doc, index))
     findings.extend(check_duplicates(index, selected))
     compared = registry.files if isinstance(registry, LoadedRegistry) else \
         registry.files_grouped_like(selected, folded)
