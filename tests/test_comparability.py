@@ -204,8 +204,11 @@ def test_promote_compares_the_policys_evaluation_with_a_comparable_one_not_the_n
 def test_alert_volume_change_is_computed_from_counts_not_rounded_alerts_per_day(
         registry: Path, origin: Path, charter: Charter, old: int, new: int, passed: bool, shown: str) -> None:
     half = old // 2
-    rewrite(registry, BASE, periodDays=365, thresholds=operating_only(half, old - half, 31930 - old, 1190, 365))
-    rewrite(registry, CANDIDATE, periodDays=365, thresholds=operating_only(half, new - half, 31930 - new, 1190, 365))
+    # subgroups go: their events (from the template's counts) would outnumber this table's (CH817)
+    rewrite(registry, BASE, periodDays=365, subgroups=None,
+            thresholds=operating_only(half, old - half, 31930 - old, 1190, 365))
+    rewrite(registry, CANDIDATE, periodDays=365, subgroups=None,
+            thresholds=operating_only(half, new - half, 31930 - new, 1190, 365))
     commit(registry)
     result = charter("-C", registry, "promote", "model:sepsis-risk@1.1.0", "--to", "production", "--format", "json")
     assert result.code == (0 if passed else 1), result
