@@ -59,10 +59,10 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 
 # The slow tests: seconds each (a browser, pre-commit installing hooks, hypothesis, processes killed mid-write and
-# races, DVC pushing to S3, the benchmark, the demo, a wheel build, a pytest session in a subprocess). Together they
-# are about four fifths of the suite's time; `make test-quick` (pytest -m "not slow") leaves them out, `make test`
-# runs everything. Marked here rather than in the modules; a test in tests/test_suite_hygiene.py keeps every name
-# below pointing at a test that exists. ALL marks a whole module.
+# races, DVC pushing to S3, the benchmark, the demo, a wheel build, a pytest session in a subprocess, a bootstrap
+# done row by row). Together they are about four fifths of the suite's time; `make test-quick` (pytest -m "not
+# slow") leaves them out, `make test` runs everything. Marked here rather than in the modules; a test in
+# tests/test_suite_hygiene.py keeps every name below pointing at a test that exists. ALL marks a whole module.
 ALL = "*"
 SLOW: dict[str, str | set[str]] = {
     "test_properties.py": ALL,
@@ -81,10 +81,12 @@ SLOW: dict[str, str | set[str]] = {
                        "test_charts_and_lineage_are_drawn",
                        "test_catalog_filters_narrow_the_table",
                        "test_every_entry_has_its_page_and_every_link_resolves"},
-    "test_benchmarks.py": {"test_benchmark_runs_at_small_scale", "test_benchmark_measures_only_what_is_asked"},
+    "test_benchmarks.py": {"test_benchmark_runs_at_small_scale", "test_benchmark_measures_only_what_is_asked",
+                           "test_evidence_numerics_benchmark_runs_at_small_scale"},
     "test_resolve_pull.py": {"test_s3_remote_register_and_pull_from_a_fresh_clone"},
     "test_yamlio.py": {"test_reading_keeps_nothing_of_the_files_read"},
     "test_suite_hygiene.py": {"test_session_fixtures_never_see_the_machines_git_identity"},
+    "test_statistics.py": {"test_average_precision_bootstrap_agrees_with_a_row_by_row_bootstrap"},
 }
 
 

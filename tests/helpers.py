@@ -132,7 +132,9 @@ def md5(path: Path) -> str:
 
 # --- what a run imports (import-cost tests) ------------------------------------------------------------------------
 
-HEAVY = ("jsonschema", "git", "dvc", "referencing", "jinja2", "yaml", "pydantic", "rich")
+#: The numerics (the `evidence` extra) are for the commands that compute evaluations from predictions only.
+HEAVY = ("jsonschema", "git", "dvc", "referencing", "jinja2", "yaml", "pydantic", "rich",
+         "numpy", "scipy", "sklearn", "statsmodels", "pyarrow")
 
 PROBE = """
 import json, sys

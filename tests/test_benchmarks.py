@@ -109,3 +109,20 @@ def test_benchmark_measures_only_what_is_asked(tmp_path: Path) -> None:
 
     wrong = bench("validate_everything")
     assert wrong.returncode == 1 and "no operation validate_everything" in wrong.stderr
+
+
+def test_evidence_numerics_benchmark_runs_at_small_scale(tmp_path: Path) -> None:
+    output = tmp_path / "numerics.json"
+    result = subprocess.run(
+        [sys.executable, str(BENCHMARKS / "evidence_numerics.py"), "--rows", "5000", "--replicates", "50",
+         "--output", str(output), "--quiet"],
+        capture_output=True, text=True, timeout=300)
+
+    assert result.returncode == 0, result.stderr
+    data = json.loads(output.read_text(encoding="utf-8"))
+    assert data["rows"] == 5000 and data["replicates"] == 50 and data["events"] > 0
+    assert {"auroc_delong", "paired_auroc_delong", "average_precision_bootstrap", "calibration_slope",
+            "calibration_errors", "paired_rate_differences", "reliability_bins"} <= set(data["operations"])
+    for name, operation in data["operations"].items():
+        assert operation["wall_s"] >= 0 and operation["cpu_s"] >= 0 and operation["peak_alloc_mib"] >= 0, name
+    assert data["peak_rss_mib"] > 0
