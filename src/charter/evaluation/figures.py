@@ -98,17 +98,15 @@ def _estimate(found: Estimate | None) -> dict[str, Any] | None:
     return shown
 
 
-def _difference(found: Difference | None, p_value: float | None = None, method: str | None = None
-                ) -> dict[str, Any] | None:
+def _difference(found: Difference | None) -> dict[str, Any] | None:
     if found is None:
         return None
     shown: dict[str, Any] = {"delta": rounded(found.delta)}
     if found.lower is not None and found.upper is not None:
         shown.update({"ciLower": rounded(found.lower), "ciUpper": rounded(found.upper), "ciLevel": found.level})
-    p = found.p_value if p_value is None else p_value
-    if p is not None:
-        shown["pValue"] = rounded(p)
-    shown["method"] = method or found.method
+    if found.p_value is not None:
+        shown["pValue"] = rounded(found.p_value)
+    shown["method"] = f"{found.method}; p-value {found.test}" if found.test else found.method
     return shown
 
 
@@ -125,17 +123,19 @@ def _metrics(score: npt.NDArray[np.float64], label: npt.NDArray[np.int8], settin
         if shown is not None:
             metrics[name] = shown
             methods[name] = shown["method"]
-    metrics["brier"] = {"value": rounded(brier(score, label)), "method": "brier"}
-    methods["brier"] = "brier"
+    found = brier(score, label)
+    if found is not None:
+        metrics["brier"] = {"value": rounded(found), "method": "brier"}
+        methods["brier"] = "brier"
     return {k: v for k, v in metrics.items() if v is not None}
 
 
 def _calibration(score: npt.NDArray[np.float64], label: npt.NDArray[np.int8], settings: FigureSettings,
                  methods: dict[str, str]) -> dict[str, Any]:
     from charter.evaluation.calibration import (
+        calibration_errors,
         calibration_intercept,
         calibration_slope,
-        integrated_calibration_index,
         observed_expected,
         reliability_bins,
     )
@@ -154,18 +154,17 @@ def _calibration(score: npt.NDArray[np.float64], label: npt.NDArray[np.int8], se
         methods[f"calibration.{key}"] = found.method
     if len(intervals) > 1:
         shown["intervals"] = intervals
-    shown["brier"] = rounded(brier(score, label))
-    ici = integrated_calibration_index(score, label)
-    if ici is not None:
-        shown["ici"], shown["e50"], shown["e90"] = (rounded(ici.ici), rounded(ici.e50), rounded(ici.e90))
-        methods["calibration.ici"] = ici.method
-    bins = []
-    for b in reliability_bins(score, label, settings.bins, settings.level):
-        row: dict[str, Any] = {"predicted": rounded(b.mean_predicted), "observed": rounded(b.observed), "n": b.n,
-                               "events": b.events, "from": rounded(b.lower_edge), "to": rounded(b.upper_edge)}
-        if b.interval is not None:
-            row["interval"] = {"lower": rounded(b.interval[0]), "upper": rounded(b.interval[1])}
-        bins.append(row)
+    score_error = brier(score, label)
+    if score_error is not None:
+        shown["brier"] = rounded(score_error)
+    errors = calibration_errors(score, label)
+    if errors is not None:
+        shown["ici"], shown["e50"], shown["e90"] = (rounded(errors.ici), rounded(errors.e50), rounded(errors.e90))
+        methods["calibration.ici"] = errors.method
+    bins = [{"predicted": rounded(b.mean_predicted), "observed": rounded(b.observed), "n": b.n, "events": b.events,
+             "from": rounded(b.lower), "to": rounded(b.upper),
+             "interval": {"lower": rounded(b.observed_lower), "upper": rounded(b.observed_upper)}}
+            for b in reliability_bins(score, label, settings.bins, settings.level)]
     if bins:
         shown["bins"] = bins
         methods["calibration.bins"] = f"equal-count-{settings.bins}"
@@ -201,59 +200,48 @@ def _subgroups(predictions: Predictions, settings: FigureSettings, days: float) 
 
 def _comparison(predictions: Predictions, settings: FigureSettings, days: float,
                 methods: dict[str, str]) -> dict[str, Any]:
-    from charter.evaluation.statistics import paired_auroc_delong, paired_rate_differences, paired_threshold_tests
+    from charter.evaluation.statistics import paired_auroc_delong
     from charter.evaluation.threshold_counts import subgroup_masks
 
     assert predictions.baseline is not None and settings.baseline is not None
     new, base, label = predictions.score, predictions.baseline, predictions.label
     shown: dict[str, Any] = {"baseline": settings.baseline, "paired": True, "rows": predictions.rows,
                              "baselineColumn": predictions.columns.get("baseline", "baseline")}
-    shown["auroc"] = _difference(paired_auroc_delong(new, base, label, settings.level))
-    methods["comparison.auroc"] = "delong-paired"
-    shown["atOperatingThreshold"] = _at_operating(new, base, label, days, settings, methods)
+    auroc = _difference(paired_auroc_delong(new, base, label, settings.level))
+    if auroc is not None:
+        shown["auroc"] = auroc
+        methods["comparison.auroc"] = auroc["method"]
+    shown["atOperatingThreshold"] = {"threshold": settings.operating,
+                                     **_rate_differences(new, base, label, days, settings, methods)}
     groups = []
     for (attribute, value), mask in subgroup_masks(predictions).items():
         n, events = int(mask.sum()), int(label[mask].sum())
         entry: dict[str, Any] = {"name": f"{attribute}={value}", "attribute": attribute, "value": value, "n": n,
                                  "events": events, "smallSample": small_sample(n, events)}
-        auroc = _difference(paired_auroc_delong(new[mask], base[mask], label[mask], settings.level))
-        if auroc is not None:
-            entry["auroc"] = auroc
-        tests = paired_threshold_tests(new[mask] >= settings.operating, base[mask] >= settings.operating,
-                                       label[mask])
-        differences = paired_rate_differences(new[mask] >= settings.operating, base[mask] >= settings.operating,
-                                              label[mask], days, settings.level, settings.paired_replicates,
-                                              settings.seed)
-        for rate in ("sensitivity", "specificity"):
-            if rate in differences:
-                entry[rate] = _difference(differences[rate], *_test_of(tests, rate))
+        found = _difference(paired_auroc_delong(new[mask], base[mask], label[mask], settings.level))
+        if found is not None:
+            entry["auroc"] = found
+        rates = _rate_differences(new[mask], base[mask], label[mask], days, settings, None)
+        entry.update({k: v for k, v in rates.items() if k in ("sensitivity", "specificity")})
         groups.append(entry)
     if groups:
         shown["subgroups"] = groups
     return shown
 
 
-def _at_operating(new: Any, base: Any, label: Any, days: float, settings: FigureSettings,
-                  methods: dict[str, str]) -> dict[str, Any]:
-    from charter.evaluation.statistics import paired_rate_differences, paired_threshold_tests
+def _rate_differences(new: Any, base: Any, label: Any, days: float, settings: FigureSettings,
+                      methods: dict[str, str] | None) -> dict[str, Any]:
+    """Sensitivity, specificity, PPV and alerts per day at the operating threshold: paired bootstrap intervals,
+    McNemar's p-values where the test applies."""
+    from charter.evaluation.statistics import paired_rate_differences
 
-    new_alert, base_alert = new >= settings.operating, base >= settings.operating
-    differences = paired_rate_differences(new_alert, base_alert, label, days, settings.level,
-                                          settings.paired_replicates, settings.seed)
-    tests = paired_threshold_tests(new_alert, base_alert, label)
-    shown: dict[str, Any] = {"threshold": settings.operating}
+    differences = paired_rate_differences(new >= settings.operating, base >= settings.operating, label, days,
+                                          settings.level, settings.paired_replicates, settings.seed)
+    shown = {}
     for rate in ("sensitivity", "specificity", "ppv", "alertsPerDay"):
-        if rate not in differences:
-            continue
-        p_value, method = _test_of(tests, rate)
-        shown[rate] = _difference(differences[rate], p_value, method)
-        methods[f"comparison.{rate}"] = shown[rate]["method"]
+        found = _difference(differences.get(rate))
+        if found is not None:
+            shown[rate] = found
+            if methods is not None:
+                methods[f"comparison.{rate}"] = found["method"]
     return shown
-
-
-def _test_of(tests: dict[str, Any], rate: str) -> tuple[float | None, str | None]:
-    """McNemar's p-value and name for sensitivity and specificity (the interval stays the paired bootstrap's)."""
-    test = tests.get(rate)
-    if test is None:
-        return None, None
-    return test.p_value, f"{test.method}; interval paired-bootstrap-percentile"
