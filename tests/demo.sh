@@ -157,19 +157,34 @@ printf 'type: deployed\nreporter: argo-cd\ndetails: synced revision 8e1f0c2\n' >
 "$charter" monitor record model:sepsis-risk@1.1.0 --env production --file "$work/deployed.yaml"
 printf '{"type": "deployed", "reporter": "spinnaker"}\n' > "$work/card-fraud.json"
 "$charter" monitor record model:card-fraud@3.2.0 --env production --file "$work/card-fraud.json"
-start="$(date -u -d '-7 days' +%Y-%m-%dT00:00:00Z)" end="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+# the last seven whole days: 39 encounters alerted (5.6 a day; the evaluation of 1.1.0 expected 5.3)
+start="$(date -u -d '-7 days' +%Y-%m-%dT00:00:00Z)" end="$(date -u +%Y-%m-%dT00:00:00Z)" now="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
 cat > "$work/health.yaml" <<HEALTH
 type: health
 reporter: monitoring/weekly-health
-at: $end
+at: $now
 period: {start: $start, end: $end}
-health: {latencyP50Ms: 36, latencyP99Ms: 205, errorRate: 0.0004, scoreDrift: 0.05, alertsPerDay: 5.6}
+health: {latencyP50Ms: 36, latencyP99Ms: 205, errorRate: 0.0004, scoreDrift: 0.05, alertsPerDay: 5.6,
+         unitsScored: 1250, alerts: 39}
 HEALTH
 "$charter" monitor record model:sepsis-risk@1.1.0 --env production --file "$work/health.yaml"
 git log --oneline -n 3
 
-step "In sync again, with the latest health figures and their age" "charter status --env production"
+step "In sync again: the latest figures, their age, and each held against what the evaluation expected" \
+  "charter status --env production"
 "$charter" status --env production
+
+step "A week outside expectation: card-fraud alerts 350 times a day where its evaluation expected 250 (exit 1)" \
+  "charter monitor record model:card-fraud@3.2.0 --env production --file storm.yaml; charter status --env production"
+cat > "$work/storm.yaml" <<STORM
+type: health
+reporter: monitoring/weekly-health
+at: $now
+period: {start: $start, end: $end}
+health: {alertsPerDay: 350, unitsScored: 1400000, alerts: 2450}
+STORM
+"$charter" monitor record model:card-fraud@3.2.0 --env production --file "$work/storm.yaml"
+if "$charter" status --env production; then echo "expected a figure outside expectation"; exit 1; else echo "(exit $?)"; fi
 
 step "Performance across versions and time: evaluation estimates beside what monitoring saw" \
   "charter monitor history sepsis-risk --metric alertsPerDay"

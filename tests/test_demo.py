@@ -31,5 +31,8 @@ def test_demo_walks_end_to_end(tmp_path: Path) -> None:
     assert "refused by the policy for staging" in out + result.stderr
     assert "Policy verdict: passed" in out and "To-Version: 1.1.0" in out
     assert "✓ Roll back sepsis-risk 1.0.0 to production" in out
+    assert "✓ every monitored figure is within expectation" in out
+    assert "✗ production/card-fraud 3.2.0: alerts/day outside expectation" in out
+    assert "observed  350 [336, 364] (2,450 alerts in 7 d)\n    evaluated 250\n" in out
     assert out.rstrip().splitlines()[-1].startswith("The demo registry is at")
     assert "\x1b[" not in out  # not a terminal: no escape codes

@@ -225,7 +225,8 @@ class Registry:
         return recorded.ref
 
     def status(self, env: str | None = None) -> StatusReport:
-        """What should run against what deploy systems reported; `.in_sync` is the one-bit answer."""
+        """What should run against what deploy systems reported, and the latest monitored figures against what the
+        evaluation expected; `.in_sync`, `.within_expectation` and `.ok` (both) are the one-bit answers."""
         from charter.deployment.status import compute_status
 
         return compute_status(self.index, self.config, env)

@@ -32,7 +32,8 @@ E, W = Severity.ERROR, Severity.WARNING
 #: The catalogue of finding codes. 1xx: reading files; 2xx: schema; 3xx: identity and layout;
 #: 4xx: references; 5xx: environments and registry configuration; 6xx: history (`--base`);
 #: 7xx: artifacts (`--check-artifacts`); 80x: evaluation evidence (invariants, threshold table);
-#: 811-814: deployment and monitoring records; 815-819 and 830-834: plausibility of evaluation evidence.
+#: 811-814: deployment and monitoring records; 815-819 and 830-834: plausibility of evaluation evidence;
+#: 820-824: evidence recomputed from predictions; 84x: a monitoring record's counts (denominators).
 CODES: dict[str, FindingCode] = _codes(
     FindingCode("CH100", E, "file cannot be read as UTF-8 text"),
     FindingCode("CH101", E, "YAML syntax error"),
@@ -101,6 +102,12 @@ CODES: dict[str, FindingCode] = _codes(
     FindingCode("CH822", E, "predictions file differs from the one recorded"),
     FindingCode("CH823", W, "evaluation not computed from predictions"),
     FindingCode("CH824", E, "predictions file no longer reads as recorded"),
+    FindingCode("CH840", E, "a count is larger than the count it is part of"),
+    FindingCode("CH841", E, "more labelled alerts without the event than labelled units without it"),
+    FindingCode("CH842", E, "alerts per day disagree with the alerts and the period"),
+    FindingCode("CH843", E, "subgroup reported twice"),
+    FindingCode("CH844", W, "counts that give no figure"),
+    FindingCode("CH845", W, "only alerts were labelled: sensitivity cannot be estimated"),
 )
 
 SCHEMA_HINT = "see `charter schema {kind}` for the fields and their meaning"
@@ -317,6 +324,22 @@ MESSAGES: dict[str, tuple[str, str]] = {
               "{computed:.4g}", "correct the metric or the counts: the policy's floors read this value"),
     "CH833.prevalence": ("metric prevalence is {stated:g}, but the threshold table's counts give {computed:.4g} "
                          "(tp + fn of tp + fp + tn + fn)", "correct the metric or the counts"),
+    "CH840": ("{part} is {value}, more than {whole} ({limit})",
+              "{part} counts part of what {whole} counts: correct the counts"),
+    "CH841": ("{false_alerts} labelled alerts without the event (alertsLabelled - truePositives), but only "
+              "{negatives} labelled units without it (labelled - events)",
+              "a labelled alert without the event is a labelled unit without it: correct the counts"),
+    "CH842": ("alertsPerDay is {stated:g}, but {alerts} alerts over {days:g} days is {computed:.4g}",
+              "correct alertsPerDay, alerts or the period (or leave alertsPerDay out: status computes it)"),
+    "CH843": ("subgroup {attribute}={value} is reported twice (first at line {first_line})",
+              "report each subgroup once"),
+    "CH844.alerts": ("{field} without a period: alerts per day cannot be computed",
+                     "give the period the alerts were counted over (spec.period)"),
+    "CH844.truePositives": ("{field} without alertsLabelled or events: neither PPV nor sensitivity can be computed",
+                            "give alertsLabelled (for PPV) and events (for sensitivity) beside it"),
+    "CH845": ("{field}: labelled equals alertsLabelled, so only alerts were labelled and every labelled event is an "
+              "alert; sensitivity is not held against expectation",
+              "count events among every unit whose outcome is known, alerted or not (or leave events out)"),
 }
 
 
