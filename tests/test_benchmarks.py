@@ -109,3 +109,16 @@ def test_benchmark_measures_only_what_is_asked(tmp_path: Path) -> None:
 
     wrong = bench("validate_everything")
     assert wrong.returncode == 1 and "no operation validate_everything" in wrong.stderr
+
+
+def test_evidence_read_benchmark_runs_at_small_scale(tmp_path: Path) -> None:
+    output = tmp_path / "evidence.json"
+    result = subprocess.run([sys.executable, str(BENCHMARKS / "evidence_read.py"), "--rows", "3000", "--runs", "1",
+                             "--output", str(output)], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    data = json.loads(output.read_text(encoding="utf-8"))
+    assert set(data["results"]) == {"csv", "parquet"}
+    for found in data["results"].values():
+        assert found["first_read_s"] > 0 and found["second_read_s"] > 0 and found["peak_rss_mib"] > 0
+        assert len(found["md5"]) == 32
+    assert "| csv |" in result.stdout and "| parquet |" in result.stdout
