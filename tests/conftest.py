@@ -82,11 +82,15 @@ SLOW: dict[str, str | set[str]] = {
                        "test_catalog_filters_narrow_the_table",
                        "test_every_entry_has_its_page_and_every_link_resolves"},
     "test_benchmarks.py": {"test_benchmark_runs_at_small_scale", "test_benchmark_measures_only_what_is_asked",
-                           "test_evidence_numerics_benchmark_runs_at_small_scale"},
+                           "test_evidence_numerics_benchmark_runs_at_small_scale",
+                           "test_evidence_read_benchmark_runs_at_small_scale"},
     "test_resolve_pull.py": {"test_s3_remote_register_and_pull_from_a_fresh_clone"},
     "test_yamlio.py": {"test_reading_keeps_nothing_of_the_files_read"},
     "test_suite_hygiene.py": {"test_session_fixtures_never_see_the_machines_git_identity"},
     "test_statistics.py": {"test_average_precision_bootstrap_agrees_with_a_row_by_row_bootstrap"},
+    "test_predictions_file.py": {"test_dvc_add_records_the_same_md5",
+                                 "test_any_valid_csv_or_parquet_reads_as_an_independent_parse"},
+    "test_threshold_counts.py": {"test_counts_at_every_threshold_match_a_loop"},
 }
 
 

@@ -132,9 +132,10 @@ def md5(path: Path) -> str:
 
 # --- what a run imports (import-cost tests) ------------------------------------------------------------------------
 
-#: The numerics (the `evidence` extra) are for the commands that compute evaluations from predictions only.
+#: Libraries a run must not import unless it needs them; the last six are the `evidence` extra's (and pandas,
+#: which pyarrow imports), for the commands that compute evaluations from predictions only.
 HEAVY = ("jsonschema", "git", "dvc", "referencing", "jinja2", "yaml", "pydantic", "rich",
-         "numpy", "scipy", "sklearn", "statsmodels", "pyarrow")
+         "numpy", "pyarrow", "pandas", "scipy", "sklearn", "statsmodels")
 
 PROBE = """
 import json, sys

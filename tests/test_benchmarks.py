@@ -126,3 +126,16 @@ def test_evidence_numerics_benchmark_runs_at_small_scale(tmp_path: Path) -> None
     for name, operation in data["operations"].items():
         assert operation["wall_s"] >= 0 and operation["cpu_s"] >= 0 and operation["peak_alloc_mib"] >= 0, name
     assert data["peak_rss_mib"] > 0
+
+
+def test_evidence_read_benchmark_runs_at_small_scale(tmp_path: Path) -> None:
+    output = tmp_path / "evidence.json"
+    result = subprocess.run([sys.executable, str(BENCHMARKS / "evidence_read.py"), "--rows", "3000", "--runs", "1",
+                             "--output", str(output)], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    data = json.loads(output.read_text(encoding="utf-8"))
+    assert set(data["results"]) == {"csv", "parquet"}
+    for found in data["results"].values():
+        assert found["first_read_s"] > 0 and found["second_read_s"] > 0 and found["peak_rss_mib"] > 0
+        assert len(found["md5"]) == 32
+    assert "| csv |" in result.stdout and "| parquet |" in result.stdout

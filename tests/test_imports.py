@@ -7,13 +7,20 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import Iterable
 from pathlib import Path
 
 import charter
-from tests.helpers import imported, probe
+from tests.helpers import HEAVY, imported, probe
 
-NUMERICS = {"numpy", "scipy", "sklearn", "statsmodels", "pyarrow"}
+PACKAGE = Path(charter.__file__).parent
+#: The `evidence` extra's libraries (and pandas, which pyarrow imports when it converts Python values).
+EVIDENCE_LIBRARIES = {"numpy", "pyarrow", "pandas", "scipy", "sklearn", "statsmodels"}
+#: The modules that may import them: those that compute from predictions. Commands import these modules inside the
+#: function that needs them, so nothing that only reads a registry pays for them (or needs them installed).
+EVIDENCE_MODULES = {"charter.evaluation.predictions", "charter.evaluation.threshold_counts",
+                    "charter.evaluation.statistics", "charter.evaluation.calibration",
+                    "charter.evaluation.poisson_resampling", "charter.evaluation.figures"}
+
 
 
 def test_help_imports_nothing_heavy(tmp_path: Path) -> None:
@@ -39,35 +46,6 @@ def test_validating_one_file_needs_no_git_or_dvc(template_registry: Path) -> Non
     assert imported("validate", one, cwd=template_registry) == []
 
 
-def _imported_names(nodes: Iterable[ast.AST]) -> set[str]:
-    names = set()
-    for statement in nodes:
-        if isinstance(statement, ast.Import):
-            names.update(alias.name for alias in statement.names)
-        elif isinstance(statement, ast.ImportFrom) and statement.module:
-            names.add(statement.module)
-            names.update(f"{statement.module}.{alias.name}" for alias in statement.names)
-    return names
-
-
-def test_only_the_evaluation_arithmetic_imports_the_numerics() -> None:
-    """numpy, scipy, scikit-learn, statsmodels and pyarrow (the `evidence` extra) are imported by modules of
-    charter.evaluation alone; any other module (charter.evaluation's own __init__ and confusion included) may use
-    those modules only from inside a function, so importing it (as validate, list and the rest do) loads none of
-    them. The run-time probes above check the same."""
-    package = Path(charter.__file__).parent
-    numeric_modules, top_level = set(), {}
-    for path in package.rglob("*.py"):
-        module = ".".join(("charter", *path.relative_to(package).with_suffix("").parts)).removesuffix(".__init__")
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-        if {name.split(".")[0] for name in _imported_names(ast.walk(tree))} & NUMERICS:
-            numeric_modules.add(module)
-        top_level[module] = _imported_names(tree.body)
-    assert numeric_modules and all(m.startswith("charter.evaluation.") for m in numeric_modules), numeric_modules
-    eager = {m for m, names in top_level.items() if m not in numeric_modules and names & numeric_modules}
-    assert eager == set()
-
-
 def test_only_the_report_imports_jinja(template_registry: Path, tmp_path: Path) -> None:
     assert "jinja2" not in imported("list", cwd=template_registry)
     assert "jinja2" in imported("report", "-o", str(tmp_path / "site"), cwd=template_registry)
@@ -85,3 +63,59 @@ def test_findings_look_the_same_with_and_without_rich(registry: Path) -> None:
     assert "bogus" in plain.stdout and "\x1b[" not in plain.stdout
     assert "\x1b[" in styled.stdout
     assert re.sub(r"\x1b\[[0-9;]*m", "", styled.stdout) == plain.stdout
+
+
+def _module_name(path: Path) -> str:
+    return ".".join(("charter", *path.relative_to(PACKAGE).with_suffix("").parts)).removesuffix(".__init__")
+
+
+def _imports(tree: ast.AST, *, top_level_only: bool) -> list[tuple[int, str]]:
+    """(line, module) of every import; with top_level_only, not those inside functions or under TYPE_CHECKING."""
+    found: list[tuple[int, str]] = []
+
+    def visit(node: ast.AST) -> None:
+        for child in ast.iter_child_nodes(node):
+            if top_level_only and isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+                continue
+            if top_level_only and isinstance(child, ast.If) and "TYPE_CHECKING" in ast.unparse(child.test):
+                continue
+            if isinstance(child, ast.Import):
+                found.extend((child.lineno, alias.name) for alias in child.names)
+            elif isinstance(child, ast.ImportFrom) and child.module:
+                found.extend((child.lineno, f"{child.module}.{alias.name}") for alias in child.names)
+            visit(child)
+
+    visit(tree)
+    return found
+
+
+def test_only_the_evidence_modules_import_numpy_pyarrow_and_the_rest_of_the_evidence_extra() -> None:
+    assert set(HEAVY) >= EVIDENCE_LIBRARIES
+    outside = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        name = _module_name(path)
+        for line, module in _imports(ast.parse(path.read_text(encoding="utf-8")), top_level_only=False):
+            if module.split(".")[0] in EVIDENCE_LIBRARIES and name not in EVIDENCE_MODULES:
+                outside.append(f"{name}:{line} imports {module}")
+    assert outside == []
+
+
+def test_no_module_imports_an_evidence_module_when_it_is_imported() -> None:
+    """Only inside a function (run by a command that computes) may a module reach for the evidence modules."""
+    eager = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        name = _module_name(path)
+        if name in EVIDENCE_MODULES:
+            continue
+        for line, module in _imports(ast.parse(path.read_text(encoding="utf-8")), top_level_only=True):
+            if any(module == m or module.startswith(m + ".") for m in EVIDENCE_MODULES):
+                eager.append(f"{name}:{line} imports {module}")
+    assert eager == []
+
+
+def test_importing_the_api_and_the_evaluation_package_imports_no_evidence_library() -> None:
+    code = ("import sys, charter.api, charter.cli.app, charter.evaluation, charter.evaluation.compare, "
+            "charter.evaluation.results_file, charter.authoring.record_evaluation; "
+            f"print(sorted({{m.split('.')[0] for m in sys.modules}} & set({sorted(EVIDENCE_LIBRARIES)!r})))")
+    ran = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert ran.stdout.strip() == "[]"

@@ -129,8 +129,9 @@ def _record(root: Path, request: PredictionsRequest, today: date, current: Chang
         raise NoLabelEvent(model=model.ref)
     event = pinned_entry(index, event_ref, "event", "--event")
     baseline = pinned_entry(index, request.baseline, "model", "--baseline") if request.baseline else None
-    columns = ColumnMap.from_options(request.columns, subgroups=request.subgroups,
-                                     baseline=request.baseline_score if baseline is not None else None)
+    columns = ColumnMap.from_options([*request.columns, *(f"subgroup={s}" for s in request.subgroups),
+                                      *([f"baseline={request.baseline_score}"]
+                                        if baseline is not None and request.baseline_score else [])])
     predictions = read_predictions(request.predictions, columns)
     settings = figure_settings(index, model, request, baseline)
     figures = compute_figures(predictions, settings)
@@ -158,8 +159,9 @@ def _record(root: Path, request: PredictionsRequest, today: date, current: Chang
     spec["evidence"] = {
         "source": "predictions",
         "predictions": {"path": stored, "md5": predictions.md5, "rows": predictions.rows,
-                        "format": predictions.format, "columns": dict(predictions.columns),
-                        **({"subgroups": list(request.subgroups)} if request.subgroups else {})},
+                        "format": predictions.format, "columns": predictions.columns.recorded(),
+                        **({"subgroups": list(predictions.columns.subgroups)} if predictions.columns.subgroups
+                           else {})},
         "charterVersion": __version__, **evidence,
     }
     document = {

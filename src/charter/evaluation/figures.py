@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from charter.evaluation.confusion import CI_LEVEL, Confusion, threshold_row
+from charter.errors import PredictionsError
+from charter.evaluation.confusion import CI_LEVEL, threshold_row
 
 if TYPE_CHECKING:
     import numpy as np
@@ -60,10 +61,12 @@ def compute_figures(predictions: Predictions, settings: FigureSettings) -> dict[
 
     score, label = predictions.score, predictions.label
     days = scored_span_days(predictions.time)
+    if days <= 0:  # alerts per day need a span of time: said at the file, as every problem of its rows
+        raise PredictionsError(str(predictions.path), "span.zero", time=f"{predictions.time[0]}Z")
     methods: dict[str, str] = {}
     spec: dict[str, Any] = {"metrics": _metrics(score, label, settings, methods)}
-    counts = counts_at(score, label, list(settings.thresholds))
-    spec["thresholds"] = [threshold_row(t, _confusion(counts, i), days) for i, t in enumerate(settings.thresholds)]
+    counts = counts_at(score, label, settings.thresholds)
+    spec["thresholds"] = [threshold_row(t, counts.at(t), days) for t in settings.thresholds]
     methods["rates"] = "wilson"
     spec["operatingThreshold"] = settings.operating
     spec["periodDays"] = rounded(days)
@@ -75,17 +78,14 @@ def compute_figures(predictions: Predictions, settings: FigureSettings) -> dict[
         spec["comparison"] = _comparison(predictions, settings, days, methods)
     spec["evidence"] = {
         "level": settings.level, "seed": settings.seed, "replicates": settings.replicates, "methods": methods,
-        "scoredFrom": _instant(int(predictions.time.min())), "scoredTo": _instant(int(predictions.time.max())),
+        "scoredFrom": _instant(predictions.time.min()), "scoredTo": _instant(predictions.time.max()),
     }
     return spec
 
 
-def _confusion(counts: Any, i: int) -> Confusion:
-    return Confusion(int(counts.tp[i]), int(counts.fp[i]), int(counts.tn[i]), int(counts.fn[i]))
-
-
-def _instant(epoch_seconds: int) -> str:
-    return datetime.fromtimestamp(epoch_seconds, UTC).isoformat().replace("+00:00", "Z")
+def _instant(moment: np.datetime64) -> str:
+    """A scoring time as RFC 3339 in UTC (the reader keeps times as UTC seconds)."""
+    return datetime.fromtimestamp(int(moment.astype("int64")), UTC).isoformat().replace("+00:00", "Z")
 
 
 def _estimate(found: Estimate | None) -> dict[str, Any] | None:
@@ -192,7 +192,7 @@ def _subgroups(predictions: Predictions, settings: FigureSettings, days: float) 
         if oe is not None:
             entry["observedExpected"] = rounded(oe.value)
         entry["atOperatingThreshold"] = threshold_row(
-            settings.operating, _confusion(counts_at(score, label, [settings.operating]), 0), days)
+            settings.operating, counts_at(score, label, [settings.operating]).at(settings.operating), days)
         entry["smallSample"] = small_sample(n, events)
         found.append(entry)
     return found
@@ -206,7 +206,7 @@ def _comparison(predictions: Predictions, settings: FigureSettings, days: float,
     assert predictions.baseline is not None and settings.baseline is not None
     new, base, label = predictions.score, predictions.baseline, predictions.label
     shown: dict[str, Any] = {"baseline": settings.baseline, "paired": True, "rows": predictions.rows,
-                             "baselineColumn": predictions.columns.get("baseline", "baseline")}
+                             "baselineColumn": predictions.columns.baseline}
     auroc = _difference(paired_auroc_delong(new, base, label, settings.level))
     if auroc is not None:
         shown["auroc"] = auroc
