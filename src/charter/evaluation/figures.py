@@ -186,8 +186,11 @@ def _subgroups(predictions: Predictions, settings: FigureSettings, days: float) 
         n, events = int(mask.sum()), int(label.sum())
         entry: dict[str, Any] = {"name": f"{attribute}={value}", "attribute": attribute, "value": value, "n": n,
                                  "events": events, "prevalence": rounded(events / n) if n else 0.0}
-        auroc = _estimate(auroc_delong(score, label, settings.level))
-        entry["metrics"] = {"auroc": auroc} if auroc is not None else {}
+        auroc = auroc_delong(score, label, settings.level)
+        entry["metrics"] = {"auroc": rounded(auroc.value)} if auroc is not None else {}
+        if auroc is not None and auroc.lower is not None and auroc.upper is not None:
+            entry["intervals"] = {"level": settings.level, "auroc": {"lower": rounded(auroc.lower),
+                                                                    "upper": rounded(auroc.upper)}}
         oe = observed_expected(score, label, settings.level)
         if oe is not None:
             entry["observedExpected"] = rounded(oe.value)

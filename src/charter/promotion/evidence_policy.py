@@ -133,12 +133,11 @@ def _subgroup_floor(evaluation: Document, metric: str, floor: float) -> Check:
         return Check(name, False, f"{evaluation.ref} reports no subgroups")
     below, unmeasured = [], []
     for group in groups:
-        estimate = value_at(group, ("metrics", metric))
-        value = estimate.get("value") if isinstance(estimate, dict) else estimate
+        value = value_at(group, ("metrics", metric))
         if not isinstance(value, int | float):
             unmeasured.append(str(group.get("name")))
             continue
-        upper = estimate.get("ciUpper") if isinstance(estimate, dict) else None
+        upper = value_at(group, ("intervals", metric, "upper"))
         small = group.get("smallSample") is True
         if value < floor and not (small and isinstance(upper, int | float) and upper >= floor):
             below.append(f"{group.get('name')} {value:.3f} (n={group.get('n')})")

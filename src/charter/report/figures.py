@@ -221,8 +221,12 @@ def subgroup_forest(evaluation: Document, metric: str = "auroc") -> str:
     rows = []
     for group in groups if isinstance(groups, list) else []:
         if isinstance(group, dict):
-            row = _interval_row(str(group.get("name")), value_at(group, ("metrics", metric)),
-                                note=f"n = {group.get('n')}", hollow=group.get("smallSample") is True)
+            bounds = value_at(group, ("intervals", metric))
+            found = {"value": value_at(group, ("metrics", metric)),
+                     **({"ciLower": bounds.get("lower"), "ciUpper": bounds.get("upper")}
+                        if isinstance(bounds, dict) else {})}
+            row = _interval_row(str(group.get("name")), found, note=f"n = {group.get('n')}",
+                                hollow=group.get("smallSample") is True)
             if row is not None:
                 rows.append(row)
     overall = value_at(evaluation.spec, ("metrics", metric, "value"))
