@@ -17,12 +17,14 @@ from charter.report.charts import (
     Point,
     Series,
     bar_chart,
+    format_value,
     interval_chart,
     line_chart,
 )
 from charter.report.model import metric_estimates, rows_of
 
 if TYPE_CHECKING:
+    from charter.deployment.expectation import Expectation
     from charter.deployment.model_performance import PerformancePoint
 
 RATE = Axis("", 0.0, 1.0, [0.0, 0.2, 0.4, 0.6, 0.8, 1.0])
@@ -233,3 +235,32 @@ def subgroup_forest(evaluation: Document, metric: str = "auroc") -> str:
     reference = (float(overall), f"overall {metric}") if isinstance(overall, int | float) else None
     return interval_chart(f"{metric} by subgroup, with 95% intervals (rings: small subgroups)", rows,
                           Axis(metric, None, 1.0 if metric in BOUNDED else None), reference)
+
+
+def production_against_expectation(expectations: Sequence[tuple[Document, Expectation]]) -> list[str]:
+    """Per monitored figure, over time: what production showed (rings with their 95% intervals, a line per
+    environment) against what the evaluation led to expect (dashed, flat over the period shown)."""
+    by_figure: dict[str, dict[str, list[Point]]] = defaultdict(lambda: defaultdict(list))
+    expected: dict[str, dict[str, float]] = defaultdict(dict)
+    for record, held in expectations:
+        at = value_at(record.spec, ("period", "end")) or value_at(record.spec, ("at",))
+        environment = str(value_at(record.spec, ("environment",)))
+        for c in held.comparisons:
+            if c.subgroup is not None or not isinstance(at, str):
+                continue
+            note = f"{c.observed.numerator} of {format_value(c.observed.denominator)} {c.observed.of}" + \
+                (", outside expectation" if c.outside else "")
+            by_figure[c.figure][environment].append(Point(at, c.observed.value, c.observed.lower, c.observed.upper,
+                                                          note, hollow=True))
+            if c.evaluated is not None:
+                expected[c.figure][f"{held.model}, evaluated ({held.evaluation})"] = c.evaluated.value
+    charts = []
+    for figure in sorted(by_figure):
+        series = [Series(f"{env} (observed)", tuple(sorted(pts, key=lambda p: str(p.x))))
+                  for env, pts in sorted(by_figure[figure].items())]
+        dates = sorted(str(p.x) for s in series for p in s.points)
+        series += [Series(name, (Point(dates[0], value), Point(dates[-1], value)), dashed=True)
+                   for name, value in sorted(expected[figure].items())]
+        charts.append(line_chart(f"{figure} in production against the evaluated expectation", series,
+                                 Axis("date"), Axis(figure), x_kind="time"))
+    return [c for c in charts if c]

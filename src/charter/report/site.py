@@ -122,6 +122,7 @@ class _Renderer:
         return {name: [self.markup(c) for c in found] for name, found in (
             ("versions", figures.performance_over_versions(m.performance)),
             ("time", figures.performance_over_time(m.performance)),
+            ("expectation", figures.production_against_expectation(m.expectations)),
             ("thresholds", figures.threshold_figures(m.evaluations)),
             ("subgroups", figures.subgroup_figures(m.evaluations)),
         )}
