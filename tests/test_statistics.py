@@ -16,7 +16,7 @@ import pytest
 from scipy import stats
 from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_score
 from statsmodels.stats.contingency_tables import mcnemar as sm_mcnemar
-from statsmodels.stats.proportion import confint_proportions_2indep, proportion_confint, proportions_ztest
+from statsmodels.stats.proportion import proportion_confint
 
 from charter.evaluation import statistics as evidence
 from charter.evaluation.confusion import Confusion
@@ -33,7 +33,6 @@ from charter.evaluation.statistics import (
     paired_threshold_tests,
     precision_recall_cells,
     unpaired_auroc,
-    unpaired_rate_difference,
     wilson,
     wilson_arrays,
     z_value,
@@ -347,21 +346,6 @@ def test_mcnemar_equals_statsmodels() -> None:
     assert mcnemar(0, 0) == (None, 1.0, "mcnemar-exact")  # no discordant pairs
 
 
-@pytest.mark.parametrize(("k1", "n1", "k2", "n2"), [(590, 990, 520, 1010), (56, 70, 48, 80), (0, 120, 5, 130),
-                                                     (120, 120, 110, 120), (3, 40, 9, 38)])
-def test_unpaired_rate_difference_equals_statsmodels(k1: int, n1: int, k2: int, n2: int) -> None:
-    difference = unpaired_rate_difference(k1, n1, k2, n2)
-    assert difference is not None and difference.method == "newcombe-hybrid-score"
-    assert difference.delta == pytest.approx(k1 / n1 - k2 / n2, abs=1e-15)
-    reference = confint_proportions_2indep(k1, n1, k2, n2, method="newcomb", compare="diff", alpha=0.05)
-    assert (difference.lower, difference.upper) == pytest.approx(reference, abs=1e-12)
-    if difference.test == "z-pooled":
-        assert difference.p_value == pytest.approx(proportions_ztest([k1, k2], [n1, n2])[1], rel=1e-10)
-    else:
-        assert difference.test == "fisher-exact"
-        assert difference.p_value == pytest.approx(fisher_reference(k1, n1, k2, n2), rel=1e-9)
-
-
 def fisher_reference(k1: int, n1: int, k2: int, n2: int) -> float:
     """Two-sided Fisher exact p from the hypergeometric probabilities of every table with these margins: the sum of
     those no more likely than the observed one (with R's relative tolerance of 1e-7)."""
@@ -373,14 +357,6 @@ def fisher_reference(k1: int, n1: int, k2: int, n2: int) -> float:
     observed = probability(k1)
     tables = range(max(0, events - n2), min(events, n1) + 1)
     return min(1.0, sum(p for p in map(probability, tables) if p <= observed * (1 + 1e-7)))
-
-
-def test_unpaired_rate_difference_edge_cases() -> None:
-    assert unpaired_rate_difference(0, 0, 3, 10) is None
-    same = unpaired_rate_difference(40, 100, 40, 100)
-    assert same is not None and same.delta == 0.0 and same.p_value == pytest.approx(1.0)
-    tiny = unpaired_rate_difference(1, 4, 0, 3)
-    assert tiny is not None and tiny.test == "fisher-exact"
 
 
 # --- Rates at the operating threshold, paired -------------------------------------------------------------------

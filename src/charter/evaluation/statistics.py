@@ -32,8 +32,6 @@ Ints = npt.NDArray[np.int64]
 DEFAULT_SEED = 14
 #: McNemar's test is exact (binomial) below this many discordant pairs, chi-square with continuity correction above.
 MCNEMAR_EXACT_BELOW = 25
-#: Fisher's exact test replaces the two-proportion z-test when a 2x2 cell expects fewer than this (Cochran's rule).
-FISHER_EXPECTED_BELOW = 5.0
 #: Bootstrap draws per chunk of replicates (cells x replicates): bounds memory at ~100 MiB whatever the row count.
 _DRAWS_PER_CHUNK = 1 << 20
 #: Threads sharing the chunks of a bootstrap (numpy releases the GIL in all the work of a chunk).
@@ -348,49 +346,13 @@ def mcnemar(only_new: int, only_baseline: int) -> McNemar:
     return McNemar(float(statistic), float(chdtrc(1, statistic)), "mcnemar-chi2-cc")
 
 
-def newcombe_interval(k1: int, n1: int, k2: int, n2: int, level: float = 0.95) -> tuple[float, float] | None:
-    """Newcombe's hybrid score interval for p1 - p2 (method 10 of Newcombe 1998), from the two Wilson intervals."""
-    first, second = wilson(k1, n1, level), wilson(k2, n2, level)
-    if first is None or second is None:
-        return None
-    p1, p2 = k1 / n1, k2 / n2
-    delta = p1 - p2
-    return (delta - math.hypot(p1 - first[0], second[1] - p2),
-            delta + math.hypot(first[1] - p1, p2 - second[0]))
-
-
-def _fisher_exact(k1: int, n1: int, k2: int, n2: int) -> float:
-    """Two-sided Fisher exact p-value: the probability, given the margins, of tables no more likely than this one."""
-    from scipy.stats import fisher_exact  # scipy.stats takes a second to import; only small counts need it
-
-    return float(fisher_exact([[k1, n1 - k1], [k2, n2 - k2]]).pvalue)
-
-
-def unpaired_rate_difference(k1: int, n1: int, k2: int, n2: int, level: float = 0.95) -> Difference | None:
-    """k1/n1 (new) minus k2/n2 (baseline) from independent rows: Newcombe's hybrid score interval, and the pooled
-    two-proportion z-test, or Fisher's exact test when a cell of the 2x2 table expects fewer than 5. None if a
-    denominator is 0."""
-    interval = newcombe_interval(k1, n1, k2, n2, level)
-    if interval is None:
-        return None
-    delta = k1 / n1 - k2 / n2
-    pooled = (k1 + k2) / (n1 + n2)
-    expected = min(n1 * pooled, n1 * (1 - pooled), n2 * pooled, n2 * (1 - pooled))
-    if expected < FISHER_EXPECTED_BELOW:
-        return Difference(delta, interval[0], interval[1], _fisher_exact(k1, n1, k2, n2), level,
-                          "newcombe-hybrid-score", test="fisher-exact")
-    statistic = delta / math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
-    return Difference(delta, interval[0], interval[1], _two_sided_p(statistic), level, "newcombe-hybrid-score",
-                      statistic=statistic, test="z-pooled")
+def _cells_where(predicate: Callable[[int], bool]) -> list[int]:
+    return [cell for cell in range(8) if predicate(cell)]
 
 
 # The eight cells of a paired threshold comparison: bit 2 the new model alerts, bit 1 the baseline alerts, bit 0
 # an event. A rate of either model is a sum of some cells over a sum of others.
 _NEW, _BASE, _EVENT = 4, 2, 1
-
-
-def _cells_where(predicate: Callable[[int], bool]) -> list[int]:
-    return [cell for cell in range(8) if predicate(cell)]
 
 
 def _arm(alert: int) -> dict[str, tuple[list[int], list[int]]]:
