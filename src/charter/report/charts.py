@@ -281,6 +281,21 @@ class BarGroup:
     notes: tuple[str, ...] = ()
 
 
+def _horizontal_value_axis(ticks: Sequence[float], sx: _Scale, plot: tuple[float, float, float, float], label: str,
+                           height: float) -> list[str]:
+    """The plot area, a vertical grid line and tick label per tick, and the axis label below: the frame of a chart
+    whose rows are categories and whose values run left to right (bars, forest plots)."""
+    left, right, top, bottom = plot
+    body = [f'<rect class="plot" x="{left}" y="{top}" width="{right - left}" height="{bottom - top}"/>']
+    for t in ticks:
+        x = _num(sx(t))
+        body.append(f'<line class="grid" x1="{x}" x2="{x}" y1="{top}" y2="{bottom}"/>'
+                    f'<text class="tick" x="{x}" y="{bottom + 16}" text-anchor="middle">{_esc(format_value(t))}</text>')
+    body.append(f'<text class="axis-label" x="{(left + right) / 2}" y="{height - 8}" text-anchor="middle">'
+                f"{_esc(label)}</text>")
+    return body
+
+
 def bar_chart(title: str, series_names: Sequence[str], groups: Sequence[BarGroup], axis: Axis,
               references: Sequence[tuple[float, str]] = ()) -> str:
     """Horizontal grouped bars: one row per category, one bar per series. `references`: dashed vertical lines."""
@@ -298,15 +313,7 @@ def bar_chart(title: str, series_names: Sequence[str], groups: Sequence[BarGroup
     values = measured + [value for value, _ in references]
     ticks, low, high = _value_range(axis, values, min([0.0, *values]) if axis.low is None else axis.low)
     sx = _Scale(low, high, plot_left, plot_right)
-    body = [f'<rect class="plot" x="{plot_left}" y="{plot_top}" width="{plot_right - plot_left}" '
-            f'height="{plot_bottom - plot_top}"/>']
-    for t in ticks:
-        x = _num(sx(t))
-        body.append(f'<line class="grid" x1="{x}" x2="{x}" y1="{plot_top}" y2="{plot_bottom}"/>'
-                    f'<text class="tick" x="{x}" y="{plot_bottom + 16}" text-anchor="middle">'
-                    f"{_esc(format_value(t))}</text>")
-    body.append(f'<text class="axis-label" x="{(plot_left + plot_right) / 2}" y="{height - 8}" '
-                f'text-anchor="middle">{_esc(axis.label)}</text>')
+    body = _horizontal_value_axis(ticks, sx, (plot_left, plot_right, plot_top, plot_bottom), axis.label, height)
     for i, group in enumerate(groups):
         top = plot_top + i * row + gap / 2
         body.append(f'<text class="tick" x="{plot_left - 6}" y="{_num(top + bar * series_count / 2)}" '
@@ -357,15 +364,7 @@ def interval_chart(title: str, rows: Sequence[IntervalRow], axis: Axis,
         ([reference[0]] if reference else [])
     ticks, low, high = _value_range(axis, values, min(values) if axis.low is None else axis.low)
     sx = _Scale(low, high, plot_left, plot_right)
-    body = [f'<rect class="plot" x="{plot_left}" y="{plot_top}" width="{plot_right - plot_left}" '
-            f'height="{plot_bottom - plot_top}"/>']
-    for t in ticks:
-        x = _num(sx(t))
-        body.append(f'<line class="grid" x1="{x}" x2="{x}" y1="{plot_top}" y2="{plot_bottom}"/>'
-                    f'<text class="tick" x="{x}" y="{plot_bottom + 16}" text-anchor="middle">'
-                    f"{_esc(format_value(t))}</text>")
-    body.append(f'<text class="axis-label" x="{(plot_left + plot_right) / 2}" y="{height - 8}" '
-                f'text-anchor="middle">{_esc(axis.label)}</text>')
+    body = _horizontal_value_axis(ticks, sx, (plot_left, plot_right, plot_top, plot_bottom), axis.label, height)
     if reference is not None:
         x = _num(sx(reference[0]))
         body.append(f'<line class="marker" x1="{x}" x2="{x}" y1="{plot_top}" y2="{plot_bottom}">'
