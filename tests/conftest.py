@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from charter.authoring.create_registry import create_registry
-from tests.helpers import PROJECT, TEST_IDENTITY, Charter, Result, git, isolated_environment
+from tests.helpers import PROJECT, TEST_IDENTITY, Charter, Result, copy_registry, git, isolated_environment
 
 __all__ = ["PROJECT", "Charter", "Result", "git"]
 
@@ -70,8 +70,11 @@ SLOW: dict[str, str | set[str]] = {
     "test_demo.py": ALL,
     "test_packaging.py": ALL,
     "test_precommit.py": {"test_hook_passes_clean_changes_and_blocks_bad_ones",
-                          "test_hook_ignores_yaml_that_is_not_an_entry",
-                          "test_the_project_runs_its_own_hooks_on_its_schemas_and_template"},
+                          "test_hook_passes_a_commit_that_touches_no_entry",
+                          "test_the_project_runs_its_own_hooks_on_its_schemas_and_template",
+                          "test_the_hook_refuses_a_deleted_event_that_versions_still_refer_to",
+                          "test_the_hook_reads_the_index_not_the_work_tree",
+                          "test_the_hook_checks_a_registry_in_a_sub_folder"},
     "test_hostile_input.py": {"test_hostile_input"},
     "test_trust.py": {"test_the_token_appears_in_no_output_file_commit_or_pull_request",
                       "test_nothing_of_the_repository_runs",
@@ -120,10 +123,8 @@ def template_registry(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def registry(template_registry: Path, tmp_path: Path) -> Path:
-    """A fresh copy of the example registry, with its git history."""
-    target = tmp_path / "registry"
-    shutil.copytree(template_registry, target, symlinks=True)
-    return target
+    """A fresh copy of the example registry, with its git history and its DVC remote beside it."""
+    return copy_registry(template_registry, tmp_path / "registry")
 
 
 @pytest.fixture

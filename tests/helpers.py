@@ -8,6 +8,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -115,10 +116,29 @@ def make_training(repo: Path) -> Path:
 
 
 def remote_folder(root: Path) -> Path:
-    """The DVC remote that `charter init` configured (a local folder) for this registry."""
+    """The DVC remote that `charter init` configured (a local folder) for this registry.
+
+    DVC reads a relative URL from the folder of its configuration, .dvc/ (init writes `../../charter-artifacts`).
+    """
     match = re.search(r"^\s*url = (.+)$", (root / ".dvc" / "config").read_text(), flags=re.M)
     assert match, "the registry has no DVC remote"
-    return Path(match.group(1).strip())
+    return Path(os.path.normpath(root / ".dvc" / match.group(1).strip()))
+
+
+def copy_registry(source: Path, target: Path, **copytree: Any) -> Path:
+    """A copy of a registry at `target`, with its local DVC remote where its relative URL expects it.
+
+    `charter init` writes the remote relative to the registry (`../charter-artifacts`): a copy elsewhere finds
+    the folder beside it, as a clone would; the folder is copied there unless it exists already.
+    """
+    shutil.copytree(source, target, **{"symlinks": True, **copytree})
+    text = (source / ".dvc" / "config").read_text() if (source / ".dvc" / "config").is_file() else ""
+    match = re.search(r"^\s*url = (.+)$", text, flags=re.M)
+    if match and not Path(match.group(1).strip()).is_absolute() and "://" not in match.group(1):
+        store, copied = remote_folder(source), remote_folder(target)
+        if store.is_dir() and not copied.exists():
+            shutil.copytree(store, copied, symlinks=True)
+    return target
 
 
 def object_path(store: Path, digest: str) -> Path:
@@ -162,3 +182,46 @@ def probe(*args: str, cwd: Path, env: dict[str, str] | None = None) -> dict[str,
 
 def imported(*args: str, cwd: Path, env: dict[str, str] | None = None) -> list[str]:
     return probe(*args, cwd=cwd, env=env)["HEAVY"]
+
+
+# --- running the installed charter in a child process, and killing it at a named step -----------------------------
+
+HARNESS = Path(__file__).with_name("crash_at.py")
+CHARTER = Path(sys.executable).parent / "charter"
+
+
+def run(*args: str | Path, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(CHARTER), *map(str, args)], cwd=cwd, capture_output=True, text=True,
+                          env={**os.environ, **(env or {})}, timeout=300)
+
+
+def crash(step: str, *args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, str(HARNESS), step, "--", *map(str, args)], cwd=cwd, capture_output=True,
+                          text=True, timeout=300)
+
+
+HEALTH = """\
+type: health
+reporter: monitoring/weekly-health
+at: 2026-11-23T06:00:00Z
+period:
+  start: 2026-11-16T00:00:00Z
+  end: 2026-11-23T00:00:00Z
+health:
+  latencyP99Ms: 220
+  errorRate: 0.001
+  alertsPerDay: 5.9
+"""
+RESULTS = Path(__file__).parent / "data" / "evaluate" / "sepsis-risk-1.2.0.json"
+MONITOR = ("monitor", "record", "model:sepsis-risk@1.0.0", "--env", "production")
+EVALUATE = ("evaluate", "record", "model:sepsis-risk@1.1.0", "--cohort", "cohort:sepsis-adult-inpatients-eval@1.0.0",
+            "--results", str(RESULTS))
+EVALUATIONS = "evaluations/sepsis-risk-1-1-0-retro"
+
+
+def assert_clean(root: Path) -> None:
+    """Nothing staged, untracked or half-written, no stray index entry, no journal and no temporary file."""
+    assert git(root, "status", "--porcelain", "--untracked-files=all") == ""
+    assert git(root, "diff", "--cached", "--name-status") == "", "no stray index entry"
+    assert not list((root / ".git").glob("charter-*-journal.json"))
+    assert git(root, "fsck", "--no-dangling", "--no-progress").strip() == "", "no corrupted object or index"

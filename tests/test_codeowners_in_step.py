@@ -8,7 +8,7 @@ import signal
 from pathlib import Path
 
 from tests.conftest import git
-from tests.test_crash_and_race import EVALUATE, HEALTH, MONITOR, assert_clean, crash, run
+from tests.helpers import EVALUATE, HEALTH, MONITOR, assert_clean, crash, run
 
 NEW_FOLDER = "/evaluations/sepsis-risk-1-1-0-shadow/"
 SHADOW = (*EVALUATE, "--method", "shadow")

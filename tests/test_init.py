@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
 import sys
+from collections import Counter
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 import yaml
 
+from charter.authoring.create_registry import TEMPLATE_DATE, TEMPLATE_DIR, shift_dates, stamp_dates
 from charter.registry.kinds import KINDS
 from charter.store.loader import discover_files
 from tests.conftest import PROJECT, Charter, git
+from tests.helpers import make_training, md5, no_traceback, object_path, remote_folder
 
 BIN = Path(sys.executable).parent
 
@@ -147,7 +152,12 @@ def test_pre_commit_config_says_how_to_use_a_mirror_or_the_installed_charter(tem
     assert local["repos"][0]["repo"] == "local"
     published = yaml.safe_load((PROJECT / ".pre-commit-hooks.yaml").read_text())[0]
     assert hook["language"] == "system" and hook["id"] == published["id"] and hook["entry"] == published["entry"]
-    assert hook["files"] == published["files"] and hook["require_serial"] is True
+    assert hook["entry"] == "charter validate --staged" and hook["require_serial"] is True
+    for key in ("name", "pass_filenames", "always_run", "require_serial", "stages"):
+        assert hook[key] == published[key], key
+    # pre-commit names no deleted file to a hook, and a `files:` pattern would be matched from the repository's top
+    assert hook["pass_filenames"] is False and hook["always_run"] is True
+    assert "files" not in hook and "files" not in published
     for number, block in enumerate(blocks[:2]):
         config = tmp_path / f"alternative-{number}.yaml"
         config.write_text("\n".join(block) + "\n")
@@ -188,37 +198,185 @@ def test_bundled_schemas_work_for_check_jsonschema(template_registry: Path, tmp_
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_init_moves_example_dates_forward_so_the_example_never_rots(tmp_path: Path) -> None:
-    import shutil
-    from datetime import date, timedelta
+# --- the artifact remote: relative to the registry, so a clone elsewhere works ---------------------------------------
 
-    from charter.authoring.create_registry import DATE_RE, TEMPLATE_DATE, TEMPLATE_DIR, stamp_dates
-    from charter.registry.yamlio import parse_yaml
 
-    def dates(root: Path) -> list[str]:
-        found: list[str] = []
+def _dvc_url(root: Path) -> str:
+    match = re.search(r"^\s*url = (.+)$", (root / ".dvc" / "config").read_text(), flags=re.M)
+    assert match, "the registry has no DVC remote"
+    return match.group(1).strip()
 
-        def walk(node: object) -> None:
-            if isinstance(node, str) and DATE_RE.match(node):
-                found.append(node[:10])
-            elif isinstance(node, dict):
-                for value in node.values():
-                    walk(value)
-            elif isinstance(node, list):
-                for value in node:
-                    walk(value)
 
-        for path in sorted(root.rglob("*.yaml")):
-            walk(parse_yaml(path.read_text(), path.name).data)
-        return found
+def _registry_url(root: Path) -> str:
+    url: str = yaml.safe_load((root / "registry.yaml").read_text())["spec"]["artifacts"]["remote"]["url"]
+    return url
 
+
+def _committed_text(root: Path) -> str:
+    """Every committed file's content, as one text (the artifacts are in DVC, not in git)."""
+    return "\n".join(git(root, "show", f"HEAD:{path}") for path in git(root, "ls-files").split())
+
+
+def test_init_keeps_the_remote_relative_and_a_clone_elsewhere_pulls_and_validates(tmp_path: Path,
+                                                                                  charter: Charter) -> None:
+    first = tmp_path / "first"
+    assert charter("init", first / "reg").code == 0
+    root = first / "reg"
+    assert _registry_url(root) == "../charter-artifacts"  # as the template writes it: from the registry root
+    assert _dvc_url(root) == "../../charter-artifacts"  # DVC reads it from .dvc/: the same folder
+    assert remote_folder(root) == first / "charter-artifacts" and (first / "charter-artifacts" / "files").is_dir()
+    committed = _committed_text(root)
+    assert str(tmp_path) not in committed and str(tmp_path.resolve()) not in committed
+
+    # the whole parent folder moves: the registry and its cache-less clone find the store beside them
+    moved = tmp_path / "moved"
+    shutil.move(first, moved)
+    root = moved / "reg"
+    clone = tmp_path / "elsewhere" / "reg"
+    git(tmp_path, "clone", "-q", str(root), str(clone))
+    shutil.copytree(moved / "charter-artifacts", clone.parent / "charter-artifacts")
+    assert not (clone / ".dvc" / "cache").exists()  # the remote is the only source
+    for where in (root, clone):
+        pulled = charter("-C", where, "pull", "sepsis-risk", "--env", "production", "-o", where.parent / "out.onnx")
+        no_traceback(pulled)
+        assert pulled.code == 0, pulled
+        checked = charter("-C", where, "validate", "--check-artifacts", "--trust-remote-config")
+        assert checked.code == 0, checked
+        resolved = json.loads(charter("-C", where, "resolve", "sepsis-risk", "--env", "production",
+                                      "--format", "json").stdout)
+        assert str(tmp_path) not in json.dumps(resolved)
+
+    # register's push goes to the store beside the clone, not to the first one's
+    training = make_training(tmp_path / "train")
+    artifact = training / "out" / "model.onnx"
+    registered = charter("-C", clone, "register", "sepsis-risk", "--artifact", artifact, cwd=training)
+    no_traceback(registered)
+    assert registered.code == 0, registered
+    assert object_path(clone.parent / "charter-artifacts", md5(artifact)).is_file()
+    assert not object_path(moved / "charter-artifacts", md5(artifact)).exists()
+
+
+def test_a_relative_remote_option_is_read_from_the_current_folder_and_kept_relative(tmp_path: Path,
+                                                                                   charter: Charter) -> None:
+    (tmp_path / "work").mkdir()
+    result = charter("-C", tmp_path / "work", "init", "../reg", "--remote", "../stores/ml")
+    assert result.code == 0, result
+    root = tmp_path / "reg"
+    assert _registry_url(root) == "../stores/ml" and _dvc_url(root) == "../../stores/ml"
+    assert remote_folder(root) == tmp_path / "stores" / "ml" and (tmp_path / "stores" / "ml" / "files").is_dir()
+    assert str(tmp_path) not in _committed_text(root)
+
+    absolute = tmp_path / "absolute-store"
+    assert charter("init", tmp_path / "reg2", "--remote", absolute).code == 0
+    assert _registry_url(tmp_path / "reg2") == str(absolute) == _dvc_url(tmp_path / "reg2")  # as written
+    assert (absolute / "files").is_dir()
+
+
+def test_a_registry_in_a_folder_of_a_larger_repository_keeps_its_relative_remote(tmp_path: Path,
+                                                                                  charter: Charter) -> None:
+    mono = tmp_path / "mono"
+    mono.mkdir()
+    git(mono, "init", "-q", "-b", "main")
+    root = mono / "ml" / "registry"
+    assert charter("-C", mono, "init", "ml/registry", "--remote", "../store").code == 0
+    assert _registry_url(root) == "../../../store" and _dvc_url(root) == "../../../../store"
+    shutil.rmtree(root / ".git")  # the registry moves into the team's repository
+    git(mono, "add", "-A")
+    git(mono, "commit", "-qm", "registry in a folder")
+    assert str(tmp_path) not in _committed_text(mono)
+
+    clone = tmp_path / "elsewhere" / "mono"
+    git(tmp_path, "clone", "-q", str(mono), str(clone))
+    shutil.copytree(tmp_path / "store", tmp_path / "elsewhere" / "store")
+    inner = clone / "ml" / "registry"
+    pulled = charter("-C", inner, "pull", "sepsis-risk", "--env", "production", "-o", tmp_path / "out.onnx")
+    no_traceback(pulled)
+    assert pulled.code == 0, pulled
+    assert charter("-C", inner, "validate", "--check-artifacts", "--trust-remote-config").code == 0
+
+
+# --- the example's dates: every one of them moves, wherever it is written ------------------------------------------
+
+#: A date or an ISO week, wherever it is written.
+DATE_LIKE = re.compile(r"(?<!\d)\d{4}-(?:\d{2}-\d{2}|W\d{2}(?:-[1-7])?)(?!\d)")
+MONTHS = ("January|February|March|April|May|June|July|August|September|October|November|December|"
+          "Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec")
+#: Dates written so that `init` could not move them: "9 to 16 November 2026", "July-December 2025", "Q4 2025".
+WORDED_DATE = re.compile(rf"\b(?:(?:{MONTHS})\b[\s,-]*(?:\d{{1,2}}(?:st|nd|rd|th)?,?\s*)?(?:\d{{4}}|'\d{{2}})\b"
+                         rf"|(?:Q[1-4]|H[12])\s*\d{{4}}\b|\b(?:in|from|since|during|of|until)\s+(?:19|20)\d{{2}}\b(?!-))")
+
+
+def _as_day(text: str) -> date:
+    if "W" in text:
+        year, week, *day = text.split("-")
+        return date.fromisocalendar(int(year), int(week[1:]), int(day[0]) if day else 1)
+    return date.fromisoformat(text)
+
+
+def _example_files(root: Path) -> dict[str, str]:
+    """Each file of the example that a person reads (entries, README, configuration), by path: its text."""
+    skipped = (".git/", ".dvc/", ".charter/", "artifacts/", ".empty/", "__pycache__/")
+    files = {}
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        relpath = path.relative_to(root).as_posix()
+        if not relpath.startswith(skipped) and relpath not in ("CODEOWNERS", ".dvcignore"):  # written by tools
+            files[relpath] = path.read_text(encoding="utf-8")
+    return files
+
+
+def _dates_by_file(root: Path) -> dict[str, list[date]]:
+    """The dates in each file's path and text, in order, by the path with its dates masked (to pair moved files)."""
+    return {DATE_LIKE.sub("DATE", relpath): [_as_day(d) for d in DATE_LIKE.findall(relpath + "\n" + text)]
+            for relpath, text in _example_files(root).items()}
+
+
+def _assert_moved(template: Path, fresh: Path, today: date) -> None:
+    shift = timedelta(weeks=(today - TEMPLATE_DATE).days // 7)
+    before, after = _dates_by_file(template), _dates_by_file(fresh)
+    assert before.keys() == after.keys()
+    assert sum(map(len, before.values())) > 50
+    for masked, dates in before.items():
+        assert after[masked] == [d + shift for d in dates], masked  # names, paths, texts and fields move together
+    everything = [d for dates in after.values() for d in dates]
+    assert max(everything) <= today  # none in the future
+    if shift:
+        kept = Counter(d for dates in before.values() for d in dates) & Counter(everything)
+        assert sum(kept.values()) < len(everything) / 10, kept  # the template's own dates are gone
+
+
+def test_the_template_writes_every_date_so_that_init_can_move_it() -> None:
+    """A date in words ("9 to 16 November 2026", "Q4 2025") would stay behind when `init` moves the others."""
+    for relpath, text in _example_files(TEMPLATE_DIR).items():
+        for number, line in enumerate(text.splitlines(), 1):
+            assert not WORDED_DATE.search(line), f"{relpath}:{number}: {line.strip()}"
+
+
+def test_a_fresh_registry_has_no_date_the_template_had(template_registry: Path) -> None:
+    _assert_moved(TEMPLATE_DIR, template_registry, date.today())
+
+
+def test_init_moves_example_dates_forward_so_the_example_never_rots(tmp_path: Path, charter: Charter) -> None:
     copy = tmp_path / "t"
-    shutil.copytree(TEMPLATE_DIR / "evaluations", copy / "evaluations")
-    before = dates(copy)
+    shutil.copytree(TEMPLATE_DIR, copy, ignore=shutil.ignore_patterns(".empty", "__pycache__"))
     later = TEMPLATE_DATE + timedelta(days=400)
     stamp_dates(copy, later)
-    after = dates(copy)
-    assert len(before) == len(after) > 0
-    shifted = [date.fromisoformat(b) + timedelta(days=400) for b in before]
-    assert shifted == [date.fromisoformat(a) for a in after]
-    assert max(after) <= later.isoformat()
+    _assert_moved(TEMPLATE_DIR, copy, later)
+    [record] = (copy / "records").glob("*-health-*.yaml")
+    document = yaml.safe_load(record.read_text())
+    day = str(_as_day(DATE_LIKE.findall(record.name)[0]))
+    assert document["metadata"]["name"] == record.stem and day in document["metadata"]["description"]
+    assert str(document["spec"]["period"]["end"])[:10] == day  # named for the week it reports
+    assert _as_day(day).weekday() == date(2026, 11, 16).weekday()  # whole weeks: a Monday stays a Monday
+    git(copy, "init", "-q", "-b", "main")
+    report = json.loads(charter("-C", copy, "validate", "--format", "json").stdout)
+    # names, paths and references agree; only "in the future" (`later` is not today) and no CODEOWNERS yet
+    assert {f["code"] for f in report["findings"]} == {"CH811", "CH508"}, report["findings"]
+
+
+def test_shift_dates_moves_dates_and_iso_weeks_and_leaves_look_alikes() -> None:
+    week = timedelta(weeks=2)
+    assert shift_dates("health-2026-11-16 at 2026-11-16T06:00:00Z", week) == \
+        "health-2026-11-30 at 2026-11-30T06:00:00Z"
+    assert shift_dates("week 2026-W52 and 2026-W52-3", week) == "week 2027-W01 and 2027-W01-3"  # 2026 has a W53
+    assert shift_dates("CG-2026-014, 2026-13-45, 12026-11-16, v2025-10", week) == \
+        "CG-2026-014, 2026-13-45, 12026-11-16, v2025-10"

@@ -7,6 +7,7 @@ local remote folder; nothing is mocked. A failed registration must leave the reg
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import shutil
@@ -373,6 +374,7 @@ def test_registry_without_dvc_changes_nothing(training: Path, tmp_path: Path, ch
 
 
 def test_registry_in_a_folder_of_a_larger_repository(training: Path, tmp_path: Path, charter: Charter) -> None:
+    from dvc.logger import set_loggers_level
     from dvc.repo import Repo
 
     from charter.authoring.create_registry import create_registry
@@ -384,10 +386,12 @@ def test_registry_in_a_folder_of_a_larger_repository(training: Path, tmp_path: P
     create_registry(root, artifacts=False)
     shutil.rmtree(root / ".git")  # the registry moves into the team's repository
     store = tmp_path / "store"
-    dvc_repo = Repo.init(str(root), subdir=True)
-    with dvc_repo.config.edit() as conf:
-        conf["remote"]["store"] = {"url": str(store)}
-        conf["core"]["remote"] = "store"
+    # DVC's log handlers keep the stdout of the run that imported DVC (a CliRunner's, closed since): quiet here
+    with set_loggers_level(logging.WARNING):
+        dvc_repo = Repo.init(str(root), subdir=True)
+        with dvc_repo.config.edit() as conf:
+            conf["remote"]["store"] = {"url": str(store)}
+            conf["core"]["remote"] = "store"
     git(mono, "add", "-A")
     git(mono, "commit", "-qm", "registry in a folder")
     artifact = training / "out" / "model.onnx"

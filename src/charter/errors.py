@@ -133,6 +133,13 @@ class NoSuchPath(CharterError):
     template = "{path}: no such file or directory"
 
 
+class StagedWithOther(CharterError):
+    """`validate --staged` checks what the index holds; files, a base revision or the artifacts are other runs."""
+
+    template = "--staged cannot be combined with {other}: it checks what the next commit would hold"
+    hint_template = "drop {other}, or drop --staged"
+
+
 class NotARegularFile(CharterError):
     """A path Charter would write is a link, FIFO, socket or device: writing would go through it, or never end."""
 

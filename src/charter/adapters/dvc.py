@@ -79,13 +79,27 @@ def open_repo(root: Path) -> Repo:
 
 
 def init(root: Path, remote_name: str, remote_url: str) -> None:
-    """`dvc init` in a git work tree, with one default remote."""
+    """`dvc init` in a git work tree, with one default remote, `remote_url` as registry.yaml writes it.
+
+    A relative folder (`../charter-artifacts`) is relative to the registry root; DVC reads a relative URL from the
+    folder of its configuration file (.dvc/), so it is handed to DVC as the folder it names, marked relative
+    (DVC's `RelPath`), and DVC writes it relative to .dvc/ (`../../charter-artifacts`): the committed
+    configuration holds no path of this machine, and a clone with the folder beside it uses its own.
+    """
+    from charter.registry.config import remote_folder, remote_is_relative
+
     repo_class = _repo_class()
+    url: str = remote_url
+    folder = remote_folder(root, remote_url)
+    if folder is not None and remote_is_relative(remote_url):
+        from dvc.config_schema import RelPath
+
+        url = RelPath(str(folder))
     try:
         with _dvc_output(quiet=True):
             repo = repo_class.init(str(root))
             with repo.config.edit() as conf:
-                conf["remote"][remote_name] = {"url": remote_url}
+                conf["remote"][remote_name] = {"url": url}
                 conf["core"]["remote"] = remote_name
                 conf["core"]["autostage"] = False
                 conf["core"]["analytics"] = False

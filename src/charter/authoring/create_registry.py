@@ -3,37 +3,44 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import tempfile
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from charter.errors import TargetNotEmpty, TemplateArtifactChanged, TemplateHasNoRemote, TemplateMissing
-from charter.registry.fields import JsonPath, strings_in, value_at
+from charter.registry.config import remote_folder, remote_is_relative
+from charter.registry.fields import value_at
 from charter.registry.kinds import ENTRY_FOLDERS, KINDS, REGISTRY_FILE
 from charter.registry.schemas import DEFINITIONS_FILE, bundled_schema, schema_comment, schema_kinds
-from charter.registry.yamlio import dump_yaml, parse_yaml, replace_scalar, replace_scalars
+from charter.registry.yamlio import dump_yaml, parse_yaml, replace_scalar
 
 TEMPLATE_DIR = Path(__file__).resolve().parents[1] / "data" / "registry-template"
 SCHEMA_FOLDER = ".charter/schemas"
 #: Files that replace the worked example's own for `init --empty` (registry.yaml, README.md).
 EMPTY_OVERLAY = ".empty"
 ARTIFACTS_FOLDER = "artifacts"
-#: The day the worked example's dates were written; `init` moves them forward by the days since.
+#: The day the worked example's dates were written; `init` moves them forward by the whole weeks since.
 TEMPLATE_DATE = date(2026, 11, 20)
-#: A YAML date or date-time, as a whole string value.
-DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[Tt ][0-9:.]+(?:[Zz]|[+-]\d{2}:\d{2})?)?$")
+#: A date wherever it is written (a field, a time, a name, a file name, a description, a URL): YYYY-MM-DD.
+DATE_IN_TEXT = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
+#: An ISO week wherever it is written: 2026-W47, or a day of it, 2026-W47-1.
+WEEK_IN_TEXT = re.compile(r"(?<!\d)(\d{4})-W(\d{2})(?:-([1-7]))?(?!\d)")
 
 
 def create_registry(target: Path, *, empty: bool = False, remote: str | None = None,
-                    artifacts: bool = True) -> str:
+                    remote_from: Path | None = None, artifacts: bool = True) -> str:
     """Create a registry at `target` (absent or an empty folder); returns the first commit's id.
 
+    `remote` is the DVC remote (the template's `../charter-artifacts` when None). A relative folder is relative to
+    `remote_from` (the command line's current folder), or to the registry root when that is None; it is written
+    relative to the registry root either way (see `_settle_remote`).
+
     The files are assembled in a sibling temporary folder and moved into place; git, DVC and the first push then
-    run at the final path (DVC and the remote URL depend on it). Any failure removes what was created, so the
-    target is left as it was found.
+    run at the final path. Any failure removes what was created, so the target is left as it was found.
     """
     target = target.resolve()
     if target.exists() and (not target.is_dir() or any(target.iterdir())):
@@ -52,7 +59,7 @@ def create_registry(target: Path, *, empty: bool = False, remote: str | None = N
             _write_empty_environments(build)
         write_bundled_schemas(build)
         stamp_dates(build, date.today())
-        remote_name, remote_url = _settle_remote(build, target, remote)
+        remote_name, remote_url = _settle_remote(build, target, remote, remote_from)
         if existed:
             target.rmdir()
         build.rename(target)
@@ -61,7 +68,7 @@ def create_registry(target: Path, *, empty: bool = False, remote: str | None = N
 
             repo = init_repository(target)
             if artifacts:
-                remote_dir = _local_path(remote_url)
+                remote_dir = remote_folder(target, remote_url)
                 remote_dir = remote_dir if remote_dir is not None and not remote_dir.exists() else None
                 _track_artifacts(target, remote_name, remote_url)
             _write_codeowners(target)
@@ -78,27 +85,58 @@ def create_registry(target: Path, *, empty: bool = False, remote: str | None = N
 
 
 def stamp_dates(build: Path, today: date) -> None:
-    """Move every date of the worked example forward by the days since it was written, so it never rots.
+    """Move every date of the worked example forward by the whole weeks since it was written, so it never rots.
 
-    Evaluations stay as recent as the policy asks (e.g. newer than 180 days) whenever `init` runs; dates keep
-    their order and distances, and none lands in the future.
+    Every date moves, wherever it is written: fields and times, names and file names, descriptions, notes and
+    URLs (a weekly report keeps its name, its period and its description in step). Evaluations stay as recent as
+    the policy asks (e.g. newer than 180 days) whenever `init` runs; dates keep their order, their distances and
+    their weekdays (a report from Monday to Monday still is), so ISO weeks move with them, and none lands in the
+    future. The bundled schemas' examples and the artifacts (their hashes are recorded) are left as they are.
     """
-    shift = today - TEMPLATE_DATE
+    shift = timedelta(weeks=(today - TEMPLATE_DATE).days // 7)
     if shift.days <= 0:
         return
-    from charter.store.loader import discover_files
+    skipped = (build / SCHEMA_FOLDER, build / ARTIFACTS_FOLDER)
+    for path in sorted(p for p in build.rglob("*") if p.is_file() and not any(p.is_relative_to(s) for s in skipped)):
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            continue
+        moved = shift_dates(text, shift)
+        if moved != text:
+            path.write_text(moved, encoding="utf-8")
+        relpath = path.relative_to(build).as_posix()
+        renamed = build / shift_dates(relpath, shift)
+        if renamed != path:
+            renamed.parent.mkdir(parents=True, exist_ok=True)
+            path.rename(renamed)
+            for folder in path.parents:
+                if folder == build or any(folder.iterdir()):
+                    break
+                folder.rmdir()
 
-    for relpath in discover_files(build):
-        path = build / relpath
-        text = path.read_text(encoding="utf-8")
-        parsed = parse_yaml(text, relpath)
-        changes: dict[JsonPath, str | int | float | bool] = {}
-        for field, value in strings_in(parsed.data):
-            if DATE_RE.match(value):
-                moved = date.fromisoformat(value[:10]) + shift
-                changes[field] = moved.isoformat() + value[10:]
-        if changes:
-            path.write_text(replace_scalars(text, changes, verbatim=True), encoding="utf-8")
+
+def shift_dates(text: str, shift: timedelta) -> str:
+    """`text` with every date (YYYY-MM-DD) and ISO week (YYYY-Www) in it moved by `shift`, a whole number of weeks.
+
+    Strings that only look like one (2026-13-45) are left alone.
+    """
+
+    def day(match: re.Match[str]) -> str:
+        try:
+            return (date(int(match[1]), int(match[2]), int(match[3])) + shift).isoformat()
+        except (ValueError, OverflowError):
+            return match[0]
+
+    def week(match: re.Match[str]) -> str:
+        try:
+            year, number, weekday = (date.fromisocalendar(int(match[1]), int(match[2]), int(match[3] or 1)) + shift
+                                     ).isocalendar()
+        except (ValueError, OverflowError):
+            return match[0]
+        return f"{year:04d}-W{number:02d}" + (f"-{weekday}" if match[3] else "")
+
+    return WEEK_IN_TEXT.sub(week, DATE_IN_TEXT.sub(day, text))
 
 
 def _write_codeowners(root: Path) -> None:
@@ -109,15 +147,14 @@ def _write_codeowners(root: Path) -> None:
     (root / CODEOWNERS_FILE).write_text(render_codeowners(loaded.index, loaded.config), encoding="utf-8")
 
 
-def _local_path(url: str) -> Path | None:
-    return None if "://" in url else Path(url)
+def _settle_remote(build: Path, target: Path, remote: str | None, remote_from: Path | None) -> tuple[str, str]:
+    """The DVC remote's name and URL, as registry.yaml keeps them: a local folder stays relative to the registry root.
 
-
-def _settle_remote(build: Path, target: Path, remote: str | None) -> tuple[str, str]:
-    """The DVC remote, written into registry.yaml as an absolute path when it is a local folder.
-
-    The template's default (`../charter-artifacts`) means "beside the registry"; pinning it to an absolute path
-    keeps every clone on the machine pointing at the same store.
+    The template's default (`../charter-artifacts`) means "beside the registry" and is kept as written, so a
+    clone (or the whole parent folder moved) with the folder beside it finds its own store, and the committed
+    files hold no path of this machine. A relative `remote` is taken from `remote_from` (where the command was
+    run, as a shell would read it) and written relative to the registry root, which names the same folder; an
+    absolute folder, a `~` folder and a URL with a scheme (s3://) are written as given.
     """
     config_path = build / REGISTRY_FILE
     text = config_path.read_text(encoding="utf-8")
@@ -125,10 +162,13 @@ def _settle_remote(build: Path, target: Path, remote: str | None) -> tuple[str, 
     configured = value_at(data, ("spec", "artifacts", "remote"))
     if not isinstance(configured, dict):
         raise TemplateHasNoRemote(registry_file=REGISTRY_FILE)
-    name, url = str(configured.get("name", "storage")), remote or str(configured.get("url", ""))
-    if "://" not in url:
-        url = str((target / url).resolve()) if remote is None else str(Path(url).resolve())
-    config_path.write_text(replace_scalar(text, ("spec", "artifacts", "remote", "url"), url), encoding="utf-8")
+    name, url = str(configured.get("name", "storage")), str(configured.get("url", ""))
+    if remote is not None:
+        url = remote
+        if remote_is_relative(remote) and remote_from is not None:
+            folder = remote_folder(remote_from.resolve(), remote)
+            url = Path(os.path.relpath(folder, target)).as_posix() if folder is not None else remote
+        config_path.write_text(replace_scalar(text, ("spec", "artifacts", "remote", "url"), url), encoding="utf-8")
     return name, url
 
 

@@ -18,7 +18,8 @@ def run(
         str | None,
         typer.Option("--remote", metavar="URL",
                      help="DVC remote for artifacts (a folder, s3://, gs://, ...); default: a folder beside the "
-                          "registry, charter-artifacts/."),
+                          "registry, charter-artifacts/. A relative folder is taken from the current folder and "
+                          "written relative to the registry, so clones with the folder beside them find it."),
     ] = None,
     artifacts: Annotated[
         bool, typer.Option("--artifacts/--no-artifacts", help="Set up DVC and push the example's artifacts.")
@@ -27,6 +28,6 @@ def run(
     """Create a registry: git repository, registry.yaml, hooks, CI workflows and a worked example."""
     from charter.authoring.create_registry import create_registry
     target = path if path.is_absolute() else ctx.obj / path
-    commit = create_registry(target, empty=empty, remote=remote, artifacts=artifacts)
+    commit = create_registry(target, empty=empty, remote=remote, remote_from=ctx.obj, artifacts=artifacts)
     out.print(f"[green]✓[/] created registry at {escape(str(target))} (commit {commit[:10]})")
     out.print(f"  next: cd {escape(str(path))} && charter validate && charter list")

@@ -36,10 +36,16 @@ def run(
                                     "refer to them, and that entries released there are unchanged.",
                      metavar="REF"),
     ] = None,
+    staged: Annotated[
+        bool,
+        typer.Option("--staged", help="Check the registry as the next commit would hold it (the index, deletions "
+                                      "included): the staged changes and what refers to them; every registry below "
+                                      "the current folder that has one when it is in none (the pre-commit hook)."),
+    ] = False,
     all_files: Annotated[
         bool,
-        typer.Option("--all-files", help="With --base: check every file of the registry, not only the change and "
-                                         "what refers to it."),
+        typer.Option("--all-files", help="With --base or --staged: check every file of the registry, not only the "
+                                         "change and what refers to it."),
     ] = False,
     output: Annotated[ValidateFormat, typer.Option("--format", help="Output format.")] = ValidateFormat.text,
     check_artifacts: Annotated[
@@ -65,13 +71,24 @@ def run(
 
     Exit codes: 0 no errors, 1 errors found, 2 usage or environment error.
     """
-    from charter.registry.config import find_registry_root
-    from charter.validation.runner import validate_registry
     cwd: Path = ctx.obj
-    root = find_registry_root(paths[0] if paths and len(paths) == 1 and paths[0].is_dir() else cwd)
-    report = validate_registry(root, paths or None, base, cwd=cwd, check_artifacts=check_artifacts,
-                               trust_remote_config=trust_remote_config, all_files=all_files,
-                               verify_evidence=verify_evidence)
+    if staged:
+        from charter.errors import StagedWithOther
+        from charter.validation.staged import validate_staged
+
+        other = "PATHS" if paths else "--base" if base is not None else "--check-artifacts" if check_artifacts \
+            else "--verify-evidence" if verify_evidence else None
+        if other is not None:
+            raise StagedWithOther(other=other)
+        report = validate_staged(cwd, all_files=all_files)
+    else:
+        from charter.registry.config import find_registry_root
+        from charter.validation.runner import validate_registry
+
+        root = find_registry_root(paths[0] if paths and len(paths) == 1 and paths[0].is_dir() else cwd)
+        report = validate_registry(root, paths or None, base, cwd=cwd, check_artifacts=check_artifacts,
+                                   trust_remote_config=trust_remote_config, all_files=all_files,
+                                   verify_evidence=verify_evidence)
     if output is ValidateFormat.json:
         print_json(report.to_dict())
     elif output is ValidateFormat.github:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -45,3 +47,23 @@ def find_registry_root(start: Path) -> Path:
         if (folder / REGISTRY_FILE).is_file():
             return folder
     raise NotARegistry(start=start)
+
+
+#: A DVC remote URL with a scheme (s3://, gs://, ssh://, azure://); any other URL names a local folder.
+_REMOTE_SCHEME = re.compile(r"^\w+://")
+
+
+def remote_is_relative(url: str) -> bool:
+    """Whether a DVC remote URL is a local folder written relative to the registry root (`../charter-artifacts`)."""
+    return not _REMOTE_SCHEME.match(url) and not url.startswith("~") and not Path(url).is_absolute()
+
+
+def remote_folder(root: Path, url: str) -> Path | None:
+    """The local folder a DVC remote URL of registry.yaml names; None for a remote with a scheme (s3://, ...).
+
+    A relative folder is relative to the registry root, so a clone with the folder beside it finds its own copy;
+    `~` is the home folder, and an absolute folder is itself.
+    """
+    if _REMOTE_SCHEME.match(url):
+        return None
+    return Path(os.path.normpath(root / Path(url).expanduser()))  # `..` as DVC reads it: by name, not by links

@@ -21,12 +21,14 @@ from charter.registry.documents import (
     read_raw,
     read_raw_stat,
 )
+from charter.registry.fields import Positions
+from charter.registry.files import regular_text
 from charter.registry.findings import Finding
 from charter.registry.index import RegistryIndex, references_in
 from charter.registry.kinds import ENTRY_FOLDERS, KINDS, REGISTRY_FILE, Kind, Location, locate_path, paths_of_key
 from charter.registry.references import Reference, reference_of
 from charter.registry.versions import version_key
-from charter.store.cache import ParseCache, stamp_of
+from charter.store.cache import ParseCache, Parsed, stamp_of
 from charter.store.facts import remember
 from charter.store.recovery import recover_interrupted
 
@@ -185,11 +187,7 @@ def read_files(root: Path, relpaths: list[str], cache: ParseCache | None, *, cac
     for relpath, blob in blobs.items():
         hit = cached.pop(relpath, None)
         if hit is not None:
-            data, findings, references = hit
-            doc = Document(relpath, data, positions_on_disk(root, relpath, blob), blob) if data is not None else None
-            if doc is not None and references is not None:
-                doc.references_found = [(tuple(at), Reference(*ref)) for at, ref in references]
-            read[relpath] = (doc, findings)
+            read[relpath] = cached_document(relpath, hit, positions_on_disk(root, relpath, blob), blob)
             continue
         if cached_only:
             continue
@@ -208,12 +206,28 @@ def _parse(root: Path, relpath: str, raw: bytes, blob: str, cache: ParseCache | 
     if doc is not None:
         doc.position_source = positions_on_disk(root, relpath, blob)
     if cache is not None:
-        references = [(at, (ref.prefix, ref.name, ref.version)) for at, ref in references_in(doc)] \
-            if doc is not None else None
-        cache.store_parsed(relpath, blob, (doc.data if doc is not None else None, findings, references))
-        cache.store_words(relpath, blob, raw)
+        store_parse(cache, relpath, blob, raw, (doc, findings))
         if doc is not None:
             remember(cache, relpath, blob, doc, stamp)
+    return doc, findings
+
+
+def store_parse(cache: ParseCache, relpath: str, blob: str, raw: bytes, read: Read) -> None:
+    """What parsing `raw` (the bytes of `blob`) gave, kept in the parse cache: the document's data, the findings,
+    the references in its spec, and the file's reference-like words."""
+    doc, findings = read
+    references = [(at, (ref.prefix, ref.name, ref.version)) for at, ref in references_in(doc)] \
+        if doc is not None else None
+    cache.store_parsed(relpath, blob, (doc.data if doc is not None else None, findings, references))
+    cache.store_words(relpath, blob, raw)
+
+
+def cached_document(relpath: str, hit: Parsed, positions: Callable[[], Positions], blob: str) -> Read:
+    """The document and findings the parse cache holds for a file (see `read_files`)."""
+    data, findings, references = hit
+    doc = Document(relpath, data, positions, blob) if data is not None else None
+    if doc is not None and references is not None:
+        doc.references_found = [(tuple(at), Reference(*ref)) for at, ref in references]
     return doc, findings
 
 
@@ -231,6 +245,10 @@ class LoadedRegistry:
 
     def read(self, relpath: str) -> tuple[Document | None, list[Finding]]:
         return self.documents.get(relpath), self.parse_findings.get(relpath, [])
+
+    def text(self, relpath: str) -> str | None:
+        """A small file of the registry other than an entry (CODEOWNERS) as text, or None (see `regular_text`)."""
+        return regular_text(self.root / relpath)
 
     @cached_property
     def index(self) -> RegistryIndex:
@@ -415,11 +433,14 @@ for _kind in KINDS.values():
 class LazyRegistry:
     """A registry whose files are listed and parsed on first use (see LazyIndex)."""
 
-    def __init__(self, root: Path, *, use_cache: bool = True, cache: ParseCache | None = None) -> None:
-        """`cache`: the parse cache already opened for `root`, if any (else it is opened here, with `use_cache`)."""
-        recover_interrupted(root)
+    def __init__(self, root: Path, *, use_cache: bool = True, cache: ParseCache | None = None,
+                 groups: EntryGroups | None = None) -> None:
+        """`cache`: the parse cache already opened for `root`, if any (else it is opened here, with `use_cache`);
+        `groups`: where the files are listed from, if not the work tree."""
+        if groups is None:  # the work tree: a killed writer's files are undone first (the index is git's to hold)
+            recover_interrupted(root)
         self.root = root
-        self.groups = EntryGroups(root)
+        self.groups = groups if groups is not None else EntryGroups(root)
         self.cache = cache if cache is not None else ParseCache.open(root) if use_cache else None
         self._read: dict[str, Read] = {}
         self.config = RegistryConfig.from_document(self.read(REGISTRY_FILE)[0])
@@ -447,6 +468,10 @@ class LazyRegistry:
         if relpath not in self._read:
             self.read_many([relpath])
         return self._read[relpath]
+
+    def text(self, relpath: str) -> str | None:
+        """A small file of the registry other than an entry (CODEOWNERS) as text, or None (see `regular_text`)."""
+        return regular_text(self.root / relpath)
 
     def read_many(self, relpaths: Iterable[str]) -> None:
         """Read the files not read yet, together: what `read` then gives for each."""

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from charter.errors import CharterError
-from charter.store.transaction import Journal, remove_created, repository_lock, write_text_atomic
+from charter.store.transaction import Journal, lock_held, remove_created, repository_lock, write_text_atomic
 
 _JOURNALS = "charter-*-journal.json"
 
@@ -70,8 +70,8 @@ def _inside(top: Path, relpath: str) -> bool:
 def recover_interrupted(root: Path) -> None:
     """Before a registry is read: undo the changes of writers that were killed, if their lock is free."""
     git_dir = _git_dir_of(root)
-    if git_dir is None or not any(_has_work_tree_journal(p) for p in git_dir.glob(_JOURNALS)):
-        return
+    if git_dir is None or lock_held(git_dir) or not any(_has_work_tree_journal(p) for p in git_dir.glob(_JOURNALS)):
+        return  # no repository, a change of this very process under way (it undid the others), or nothing to undo
     from charter.adapters.git.repo import locate_repository
     from charter.errors import RepositoryBusy
 

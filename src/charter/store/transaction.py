@@ -57,6 +57,15 @@ def _lock_wait() -> float:
         return LOCK_WAIT
 
 
+#: The git directories whose lock this process holds: what it reads there is its own change under way.
+_HELD: set[Path] = set()
+
+
+def lock_held(git_dir: Path) -> bool:
+    """Whether this process holds the repository lock of `git_dir` (a change of its own is under way)."""
+    return git_dir.resolve() in _HELD
+
+
 @contextlib.contextmanager
 def repository_lock(git_dir: Path, command: str, *, wait: float | None = None) -> Iterator[None]:
     """One Charter change at a time in a repository (its worktrees included).
@@ -84,9 +93,11 @@ def repository_lock(git_dir: Path, command: str, *, wait: float | None = None) -
                 time.sleep(0.1)
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"charter {command} (pid {os.getpid()})".encode(), 0)
+        _HELD.add(git_dir.resolve())
         try:
             yield
         finally:
+            _HELD.discard(git_dir.resolve())
             os.ftruncate(fd, 0)
             fcntl.flock(fd, fcntl.LOCK_UN)
     finally:

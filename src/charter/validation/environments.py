@@ -7,7 +7,6 @@ from pathlib import Path
 from charter.registry.config import RegistryConfig
 from charter.registry.documents import Document
 from charter.registry.fields import value_at
-from charter.registry.files import regular_text
 from charter.registry.findings import Finding, finding
 from charter.registry.index import RegistryIndex
 from charter.registry.kinds import KINDS, REGISTRY_KIND
@@ -79,13 +78,13 @@ def _policy_cohorts(doc: Document, config: RegistryConfig, index: RegistryIndex)
     return findings
 
 
-def check_codeowners(root: Path, doc: Document, config: RegistryConfig, index: RegistryIndex) -> list[Finding]:
-    """CODEOWNERS (at the top of a registry that is its own repository) matches what `charter codeowners` writes."""
+def check_codeowners(root: Path, doc: Document, config: RegistryConfig, index: RegistryIndex,
+                     current: str | None) -> list[Finding]:
+    """CODEOWNERS (at the top of a registry that is its own repository; its text `current`, None where there is
+    none) matches what `charter codeowners` writes."""
     from charter.registry.codeowners import CODEOWNERS_FILE, render_codeowners
 
-    path = root / CODEOWNERS_FILE
     wants_approvers = any(isinstance(r, dict) and r.get("approvers") for r in config.policy.values())
-    current = regular_text(path)
     if not (root / ".git").exists() or (current is None and not wants_approvers):
         return []
     wanted = render_codeowners(index, config)

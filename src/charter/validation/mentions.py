@@ -14,17 +14,24 @@ diff`), so its words answer for it, exactly as grep would:
   remove characters outside the words (a `\\r`; `$Id: <id> $`, whose colon a space follows), so the words stay
   the same; a `filter` or `working-tree-encoding` attribute can change anything, so such files are grepped;
 - a file whose blob the cache does not hold (never parsed, or too large to be an entry) is grepped.
+
+`validate --staged` asks the same of the index: a file the staged change did not touch holds the base's blob there
+too, and it is grepped with `git grep --cached` (the index's bytes: git converts nothing).
 """
 
 from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from charter.adapters.git.files import files_containing
 from charter.adapters.git.revision import REGULAR_MODES, RevisionReader, literal_pathspec
 from charter.registry.kinds import ENTRY_FOLDERS
 from charter.store.cache import WORD_NEEDLE, ParseCache, TreeWords
+
+if TYPE_CHECKING:
+    from charter.adapters.git.staged import StagedIndex
 
 #: Past this many files to grep one by one, one grep of the entry folders is simpler (and as fast).
 _GREP_PATHS = 1000
@@ -35,8 +42,10 @@ class Mentions:
     holds their words and with git grep otherwise. Registry-relative paths in and out."""
 
     def __init__(self, reader: RevisionReader, touched: set[str], cache: ParseCache | None,
-                 converted: Callable[[], set[str]]) -> None:
+                 converted: Callable[[], set[str]], staged: StagedIndex | None = None) -> None:
+        """`staged`: the files are the index's (a change staged since the reader's revision), grepped there."""
         self._reader = reader
+        self._staged = staged
         self._cut = len(reader.prefix) + 1 if reader.prefix else 0
         self._entry_specs = [literal_pathspec(reader.repo_path(folder)) for folder in ENTRY_FOLDERS]
         self._touched = touched
@@ -68,7 +77,9 @@ class Mentions:
     def _grep(self, needles: set[str], pathspecs: list[str]) -> set[str]:
         if not needles:
             return set()
-        return {p[self._cut:] for p in files_containing(self._reader.top, needles, pathspecs)}
+        found = self._staged.files_containing(needles, pathspecs) if self._staged is not None else \
+            files_containing(self._reader.top, needles, pathspecs)
+        return {p[self._cut:] for p in found}
 
     def _words(self) -> tuple[TreeWords, set[str]]:
         """The words of every tracked regular file at the base revision (touched ones too: the same tree's

@@ -127,6 +127,39 @@ def validate_registry(root: Path, paths: Sequence[str | Path] | None = None, bas
         selected = set(registry.files)
     else:
         selected = select_paths(root, lambda: registry.files, paths or (), cwd or Path.cwd())
+    findings = check_selected(registry, selected, whole=whole)
+    if base is not None and (isinstance(registry, LoadedRegistry) or scope is not None):
+        from charter.adapters.git.revision import RevisionReader
+        from charter.validation.compatibility import check_compatibility
+        from charter.validation.released import BaseDocuments, check_history
+
+        reader = reader or RevisionReader(root, base)
+        at_base = at_base or BaseDocuments(reader, registry.cache)  # read and parsed once for both checks
+        # a scoped run reads every change for history: deleted files are not in its scope
+        findings.extend(check_history(root, registry, base, None if whole or scope is not None else selected, reader,
+                                      at_base))
+        findings.extend(check_compatibility(root, registry, base, None if whole else selected, reader, at_base))
+    if check_artifacts:
+        from charter.validation.artifacts import check_artifacts as artifact_findings
+
+        findings.extend(artifact_findings(root, registry.index, None if whole else selected,
+                                          trust_remote_config=trust_remote_config, base=base))
+    if verify_evidence:
+        from charter.validation.artifacts import remote_config_trusted
+        from charter.validation.evidence import verify_evidence as evidence_findings
+
+        findings.extend(evidence_findings(root, registry.index, None if whole else selected,
+                                          trust_remote_config=trust_remote_config or
+                                          remote_config_trusted(root, base)))
+    if registry.cache is not None:
+        registry.cache.flush()
+    findings.sort(key=lambda f: f.sort_key)
+    return ValidationReport(root, findings, len(selected))
+
+
+def check_selected(registry: LoadedRegistry | LazyRegistry, selected: set[str], *, whole: bool) -> list[Finding]:
+    """The checks of each selected file against the registry (`whole`: every file is selected, and what only the
+    whole registry can say is checked too), unsorted. Nothing of history: that needs a base revision."""
     index = registry.index
     config = registry.config
     findings: list[Finding] = []
@@ -146,8 +179,10 @@ def validate_registry(root: Path, paths: Sequence[str | Path] | None = None, bas
         findings.extend(check_periods(doc))
         if relpath == REGISTRY_FILE:
             findings.extend(check_registry_config(doc, config, index, whole_registry=whole))
-            if isinstance(registry, LoadedRegistry) and whole and not registry.parse_findings:
-                findings.extend(check_codeowners(root, doc, config, index))  # an unreadable entry would skew it
+            if whole and not any(registry.read(path)[1] for path in registry.files):  # an unreadable entry
+                from charter.registry.codeowners import CODEOWNERS_FILE  # would skew it
+
+                findings.extend(check_codeowners(registry.root, doc, config, index, registry.text(CODEOWNERS_FILE)))
             continue
         findings.extend(check_identity(doc))
         findings.extend(check_family(doc, index))
@@ -162,33 +197,7 @@ def validate_registry(root: Path, paths: Sequence[str | Path] | None = None, bas
     compared = registry.files if isinstance(registry, LoadedRegistry) else \
         registry.files_grouped_like(selected, folded)
     findings.extend(check_paths(compared, selected))
-    if base is not None and (isinstance(registry, LoadedRegistry) or scope is not None):
-        from charter.adapters.git.revision import RevisionReader
-        from charter.validation.compatibility import check_compatibility
-        from charter.validation.released import BaseDocuments, check_history
-
-        reader = reader or RevisionReader(root, base)
-        at_base = at_base or BaseDocuments(reader, registry.cache)  # read and parsed once for both checks
-        # a scoped run reads every change for history: deleted files are not in its scope
-        findings.extend(check_history(root, registry, base, None if whole or scope is not None else selected, reader,
-                                      at_base))
-        findings.extend(check_compatibility(root, registry, base, None if whole else selected, reader, at_base))
-    if check_artifacts:
-        from charter.validation.artifacts import check_artifacts as artifact_findings
-
-        findings.extend(artifact_findings(root, index, None if whole else selected,
-                                          trust_remote_config=trust_remote_config, base=base))
-    if verify_evidence:
-        from charter.validation.artifacts import remote_config_trusted
-        from charter.validation.evidence import verify_evidence as evidence_findings
-
-        findings.extend(evidence_findings(root, index, None if whole else selected,
-                                          trust_remote_config=trust_remote_config or
-                                          remote_config_trusted(root, base)))
-    if registry.cache is not None:
-        registry.cache.flush()
-    findings.sort(key=lambda f: f.sort_key)
-    return ValidationReport(root, findings, len(selected))
+    return findings
 
 
 class SchemaFindings:

@@ -2,11 +2,13 @@
 
 - `run`: the one way a git process starts (`run_git`) and the one environment every git process gets, GitPython's
   included: without git's own variables (GIT_DIR, GIT_INDEX_FILE, ...: a pre-commit hook has them set for *its*
-  repository), without hooks or fsmonitor (`validate` and `gate` run on untrusted pull requests), in English.
+  repository; `staged` gives the index back to the processes that read it, when it is the registry's repository's),
+  without hooks or fsmonitor (`validate` and `gate` run on untrusted pull requests), in English.
 - `repo`: a repository found or created, where a registry sits in it, what a revision names, commits, and the
   training code's state.
-- `revision`: a registry as it was at one revision (`RevisionReader`); `files`: the work tree's files as git sees
-  them; `log`: `git log`, the parent graph and `git cat-file`, parsed.
+- `revision`: a registry as it was at one revision (`RevisionReader`); `staged`: as the index holds it, for the
+  commit being made (`StagedIndex`); `files`: the work tree's files as git sees them; `log`: `git log`, the parent
+  graph and `git cat-file`, parsed.
 - `worktree`: changes made on a branch of their own, in a temporary worktree (promote), and pushed.
 
 GitPython is the repository object the writing commands hold (`repo.Repository`): it finds the repository from any
