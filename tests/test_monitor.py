@@ -14,19 +14,7 @@ from charter import Registry
 from charter.deployment.model_performance import PerformancePoint, performance_history
 from charter.registry.kinds import NAME_RE
 from tests.conftest import Charter, git
-
-HEALTH = """\
-type: health
-reporter: monitoring/weekly-health
-at: 2026-11-23T06:00:00Z
-period:
-  start: 2026-11-16T00:00:00Z
-  end: 2026-11-23T00:00:00Z
-health:
-  latencyP99Ms: 220
-  errorRate: 0.001
-  alertsPerDay: 5.9
-"""
+from tests.helpers import HEALTH
 
 
 def records(registry: Path) -> list[str]:
