@@ -115,7 +115,9 @@ def make_incomparable(registry: Path) -> None:
     10 a day); 1.1.0 on the current one, 8,000 units over 365 days (409 alerts, 1.12 a day): "-88.8%"."""
     rewrite(registry, BASE, event="event:sepsis-onset@1.0.0", dataSnapshot="clarity-2025-10-01", periodDays=90,
             thresholds=operating_only(400, 500, 18300, 800, 90))
-    rewrite(registry, CANDIDATE, periodDays=365, thresholds=operating_only(200, 209, 7300, 291, 365))
+    # the snapshot written out: `init` moves the template's dates by whole weeks, so its own depends on the day
+    rewrite(registry, CANDIDATE, periodDays=365, dataSnapshot="clarity-2026-02-02",
+            thresholds=operating_only(200, 209, 7300, 291, 365))
     commit(registry)
 
 
@@ -191,7 +193,8 @@ def test_promote_compares_the_policys_evaluation_with_a_comparable_one_not_the_n
     assert alerts["passed"] and "5.076 → 5.31 alerts/day (+4.60%)" in alerts["detail"] and BASE_REF in alerts["detail"]
     body = data["body"]
     assert "### Comparability" in body and f"`{CANDIDATE_REF}` against `{BASE_REF}`" in body
-    assert "**comparable**" in body and "data snapshot clarity-2026-02-02" in body
+    snapshot = yaml.safe_load((registry / CANDIDATE).read_text(encoding="utf-8"))["spec"]["dataSnapshot"]
+    assert "**comparable**" in body and f"data snapshot {snapshot}" in body
 
 
 # --- alert volume from counts, thresholds in one form ------------------------------------------------------------
@@ -297,13 +300,13 @@ def test_comparability_reads_what_an_evaluation_leaves_out_from_its_cohort(regis
     import charter
     from charter.evaluation.comparability import comparability
 
-    rewrite(registry, BASE, dataSnapshot=None)  # the cohort's snapshot, clarity-2026-02-02
+    rewrite(registry, BASE, dataSnapshot=None)  # the cohort's snapshot, as `init` dated it
     rewrite(registry, CANDIDATE, periodDays=184.5)  # the cohort's period is 184 days: within a day
     index = charter.Registry(registry).index
     a, b = index.get(BASE_REF), index.get(CANDIDATE_REF)
     assert a is not None and b is not None
     verdict = comparability(a, b, index)
-    assert verdict.comparable and verdict.basis_a.snapshot == "clarity-2026-02-02"
+    assert verdict.comparable and verdict.basis_a.snapshot == b.spec["dataSnapshot"]
     assert verdict.basis_a.period_days == 184.0 and verdict.basis_a.units == verdict.basis_b.units == 33120
     rewrite(registry, CANDIDATE, periodDays=200, cohort="cohort:sepsis-adult-inpatients-eval@1.1.0")
     index = charter.Registry(registry).index

@@ -233,20 +233,34 @@ class PolicyCheck:
         if not isinstance(limit, int | float) or current is None:
             return
         name = f"alert volume increase ≤ {limit:.0%}"
+        paired = value_at(evaluation.spec, ("comparison",))
+        change = value_at(paired, ("atOperatingThreshold", "alertsPerDay")) if isinstance(paired, dict) else None
+        new = _alerts_at_operating_threshold(evaluation, self.index)
+        if isinstance(paired, dict) and paired.get("baseline") == current and isinstance(change, dict) \
+                and isinstance(change.get("delta"), int | float) and new is not None:
+            # both versions scored the same rows: the baseline's alerts per day are known exactly, no other
+            # evaluation (and no question of comparability) is needed
+            old = new - float(change["delta"])
+            increase = (new - old) / old if old else (0.0 if new == 0 else float("inf"))
+            low, high = change.get("ciLower"), change.get("ciUpper")
+            interval = f", 95% CI of the difference {low:+.3g} to {high:+.3g}" \
+                if isinstance(low, int | float) and isinstance(high, int | float) else ""
+            self._add(name, increase <= limit, f"{old:.4g} → {new:.4g} alerts/day ({increase:+.2%}) against {current}, "
+                      f"both scored on the same {paired.get('rows'):,} rows ({evaluation.ref}{interval})")
+            return
         baseline, verdict = self.verdict.baseline_evaluation, self.verdict.comparability
         if baseline is None:
             self._add(name, False, f"{current} has no evaluation: the increase cannot be measured" if verdict is None
                       else f"no evaluation of {current} is comparable with {evaluation.ref} ({verdict.a.ref} differs "
                       f"in {verdict.summary}): the increase cannot be measured")
             return
-        new, old = _alerts_at_operating_threshold(evaluation, self.index), \
-            _alerts_at_operating_threshold(baseline, self.index)
-        if new is None or old is None:
+        before = _alerts_at_operating_threshold(baseline, self.index)
+        if new is None or before is None:
             self._add(name, False, "alerts per day at the operating threshold are missing from "
                       f"{evaluation.ref if new is None else baseline.ref}: the increase cannot be measured")
             return
-        increase = (new - old) / old if old else (0.0 if new == 0 else float("inf"))
-        self._add(name, increase <= limit, f"{old:.4g} → {new:.4g} alerts/day ({increase:+.2%}) against {current} "
+        increase = (new - before) / before if before else (0.0 if new == 0 else float("inf"))
+        self._add(name, increase <= limit, f"{before:.4g} → {new:.4g} alerts/day ({increase:+.2%}) against {current} "
                   f"({baseline.ref})")
 
     def _check_invariants(self, evaluation: Document) -> None:

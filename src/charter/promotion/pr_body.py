@@ -125,9 +125,62 @@ def _evaluation_section(evaluation: Document | None, baseline: Document | None) 
             interval = f"{_num(low)} to {_num(high)}" if low is not None else "-"
             lines.append(f"| {markdown_text(str(name))} | {_delta(point, _metric_value(baseline, name))} | "
                          f"{interval} | {_num(_metric_value(baseline, name))} |")
+    lines += _evidence_lines(spec)
     lines += _threshold_table(spec, baseline)
     lines += _subgroup_table(spec, baseline)
+    lines += _paired_table(spec)
     lines += _invariant_table(spec)
+    return lines
+
+
+def _evidence_lines(spec: dict[str, Any]) -> list[str]:
+    """Where the figures come from: computed from pinned rows (and so verifiable), or counts a team supplied."""
+    found = spec.get("evidence")
+    evidence: dict[str, Any] = found if isinstance(found, dict) else {}
+    pinned = evidence.get("predictions") if isinstance(evidence.get("predictions"), dict) else None
+    if evidence.get("source") == "predictions" and pinned is not None:
+        rows = pinned.get("rows")
+        return ["", f"Computed by Charter {markdown_text(str(evidence.get('charterVersion', '?')))} from "
+                    f"{rows:,} rows pinned by md5 {markdown_code(str(pinned.get('md5')))} "
+                    f"({markdown_code(str(pinned.get('path')))}, bootstrap seed {evidence.get('seed')}): "
+                    "`charter evaluate verify` recomputes every figure."] if isinstance(rows, int) else []
+    if evidence.get("source") == "counts":
+        return ["", "Recorded from pre-aggregated counts: rates recomputed from them; nothing else can be verified."]
+    return []
+
+
+def _difference_cell(found: Any) -> str:
+    if not isinstance(found, dict) or not isinstance(found.get("delta"), int | float):
+        return "-"
+    cell = f"{found['delta']:+.3f}"
+    if isinstance(found.get("ciLower"), int | float) and isinstance(found.get("ciUpper"), int | float):
+        cell += f" ({found['ciLower']:+.3f} to {found['ciUpper']:+.3f})"
+    if isinstance(found.get("pValue"), int | float):
+        cell += f", p = {found['pValue']:.3g}"
+    return cell
+
+
+def _paired_table(spec: dict[str, Any]) -> list[str]:
+    """The paired comparison with the baseline on the same rows: each difference, its interval, p-value and test."""
+    comparison = spec.get("comparison")
+    if not isinstance(comparison, dict):
+        return []
+    found = comparison.get("atOperatingThreshold")
+    at: dict[str, Any] = found if isinstance(found, dict) else {}
+    rows = [("AUROC", comparison.get("auroc"))] + [
+        (f"{label} at {at.get('threshold')}", at.get(key)) for key, label in
+        (("sensitivity", "sensitivity"), ("specificity", "specificity"), ("ppv", "PPV"),
+         ("alertsPerDay", "alerts/day"))]
+    lines = ["", f"#### Paired comparison with {markdown_code(str(comparison.get('baseline')))} on the same "
+                 f"{comparison.get('rows'):,} rows (new - baseline, 95% CI)", "",
+             "| figure | difference | method |", "|---|---|---|"]
+    lines += [f"| {label} | {_difference_cell(shown)} | {markdown_text(str(shown.get('method')))} |"
+              for label, shown in rows if isinstance(shown, dict)]
+    groups = [g for g in comparison.get("subgroups") or [] if isinstance(g, dict)]
+    if groups:
+        lines += ["", "| subgroup | n | ΔAUROC | Δsensitivity |", "|---|---|---|---|"]
+        lines += [f"| {markdown_text(str(g.get('name')))}{' (small)' if g.get('smallSample') else ''} | {g.get('n')} | "
+                  f"{_difference_cell(g.get('auroc'))} | {_difference_cell(g.get('sensitivity'))} |" for g in groups]
     return lines
 
 
