@@ -68,6 +68,7 @@ SLOW: dict[str, str | set[str]] = {
     "test_properties.py": ALL,
     "test_crash_and_race.py": ALL,
     "test_demo.py": ALL,
+    "test_evidence_from_predictions.py": ALL,  # each test records on a real registry with DVC (2-6 s)
     "test_packaging.py": ALL,
     "test_precommit.py": {"test_hook_passes_clean_changes_and_blocks_bad_ones",
                           "test_hook_passes_a_commit_that_touches_no_entry",

@@ -503,6 +503,11 @@ class ResultsOrPredictions(CharterError):
     hint_template = "--predictions computes every figure and makes the evaluation verifiable; see docs/evaluate.md"
 
 
+class BaselineScoreWithoutBaseline(CharterError):
+    template = "--baseline-score {column} names the scores of a version compared against, but no --baseline says which"
+    hint_template = "add --baseline model:NAME@VERSION, the version that gave the scores in {column}"
+
+
 class NoOperatingThreshold(CharterError):
     template = "{model}'s contract names no threshold, and no --operating-threshold was given"
     hint_template = "pass --operating-threshold, the threshold proposed for use"
@@ -1235,6 +1240,8 @@ PREDICTIONS_MESSAGES: dict[str, tuple[str, str]] = {
     "id.twice": ("id {value} is given twice (also {first})", "one row per scored unit: drop the repeated row"),
     "id.type": ("holds {type} values", "store ids as text or integers"),
     "subgroup.type": ("holds {type} values", "store subgroup values as text, integers or booleans"),
+    "labels.one_class": ("every label is {label}, so sensitivity, specificity and AUROC are undefined",
+                         "an evaluation needs units with the event and units without it: score a cohort that has both"),
     "span.zero": ("every row has the same time ({time}), so alerts per day have no span to spread over",
                   "score a period rather than one instant, or give the period's length in days"),
 }

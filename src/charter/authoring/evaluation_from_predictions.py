@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from charter.errors import (
+    BaselineScoreWithoutBaseline,
     EvaluationLeftovers,
     NoLabelEvent,
     NoOperatingThreshold,
@@ -121,6 +122,8 @@ def _record(root: Path, request: PredictionsRequest, today: date, current: Chang
 
     if request.method not in METHODS:
         raise UnknownMethod(method=request.method, known=", ".join(METHODS))
+    if request.baseline_score and not request.baseline:  # else the column would be silently left unread
+        raise BaselineScoreWithoutBaseline(column=request.baseline_score)
     index = load_registry(root).index
     model = pinned_entry(index, request.model, "model", "model")
     cohort = pinned_entry(index, request.cohort, "cohort", "--cohort")

@@ -63,6 +63,8 @@ def compute_figures(predictions: Predictions, settings: FigureSettings) -> dict[
     days = scored_span_days(predictions.time)
     if days <= 0:  # alerts per day need a span of time: said at the file, as every problem of its rows
         raise PredictionsError(str(predictions.path), "span.zero", time=f"{predictions.time[0]}Z")
+    if len(label) and (label.all() or not label.any()):  # no rate or ranking is defined: said at the file too
+        raise PredictionsError(str(predictions.path), "labels.one_class", label=int(label[0]))
     methods: dict[str, str] = {}
     spec: dict[str, Any] = {"metrics": _metrics(score, label, settings, methods)}
     counts = counts_at(score, label, settings.thresholds)

@@ -113,7 +113,7 @@ def _non_inferior(evaluation: Document, current: str | None, metric: str, margin
 
 def _calibrated(evaluation: Document, name: str, limits: Any) -> Check:
     low, high = (limits.get("min"), limits.get("max")) if isinstance(limits, dict) else (None, None)
-    title = f"calibration {name} in [{_bound(low)}, {_bound(high)}]"
+    title = f"calibration {name} in [{_bound(low, '-∞')}, {_bound(high, '∞')}]"
     value = value_at(evaluation.spec, ("calibration", name))
     if not isinstance(value, int | float):
         return Check(title, False, f"{evaluation.ref} reports no calibration {name}")
@@ -121,8 +121,8 @@ def _calibrated(evaluation: Document, name: str, limits: Any) -> Check:
     return Check(title, inside, f"calibration {name} = {value:g} in {evaluation.ref}")
 
 
-def _bound(value: Any) -> str:
-    return f"{value:g}" if isinstance(value, int | float) else "-∞" if value is None else str(value)
+def _bound(value: Any, unbounded: str) -> str:
+    return f"{value:g}" if isinstance(value, int | float) else unbounded if value is None else str(value)
 
 
 def _subgroup_floor(evaluation: Document, metric: str, floor: float) -> Check:
