@@ -7,7 +7,7 @@ import re
 import shutil
 import tempfile
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from charter.errors import TargetNotEmpty, TemplateArtifactChanged, TemplateHasNoRemote, TemplateMissing
@@ -21,10 +21,14 @@ SCHEMA_FOLDER = ".charter/schemas"
 #: Files that replace the worked example's own for `init --empty` (registry.yaml, README.md).
 EMPTY_OVERLAY = ".empty"
 ARTIFACTS_FOLDER = "artifacts"
+#: The worked example's predictions files (tracked by DVC with the artifacts, left out with them).
+EVIDENCE_FOLDER = "evidence"
 #: The day the worked example's dates were written; `init` moves them forward by the days since.
 TEMPLATE_DATE = date(2026, 11, 20)
 #: A YAML date or date-time, as a whole string value.
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[Tt ][0-9:.]+(?:[Zz]|[+-]\d{2}:\d{2})?)?$")
+#: A date at the start of a CSV cell (alone or starting a date-time), in a predictions file of the example.
+CSV_DATE_RE = re.compile(rb"(?m)(^|,)(\d{4}-\d{2}-\d{2})(?=[Tt ,\r\n]|$)")
 
 
 def create_registry(target: Path, *, empty: bool = False, remote: str | None = None,
@@ -99,6 +103,24 @@ def stamp_dates(build: Path, today: date) -> None:
                 changes[field] = moved.isoformat() + value[10:]
         if changes:
             path.write_text(replace_scalars(text, changes, verbatim=True), encoding="utf-8")
+    _shift_evidence_dates(build, shift)
+
+
+def _shift_evidence_dates(build: Path, shift: timedelta) -> None:
+    """The same move for the times in the example's predictions files, so that they stay inside the cohort's
+    (moved) period and agree with the evaluation's (moved) `scoredFrom` and `scoredTo`. Every time moves by the
+    same days, so the span, and every figure, stays as recorded; the file's md5 changes, and `_track_artifacts`
+    writes the new one into the evaluation."""
+    folder = build / EVIDENCE_FOLDER
+    if not folder.is_dir():
+        return
+
+    def moved(match: re.Match[bytes]) -> bytes:
+        day = date.fromisoformat(match.group(2).decode("ascii")) + shift
+        return match.group(1) + day.isoformat().encode("ascii")
+
+    for path in sorted(folder.rglob("*.csv")):
+        path.write_bytes(CSV_DATE_RE.sub(moved, path.read_bytes()))
 
 
 def _write_codeowners(root: Path) -> None:
@@ -133,21 +155,35 @@ def _settle_remote(build: Path, target: Path, remote: str | None) -> tuple[str, 
 
 
 def _track_artifacts(root: Path, remote_name: str, remote_url: str) -> None:
-    """`dvc init`, then track and push every artifact the example versions ship, checking their recorded hashes."""
+    """`dvc init`, then track and push every artifact the example versions ship, checking their recorded hashes,
+    and every predictions file its evaluations were computed from, writing its md5 (the dates in it moved) into
+    the evaluation's `spec.evidence.predictions.md5`."""
     from charter.adapters import dvc
     from charter.store.loader import load_registry
 
     dvc.init(root, remote_name, remote_url)
+    index = load_registry(root).index
     expected: dict[str, object] = {}
-    for doc in load_registry(root).index.entries(KINDS["ModelVersion"]):
+    for doc in index.entries(KINDS["ModelVersion"]):
         path, recorded = value_at(doc.spec, ("artifact", "path")), value_at(doc.spec, ("artifact", "hash"))
         if isinstance(path, str) and (root / path).exists():
             expected[path] = recorded
-    if not expected:
+    evidence: dict[str, Path] = {}
+    for doc in index.entries(KINDS["Evaluation"]):
+        path = value_at(doc.spec, ("evidence", "predictions", "path"))
+        if value_at(doc.spec, ("evidence", "source")) == "predictions" and isinstance(path, str) \
+                and (root / path).is_file():
+            evidence[path] = root / doc.path
+    if not expected and not evidence:
         return
-    tracked = dvc.track(root, sorted(expected))
+    tracked = dvc.track(root, sorted(expected) + sorted(evidence))
     for artifact in tracked:
-        if artifact.hash != expected[artifact.path]:
+        if artifact.path in evidence:
+            entry = evidence[artifact.path]
+            text = entry.read_text(encoding="utf-8")
+            entry.write_text(replace_scalar(text, ("spec", "evidence", "predictions", "md5"), artifact.hash),
+                             encoding="utf-8")
+        elif artifact.hash != expected[artifact.path]:
             raise TemplateArtifactChanged(path=artifact.path, actual=artifact.hash, expected=expected[artifact.path])
     dvc.push(root, [a.path for a in tracked], quiet=True)
 
@@ -157,7 +193,7 @@ def _ignore_for(empty: bool, without_artifacts: bool) -> Callable[[str, list[str
         skipped = {n for n in names if n in ("__pycache__", ".charter", EMPTY_OVERLAY)}
         if Path(folder).resolve() == TEMPLATE_DIR.resolve():
             if without_artifacts:
-                skipped.add(ARTIFACTS_FOLDER)
+                skipped |= {ARTIFACTS_FOLDER, EVIDENCE_FOLDER}
             if empty:
                 skipped |= {n for n in names if n in ENTRY_FOLDERS}
         return skipped
