@@ -67,6 +67,20 @@ step "Artifacts are real and tracked by DVC: every example version's artifact is
   "charter validate --check-artifacts"
 "$charter" validate --check-artifacts
 
+step "Evidence anyone can recheck: an evaluation computed from 4,000 scored encounters, recomputed from its DVC-tracked rows" \
+  "charter evaluate verify evaluation:sepsis-risk-1-1-0-predictions-retro@1.0.0"
+"$charter" evaluate verify evaluation:sepsis-risk-1-1-0-predictions-retro@1.0.0
+
+step "A figure \"improved\" by hand no longer matches its rows (exit 1)" \
+  "charter evaluate verify evaluation:sepsis-risk-1-1-0-predictions-retro@1.0.0 (exit 1)"
+evidence_file=evaluations/sepsis-risk-1-1-0-predictions-retro/1.0.0.yaml
+awk 'd == 0 && /^    auroc:$/ {a = 1} a == 1 && /^      value:/ {sub(/value: .*/, "value: 0.9"); a = 0; d = 1} {print}' \
+  "$evidence_file" > "$work/edited.yaml" && cp "$work/edited.yaml" "$evidence_file"
+if "$charter" evaluate verify evaluation:sepsis-risk-1-1-0-predictions-retro@1.0.0; then
+  echo "expected a CH820 finding"; exit 1
+else echo "(exit $?)"; fi
+git checkout -q -- "$evidence_file"
+
 step "What should run in production, for a deploy system" "charter resolve sepsis-risk --env production"
 "$charter" resolve sepsis-risk --env production
 "$charter" resolve model:card-fraud@dev --format json > "$work/card-fraud-dev.json"

@@ -139,3 +139,18 @@ def test_evidence_read_benchmark_runs_at_small_scale(tmp_path: Path) -> None:
         assert found["first_read_s"] > 0 and found["second_read_s"] > 0 and found["peak_rss_mib"] > 0
         assert len(found["md5"]) == 32
     assert "| csv |" in result.stdout and "| parquet |" in result.stdout
+
+
+def test_evidence_record_benchmark_runs_at_small_scale(tmp_path: Path) -> None:
+    output = tmp_path / "record.json"
+    result = subprocess.run([sys.executable, str(BENCHMARKS / "evidence_record.py"), "--rows", "3000",
+                             "--output", str(output)], capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+    data = json.loads(output.read_text(encoding="utf-8"))
+    assert data["settings"]["rows"] == 3000 and data["settings"]["subgroups"] == ["sex", "age_band", "site"]
+    assert set(data["results"]) == {"record", "verify"}
+    for found in data["results"].values():
+        assert found["wall_s"] > 0 and found["cpu_s"] > 0 and found["peak_rss_mib"] > 0
+        assert "15 s" in found["target"]
+    assert "every figure is what its predictions give" in data["results"]["verify"]["output_tail"][0]
+    assert "| charter evaluate record |" in result.stdout and "| charter evaluate verify |" in result.stdout
