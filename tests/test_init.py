@@ -319,7 +319,9 @@ def _example_files(root: Path) -> dict[str, str]:
     files = {}
     for path in sorted(p for p in root.rglob("*") if p.is_file()):
         relpath = path.relative_to(root).as_posix()
-        if not relpath.startswith(skipped) and relpath not in ("CODEOWNERS", ".dvcignore"):  # written by tools
+        dvc_pointer = relpath.endswith(".dvc") or (relpath.startswith("evidence/") and relpath.endswith(".gitignore"))
+        if not relpath.startswith(skipped) and relpath not in ("CODEOWNERS", ".dvcignore") and not dvc_pointer:
+            # CODEOWNERS, .dvcignore, DVC's pointers are written by tools, not read as the example
             files[relpath] = path.read_text(encoding="utf-8")
     return files
 
@@ -339,9 +341,11 @@ def _assert_moved(template: Path, fresh: Path, today: date) -> None:
         assert after[masked] == [d + shift for d in dates], masked  # names, paths, texts and fields move together
     everything = [d for dates in after.values() for d in dates]
     assert max(everything) <= today  # none in the future
-    if shift:
-        kept = Counter(d for dates in before.values() for d in dates) & Counter(everything)
-        assert sum(kept.values()) < len(everything) / 10, kept  # the template's own dates are gone
+    if shift:  # (a predictions file spans weeks of days, so a shift of a week keeps most of its dates: left out)
+        moved = [d for masked, dates in after.items() if not masked.endswith(".csv") for d in dates]
+        kept = Counter(d for masked, dates in before.items() if not masked.endswith(".csv") for d in dates) & \
+            Counter(moved)
+        assert sum(kept.values()) < len(moved) / 10, kept  # the template's own dates are gone
 
 
 def test_the_template_writes_every_date_so_that_init_can_move_it() -> None:

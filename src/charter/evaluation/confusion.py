@@ -25,6 +25,8 @@ def canonical_threshold(x: float) -> float:
     Scores computed in floating point name a threshold as 0.30000000000000004 as often as 0.3; the two must be one
     row of a threshold table, one operating threshold and one point of a comparison.
     """
+    if math.isnan(x):
+        raise ValueError("a threshold cannot be NaN")
     return float(f"{x:.{THRESHOLD_DIGITS}g}")
 
 
