@@ -120,8 +120,11 @@ head -n 20 "$work/diff.txt"
 
 step "The new version is evaluated on the hold-out cohort: counts in, threshold table with intervals out, committed" \
   "charter evaluate record model:sepsis-risk@1.2.0 --cohort cohort:sepsis-adult-inpatients-eval@1.0.0 --results ..."
+# the evaluation run read the same data snapshot as its parent's (init dated the example's snapshot today)
+snapshot="$(sed -n 's/^  dataSnapshot: //p' evaluations/sepsis-risk-1-1-0-retro/1.0.0.yaml)"
+sed "s/clarity-2026-02-02/$snapshot/" "$data/evaluate/sepsis-risk-1.2.0.json" > "$work/results.json"
 "$charter" evaluate record model:sepsis-risk@1.2.0 --cohort cohort:sepsis-adult-inpatients-eval@1.0.0 \
-  --results "$data/evaluate/sepsis-risk-1.2.0.json" --baseline model:sepsis-risk@1.1.0
+  --results "$work/results.json" --baseline model:sepsis-risk@1.1.0
 git log --oneline -n 1
 
 step "Against its parent on the same cohort: metric deltas, alert volume per threshold, subgroups" \
