@@ -337,7 +337,7 @@ def test_a_bad_predictions_file_is_one_line_at_its_place_and_nothing_is_written(
     error, *rest = result.stderr.strip().splitlines()
     assert error == f"error: {bad}{message}" or error.startswith(f"error: {bad}{message}"), result
     assert all(line.startswith("  hint: ") for line in rest) and len(rest) == 1
-    assert git(registry, "status", "--porcelain") == "" and not (registry / "evidence").exists()
+    assert git(registry, "status", "--porcelain") == "" and not (registry / EVIDENCE).exists()
     assert git(registry, "rev-parse", "HEAD") == head
 
 
@@ -349,7 +349,7 @@ def test_an_empty_file_or_results_and_predictions_together_are_refused(
     assert result.code == 2 and result.stderr.startswith(f"error: {empty}: empty file"), result
     both = record(charter, registry, write_predictions(tmp_path / "p.csv", rows=300), "--results", empty)
     assert both.code == 2 and "give --predictions (one row per scored unit) or --results" in both.stderr, both
-    assert git(registry, "status", "--porcelain") == "" and not (registry / "evidence").exists()
+    assert git(registry, "status", "--porcelain") == "" and not (registry / EVIDENCE).exists()
 
 
 def test_a_baseline_score_column_needs_the_baseline_version(registry: Path, charter: Charter, tmp_path: Path) -> None:
@@ -359,7 +359,7 @@ def test_a_baseline_score_column_needs_the_baseline_version(registry: Path, char
     assert result.code == 2, result
     assert result.stderr.startswith("error: --baseline-score baseline names the scores of a version compared "
                                     "against, but no --baseline says which"), result
-    assert git(registry, "status", "--porcelain") == "" and not (registry / "evidence").exists()
+    assert git(registry, "status", "--porcelain") == "" and not (registry / EVIDENCE).exists()
     # --baseline alone names the version compared against, as with counts; with no column, nothing is paired
     unpaired = record(charter, registry, predictions, "--baseline", CURRENT)
     assert unpaired.code == 0, unpaired
