@@ -525,8 +525,12 @@ def _evaluation_spec(rng: random.Random, model: Entry, method: str, cohort: Entr
     }
     thresholds = []
     # One cohort scored once: events and non-events are fixed, alerts fall as the threshold rises (CH806, CH808).
-    events, non_events = rng.randint(2_000, 8_000), rng.randint(50_000, 500_000)
-    tp, fp = events - rng.randint(50, 500), rng.randint(10_000, 20_000)
+    # ... and that is the cohort as recorded (its size and prevalence: CH830, CH831)
+    units = int(cohort.extra.get("size", 200_000))
+    events = max(20, round(units * float(cohort.extra.get("prevalence", 0.02))))
+    non_events = units - events
+    tp = events - rng.randint(1, max(1, events // 10))
+    fp = rng.randint(max(1, non_events // 50), max(2, non_events // 20))
     for j in range(rng.randint(3, 8)):
         tp, fp = max(1, tp - rng.randint(0, tp // 4)), max(1, fp - rng.randint(0, fp // 3))
         tn, fn = non_events - fp, events - tp
@@ -541,12 +545,14 @@ def _evaluation_spec(rng: random.Random, model: Entry, method: str, cohort: Entr
         for value in values:
             subgroups.append({
                 "name": f"{attribute}={value}", "attribute": attribute, "value": value,
-                "n": rng.randint(500, 50_000), "prevalence": _rate(rng, 0.005, 0.2),
+                # each value at most its share of the units, at no more than the cohort's prevalence (CH817)
+                "n": rng.randint(1, max(1, units // (len(values) + 1))),
+                "prevalence": round(events / units * rng.uniform(0.5, 1.0), 4),
                 "metrics": {"auroc": _rate(rng, 0.65, 0.95), "sensitivity": _rate(rng, 0.3, 0.9),
                             "ppv": _rate(rng, 0.05, 0.5)},
             })
     bins = [{"predicted": round(0.05 + 0.1 * j, 2), "observed": min(1.0, _rate(rng, 0.04 + 0.09 * j, 0.06 + 0.1 * j)),
-             "n": rng.randint(100, 30_000)} for j in range(rng.randint(5, 10))]
+             "n": rng.randint(1, max(1, units // 11))} for j in range(rng.randint(5, 10))]  # CH818
     fields = model.extra["fields"]
     invariants = []
     for j in range(rng.randint(1, 3)):
@@ -703,9 +709,11 @@ def build_registry(root: Path, models: int, versions_per_model: int, events: int
             entry = Entry("cohort", name, version, status, domain)
             cohort_entries.append(entry)
             label = _progressive(events_by_name[label_name], j, size) if label_name else None
+            spec = _cohort_spec(rng, domain, stem, label)
+            entry.extra.update(size=spec["size"], prevalence=spec["eventPrevalence"])  # the evaluations agree
             out.write(f"cohorts/{name}/{version}.yaml", _document("Cohort", _metadata(
                 name, version, domain.owner, f"The {stem.replace('-', ' ')} population, snapshot {j + 1}.",
-                status, tags=[domain.name, "cohort"]), _cohort_spec(rng, domain, stem, label)))
+                status, tags=[domain.name, "cohort"]), spec))
     cohorts_by_name = _released_by_name(cohort_entries)
     cohort_pools = _names_by_domain(cohorts_by_name)
 

@@ -59,15 +59,16 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 
 # The slow tests: seconds each (a browser, pre-commit installing hooks, hypothesis, processes killed mid-write and
-# races, DVC pushing to S3, the benchmark, the demo, a wheel build, a pytest session in a subprocess). Together they
-# are about four fifths of the suite's time; `make test-quick` (pytest -m "not slow") leaves them out, `make test`
-# runs everything. Marked here rather than in the modules; a test in tests/test_suite_hygiene.py keeps every name
-# below pointing at a test that exists. ALL marks a whole module.
+# races, DVC pushing to S3, the benchmark, the demo, a wheel build, a pytest session in a subprocess, a bootstrap
+# done row by row). Together they are about four fifths of the suite's time; `make test-quick` (pytest -m "not
+# slow") leaves them out, `make test` runs everything. Marked here rather than in the modules; a test in
+# tests/test_suite_hygiene.py keeps every name below pointing at a test that exists. ALL marks a whole module.
 ALL = "*"
 SLOW: dict[str, str | set[str]] = {
     "test_properties.py": ALL,
     "test_crash_and_race.py": ALL,
     "test_demo.py": ALL,
+    "test_evidence_from_predictions.py": ALL,  # each test records on a real registry with DVC (2-6 s)
     "test_packaging.py": ALL,
     "test_precommit.py": {"test_hook_passes_clean_changes_and_blocks_bad_ones",
                           "test_hook_passes_a_commit_that_touches_no_entry",
@@ -84,10 +85,17 @@ SLOW: dict[str, str | set[str]] = {
                        "test_charts_and_lineage_are_drawn",
                        "test_catalog_filters_narrow_the_table",
                        "test_every_entry_has_its_page_and_every_link_resolves"},
-    "test_benchmarks.py": {"test_benchmark_runs_at_small_scale", "test_benchmark_measures_only_what_is_asked"},
+    "test_benchmarks.py": {"test_benchmark_runs_at_small_scale", "test_benchmark_measures_only_what_is_asked",
+                           "test_evidence_numerics_benchmark_runs_at_small_scale",
+                           "test_evidence_read_benchmark_runs_at_small_scale",
+                           "test_evidence_record_benchmark_runs_at_small_scale"},
     "test_resolve_pull.py": {"test_s3_remote_register_and_pull_from_a_fresh_clone"},
     "test_yamlio.py": {"test_reading_keeps_nothing_of_the_files_read"},
     "test_suite_hygiene.py": {"test_session_fixtures_never_see_the_machines_git_identity"},
+    "test_statistics.py": {"test_average_precision_bootstrap_agrees_with_a_row_by_row_bootstrap"},
+    "test_predictions_file.py": {"test_dvc_add_records_the_same_md5",
+                                 "test_any_valid_csv_or_parquet_reads_as_an_independent_parse"},
+    "test_threshold_counts.py": {"test_counts_at_every_threshold_match_a_loop"},
 }
 
 

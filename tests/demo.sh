@@ -67,6 +67,20 @@ step "Artifacts are real and tracked by DVC: every example version's artifact is
   "charter validate --check-artifacts"
 "$charter" validate --check-artifacts
 
+step "Evidence anyone can recheck: an evaluation computed from 4,000 scored encounters, recomputed from its DVC-tracked rows" \
+  "charter evaluate verify evaluation:sepsis-risk-1-1-0-predictions-retro@1.0.0"
+"$charter" evaluate verify evaluation:sepsis-risk-1-1-0-predictions-retro@1.0.0
+
+step "A figure \"improved\" by hand no longer matches its rows (exit 1)" \
+  "charter evaluate verify evaluation:sepsis-risk-1-1-0-predictions-retro@1.0.0 (exit 1)"
+evidence_file=evaluations/sepsis-risk-1-1-0-predictions-retro/1.0.0.yaml
+awk 'd == 0 && /^    auroc:$/ {a = 1} a == 1 && /^      value:/ {sub(/value: .*/, "value: 0.9"); a = 0; d = 1} {print}' \
+  "$evidence_file" > "$work/edited.yaml" && cp "$work/edited.yaml" "$evidence_file"
+if "$charter" evaluate verify evaluation:sepsis-risk-1-1-0-predictions-retro@1.0.0; then
+  echo "expected a CH820 finding"; exit 1
+else echo "(exit $?)"; fi
+git checkout -q -- "$evidence_file"
+
 step "What should run in production, for a deploy system" "charter resolve sepsis-risk --env production"
 "$charter" resolve sepsis-risk --env production
 "$charter" resolve model:card-fraud@dev --format json > "$work/card-fraud-dev.json"
@@ -106,8 +120,11 @@ head -n 20 "$work/diff.txt"
 
 step "The new version is evaluated on the hold-out cohort: counts in, threshold table with intervals out, committed" \
   "charter evaluate record model:sepsis-risk@1.2.0 --cohort cohort:sepsis-adult-inpatients-eval@1.0.0 --results ..."
+# the evaluation run read the same data snapshot as its parent's (init dated the example's snapshot today)
+snapshot="$(sed -n 's/^  dataSnapshot: //p' evaluations/sepsis-risk-1-1-0-retro/1.0.0.yaml)"
+sed "s/clarity-2026-02-02/$snapshot/" "$data/evaluate/sepsis-risk-1.2.0.json" > "$work/results.json"
 "$charter" evaluate record model:sepsis-risk@1.2.0 --cohort cohort:sepsis-adult-inpatients-eval@1.0.0 \
-  --results "$data/evaluate/sepsis-risk-1.2.0.json" --baseline model:sepsis-risk@1.1.0
+  --results "$work/results.json" --baseline model:sepsis-risk@1.1.0
 git log --oneline -n 1
 
 step "Against its parent on the same cohort: metric deltas, alert volume per threshold, subgroups" \
@@ -159,19 +176,34 @@ printf 'type: deployed\nreporter: argo-cd\ndetails: synced revision 8e1f0c2\n' >
 "$charter" monitor record model:sepsis-risk@1.1.0 --env production --file "$work/deployed.yaml"
 printf '{"type": "deployed", "reporter": "spinnaker"}\n' > "$work/card-fraud.json"
 "$charter" monitor record model:card-fraud@3.2.0 --env production --file "$work/card-fraud.json"
-start="$(date -u -d '-7 days' +%Y-%m-%dT00:00:00Z)" end="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+# the last seven whole days: 39 encounters alerted (5.6 a day; the evaluation of 1.1.0 expected 5.3)
+start="$(date -u -d '-7 days' +%Y-%m-%dT00:00:00Z)" end="$(date -u +%Y-%m-%dT00:00:00Z)" now="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
 cat > "$work/health.yaml" <<HEALTH
 type: health
 reporter: monitoring/weekly-health
-at: $end
+at: $now
 period: {start: $start, end: $end}
-health: {latencyP50Ms: 36, latencyP99Ms: 205, errorRate: 0.0004, scoreDrift: 0.05, alertsPerDay: 5.6}
+health: {latencyP50Ms: 36, latencyP99Ms: 205, errorRate: 0.0004, scoreDrift: 0.05, alertsPerDay: 5.6,
+         unitsScored: 1250, alerts: 39}
 HEALTH
 "$charter" monitor record model:sepsis-risk@1.1.0 --env production --file "$work/health.yaml"
 git log --oneline -n 3
 
-step "In sync again, with the latest health figures and their age" "charter status --env production"
+step "In sync again: the latest figures, their age, and each held against what the evaluation expected" \
+  "charter status --env production"
 "$charter" status --env production
+
+step "A week outside expectation: card-fraud alerts 350 times a day where its evaluation expected 250 (exit 1)" \
+  "charter monitor record model:card-fraud@3.2.0 --env production --file storm.yaml; charter status --env production"
+cat > "$work/storm.yaml" <<STORM
+type: health
+reporter: monitoring/weekly-health
+at: $now
+period: {start: $start, end: $end}
+health: {alertsPerDay: 350, unitsScored: 1400000, alerts: 2450}
+STORM
+"$charter" monitor record model:card-fraud@3.2.0 --env production --file "$work/storm.yaml"
+if "$charter" status --env production; then echo "expected a figure outside expectation"; exit 1; else echo "(exit $?)"; fi
 
 step "Performance across versions and time: evaluation estimates beside what monitoring saw" \
   "charter monitor history sepsis-risk --metric alertsPerDay"

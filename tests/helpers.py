@@ -152,7 +152,10 @@ def md5(path: Path) -> str:
 
 # --- what a run imports (import-cost tests) ------------------------------------------------------------------------
 
-HEAVY = ("jsonschema", "git", "dvc", "referencing", "jinja2", "yaml", "pydantic", "rich")
+#: Libraries a run must not import unless it needs them; the last six are the `evidence` extra's (and pandas,
+#: which pyarrow imports), for the commands that compute evaluations from predictions only.
+HEAVY = ("jsonschema", "git", "dvc", "referencing", "jinja2", "yaml", "pydantic", "rich",
+         "numpy", "pyarrow", "pandas", "scipy", "sklearn", "statsmodels")
 
 PROBE = """
 import json, sys
@@ -222,3 +225,66 @@ def assert_clean(root: Path) -> None:
     assert git(root, "diff", "--cached", "--name-status") == "", "no stray index entry"
     assert not list((root / ".git").glob("charter-*-journal.json"))
     assert git(root, "fsck", "--no-dangling", "--no-progress").strip() == "", "no corrupted object or index"
+
+
+# --- synthetic predictions files (evaluate record --predictions, verify, the evidence policy) ----------------------
+
+
+def write_predictions(path: Path, rows: int = 6000, seed: int = 14, *, prevalence: float = 0.06,
+                      auroc: float = 0.85, baseline_auroc: float = 0.75, weak_site: str | None = None,
+                      days: float = 30.0, tiny_site: bool = True, swap: bool = False) -> Path:
+    """A predictions file of `rows` scored units (CSV, or Parquet by the suffix), the same for the same seed.
+
+    Labels are drawn with `prevalence`; the score is the exact posterior risk of an equal-variance binormal model
+    whose AUROC is `auroc` (so it is well calibrated), the `baseline` column a weaker score of the same units
+    (`baseline_auroc`, correlated with the score). `site` takes three values, A, B and C (the candidate's score at C
+    nearly chance when `weak_site="C"`), plus seven rows of site `tiny`: two events, AUROC 0.6. Times spread over
+    `days` days from 2026-01-01; ids are `u00001`... `swap` exchanges the score and baseline columns (a worse
+    candidate).
+    """
+    import numpy as np
+    from scipy.stats import norm
+
+    rng = np.random.default_rng(seed)
+    n = rows - 7 if tiny_site else rows
+    label = (rng.random(n) < prevalence).astype(int)
+    site = rng.choice(np.array(["A", "B", "C"]), size=n)
+
+    def risk(separation: Any, latent: Any) -> Any:  # P(event | latent) under the binormal model
+        log_odds = np.log(prevalence / (1 - prevalence)) + separation * latent - separation**2 / 2
+        return 1 / (1 + np.exp(-log_odds))
+
+    separation = np.sqrt(2) * norm.ppf(auroc)
+    common = rng.standard_normal(n)
+    latent = separation * label + common
+    weaker = np.sqrt(2) * norm.ppf(baseline_auroc)
+    baseline_latent = weaker * label + 0.6 * common + 0.8 * rng.standard_normal(n)
+    score, baseline = risk(separation, latent), risk(weaker, baseline_latent)
+    if swap:
+        score, baseline = baseline, score
+    if weak_site is not None:  # the candidate's score, nearly chance at that site
+        weak, at = np.sqrt(2) * norm.ppf(0.6), site == weak_site
+        score[at] = risk(weak, weak * label[at] + rng.standard_normal(int(at.sum())))
+    seconds = np.sort(rng.uniform(0, days * 86400, size=n))
+    seconds[0], seconds[-1] = 0.0, days * 86400  # the span is exactly `days`
+    if tiny_site:
+        label = np.concatenate([label, [1, 1, 0, 0, 0, 0, 0]])
+        score = np.concatenate([score, [0.5, 0.2, 0.6, 0.3, 0.25, 0.1, 0.05]])
+        baseline = np.concatenate([baseline, [0.4, 0.3, 0.5, 0.2, 0.15, 0.1, 0.05]])
+        site = np.concatenate([site, ["tiny"] * 7])
+        seconds = np.concatenate([seconds, np.linspace(86400, 2 * 86400, 7)])
+    start = np.datetime64("2026-01-01T00:00:00")
+    times = [str(start + np.timedelta64(int(s), "s")) + "Z" for s in seconds]
+    columns = {"id": [f"u{i:05d}" for i in range(1, rows + 1)], "score": [float(f"{s:.6g}") for s in score],
+               "label": [int(v) for v in label], "time": times, "site": [str(s) for s in site],
+               "baseline": [float(f"{s:.6g}") for s in baseline]}
+    if path.suffix == ".parquet":
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        pq.write_table(pa.table(columns), path)
+    else:
+        lines = [",".join(columns)]
+        lines += [",".join(str(columns[c][i]) for c in columns) for i in range(rows)]
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path

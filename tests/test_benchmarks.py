@@ -109,3 +109,48 @@ def test_benchmark_measures_only_what_is_asked(tmp_path: Path) -> None:
 
     wrong = bench("validate_everything")
     assert wrong.returncode == 1 and "no operation validate_everything" in wrong.stderr
+
+
+def test_evidence_numerics_benchmark_runs_at_small_scale(tmp_path: Path) -> None:
+    output = tmp_path / "numerics.json"
+    result = subprocess.run(
+        [sys.executable, str(BENCHMARKS / "evidence_numerics.py"), "--rows", "5000", "--replicates", "50",
+         "--output", str(output), "--quiet"],
+        capture_output=True, text=True, timeout=300)
+
+    assert result.returncode == 0, result.stderr
+    data = json.loads(output.read_text(encoding="utf-8"))
+    assert data["rows"] == 5000 and data["replicates"] == 50 and data["events"] > 0
+    assert {"auroc_delong", "paired_auroc_delong", "average_precision_bootstrap", "calibration_slope",
+            "calibration_errors", "paired_rate_differences", "reliability_bins"} <= set(data["operations"])
+    for name, operation in data["operations"].items():
+        assert operation["wall_s"] >= 0 and operation["cpu_s"] >= 0 and operation["peak_alloc_mib"] >= 0, name
+    assert data["peak_rss_mib"] > 0
+
+
+def test_evidence_read_benchmark_runs_at_small_scale(tmp_path: Path) -> None:
+    output = tmp_path / "evidence.json"
+    result = subprocess.run([sys.executable, str(BENCHMARKS / "evidence_read.py"), "--rows", "3000", "--runs", "1",
+                             "--output", str(output)], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    data = json.loads(output.read_text(encoding="utf-8"))
+    assert set(data["results"]) == {"csv", "parquet"}
+    for found in data["results"].values():
+        assert found["first_read_s"] > 0 and found["second_read_s"] > 0 and found["peak_rss_mib"] > 0
+        assert len(found["md5"]) == 32
+    assert "| csv |" in result.stdout and "| parquet |" in result.stdout
+
+
+def test_evidence_record_benchmark_runs_at_small_scale(tmp_path: Path) -> None:
+    output = tmp_path / "record.json"
+    result = subprocess.run([sys.executable, str(BENCHMARKS / "evidence_record.py"), "--rows", "3000",
+                             "--output", str(output)], capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+    data = json.loads(output.read_text(encoding="utf-8"))
+    assert data["settings"]["rows"] == 3000 and data["settings"]["subgroups"] == ["sex", "age_band", "site"]
+    assert set(data["results"]) == {"record", "verify"}
+    for found in data["results"].values():
+        assert found["wall_s"] > 0 and found["cpu_s"] > 0 and found["peak_rss_mib"] > 0
+        assert "15 s" in found["target"]
+    assert "every figure is what its predictions give" in data["results"]["verify"]["output_tail"][0]
+    assert "| charter evaluate record |" in result.stdout and "| charter evaluate verify |" in result.stdout

@@ -220,26 +220,35 @@ def test_compare_a_version_with_its_parent_on_their_shared_cohort(registry: Path
     data = json.loads(result.stdout)
     assert data["a"]["model"] == "model:sepsis-risk@1.0.0" and data["b"]["model"] == "model:sepsis-risk@1.1.0"
     auroc = next(m for m in data["metrics"] if m["metric"] == "auroc")
-    assert auroc["delta"] == pytest.approx(auroc["b"] - auroc["a"]) and auroc["intervalsOverlap"] in (True, False)
+    assert auroc["delta"] == pytest.approx(auroc["b"] - auroc["a"])
+    assert auroc["difference"]["lower"] < auroc["delta"] < auroc["difference"]["upper"]
     operating = next(t for t in data["thresholds"] if t["operating"])
-    assert operating["threshold"] == 0.6 and operating["alertVolumeChange"] == pytest.approx(5.3 / 5.1 - 1)
-    moved = [abs(s["delta"]) for s in data["subgroups"]]
+    # from the counts over the cohort's 184 days (977 and 934 alerts), not from the rounded 5.3 and 5.1
+    assert operating["threshold"] == 0.6 and operating["alertVolumeChange"] == pytest.approx(977 / 934 - 1)
+    moved = [abs(s["difference"]["z"]) for s in data["subgroups"]]
     assert moved == sorted(moved, reverse=True) and moved
 
 
-def test_compare_recorded_evaluation_by_refs_in_every_format(registry: Path, charter: Charter) -> None:
-    assert record(charter, registry, RESULTS).code == 0
+def test_compare_recorded_evaluation_by_refs_in_every_format(registry: Path, charter: Charter, tmp_path: Path) -> None:
+    # the results name the snapshot `init` gave the template's evaluation (its dates move by the day), as a team's
+    # results on the same data would: only comparable evaluations are compared
+    snapshot = load(registry, "evaluations/sepsis-risk-1-1-0-retro/1.0.0.yaml")["spec"]["dataSnapshot"]
+    results = tmp_path / RESULTS.name
+    results.write_text(json.dumps({**json.loads(RESULTS.read_text()), "dataSnapshot": snapshot}))
+    assert record(charter, registry, results).code == 0
     a, b = "evaluation:sepsis-risk-1-1-0-retro@1.0.0", "evaluation:sepsis-risk-1-1-0-retro@1.1.0"
     table = charter("-C", registry, "evaluate", "compare", a, b)
-    assert table.code == 0 and "alert volume by threshold" in table.stdout and "+1.5%" in table.stdout
+    assert table.code == 0 and "alert volume and rates by threshold" in table.stdout and "+1.3%" in table.stdout
     markdown = charter("-C", registry, "evaluate", "compare", a, b, "--format", "markdown")
-    assert "| 0.6 ◀ operating | 5.3 → 5.38 | +1.5% |" in markdown.stdout
+    assert "| 0.6 ◀ operating | 5.31 → 5.38 | +1.3% |" in markdown.stdout  # 990 / 977 alerts over 184 days
 
 
 def test_compare_refuses_different_cohorts_and_unknown_refs(registry: Path, charter: Charter) -> None:
     result = charter("-C", registry, "evaluate", "compare", "evaluation:sepsis-risk-1-1-0-retro@1.0.0",
                      "evaluation:card-fraud-3-2-0-retro@1.0.0")
-    assert result.code == 2 and "compare evaluations of one cohort" in result.stderr
+    assert result.code == 1 and "is not comparable with" in result.stdout
+    assert "cohort: A cohort:sepsis-adult-inpatients-eval@1.0.0, B cohort:card-transactions-eval@1.0.0" \
+        in result.stdout
     result = charter("-C", registry, "evaluate", "compare", "model:card-fraud@3.3.0", "model:card-fraud@3.2.0")
     assert result.code == 2 and "no evaluations on a common cohort" in result.stderr
     result = charter("-C", registry, "evaluate", "compare", "cohort:x@1.0.0", "model:card-fraud@3.2.0")
@@ -256,7 +265,8 @@ def test_promotion_body_carries_the_comparison(registry: Path, charter: Charter,
     assert result.code == 0, result
     assert "### Compared with `model:sepsis-risk@1.0.0` on `cohort:sepsis-adult-inpatients-eval@1.0.0`" \
         in result.stdout
-    assert "| 0.6 ◀ operating | 5.1 → 5.3 | +3.9% |" in result.stdout
+    assert "| 0.6 ◀ operating | 5.076 → 5.31 | +4.6% |" in result.stdout
+    assert "### Comparability" in result.stdout and "**comparable**" in result.stdout
 
 
 def test_a_failed_commit_leaves_the_registry_as_it_was(registry: Path, charter: Charter) -> None:
@@ -297,3 +307,148 @@ def test_promotion_policy_refuses_an_evaluation_that_skips_a_contract_invariant(
     result = charter("-C", registry, "promote", "model:sepsis-risk@1.1.0", "--to", "production", "--reason", "x")
     assert result.code == 1, result
     assert "declared by contract:sepsis-risk-serving@1.0.0 but not run: missing-labs-do-not-alarm" in result.stdout
+
+
+# --- issue 14: figures are computed, checked, and said at the results file ---------------------------------------
+
+
+def place(path: Path, before: str, value: str, after_line: int = 0) -> tuple[int, int]:
+    """Line and column of `value` written after `before` on the first line below `after_line` that has both."""
+    for n, line in enumerate(path.read_text().splitlines(), 1):
+        if n > after_line and before + value in line:
+            return n, line.index(before + value) + len(before) + 1
+    raise AssertionError(f"{before + value!r} is not in {path}")
+
+
+def test_findings_on_the_built_entry_are_said_at_the_results_file_line(
+        registry: Path, charter: Charter, tmp_path: Path) -> None:
+    def hostile(data: dict[str, Any]) -> None:
+        data["metrics"]["auroc"] = {"value": 1.3}
+        data["subgroups"][1]["metrics"] = {"auroc": 7}
+        data["calibration"] = {"bins": [{"predicted": 0.1, "observed": 0.1, "n": 999999}]}
+    path = results(tmp_path, hostile)
+    before = state(registry)
+    result = record(charter, registry, path, "--format", "json")
+    assert result.code == 1, result
+    found = {(f["code"], f["path"], f["line"], f["column"]) for f in json.loads(result.stdout)["findings"]}
+    male = place(path, '"value": ', '"male"')[0]
+    assert found == {("CH815", str(path), *place(path, '"value": ', "1.3")),
+                     ("CH815", str(path), *place(path, '"auroc": ', "7", male)),
+                     ("CH818", str(path), *place(path, '"n": ', "999999"))}
+    assert state(registry) == before
+    line, column = place(path, '"value": ', "1.3")
+    shown = record(charter, registry, path).stdout  # the path as the person sees it, relative to where they are
+    assert f"results.json:{line}:{column}: error CH815 metric auroc is 1.3, outside [0, 1]" in shown, shown
+
+
+def test_a_finding_on_a_value_the_results_file_does_not_give_names_the_field(
+        registry: Path, charter: Charter, tmp_path: Path) -> None:
+    cohort = registry / "cohorts/sepsis-adult-inpatients-eval/1.0.0.yaml"
+    cohort.write_text(cohort.read_text().replace("status: active", "status: retired"))
+    git(registry, "commit", "-qam", "retire the cohort")
+    result = record(charter, registry, RESULTS, "--format", "json")
+    assert result.code == 1, result
+    retired = [f for f in json.loads(result.stdout)["findings"] if f["code"] == "CH402"]
+    assert [(f["path"], f["line"], f["column"]) for f in retired] == [(str(RESULTS), 1, 1)]
+    assert retired[0]["message"].startswith("spec.cohort of the entry built from this file: spec.cohort: "
+                                            f"{COHORT} is retired")
+
+
+def test_given_rates_lose_to_the_counts_with_a_warning_at_their_line(
+        registry: Path, charter: Charter, tmp_path: Path) -> None:
+    def claims(data: dict[str, Any]) -> None:
+        data["metrics"]["sensitivity"] = 0.99  # the counts at 0.6 give 590 / 1490 = 0.396
+        data["metrics"]["prevalence"] = {"value": 0.045}  # agrees with 1490 / 33120 = 0.04499
+        data["subgroups"][0]["metrics"]["ppv"] = 0.9  # 270 / 460 = 0.587
+    path = results(tmp_path, claims)
+    result = record(charter, registry, path, "--format", "json")
+    assert result.code == 0, result
+    spec = load(registry, RECORDED)["spec"]
+    assert spec["metrics"]["sensitivity"]["value"] == round(590 / 1490, 6)
+    assert spec["metrics"]["sensitivity"]["method"] == "wilson"
+    assert spec["metrics"]["prevalence"] == {"value": round(1490 / 33120, 6)}
+    assert spec["subgroups"][0]["metrics"]["ppv"] == round(270 / 460, 6)
+    warned = [f for f in json.loads(result.stdout)["findings"] if f["code"] == "CH819"]
+    assert [(f["severity"], f["path"], f["line"], f["column"]) for f in warned] == [
+        ("warning", str(path), *place(path, '"sensitivity": ', "0.99")),
+        ("warning", str(path), *place(path, '"ppv": ', "0.9"))]
+    assert "sensitivity is given as 0.99, but the counts at threshold 0.6 give 0.396" in warned[0]["message"]
+    assert "subgroup sex=female: ppv is given as 0.9, but its counts give 0.587" in warned[1]["message"]
+    assert charter("-C", registry, "validate").code == 0
+
+
+def test_operating_threshold_option_does_not_relabel_subgroup_counts(
+        registry: Path, charter: Charter, tmp_path: Path) -> None:
+    path = results(tmp_path)  # subgroups counted at the file's operatingThreshold, 0.6
+    before = state(registry)
+    result = record(charter, registry, path, "--operating-threshold", "0.3")
+    assert result.code == 2, result
+    line = place(path, '"attribute": ', '"sex"')[0] - 1  # the subgroup's opening brace
+    assert result.stderr.startswith(f"error: {path}:{line}:5: subgroups[0]: subgroup sex=female counts at the "
+                                    "file's operatingThreshold 0.6, not at the operating threshold 0.3"), result
+    assert state(registry) == before
+
+    def at_03(data: dict[str, Any]) -> None:
+        data["subgroups"] = [{"attribute": "sex", "value": "female", "threshold": 0.3, "tp": 440, "fp": 800,
+                              "tn": 15877, "fn": 273}]
+    result = record(charter, registry, results(tmp_path, at_03), "--operating-threshold", "0.3")
+    assert result.code == 0, result
+    spec = load(registry, RECORDED)["spec"]
+    assert spec["operatingThreshold"] == 0.3 and spec["subgroups"][0]["metrics"]["sensitivity"] == round(440 / 713, 6)
+
+
+def test_a_threshold_written_in_floating_point_matches_its_decimal(
+        registry: Path, charter: Charter, tmp_path: Path) -> None:
+    csv = tmp_path / "counts.csv"
+    csv.write_text("threshold,tp,fp,tn,fn,subgroup\n0.30000000000000004,950,1690,29940,540,\n"
+                   "0.6,590,400,31230,900,\n0.30000000000000004,440,800,15877,273,sex=female\n")
+    result = record(charter, registry, csv, "--operating-threshold", "0.3", "--days", "184")
+    assert result.code == 0, result
+    spec = load(registry, RECORDED)["spec"]
+    assert spec["operatingThreshold"] == 0.3 and [r["threshold"] for r in spec["thresholds"]] == [0.3, 0.6]
+    assert spec["subgroups"][0]["n"] == 17390
+
+
+def test_a_threshold_with_no_alerts_is_recorded_without_a_ppv(
+        registry: Path, charter: Charter, tmp_path: Path) -> None:
+    def above_every_score(data: dict[str, Any]) -> None:
+        data["thresholds"].append({"threshold": 0.99, "tp": 0, "fp": 0, "tn": 31630, "fn": 1490})
+    result = record(charter, registry, results(tmp_path, above_every_score))
+    assert result.code == 0, result
+    row = load(registry, RECORDED)["spec"]["thresholds"][-1]
+    assert row["threshold"] == 0.99 and row["alertsPerDay"] == 0 and row["sensitivity"] == 0
+    assert "ppv" not in row and "ppv" not in row["intervals"]
+    assert charter("-C", registry, "validate").code == 0
+
+
+def test_true_positives_rising_as_alerts_fall_is_named_as_such(
+        registry: Path, charter: Charter, tmp_path: Path) -> None:
+    def more_tp(data: dict[str, Any]) -> None:
+        data["thresholds"][4].update(tp=800, fp=100, tn=31530, fn=690)  # fewer alerts (900), more tp than 0.45
+    result = record(charter, registry, results(tmp_path, more_tp))
+    assert result.code == 2
+    assert "more true positives at threshold 0.6 (800) than at the lower 0.45 (770)" in result.stderr, result
+    path = registry / "evaluations/sepsis-risk-1-1-0-retro/1.0.0.yaml"
+    path.write_text(path.read_text().replace("tp: 566, fp: 411, tn: 31219, fn: 924",
+                                             "tp: 800, fp: 100, tn: 31530, fn: 690"))
+    check = charter("-C", registry, "validate", str(path))
+    assert check.code == 1
+    assert "CH808 threshold 0.6 has more true positives (800) than the lower 0.45 (745)" in check.stdout
+
+
+def test_yaml_and_csv_results_are_pointed_at_too(registry: Path, charter: Charter, tmp_path: Path) -> None:
+    path = tmp_path / "results.yaml"
+    path.write_text("days: 30\nmetrics:\n  auroc: -0.2\n  ppv: {value: 1.7, ciLower: 1.6, ciUpper: 1.8}\n")
+    result = record(charter, registry, path, "--name", "sepsis-yaml-retro", "--format", "json")
+    assert result.code == 1, result
+    found = {(f["code"], f["line"], f["column"]) for f in json.loads(result.stdout)["findings"]
+             if f["path"] == str(path)}
+    assert {("CH815", *place(path, "auroc: ", "-0.2")), ("CH815", *place(path, "value: ", "1.7")),
+            ("CH815", *place(path, "ciLower: ", "1.6")), ("CH815", *place(path, "ciUpper: ", "1.8"))} <= found, found
+    csv = tmp_path / "counts.csv"
+    csv.write_text("threshold,tp,fp,tn,fn,subgroup\n0.3,950,1690,29940,540,\n0.6,590,400,31230,900,\n"
+                   "0.6,810,570,49461,1329,sex=female\n")
+    result = record(charter, registry, csv, "--operating-threshold", "0.6", "--days", "92", "--format", "json")
+    assert result.code == 1, result
+    assert [(f["code"], f["path"], f["line"], f["column"]) for f in json.loads(result.stdout)["findings"]
+            if f["severity"] == "error"] == [("CH817", str(csv), 4, 1), ("CH817", str(csv), 4, 1)]

@@ -38,6 +38,10 @@ Reason: Better sensitivity at equal alert volume
 """
 
 
+#: The evaluations of sepsis-risk 1.1.0 in the example: one computed from predictions, one recorded from counts.
+EVIDENCE_OF_1_1_0 = ["evaluation:sepsis-risk-1-1-0-predictions-retro@1.0.0", "evaluation:sepsis-risk-1-1-0-retro@1.0.0"]
+
+
 def run_git(cwd: Path, *args: str, stdin: str | None = None, **env: str) -> str:
     return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True, input=stdin,
                           env={**os.environ, **env}).stdout
@@ -119,7 +123,8 @@ def test_history_of_a_model_shows_versions_evaluations_and_every_assignment_chan
     assert [v["version"] for v in data["versions"]] == ["1.0.0", "1.1.0"]
     assert all(v["registeredBy"] == "Test Author" and v["registeredIn"] for v in data["versions"])
     assert {e["ref"] for e in data["evaluations"]} == {"evaluation:sepsis-risk-1-0-0-retro@1.0.0",
-                                                      "evaluation:sepsis-risk-1-1-0-retro@1.0.0"}
+                                                      "evaluation:sepsis-risk-1-1-0-retro@1.0.0",
+                                                      "evaluation:sepsis-risk-1-1-0-predictions-retro@1.0.0"}
     changes = data["assignmentChanges"]
     assert {c["model"] for c in changes} == {"sepsis-risk"}
     # The registry's first commit assigns what the example starts with; the promotion comes after it.
@@ -217,8 +222,8 @@ def test_audit_lists_every_change_with_committer_merger_and_evidence(
     ]
     direct, promotion, squash = mine
     assert promotion["committer"]["name"] == "Test Committer" and promotion["mergedBy"] == "Maria Merger"
-    assert [e["ref"] for e in promotion["evidence"]] == ["evaluation:sepsis-risk-1-1-0-retro@1.0.0"]
-    evidence = promotion["evidence"][0]
+    assert [e["ref"] for e in promotion["evidence"]] == EVIDENCE_OF_1_1_0
+    evidence = only(promotion["evidence"], ref="evaluation:sepsis-risk-1-1-0-retro@1.0.0")
     assert evidence["method"] == "retrospective" and evidence["cohort"].startswith("cohort:sepsis-adult")
     assert evidence["date"] and evidence["metrics"]["auroc"] > 0.8
     assert direct["author"]["name"] == "Dora Direct" and direct["pullRequest"] is None
@@ -252,7 +257,7 @@ def test_audit_csv_has_a_header_and_one_row_per_change(
     assert first["author"] == "Priya Promoter" and first["committer"] == "Test Committer"
     assert first["commit"] == history["promotion"] and first["merge_commit"] == history["merge"]
     assert first["reason"] == "Better sensitivity at equal alert volume"
-    assert first["evidence"].startswith("evaluation:sepsis-risk-1-1-0-retro@1.0.0 retrospective")
+    assert "evaluation:sepsis-risk-1-1-0-retro@1.0.0 retrospective" in first["evidence"]
     assert first["old_mode"] == first["new_mode"] == "full" and first["old_percent"] == ""
 
 
@@ -261,7 +266,7 @@ def test_audit_text(registry: Path, history: dict[str, str], charter: Charter) -
     assert result.code == 0, result
     assert "sepsis-risk  1.0.0 full → 1.1.0 full" in result.stdout
     assert "merged by Maria Merger in PR #7" in result.stdout
-    assert "evidence  evaluation:sepsis-risk-1-1-0-retro@1.0.0" in result.stdout
+    assert f"evidence  {EVIDENCE_OF_1_1_0[0]}" in result.stdout and EVIDENCE_OF_1_1_0[1] in result.stdout
     assert "no evaluation of this version" in result.stdout  # the squash-merged 3.3.0
     assert "3 assignment changes, oldest first" in result.stdout
 
@@ -304,7 +309,7 @@ def test_a_registry_in_a_subfolder_of_a_bigger_repository(registry: Path, tmp_pa
     assert [v["registeredAt"] for v in data["versions"]] == ["2090-03-01T10:00:00+00:00"] * 2
     assert "x" not in {c["model"] for c in as_json(charter, "-C", inner, "audit")}
     evidence = only(as_json(charter, "-C", inner, "audit", "--env", "production"), commit=promotion)["evidence"]
-    assert [e["ref"] for e in evidence] == ["evaluation:sepsis-risk-1-1-0-retro@1.0.0"]
+    assert [e["ref"] for e in evidence] == EVIDENCE_OF_1_1_0
 
 
 def test_a_merge_that_changes_an_assignment_itself_is_reported_once(registry: Path) -> None:

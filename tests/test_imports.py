@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+import ast
 import os
 import re
 import subprocess
 import sys
 from pathlib import Path
 
-from tests.helpers import imported, probe
+import charter
+from tests.helpers import HEAVY, imported, probe
+
+PACKAGE = Path(charter.__file__).parent
+#: The `evidence` extra's libraries (and pandas, which pyarrow imports when it converts Python values).
+EVIDENCE_LIBRARIES = {"numpy", "pyarrow", "pandas", "scipy", "sklearn", "statsmodels"}
+#: The modules that may import them: those that compute from predictions. Commands import these modules inside the
+#: function that needs them, so nothing that only reads a registry pays for them (or needs them installed).
+EVIDENCE_MODULES = {"charter.evaluation.predictions", "charter.evaluation.threshold_counts",
+                    "charter.evaluation.statistics", "charter.evaluation.calibration",
+                    "charter.evaluation.poisson_resampling", "charter.evaluation.figures"}
+
 
 
 def test_help_imports_nothing_heavy(tmp_path: Path) -> None:
@@ -51,3 +63,59 @@ def test_findings_look_the_same_with_and_without_rich(registry: Path) -> None:
     assert "bogus" in plain.stdout and "\x1b[" not in plain.stdout
     assert "\x1b[" in styled.stdout
     assert re.sub(r"\x1b\[[0-9;]*m", "", styled.stdout) == plain.stdout
+
+
+def _module_name(path: Path) -> str:
+    return ".".join(("charter", *path.relative_to(PACKAGE).with_suffix("").parts)).removesuffix(".__init__")
+
+
+def _imports(tree: ast.AST, *, top_level_only: bool) -> list[tuple[int, str]]:
+    """(line, module) of every import; with top_level_only, not those inside functions or under TYPE_CHECKING."""
+    found: list[tuple[int, str]] = []
+
+    def visit(node: ast.AST) -> None:
+        for child in ast.iter_child_nodes(node):
+            if top_level_only and isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+                continue
+            if top_level_only and isinstance(child, ast.If) and "TYPE_CHECKING" in ast.unparse(child.test):
+                continue
+            if isinstance(child, ast.Import):
+                found.extend((child.lineno, alias.name) for alias in child.names)
+            elif isinstance(child, ast.ImportFrom) and child.module:
+                found.extend((child.lineno, f"{child.module}.{alias.name}") for alias in child.names)
+            visit(child)
+
+    visit(tree)
+    return found
+
+
+def test_only_the_evidence_modules_import_numpy_pyarrow_and_the_rest_of_the_evidence_extra() -> None:
+    assert set(HEAVY) >= EVIDENCE_LIBRARIES
+    outside = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        name = _module_name(path)
+        for line, module in _imports(ast.parse(path.read_text(encoding="utf-8")), top_level_only=False):
+            if module.split(".")[0] in EVIDENCE_LIBRARIES and name not in EVIDENCE_MODULES:
+                outside.append(f"{name}:{line} imports {module}")
+    assert outside == []
+
+
+def test_no_module_imports_an_evidence_module_when_it_is_imported() -> None:
+    """Only inside a function (run by a command that computes) may a module reach for the evidence modules."""
+    eager = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        name = _module_name(path)
+        if name in EVIDENCE_MODULES:
+            continue
+        for line, module in _imports(ast.parse(path.read_text(encoding="utf-8")), top_level_only=True):
+            if any(module == m or module.startswith(m + ".") for m in EVIDENCE_MODULES):
+                eager.append(f"{name}:{line} imports {module}")
+    assert eager == []
+
+
+def test_importing_the_api_and_the_evaluation_package_imports_no_evidence_library() -> None:
+    code = ("import sys, charter.api, charter.cli.app, charter.evaluation, charter.evaluation.compare, "
+            "charter.evaluation.results_file, charter.authoring.record_evaluation; "
+            f"print(sorted({{m.split('.')[0] for m in sys.modules}} & set({sorted(EVIDENCE_LIBRARIES)!r})))")
+    ran = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert ran.stdout.strip() == "[]"

@@ -8,7 +8,7 @@ import string
 from pathlib import Path
 
 from charter import errors
-from charter.errors import RESULTS_MESSAGES, CharterError
+from charter.errors import PREDICTIONS_MESSAGES, RESULTS_MESSAGES, CharterError
 from charter.registry.findings import CODES, MESSAGES
 from charter.search.syntax import QUERY_MESSAGES
 
@@ -16,7 +16,8 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "charter"
 #: Modules that define error classes of their own (an adapter's family, the query language's).
 ERROR_MODULES = ("charter.adapters.git.run", "charter.adapters.git.worktree", "charter.adapters.forge.base",
                  "charter.search.syntax")
-TABLES = {"MESSAGES": MESSAGES, "QUERY_MESSAGES": QUERY_MESSAGES, "RESULTS_MESSAGES": RESULTS_MESSAGES}
+TABLES = {"MESSAGES": MESSAGES, "QUERY_MESSAGES": QUERY_MESSAGES, "RESULTS_MESSAGES": RESULTS_MESSAGES,
+          "PREDICTIONS_MESSAGES": PREDICTIONS_MESSAGES}
 
 
 def _fields(template: str) -> set[str]:

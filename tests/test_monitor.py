@@ -14,19 +14,7 @@ from charter import Registry
 from charter.deployment.model_performance import PerformancePoint, performance_history
 from charter.registry.kinds import NAME_RE
 from tests.conftest import Charter, git
-
-HEALTH = """\
-type: health
-reporter: monitoring/weekly-health
-at: 2026-11-23T06:00:00Z
-period:
-  start: 2026-11-16T00:00:00Z
-  end: 2026-11-23T00:00:00Z
-health:
-  latencyP99Ms: 220
-  errorRate: 0.001
-  alertsPerDay: 5.9
-"""
+from tests.helpers import HEALTH
 
 
 def records(registry: Path) -> list[str]:
@@ -166,7 +154,7 @@ def test_performance_history_joins_evaluations_and_records(registry: Path, chart
     points = performance_history(Registry(registry).index, "sepsis-risk")
     assert points == sorted(points, key=lambda p: p.date[:10])
     auroc = [p for p in points if p.metric == "auroc"]
-    assert [p.version for p in auroc] == ["1.0.0", "1.1.0"]
+    assert [p.version for p in auroc] == ["1.0.0", "1.1.0", "1.1.0"]  # 1.1.0: from counts and from predictions
     assert all(p.source == "evaluation" and p.ci_lower is not None and p.cohort for p in auroc)
     mine = [p for p in points if p.source == "record" and p.date == "2026-11-23T06:00:00Z" and p.entry not in before]
     assert PerformancePoint("1.0.0", "record", "2026-11-23T06:00:00Z", "alertsPerDay", 5.9, None, None,

@@ -321,6 +321,9 @@ def test_s3_remote_register_and_pull_from_a_fresh_clone(s3_endpoint: str, tmp_pa
     example = {recorded(root, f"models/{m}/versions/{v}.yaml")["hash"]
                for m, v in [("sepsis-risk", "1.0.0"), ("sepsis-risk", "1.1.0"), ("card-fraud", "3.2.0"),
                             ("card-fraud", "3.3.0")]}
+    # ... and the example's predictions file, by the md5 init recorded after moving its dates
+    example.add(yaml.safe_load((root / "evaluations/sepsis-risk-1-1-0-predictions-retro/1.0.0.yaml").read_text())
+                ["spec"]["evidence"]["predictions"]["md5"])
     assert bucket_keys(s3_endpoint, "charter-models") == {f"store/files/md5/{h[:2]}/{h[2:]}" for h in example}
     assert "url: s3://charter-models/store" in (root / "registry.yaml").read_text()
 

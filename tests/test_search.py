@@ -54,10 +54,10 @@ def test_json_has_total_entries_and_facets(charter: Charter, registry: Path) -> 
     data = json.loads(result.stdout)
     assert data["query"] == "metadata.tags contains sepsis"
     assert len(data["entries"]) == 3
-    assert data["total"] == 10
+    assert data["total"] == 12  # with the cohort and the evaluation of the example's predictions file
     tags = {f["value"]: f["count"] for f in data["facets"]["tag"]}
-    assert tags["sepsis"] == 10
-    assert sum(f["count"] for f in data["facets"]["kind"]) == 10
+    assert tags["sepsis"] == 12
+    assert sum(f["count"] for f in data["facets"]["kind"]) == 12
     assert set(data["facets"]) == {"kind", "owner", "tag", "status"}
     assert data["entries"][0] == {
         "ref": "model:sepsis-risk", "kind": "Model", "name": "sepsis-risk", "version": None, "status": "active",
@@ -90,15 +90,16 @@ def test_dates(charter: Charter, registry: Path) -> None:
     on_or_after = refs(json.dumps(search_json(charter, registry, f"spec.date >= {newest}")))
     assert on_or_after == ["evaluation:sepsis-risk-1-1-0-retro@1.0.0"]
     assert search_json(charter, registry, f"spec.date > {newest}")["total"] == 0
-    assert search_json(charter, registry, "kind = Evaluation AND spec.date <= today")["total"] == 3
+    assert search_json(charter, registry, "kind = Evaluation AND spec.date <= today")["total"] == 4
     assert search_json(charter, registry, "spec.date > today")["total"] == 0
     in_between = search_json(charter, registry, f"spec.date < {newest} AND spec.date > -3650d")
-    assert in_between["total"] == 2
+    assert in_between["total"] == 3
 
 
 def test_metric_shorthand_reads_versions_and_evaluations(charter: Charter, registry: Path) -> None:
     found = refs(json.dumps(search_json(charter, registry, "spec.metrics.auroc >= 0.86 AND sepsis")))
-    assert found == ["model:sepsis-risk@1.1.0", "evaluation:sepsis-risk-1-1-0-retro@1.0.0"]
+    assert found == ["model:sepsis-risk@1.1.0", "evaluation:sepsis-risk-1-1-0-predictions-retro@1.0.0",
+                     "evaluation:sepsis-risk-1-1-0-retro@1.0.0"]
 
 
 def test_unknown_field_points_at_it(charter: Charter, registry: Path) -> None:

@@ -117,8 +117,7 @@ def test_running_without_assignment(registry: Path, charter: Charter, tmp_path: 
 def test_latest_outcome_figures(registry: Path, charter: Charter, tmp_path: Path) -> None:
     outcome = ("period:\n  start: 2026-08-01T00:00:00Z\n  end: 2026-11-01T00:00:00Z\n"
                "outcomes:\n  actionRate: 0.61\n  measures:\n    time_to_antibiotics_minutes_median: 131\n")
-    report(charter, registry, "model:sepsis-risk@1.0.0", "production", "outcome", "2026-11-02T09:00:00Z", tmp_path,
-           outcome)
+    report(charter, registry, "model:sepsis-risk@1.0.0", "production", "outcome", ago(1), tmp_path, outcome)
     _, found = rows(charter, registry, "production")
     assert found["sepsis-risk"]["outcome"]["values"] == {"actionRate": 0.61, "time_to_antibiotics_minutes_median": 131}
     text = charter("-C", registry, "status")

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from charter.deployment.resolve import Resolution, resolve
-from charter.errors import EntryNotFound, VersionNotFound
+from charter.errors import EntryNotFound, NoSuchEvaluation, VersionNotFound
 from charter.registry.config import RegistryConfig, find_registry_root
 from charter.registry.documents import Document
 from charter.registry.fields import dotted
@@ -22,11 +22,13 @@ from charter.store.loader import LazyRegistry, LoadedRegistry, load_registry
 
 if TYPE_CHECKING:
     from charter.adapters.forge.base import ForgeClient
+    from charter.authoring.evaluation_from_predictions import PredictionsRequest
     from charter.authoring.record_evaluation import EvaluationRequest
     from charter.authoring.register import Registration
     from charter.deployment.model_performance import PerformancePoint
     from charter.deployment.status import StatusReport
     from charter.evaluation.compare import Comparison
+    from charter.registry.findings import Finding
     from charter.registry.lineage import LineageGraph
     from charter.search.engine import SearchResult
     from charter.validation.runner import ValidationReport
@@ -91,12 +93,31 @@ class Registry:
         """Record an evaluation's results as an Evaluation entry (see `charter.authoring.record_evaluation`)."""
         from charter.authoring.record_evaluation import record_evaluation
 
-        reference = record_evaluation(self.root, request)
+        recorded = record_evaluation(self.root, request)
         self.__dict__.pop("_loaded", None)  # the registry changed: read it again on next use
+        return recorded.ref
+
+    def record_evaluation_from_predictions(self, request: PredictionsRequest) -> Reference:
+        """Compute an evaluation from predictions and record it with its rows (see
+        `charter.authoring.evaluation_from_predictions`)."""
+        from charter.authoring.evaluation_from_predictions import record_from_predictions
+
+        reference = record_from_predictions(self.root, request)
+        self.__dict__.pop("_loaded", None)
         return reference
 
+    def verify_evaluation(self, ref: str) -> list[Finding]:
+        """Recompute an evaluation from its pinned predictions: the findings of every figure that differs."""
+        from charter.validation.evidence import verify_evaluation
+
+        doc = self.index.get(ref)
+        if doc is None or doc.kind is not KINDS["Evaluation"]:
+            raise NoSuchEvaluation(ref=ref)
+        return verify_evaluation(self.root, doc)
+
     def compare_evaluations(self, a: str, b: str | None = None) -> Comparison:
-        """Compare two evaluations (or two versions' evaluations) on one cohort; deltas are B - A."""
+        """Compare two evaluations (or two versions' evaluations); deltas are B - A. Only comparable ones are
+        compared: `.comparable` False means `.comparability.differences` says why and nothing else is filled in."""
         from charter.evaluation.compare import compare
 
         return compare(self.index, a, b)
@@ -204,7 +225,8 @@ class Registry:
         return recorded.ref
 
     def status(self, env: str | None = None) -> StatusReport:
-        """What should run against what deploy systems reported; `.in_sync` is the one-bit answer."""
+        """What should run against what deploy systems reported, and the latest monitored figures against what the
+        evaluation expected; `.in_sync`, `.within_expectation` and `.ok` (both) are the one-bit answers."""
         from charter.deployment.status import compute_status
 
         return compute_status(self.index, self.config, env)

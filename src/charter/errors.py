@@ -493,6 +493,36 @@ class EvaluationLeftovers(CharterError):
     hint_template = "remove the leftovers of an earlier attempt, or pass another --version"
 
 
+class NoSuchEvaluation(CharterError):
+    template = "{ref} is not an evaluation of this registry"
+    hint_template = "name one as evaluation:NAME@VERSION (charter list evaluations)"
+
+
+class ResultsOrPredictions(CharterError):
+    template = "give --predictions (one row per scored unit) or --results (pre-aggregated counts), not both"
+    hint_template = "--predictions computes every figure and makes the evaluation verifiable; see docs/evaluate.md"
+
+
+class BaselineScoreWithoutBaseline(CharterError):
+    template = "--baseline-score {column} names the scores of a version compared against, but no --baseline says which"
+    hint_template = "add --baseline model:NAME@VERSION, the version that gave the scores in {column}"
+
+
+class NoOperatingThreshold(CharterError):
+    template = "{model}'s contract names no threshold, and no --operating-threshold was given"
+    hint_template = "pass --operating-threshold, the threshold proposed for use"
+
+
+class OperatingThresholdNotListed(CharterError):
+    template = "the operating threshold {operating:g} is not among the thresholds evaluated ({known})"
+    hint_template = "add it with --threshold, or choose one of those"
+
+
+class PredictionsChanged(CharterError):
+    template = "{path} changed while it was being recorded; nothing was recorded"
+    hint_template = "record it again once the pipeline has finished writing it"
+
+
 class NotRecorded(InvalidEntry):
     template = "{ref} would not be valid; nothing was recorded"
 
@@ -785,9 +815,13 @@ class NoParentToCompare(CharterError):
     hint_template = "give the version to compare with as B"
 
 
-class CohortsDiffer(CharterError):
-    template = "{ref_a} is on {cohort_a}, {ref_b} on {cohort_b}"
-    hint_template = "compare evaluations of one cohort"
+class EvaluationsNotComparable(CharterError):
+    """Not raised: `evaluate compare` prints it and exits 1, as validate does with findings (the command ran; its
+    answer is that these two cannot be compared)."""
+
+    template = "{ref_b} is not comparable with {ref_a}: nothing was compared; they differ in"
+    hint_template = ("compare evaluations of one cohort version, data snapshot and event definition version, over "
+                     "the same units and period (docs/evaluate.md, Comparing)")
 
 
 class NoCommonCohort(CharterError):
@@ -1081,10 +1115,10 @@ RESULTS_MESSAGES: dict[str, tuple[str, str]] = {
                          "sensitivity and specificity need both events and non-events"),
     "counts.only_events": ("the cohort has only events (tp+fn is {positives} of {total})",
                            "sensitivity and specificity need both events and non-events"),
-    "counts.no_alerts": ("no alerts at threshold {threshold:g} (tp+fp is 0), so PPV is undefined",
-                         "drop this threshold's row, or pick a lower threshold"),
     "counts.rising": ("more alerts at threshold {high:g} ({high_alerts}) than at the lower {low:g} ({low_alerts})",
                       "an alert is a score at or above the threshold: counts fall as the threshold rises"),
+    "counts.rising.tp": ("more true positives at threshold {high:g} ({high_tp}) than at the lower {low:g} ({low_tp})",
+                         "an alert is a score at or above the threshold: counts fall as the threshold rises"),
     "operating.no_row": ("the operating threshold {operating:g} has no row of counts",
                          "add counts at {operating:g}, or pick one of {known}"),
     "subgroup.no_operating_row": ("subgroup {name} has no row at the operating threshold {operating:g}",
@@ -1092,6 +1126,10 @@ RESULTS_MESSAGES: dict[str, tuple[str, str]] = {
     "subgroup.no_operating_row.none": ("subgroup {name} has no row at the operating threshold",
                                        "give subgroup counts at the operating threshold (pass --operating-threshold)"),
     "subgroup.no_units": ("subgroup {name} has no units", "drop it or give its counts"),
+    "subgroup.file_operating": ("subgroup {name} counts at the file's operatingThreshold {threshold:g}, not at "
+                                "the operating threshold {operating:g} (--operating-threshold)",
+                                "give its counts at {operating:g} (with threshold: {operating:g}), or leave out "
+                                "--operating-threshold"),
     "invariant.no_expected": ("invariant {name} has no expected range, and the contract declares no check of that "
                               "name", "give input and expected {{min, max}} in the results"),
     "invariant.no_input": ("invariant {name} has no input, and the contract declares no check of that name",
@@ -1132,6 +1170,101 @@ class ResultsNotText(ResultsError):
 class ResultsNotCsv(ResultsError):
     template = "{path}:{line}: not valid CSV: {problem}"
     hint_template = "one header row, then one row of counts per threshold (see docs/evaluate.md)"
+
+
+# --- Predictions files: one row per scored unit ----------------------------------------------------------------------
+
+
+class PredictionsError(CharterError):
+    """The predictions file (or the mapping of its columns) cannot be read as scored units.
+
+    The message starts with where the problem is: `file:line:column (name)` in a CSV (lines count the header as
+    line 1, columns from 1), `file:row N (name)` in Parquet (data rows from 1), `file (name)` for a whole column,
+    `file` for the whole file, `--column ROLE=NAME` for a mapping. `PredictionsError(where, key, **fields)` words
+    the problem from PREDICTIONS_MESSAGES, as `ResultsError` does; subclasses with a template take fields only.
+    """
+
+    def __init__(self, where: str = "", key: str = "", /, **fields: object) -> None:
+        if not key:
+            super().__init__(**fields)
+            return
+        template, hint_template = PREDICTIONS_MESSAGES[key]
+        super().__init__(f"{where}: {template.format(**fields)}", hint_template.format(**fields), **fields)
+
+
+PREDICTIONS_HINT = "see docs/predictions.md for the columns and the values each takes"
+PROBABILITY_HINT = "the {role} column holds probabilities: numbers from 0 to 1 such as 0.137"
+
+#: What a predictions file can get wrong: key -> (message template, hint template). Values shown are already
+#: quoted (`repr`, shortened) by the reader, so the templates print them as they are.
+PREDICTIONS_MESSAGES: dict[str, tuple[str, str]] = {
+    "map.syntax": ("{text} is not ROLE=COLUMN", "map a role to a column, e.g. score=prob; the roles are {roles}"),
+    "map.role": ("unknown role {role}", "the roles are {roles}"),
+    "map.role.close": ("unknown role {role}", "did you mean {close}? The roles are {roles}"),
+    "map.twice": ("the {role} column is already {first}", "map each role once; only subgroup may be given again"),
+    "map.same_column": ("column {column} is already the {first} column", "each column plays one role"),
+    "file.empty": ("empty file", "write a header row naming the columns, then one row per scored unit"),
+    "file.no_rows": ("a header but no rows", "write one row per scored unit below the header"),
+    "header.blank": ("line 1 is blank, expected the header", "start the file with its header, e.g. score,label,time"),
+    "header.invalid": ("the header is not valid CSV: {problem}", PREDICTIONS_HINT),
+    "column.missing": ("no {role} column {column} (the columns are {columns})",
+                       "name the {role} column with --column {role}=NAME"),
+    "column.missing.close": ("no {role} column {column} (the columns are {columns})",
+                             "did you mean {close}? Otherwise name the {role} column with --column {role}=NAME"),
+    "column.twice": ("column name {name} is used twice (also column {first})", "give every column its own name"),
+    "csv.cells": ("{cells} cells, the header has {columns}", "give every row one cell per column of the header"),
+    "csv.invalid": ("not valid CSV: {problem}", "one header row, then one row per scored unit (docs/predictions.md)"),
+    "csv.not_utf8": ("not UTF-8 text ({problem})", "save the file as UTF-8"),
+    "gzip.invalid": ("cannot decompress: {problem}", "a .csv.gz file must be a gzip-compressed CSV"),
+    "parquet.invalid": ("not a Parquet file: {problem}", "write the predictions as Parquet, or as .csv"),
+    "number.empty": ("no {role} in this row", "every row needs one; leave out the rows the model did not score"),
+    "number.not_a_number": ("{value} is not a number", PROBABILITY_HINT),
+    "number.nan": ("the {role} is NaN", "every row needs one; leave out the rows the model did not score"),
+    "number.infinite": ("the {role} is infinite ({value})", PROBABILITY_HINT),
+    "number.range": ("{value} is outside [0, 1]",
+                     PROBABILITY_HINT + "; map logits or percentages to probabilities first"),
+    "number.type": ("holds {type} values, not numbers", "store the {role} as floating-point numbers"),
+    "label.empty": ("no label in this row", "every row needs its outcome: 1 for an event, 0 for none"),
+    "label.value": ("{value} is not a label", "labels are 0 (no event) and 1 (event), written as 0 and 1"),
+    "label.type": ("holds {type} values", "store labels as the integers 0 and 1 (or the text 0 and 1)"),
+    "time.empty": ("no time in this row", "every row needs the time it was scored, e.g. 2025-07-01T08:30:00Z"),
+    "time.value": ("{value} is not a date-time",
+                   "write RFC 3339 times such as 2025-07-01T08:30:00Z or 2025-07-01 10:30:00+02:00 "
+                   "(without an offset, UTC)"),
+    "time.number": ("{value} is a number, not a date-time",
+                    "epoch numbers do not say their unit: write RFC 3339 times such as 2025-07-01T08:30:00Z"),
+    "time.invalid": ("{value} is not a time that exists",
+                     "check the month (1-12), the day of the month, the hour (0-23) and the offset (at most 23:59)"),
+    "time.type": ("holds {type} values, not times", "store times as a timestamp column, or as RFC 3339 text"),
+    "id.empty": ("no id in this row", "every row needs its unit's id (or leave out the id column)"),
+    "id.twice": ("id {value} is given twice (also {first})", "one row per scored unit: drop the repeated row"),
+    "id.type": ("holds {type} values", "store ids as text or integers"),
+    "subgroup.type": ("holds {type} values", "store subgroup values as text, integers or booleans"),
+    "labels.one_class": ("every label is {label}, so sensitivity, specificity and AUROC are undefined",
+                         "an evaluation needs units with the event and units without it: score a cohort that has both"),
+    "span.zero": ("every row has the same time ({time}), so alerts per day have no span to spread over",
+                  "score a period rather than one instant, or give the period's length in days"),
+}
+
+
+class PredictionsFileNotFound(PredictionsError):
+    template = "predictions file {path} does not exist"
+    hint_template = "pass the file of scores the evaluation wrote"
+
+
+class PredictionsFileUnreadable(PredictionsError):
+    template = "cannot read predictions file {path}: {error}"
+    hint_template = "check the file's permissions"
+
+
+class PredictionsNotAFile(PredictionsError):
+    template = "predictions file {path} is {what}"
+    hint_template = "pass the predictions file itself, a regular file"
+
+
+class PredictionsFileFormat(PredictionsError):
+    template = "predictions file {path}: unknown format {suffix}"
+    hint_template = "write the predictions as .csv, .csv.gz, .parquet or .pq (see docs/predictions.md)"
 
 
 # --- Forges: requests that did not get a usable answer ---------------------------------------------------------------

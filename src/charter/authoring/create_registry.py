@@ -29,6 +29,9 @@ TEMPLATE_DATE = date(2026, 11, 20)
 DATE_IN_TEXT = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
 #: An ISO week wherever it is written: 2026-W47, or a day of it, 2026-W47-1.
 WEEK_IN_TEXT = re.compile(r"(?<!\d)(\d{4})-W(\d{2})(?:-([1-7]))?(?!\d)")
+#: The worked example's predictions files (tracked by DVC with the artifacts, left out with them; their dates move
+#: with every other date of the example, and `_track_artifacts` records their new md5).
+EVIDENCE_FOLDER = "evidence"
 
 
 def create_registry(target: Path, *, empty: bool = False, remote: str | None = None,
@@ -173,21 +176,35 @@ def _settle_remote(build: Path, target: Path, remote: str | None, remote_from: P
 
 
 def _track_artifacts(root: Path, remote_name: str, remote_url: str) -> None:
-    """`dvc init`, then track and push every artifact the example versions ship, checking their recorded hashes."""
+    """`dvc init`, then track and push every artifact the example versions ship, checking their recorded hashes,
+    and every predictions file its evaluations were computed from, writing its md5 (the dates in it moved) into
+    the evaluation's `spec.evidence.predictions.md5`."""
     from charter.adapters import dvc
     from charter.store.loader import load_registry
 
     dvc.init(root, remote_name, remote_url)
+    index = load_registry(root).index
     expected: dict[str, object] = {}
-    for doc in load_registry(root).index.entries(KINDS["ModelVersion"]):
+    for doc in index.entries(KINDS["ModelVersion"]):
         path, recorded = value_at(doc.spec, ("artifact", "path")), value_at(doc.spec, ("artifact", "hash"))
         if isinstance(path, str) and (root / path).exists():
             expected[path] = recorded
-    if not expected:
+    evidence: dict[str, Path] = {}
+    for doc in index.entries(KINDS["Evaluation"]):
+        path = value_at(doc.spec, ("evidence", "predictions", "path"))
+        if value_at(doc.spec, ("evidence", "source")) == "predictions" and isinstance(path, str) \
+                and (root / path).is_file():
+            evidence[path] = root / doc.path
+    if not expected and not evidence:
         return
-    tracked = dvc.track(root, sorted(expected))
+    tracked = dvc.track(root, sorted(expected) + sorted(evidence))
     for artifact in tracked:
-        if artifact.hash != expected[artifact.path]:
+        if artifact.path in evidence:
+            entry = evidence[artifact.path]
+            text = entry.read_text(encoding="utf-8")
+            entry.write_text(replace_scalar(text, ("spec", "evidence", "predictions", "md5"), artifact.hash),
+                             encoding="utf-8")
+        elif artifact.hash != expected[artifact.path]:
             raise TemplateArtifactChanged(path=artifact.path, actual=artifact.hash, expected=expected[artifact.path])
     dvc.push(root, [a.path for a in tracked], quiet=True)
 
@@ -197,7 +214,7 @@ def _ignore_for(empty: bool, without_artifacts: bool) -> Callable[[str, list[str
         skipped = {n for n in names if n in ("__pycache__", ".charter", EMPTY_OVERLAY)}
         if Path(folder).resolve() == TEMPLATE_DIR.resolve():
             if without_artifacts:
-                skipped.add(ARTIFACTS_FOLDER)
+                skipped |= {ARTIFACTS_FOLDER, EVIDENCE_FOLDER}
             if empty:
                 skipped |= {n for n in names if n in ENTRY_FOLDERS}
         return skipped

@@ -187,7 +187,8 @@ def build_record(index: RegistryIndex, config: RegistryConfig, request: MonitorR
 
 
 def check_record(draft: DraftRecord, index: RegistryIndex, request: MonitorRequest) -> list[Finding]:
-    """Schema, periods, references, dates, and agreement with the command line."""
+    """Schema, periods, references, dates, counts, and agreement with the command line."""
+    from charter.validation.record_counts import check_record_counts
     from charter.validation.records import check_dates
     from charter.validation.references import check_references
     from charter.validation.schema_check import check_schema
@@ -195,6 +196,7 @@ def check_record(draft: DraftRecord, index: RegistryIndex, request: MonitorReque
 
     doc = draft.document
     findings = check_schema(doc) + check_periods(doc) + check_references(doc, index) + check_dates(doc, _now(request))
+    findings += check_record_counts(doc)
     findings += _agreement(doc, request, draft.model, draft.given)
     return sorted(dict.fromkeys(findings), key=lambda f: f.sort_key)
 

@@ -1,14 +1,18 @@
 """`evaluate record`: an evaluation's results file becomes an Evaluation entry, validated and committed, or nothing.
 
 The rates are computed here from confusion counts, never copied, so the threshold table, the subgroup table and the
-overall sensitivity/PPV/specificity agree with each other and carry Wilson intervals. Expected ranges of invariant
+overall sensitivity/PPV/specificity agree with each other and carry Wilson intervals; a rate the results file gives
+as well is replaced by the computed one, with a warning where it disagrees (CH819). Expected ranges of invariant
 checks come from the model's contract when the results leave them out, so a check cannot be loosened on the way.
+
+The entry is validated before it is committed; a finding on it is said at the line of the results file its value
+came from (`Sources`), since the entry itself is not kept.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from itertools import pairwise
 from pathlib import Path
@@ -30,12 +34,12 @@ from charter.errors import (
     UnpinnedReference,
     WrongReferenceKind,
 )
-from charter.evaluation.confusion import estimate, threshold_row
+from charter.evaluation.confusion import agrees, canonical_threshold, estimate, threshold_row
 from charter.evaluation.invariants import declared_invariants, in_range
-from charter.evaluation.results_file import EvaluationResults, SubgroupCounts, read_results
+from charter.evaluation.results_file import EvaluationResults, SubgroupCounts, ThresholdCounts, read_results
 from charter.registry.documents import Document
-from charter.registry.fields import value_at
-from charter.registry.findings import has_errors
+from charter.registry.fields import JsonPath, Positions, dotted, value_at
+from charter.registry.findings import Finding, finding, has_errors, said_at
 from charter.registry.index import RegistryIndex
 from charter.registry.kinds import KINDS, NAME_RE
 from charter.registry.references import Reference, parse_reference
@@ -46,8 +50,12 @@ from charter.registry.yamlio import dump_yaml
 from charter.store.transaction import write_text_atomic
 
 METHODS = ("retrospective", "shadow", "canary")
-#: Rates computed at the operating threshold and reported as overall metrics (unless the results give them).
+#: Rates computed at the operating threshold and always reported as overall metrics.
 OPERATING_METRICS = ("sensitivity", "ppv", "specificity")
+#: Every rate the counts give: written in place of a given metric (overall or a subgroup's) of the same name.
+COUNTED_RATES = ("alertRate", "sensitivity", "ppv", "specificity", "npv")
+#: The rates a subgroup's entry always has.
+SUBGROUP_RATES = ("alertRate", "sensitivity", "ppv", "specificity")
 #: The method as the end of a default evaluation name (the example registry's naming rule asks for these).
 SHORT_METHOD = {"retrospective": "retro"}
 _VERSIONED_KIND = {"model": "ModelVersion", "cohort": "Cohort", "event": "EventDefinition"}
@@ -72,7 +80,46 @@ class EvaluationRequest:
     commit: bool = True
 
 
-def _pinned(index: RegistryIndex, text: str, prefix: str, option: str) -> Document:
+class Sources:
+    """Where the fields of a built entry came from in the results file: an entry path (and everything under it)
+    to the results path it was read from. Fields that came from elsewhere (the command line, the model, the
+    cohort) have none."""
+
+    def __init__(self, positions: Positions) -> None:
+        self.positions = positions
+        self.paths: dict[JsonPath, JsonPath] = {}
+
+    def add(self, entry: JsonPath, results: JsonPath) -> None:
+        self.paths[entry] = results
+
+    def place(self, entry: JsonPath) -> tuple[int, int] | None:
+        """The line and column of the results file that `entry` came from, or None."""
+        for cut in range(len(entry), 0, -1):
+            source = self.paths.get(entry[:cut])
+            if source is not None:
+                return self.positions.locate((*source, *entry[cut:]))
+        return None
+
+
+@dataclass
+class BuiltEvaluation:
+    """An Evaluation document, the registry path it belongs at, where its values came from, and the warnings
+    about the results file that building it gave (CH819)."""
+
+    relpath: str
+    document: dict[str, Any]
+    sources: Sources
+    warnings: list[Finding] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class RecordedEvaluation:
+    ref: Reference
+    #: Warnings about the results file (CH819); the entry's own are `validate`'s.
+    warnings: list[Finding]
+
+
+def pinned_entry(index: RegistryIndex, text: str, prefix: str, option: str) -> Document:
     """The entry a pinned reference names; a bare `name@version` gets the expected kind prefix."""
     ref = parse_reference(text if ":" in text else f"{prefix}:{text}")
     if ref.prefix != prefix:
@@ -94,18 +141,20 @@ def _default_name(model: Document, method: str) -> str:
     return f"{model.name}-{version}-{SHORT_METHOD.get(method, method)}"
 
 
-def _choose_identity(index: RegistryIndex, request: EvaluationRequest, model: Document) -> tuple[str, str]:
+def choose_identity(index: RegistryIndex, name: str | None, version: str | None, model: Document,
+                    method: str) -> tuple[str, str]:
+    """The evaluation's name (given, or MODEL-VERSION-METHOD) and version (given, or the next free one)."""
     kind = KINDS["Evaluation"]
-    name = request.name or _default_name(model, request.method)
+    name = name or _default_name(model, method)
     if not NAME_RE.match(name):
         raise InvalidEvaluationName(name=name)
     existing = [d.version or "" for d in index.versions(kind, name)]
-    if request.version is not None:
-        if not is_semver(request.version):
-            raise NotSemver(version=request.version, example="1.0.0")
-        if request.version in existing:
-            raise EvaluationExists(name=name, version=request.version)
-        return name, request.version
+    if version is not None:
+        if not is_semver(version):
+            raise NotSemver(version=version, example="1.0.0")
+        if version in existing:
+            raise EvaluationExists(name=name, version=version)
+        return name, version
     return name, next_version(existing, "1.0.0")
 
 
@@ -133,13 +182,15 @@ def _check_counts(results: EvaluationResults) -> None:
         if row.counts.positives == 0 or row.counts.positives == row.counts.total:
             raise ResultsError(row.where, "counts.no_events" if row.counts.positives == 0 else "counts.only_events",
                                positives=row.counts.positives, total=row.counts.total)
-        if row.counts.alerts == 0:
-            raise ResultsError(row.where, "counts.no_alerts", threshold=row.threshold)
+    # a row with no alerts is fine (a threshold above every score): its PPV is undefined and left out
     ordered = sorted(results.thresholds, key=lambda r: r.threshold)
     for low, high in pairwise(ordered):
-        if high.counts.alerts > low.counts.alerts or high.counts.tp > low.counts.tp:
+        if high.counts.alerts > low.counts.alerts:
             raise ResultsError(high.where, "counts.rising", high=high.threshold, high_alerts=high.counts.alerts,
                                low=low.threshold, low_alerts=low.counts.alerts)
+        if high.counts.tp > low.counts.tp:
+            raise ResultsError(high.where, "counts.rising.tp", high=high.threshold, high_tp=high.counts.tp,
+                               low=low.threshold, low_tp=low.counts.tp)
 
 
 def _days(request: EvaluationRequest, results: EvaluationResults, cohort: Document) -> float:
@@ -156,7 +207,8 @@ def _days(request: EvaluationRequest, results: EvaluationResults, cohort: Docume
 
 
 def _operating(request: EvaluationRequest, results: EvaluationResults) -> float | None:
-    operating = request.operating_threshold if request.operating_threshold is not None \
+    """The operating threshold (--operating-threshold, else the file's) as the canonical form its row has."""
+    operating = canonical_threshold(request.operating_threshold) if request.operating_threshold is not None \
         else results.operating_threshold
     if operating is not None and results.thresholds and operating not in {r.threshold for r in results.thresholds}:
         raise ResultsError(str(results.source), "operating.no_row", operating=operating,
@@ -165,7 +217,14 @@ def _operating(request: EvaluationRequest, results: EvaluationResults) -> float 
 
 
 def _subgroups(results: EvaluationResults, operating: float | None) -> list[SubgroupCounts]:
+    """The subgroups' counts at the operating threshold: a CSV's row at it; a JSON/YAML subgroup must be at it
+    (counts at the file's operatingThreshold are not at another one --operating-threshold names)."""
     if not results.subgroup_rows:
+        for group in results.subgroups:
+            if operating is not None and group.threshold is not None and group.threshold != operating:
+                raise ResultsError(group.threshold_where,
+                                   "subgroups.threshold" if group.explicit else "subgroup.file_operating",
+                                   name=group.name, threshold=group.threshold, operating=operating)
         return results.subgroups
     by_name: dict[str, list[tuple[SubgroupCounts, float]]] = {}
     for group, threshold in results.subgroup_rows:
@@ -183,17 +242,74 @@ def _subgroups(results: EvaluationResults, operating: float | None) -> list[Subg
     return picked
 
 
-def _subgroup_entry(group: SubgroupCounts) -> dict[str, Any]:
+def _subgroup_entry(group: SubgroupCounts, results: EvaluationResults, warnings: list[Finding]) -> dict[str, Any]:
+    """A subgroup's entry: its rates from its counts (a given rate of the same name is replaced, CH819), then its
+    other given metrics."""
     counts = group.counts
     if counts.total == 0:
         raise ResultsError(group.where, "subgroup.no_units", name=group.name)
-    metrics: dict[str, float] = {}
-    for name, value in counts.rates().items():
-        if value is not None and name != "npv":
-            metrics[name] = round(value, 6)
-    metrics.update(group.metrics)
+    rates = counts.rates()
+    metrics: dict[str, float] = {name: round(value, 6) for name in SUBGROUP_RATES
+                                 for value in [rates[name]] if value is not None}
+    for name, given in group.metrics.items():
+        if name not in COUNTED_RATES:
+            metrics[name] = given
+            continue
+        computed = rates[name]
+        place = results.positions.locate((*group.at, "metrics", name, "value"))
+        if computed is None:
+            warnings.append(finding("CH819.subgroup_undefined", str(results.source), place, subgroup=group.name,
+                                    name=name, given=given))
+        elif not agrees(given, computed, min_decimals=2):
+            warnings.append(finding("CH819.subgroup", str(results.source), place, subgroup=group.name, name=name,
+                                    given=given, computed=computed))
+        if computed is not None:
+            metrics[name] = round(computed, 6)
     return {"name": group.name, "attribute": group.attribute, "value": group.value, "n": counts.total,
             "prevalence": round(counts.positives / counts.total, 6), "metrics": metrics}
+
+
+def _counted_metrics(results: EvaluationResults, rows: list[ThresholdCounts], operating: ThresholdCounts | None,
+                     sources: Sources, warnings: list[Finding]) -> dict[str, dict[str, Any]]:
+    """The overall metrics: the given ones, with the prevalence and the operating threshold's rates computed from
+    the counts in place of any given value (a given one that disagrees is a warning, CH819)."""
+    metrics = dict(results.metrics)
+    source = str(results.source)
+
+    def given_place(name: str) -> tuple[int, int]:
+        return results.positions.locate(("metrics", name, "value"))
+
+    first = rows[0]
+    prevalence = first.counts.positives / first.counts.total
+    given = metrics.get("prevalence")
+    if given is not None and not agrees(float(given["value"]), prevalence, min_decimals=2):
+        warnings.append(finding("CH819.prevalence", source, given_place("prevalence"), given=given["value"],
+                                computed=prevalence))
+    metrics["prevalence"] = {"value": round(prevalence, 6)}
+    sources.add(("spec", "metrics", "prevalence"), first.at)
+    if operating is None:
+        return metrics
+    rates: dict[str, float | None] = operating.counts.rates()
+    for name in COUNTED_RATES:
+        given = metrics.get(name)
+        value = estimate(operating.counts, name)
+        if given is not None:
+            computed = rates[name]
+            if computed is None:
+                warnings.append(finding("CH819.undefined", source, given_place(name), name=name,
+                                        given=given["value"], threshold=operating.threshold))
+                del metrics[name]
+            elif not agrees(float(given["value"]), computed, min_decimals=2):
+                warnings.append(finding("CH819", source, given_place(name), name=name, given=given["value"],
+                                        threshold=operating.threshold, computed=computed))
+        if value is not None and (given is not None or name in OPERATING_METRICS):
+            metrics[name] = value
+            sources.add(("spec", "metrics", name), operating.at)
+    return metrics
+
+
+def _operating_row(rows: list[ThresholdCounts], operating: float | None) -> ThresholdCounts | None:
+    return next((r for r in rows if r.threshold == operating), None)
 
 
 def _invariants(results: EvaluationResults, declared: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
@@ -216,58 +332,72 @@ def _invariants(results: EvaluationResults, declared: dict[str, dict[str, Any]])
 
 
 def build_evaluation(index: RegistryIndex, request: EvaluationRequest, today: date,
-                     evaluator: str) -> tuple[str, dict[str, Any]]:
-    """The Evaluation document for the request, and the registry path it belongs at."""
+                     evaluator: str) -> BuiltEvaluation:
+    """The Evaluation document for the request, the registry path it belongs at, and where its values came from."""
     if request.method not in METHODS:
         raise UnknownMethod(method=request.method, known=", ".join(METHODS))
-    model = _pinned(index, request.model, "model", "model")
-    cohort = _pinned(index, request.cohort, "cohort", "--cohort")
+    model = pinned_entry(index, request.model, "model", "model")
+    cohort = pinned_entry(index, request.cohort, "cohort", "--cohort")
     event_ref = request.event or value_at(model.spec, ("labelEvent",))
     if not isinstance(event_ref, str):
         raise NoLabelEvent(model=model.ref)
-    event = _pinned(index, event_ref, "event", "--event")
-    baseline = _pinned(index, request.baseline, "model", "--baseline") if request.baseline else None
+    event = pinned_entry(index, event_ref, "event", "--event")
+    baseline = pinned_entry(index, request.baseline, "model", "--baseline") if request.baseline else None
     results = read_results(request.results, today=today, threshold_range=_threshold_range(index, model))
     _check_counts(results)
     operating = _operating(request, results)
-    name, version = _choose_identity(index, request, model)
+    name, version = choose_identity(index, request.name, request.version, model, request.method)
+    sources = Sources(results.positions)
+    warnings: list[Finding] = []
 
     spec: dict[str, Any] = {"model": str(model.ref), "cohort": str(cohort.ref), "event": str(event.ref)}
     if results.data_snapshot:
         spec["dataSnapshot"] = results.data_snapshot
+        sources.add(("spec", "dataSnapshot"), ("dataSnapshot",))
     spec["method"] = request.method
-    metrics = dict(results.metrics)
+    for metric in results.metrics:
+        sources.add(("spec", "metrics", metric), ("metrics", metric))
     rows = sorted(results.thresholds, key=lambda r: r.threshold)
+    spec["metrics"] = _counted_metrics(results, rows, _operating_row(rows, operating), sources, warnings) \
+        if rows else dict(results.metrics)
     if rows:
         days = _days(request, results, cohort)
-        metrics.setdefault("prevalence", {"value": round(rows[0].counts.positives / rows[0].counts.total, 6)})
-        at_operating = next((r.counts for r in rows if r.threshold == operating), None)
-        if at_operating is not None:
-            for metric in OPERATING_METRICS:
-                value = estimate(at_operating, metric)
-                if value is not None:
-                    metrics.setdefault(metric, value)
-    spec["metrics"] = metrics
-    if rows:
         spec["thresholds"] = [threshold_row(r.threshold, r.counts, days) for r in rows]
+        for i, row in enumerate(rows):
+            sources.add(("spec", "thresholds", i), row.at)
         spec["periodDays"] = int(days) if days.is_integer() else days
+        if request.days is None and results.days is not None:
+            sources.add(("spec", "periodDays"), ("days",) if ("days",) in results.positions.values else ("period",))
     if operating is not None:
         spec["operatingThreshold"] = operating
-    subgroups = [_subgroup_entry(g) for g in _subgroups(results, operating)]
+        if request.operating_threshold is None:
+            sources.add(("spec", "operatingThreshold"), ("operatingThreshold",))
+    groups = _subgroups(results, operating)
+    subgroups = [_subgroup_entry(g, results, warnings) for g in groups]
     if subgroups:
         spec["subgroups"] = subgroups
+        for i, group in enumerate(groups):
+            sources.add(("spec", "subgroups", i), group.at)
     if results.calibration is not None:
         spec["calibration"] = results.calibration
+        sources.add(("spec", "calibration"), ("calibration",))
     invariants = _invariants(results, declared_invariants(index, model.ref)[1])
     if invariants:
         spec["invariants"] = invariants
+        for i in range(len(invariants)):
+            sources.add(("spec", "invariants", i), ("invariants", i))
     if baseline is not None:
         spec["baseline"] = str(baseline.ref)
+    spec["evidence"] = {"source": "counts"}  # pre-aggregated: rates recomputed from counts, nothing to verify
     spec["evaluator"] = request.evaluator or evaluator
     spec["date"] = results.date or today.isoformat()
+    if results.date:
+        sources.add(("spec", "date"), ("date",))
     notes = request.notes or results.notes
     if notes:
         spec["notes"] = notes
+        if not request.notes:
+            sources.add(("spec", "notes"), ("notes",))
     relpath = KINDS["Evaluation"].relative_path(name, version)
     document = {
         "apiVersion": "charter/v1",
@@ -281,14 +411,40 @@ def build_evaluation(index: RegistryIndex, request: EvaluationRequest, today: da
         },
         "spec": spec,
     }
-    return relpath, document
+    return BuiltEvaluation(relpath, document, sources, warnings)
 
 
-def record_evaluation(root: Path, request: EvaluationRequest, today: date | None = None) -> Reference:
+def said_at_results(findings: list[Finding], built: BuiltEvaluation, text: str, source: Path) -> list[Finding]:
+    """Findings on the built entry (which is not kept) said at the results file: at the line and column its value
+    came from, else at the file's start naming the entry's field. Findings on other files stay as they are."""
+    from charter.registry.yamlio import parse_yaml
+
+    positions = parse_yaml(text, built.relpath).positions
+    starts: dict[tuple[int, int], list[JsonPath]] = {}  # a mapping starts where its first key does
+    for table in (positions.values, positions.keys):
+        for node, start in table.items():
+            starts.setdefault(start, []).append(node)
+    moved = []
+    for found in findings:
+        if found.path != built.relpath:
+            moved.append(found)
+            continue
+        nodes = sorted(starts.get((found.line, found.column), []), key=len)
+        # the deepest node there that came from the file; else the outermost, which is what the finding is about
+        sourced = [(place, node) for node in reversed(nodes) for place in [built.sources.place(node)] if place]
+        if sourced:
+            moved.append(said_at(found, str(source), sourced[0][0]))
+        else:
+            moved.append(said_at(found, str(source), None, dotted(nodes[0]) if nodes else ""))
+    return moved
+
+
+def record_evaluation(root: Path, request: EvaluationRequest, today: date | None = None) -> RecordedEvaluation:
     """Write the evaluation (validated, atomically) and commit it; on any failure the work tree is as it was.
 
     The version is chosen under the repository lock (`authoring.change`), so evaluations of one model recorded at
-    once each get their own version.
+    once each get their own version. An entry that would not validate is refused (`NotRecorded`) with its
+    findings said at the results file's lines.
     """
     from charter.adapters.git.repo import user_config
     from charter.authoring.change import change
@@ -299,21 +455,23 @@ def record_evaluation(root: Path, request: EvaluationRequest, today: date | None
     with change(root, "evaluate record") as current:
         index = load_registry(root).index
         evaluator = user_config(current.repo, "email") or ""
-        relpath, document = build_evaluation(index, request, today or date.today(),
-                                             evaluator or "charter evaluate record")
+        built = build_evaluation(index, request, today or date.today(), evaluator or "charter evaluate record")
+        relpath, document = built.relpath, built.document
         kind = KINDS["Evaluation"]
         if (root / relpath).exists():
             raise EvaluationLeftovers(path=relpath)
         ref = Reference("evaluation", document["metadata"]["name"], document["metadata"]["version"])
         current.begin(relpath, entry=relpath)
-        write_text_atomic(root / relpath, f"{schema_comment(kind, relpath)}\n{dump_yaml(document)}")
+        text = f"{schema_comment(kind, relpath)}\n{dump_yaml(document)}"
+        write_text_atomic(root / relpath, text)
         report = validate_registry(root, [relpath], cwd=root)
         if has_errors(report.findings):
-            raise NotRecorded(report.findings, ref=ref)
+            found = [*built.warnings, *said_at_results(report.findings, built, text, request.results)]
+            raise NotRecorded(sorted(found, key=lambda f: f.sort_key), ref=ref)
         codeowners = keep_codeowners_in_step(current, relpath, document["metadata"].get("owner"))
         if request.commit:
             current.commit(_commit_message(ref, document["spec"]), [relpath], [codeowners] if codeowners else [])
-    return ref
+    return RecordedEvaluation(ref, built.warnings)
 
 
 def _commit_message(ref: Reference, spec: dict[str, Any]) -> str:
@@ -321,6 +479,7 @@ def _commit_message(ref: Reference, spec: dict[str, Any]) -> str:
     operating = spec.get("operatingThreshold")
     row = next((r for r in spec.get("thresholds", []) if r["threshold"] == operating), None)
     if row is not None:
+        ppv = f"PPV {row['ppv']:.3f}" if "ppv" in row else "no alerts"
         lines.append(f"at {operating:g}: {row['alertsPerDay']:g} alerts/day, sensitivity {row['sensitivity']:.3f}, "
-                     f"PPV {row['ppv']:.3f}")
+                     f"{ppv}")
     return "\n".join(lines)

@@ -26,7 +26,8 @@ def record(
     model: Annotated[str, typer.Argument(help="The model version the record is about: model:NAME@VERSION.")],
     env: Annotated[str, typer.Option("--env", help="The environment the event happened in, e.g. production.")],
     file: Annotated[
-        Path, typer.Option("--file", help="YAML or JSON with type, at, reporter and details, health or outcomes.")
+        Path, typer.Option("--file", help="YAML or JSON with type, at, reporter and details, health or "
+                           "outcomes (with counts: docs/monitoring.md).")
     ],
     record_type: Annotated[str | None, typer.Option("--type", help=TYPES_HELP)] = None,
     reporter: Annotated[
@@ -84,27 +85,54 @@ def history(
     ] = None,
     output: Annotated[TableFormat, typer.Option("--format", help="Output format.")] = TableFormat.table,
 ) -> None:
-    """Show a model's performance across versions and time: evaluation estimates and monitored figures, by date."""
+    """Show a model's performance across versions and time: evaluation estimates and monitored figures, by date.
+
+    A monitored figure with counts shows them and, beside it, what the version's evaluation expected (✗: outside
+    expectation). Exit 1 when the latest report in an environment is outside expectation, as `charter status`.
+    """
 
     from charter.api import Registry
+    from charter.cli.render import number, observed_counts, print_outside
+    from charter.deployment.expectation import Expectations
     from charter.deployment.model_performance import of_metrics, performance_history
+    from charter.deployment.status import compute_status
 
     registry = Registry(ctx.obj)
     name = model.removeprefix("model:").split("@", 1)[0]
     registry.get(f"model:{name}")  # an unknown model is an error, not an empty history
-    points = performance_history(registry.index, name)
+    index, config = registry.index, registry.config
+    points = performance_history(index, name, expectations=Expectations(index, config), subgroups=True)
     points = [p for p in (of_metrics(points, metric, f"model:{name}") if metric else points)
               if env is None or p.environment in (None, env)]
+    # the exit code says what status says of this model now: its latest reports, not every past one
+    latest = [(row, f.version, c) for row in compute_status(index, config, env).rows if row.model == name
+              for f in (row.health, row.outcome) if f is not None and f.expectation is not None
+              for c in f.expectation.outside]
     if output is TableFormat.json:
-        print_json({"model": f"model:{name}", "points": [p.to_dict() for p in points]})
-        return
-    if not points:
+        print_json({"model": f"model:{name}", "withinExpectation": not latest,
+                    "points": [p.to_dict() for p in points]})
+    elif not points:
         out.print(f"no evaluations or health/outcome records for model:{escape(name)}")
-        return
-    table = new_table("date", "version", "metric", "value", "CI", "where", "entry", box=None, pad_edge=False)
-    for p in points:
-        interval = f"{p.ci_lower:g} - {p.ci_upper:g}" if p.ci_lower is not None and p.ci_upper is not None else ""
-        where = p.environment or (p.cohort or "").removeprefix("cohort:")
-        table.add_row(p.date[:16].replace("T", " "), p.version, p.metric, f"{p.value:g}", interval,
-                      escape(where), escape(p.entry))
-    out.print(table)
+    else:
+        table = new_table("date", "version", "metric", "value [95% CI]", "counts", "evaluated", "where", "entry",
+                          box=None, pad_edge=False)
+        for p in points:
+            value = f"{p.value:g}"
+            if p.ci_lower is not None and p.ci_upper is not None:
+                value += f" [{number(p.ci_lower)}, {number(p.ci_upper)}]"
+            where = p.environment or (p.cohort or "").removeprefix("cohort:")
+            counts = observed_counts(p.counts.numerator, p.counts.denominator, p.counts.of, short=True) \
+                if p.counts else ""
+            e = p.expected.evaluated if p.expected is not None else None
+            evaluated = "" if p.expected is None else "-" if e is None else \
+                f"{number(e.value)} " + ("[red]✗[/]" if p.expected.outside else "✓")
+            shown = f"{p.metric} ({p.subgroup})" if p.subgroup else p.metric
+            table.add_row(p.date[:16].replace("T", " "), p.version, escape(shown), value, counts, evaluated,
+                          escape(where), escape(p.entry))
+        out.print(table)
+        if latest:
+            out.print()
+        for row, version, comparison in latest:
+            print_outside(row.environment, row.model, version, comparison)
+    if latest:
+        raise typer.Exit(1)

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
     from rich.table import Table
 
+    from charter.deployment.expectation import Comparison
     from charter.errors import FindingsError
     from charter.history.environment_items import Assignment
     from charter.registry.summary import EntrySummary
@@ -125,3 +126,43 @@ def entry_table(rows: Sequence[EntrySummary], *, kind: bool, extra: str) -> Tabl
                  "path": escape(r.path), "description": escape(r.description)}
         table.add_row(*(cells[c] for c in columns))
     return table
+
+
+# --- monitored figures against expectation (status, monitor history) ---------------------------------------------
+
+FIGURE_NAMES = {"alertsPerDay": "alerts/day", "alertRate": "alert rate", "ppv": "PPV", "sensitivity": "sensitivity"}
+DENOMINATORS = {"unitsScored": "scored", "alertsLabelled": "labelled alerts", "events": "events"}
+
+
+def number(value: float) -> str:
+    """Three significant digits, whole numbers from 100 up: `5.43`, `0.544`, `1,262`."""
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"
+
+
+def with_interval(value: float, lower: float | None, upper: float | None) -> str:
+    return f"{number(value)} [{number(lower)}, {number(upper)}]" if lower is not None and upper is not None \
+        else number(value)
+
+
+def figure_name(figure: str, subgroup: str | None) -> str:
+    name = FIGURE_NAMES.get(figure, figure)
+    return f"{subgroup} {name}" if subgroup else name
+
+
+def observed_counts(numerator: int, denominator: float, of: str, *, short: bool = False) -> str:
+    """`38 alerts in 7 d` for alerts per day, `86/158 labelled alerts` for a proportion; `short`: `38 in 7 d`,
+    `86/158`."""
+    if of == "days":
+        return f"{numerator:,}{'' if short else ' alerts'} in {denominator:.3g} d"
+    return f"{numerator:,}/{denominator:,.0f}" + ("" if short else f" {DENOMINATORS.get(of, of)}")
+
+
+def print_outside(environment: str, model: str, version: str, comparison: Comparison) -> None:
+    """Which figure lies outside expectation, then the numbers on both sides, a line each."""
+    o, e = comparison.observed, comparison.evaluated
+    assert e is not None
+    out.print(f"[red]✗[/] {escape(environment)}/{escape(model)} {escape(version)}: "
+              f"{escape(figure_name(comparison.figure, comparison.subgroup))} outside expectation")
+    out.print(f"    observed  {with_interval(o.value, o.lower, o.upper)} "
+              f"({observed_counts(o.numerator, o.denominator, o.of)})")
+    out.print(f"    evaluated {with_interval(e.value, e.lower, e.upper)}")

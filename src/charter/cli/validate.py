@@ -53,11 +53,18 @@ def run(
         typer.Option("--check-artifacts", help="Also check that every artifact is in the DVC cache or remote "
                                                "with its recorded hash (needs charter[dvc])."),
     ] = False,
+    verify_evidence: Annotated[
+        bool,
+        typer.Option("--verify-evidence", help="Also recompute every evaluation computed from predictions (with "
+                                               "--base: the changed ones) and report each figure that differs "
+                                               "(needs charter[evidence] and charter[dvc])."),
+    ] = False,
     trust_remote_config: Annotated[
         bool,
-        typer.Option("--trust-remote-config", help="With --check-artifacts: use the DVC remote configured in this "
-                                                   "checkout's .dvc/config even if it changed since --base (only "
-                                                   "on a trusted checkout, never on a pull request)."),
+        typer.Option("--trust-remote-config", help="With --check-artifacts or --verify-evidence: use the DVC "
+                                                   "remote configured in this checkout's .dvc/config even if it "
+                                                   "changed since --base (only on a trusted checkout, never on a "
+                                                   "pull request)."),
     ] = False,
 ) -> None:
     """Check the registry: YAML, schemas, paths, references, environments, and history with --base.
@@ -70,7 +77,7 @@ def run(
         from charter.validation.staged import validate_staged
 
         other = "PATHS" if paths else "--base" if base is not None else "--check-artifacts" if check_artifacts \
-            else None
+            else "--verify-evidence" if verify_evidence else None
         if other is not None:
             raise StagedWithOther(other=other)
         report = validate_staged(cwd, all_files=all_files)
@@ -80,7 +87,8 @@ def run(
 
         root = find_registry_root(paths[0] if paths and len(paths) == 1 and paths[0].is_dir() else cwd)
         report = validate_registry(root, paths or None, base, cwd=cwd, check_artifacts=check_artifacts,
-                                   trust_remote_config=trust_remote_config, all_files=all_files)
+                                   trust_remote_config=trust_remote_config, all_files=all_files,
+                                   verify_evidence=verify_evidence)
     if output is ValidateFormat.json:
         print_json(report.to_dict())
     elif output is ValidateFormat.github:

@@ -4,6 +4,10 @@ Evaluations give each version's offline estimates (with confidence intervals) an
 the operating threshold; health and outcome records give what was seen in an environment afterwards. Both land
 in one flat, dated list so a report can plot a metric over time and a reviewer can set expectation against
 observation (`alertsPerDay` appears in both).
+
+A record that carries counts (`deployment.expectation`) gives its figures with their intervals and counts, and
+`alertRate`, `ppv` and `sensitivity` besides; asked with `expectations`, each such figure also carries what the
+version's evaluation expected and whether it lies outside expectation.
 """
 
 from __future__ import annotations
@@ -13,6 +17,16 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from charter.deployment.expectation import (
+    FIGURES,
+    Comparison,
+    Expectations,
+    Observed,
+    observe,
+    period_days,
+    record_counts,
+    record_subgroups,
+)
 from charter.errors import UnknownMetric, UnknownMetricDidYouMean
 from charter.registry.documents import Document
 from charter.registry.fields import value_at
@@ -41,11 +55,23 @@ class PerformancePoint:
     environment: str | None
     cohort: str | None
     entry: str  # the evaluation's or record's reference
+    subgroup: str | None = None  # a record's subgroup (`sex=female`); None for the whole population
+    counts: Observed | None = None  # the numerator and denominator a record's figure comes from
+    expected: Comparison | None = None  # the figure against its evaluated value, when asked for
 
     def to_dict(self) -> dict[str, Any]:
+        counts, expected = self.counts, self.expected
+        evaluated = expected.evaluated if expected is not None else None
         return {"version": self.version, "source": self.source, "date": self.date, "metric": self.metric,
                 "value": self.value, "ciLower": self.ci_lower, "ciUpper": self.ci_upper,
-                "environment": self.environment, "cohort": self.cohort, "entry": self.entry}
+                "environment": self.environment, "cohort": self.cohort, "entry": self.entry,
+                "subgroup": self.subgroup,
+                "counts": None if counts is None else {"numerator": counts.numerator,
+                                                       "denominator": round(counts.denominator, 6), "of": counts.of},
+                "expectation": None if expected is None else {
+                    "evaluated": evaluated.value if evaluated is not None else None,
+                    "ciLower": evaluated.lower if evaluated is not None else None,
+                    "ciUpper": evaluated.upper if evaluated is not None else None, "outside": expected.outside}}
 
 
 def _number(value: Any) -> float | None:
@@ -92,7 +118,8 @@ def _from_evaluation(doc: Document, model: str) -> list[PerformancePoint]:
     return points
 
 
-def _from_record(doc: Document, model: str) -> list[PerformancePoint]:
+def _from_record(doc: Document, model: str, expectations: Expectations | None,
+                 subgroups: bool) -> list[PerformancePoint]:
     spec = doc.spec
     version = _model_version(value_at(spec, ("model",)), model)
     when = value_at(spec, ("at",))
@@ -100,6 +127,8 @@ def _from_record(doc: Document, model: str) -> list[PerformancePoint]:
     if version is None or not isinstance(when, str):
         return []
     environment = environment if isinstance(environment, str) else None
+    days = period_days(spec)
+    observed = observe(record_counts(spec), days)
     figures: dict[str, Any] = {}
     health = value_at(spec, ("health",))
     if isinstance(health, dict):
@@ -110,12 +139,23 @@ def _from_record(doc: Document, model: str) -> list[PerformancePoint]:
         measures = outcomes.get("measures")
         figures.update(measures if isinstance(measures, dict) else {})
     entry = str(doc.ref)
+    expectation = expectations.of(doc) if expectations is not None else None
+    compared = {(c.figure, c.subgroup): c for c in expectation.comparisons} if expectation is not None else {}
     points = []
     for name, raw in figures.items():
         value = _number(raw)
         if value is not None:
-            points.append(PerformancePoint(version, "record", when, str(name), value, None, None, environment,
-                                           None, entry))
+            seen = observed.pop(name, None) if name == "alertsPerDay" else None  # the written figure, its count's CI
+            points.append(PerformancePoint(version, "record", when, str(name), value,
+                                           seen.lower if seen else None, seen.upper if seen else None, environment,
+                                           None, entry, None, seen, compared.get((name, None)) if seen else None))
+    groups = [(label, observe(counts, days)) for label, _, _, counts in record_subgroups(spec)] if subgroups else []
+    for label, found in [(None, observed), *groups]:
+        for name in FIGURES:
+            seen = found.get(name)
+            if seen is not None:
+                points.append(PerformancePoint(version, "record", when, name, seen.value, seen.lower, seen.upper,
+                                               environment, None, entry, label, seen, compared.get((name, label))))
     return points
 
 
@@ -124,8 +164,13 @@ def _sort_key(point: PerformancePoint) -> tuple[datetime, Any, str, str]:
     return instant, version_key(point.version), point.metric, point.entry
 
 
-def performance_history(index: RegistryIndex, model: str) -> list[PerformancePoint]:
-    """Every figure recorded for any version of `model` (a family name, with or without `model:`), by date."""
+def performance_history(index: RegistryIndex, model: str, *, expectations: Expectations | None = None,
+                        subgroups: bool = False) -> list[PerformancePoint]:
+    """Every figure recorded for any version of `model` (a family name, with or without `model:`), by date.
+
+    With `expectations`, a record's figures that come from counts carry their comparison with the evaluation;
+    with `subgroups`, the figures of each subgroup a record reports are points too (with `subgroup` set).
+    """
     name = model.removeprefix("model:").split("@", 1)[0]
     points: list[PerformancePoint] = []
     evaluation, record = KINDS["Evaluation"], KINDS["DeploymentRecord"]
@@ -137,7 +182,7 @@ def performance_history(index: RegistryIndex, model: str) -> list[PerformancePoi
             if link.source.kind is evaluation:
                 points.extend(_from_evaluation(link.source, name))
             elif link.source.kind is record:
-                points.extend(_from_record(link.source, name))
+                points.extend(_from_record(link.source, name, expectations, subgroups))
     return sorted(points, key=_sort_key)
 
 

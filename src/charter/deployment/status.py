@@ -4,6 +4,10 @@ The environment files are the intent; deployment records are the deploy systems'
 records in time order gives what runs now: `deployed` replaces the version deployed before, `canary-started`
 adds a version beside it, `rolled-back` takes a version out (and, for the deployed one, the version deployed
 before it runs again). Where intent and report differ the row says how, so a script can act on it.
+
+The latest health and outcome reports are also held against expectation (`deployment.expectation`): where they
+carry counts, each monitored figure is compared with the evaluation its version was promoted on, and a figure
+outside expectation fails the report as drift does.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from charter.deployment.expectation import Comparison, Expectation, Expectations, period_days, record_counts
 from charter.deployment.model_performance import HEALTH_METRICS, OUTCOME_METRICS
 from charter.errors import NotAnEnvironment, NotAnEnvironmentNone
 from charter.registry.config import RegistryConfig
@@ -45,10 +50,15 @@ class Figures:
     at: str
     age_days: float | None
     values: dict[str, float]
+    counts: dict[str, int] = field(default_factory=dict)  # the denominators the report carries
+    period_days: float | None = None
+    expectation: Expectation | None = None  # None: no counts to hold against the evaluation
 
     def to_dict(self) -> dict[str, Any]:
         return {"record": self.record, "version": self.version, "at": self.at, "ageDays": self.age_days,
-                "values": self.values}
+                "values": self.values, "counts": self.counts,
+                "periodDays": None if self.period_days is None else round(self.period_days, 6),
+                "expectation": self.expectation.to_dict() if self.expectation else None}
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +82,12 @@ class ModelStatus:
     def in_sync(self) -> bool:
         return self.state == IN_SYNC
 
+    @property
+    def outside_expectation(self) -> list[Comparison]:
+        """The monitored figures of the latest reports that lie outside expectation."""
+        return [c for f in (self.health, self.outcome) if f is not None and f.expectation is not None
+                for c in f.expectation.outside]
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "environment": self.environment, "model": self.model,
@@ -81,6 +97,7 @@ class ModelStatus:
                 "record": self.last_event, "type": self.last_event_type, "at": self.last_event_at},
             "health": self.health.to_dict() if self.health else None,
             "outcome": self.outcome.to_dict() if self.outcome else None,
+            "withinExpectation": not self.outside_expectation,
         }
 
 
@@ -92,8 +109,18 @@ class StatusReport:
     def in_sync(self) -> bool:
         return all(row.in_sync for row in self.rows)
 
+    @property
+    def within_expectation(self) -> bool:
+        return not any(row.outside_expectation for row in self.rows)
+
+    @property
+    def ok(self) -> bool:
+        """In sync, and every monitored figure within expectation: what exit code 0 means."""
+        return self.in_sync and self.within_expectation
+
     def to_dict(self) -> dict[str, Any]:
-        return {"inSync": self.in_sync, "models": [row.to_dict() for row in self.rows]}
+        return {"inSync": self.in_sync, "withinExpectation": self.within_expectation,
+                "models": [row.to_dict() for row in self.rows]}
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,7 +182,8 @@ def _replay(records: list[_Record]) -> tuple[list[str], set[str]]:
     return running, rolled_back
 
 
-def _figures(record: _Record | None, keys: tuple[str, ...], section: str, now: datetime) -> Figures | None:
+def _figures(record: _Record | None, keys: tuple[str, ...], section: str, now: datetime,
+             expectations: Expectations) -> Figures | None:
     if record is None:
         return None
     data = value_at(record.doc.spec, (section,))
@@ -170,7 +198,9 @@ def _figures(record: _Record | None, keys: tuple[str, ...], section: str, now: d
             if isinstance(value, int | float) and not isinstance(value, bool):
                 values[str(key)] = float(value)
     age = round((now - record.instant).total_seconds() / 86400, 1)
-    return Figures(str(record.doc.ref), record.version, record.at, age, values)
+    spec = record.doc.spec
+    return Figures(str(record.doc.ref), record.version, record.at, age, values, record_counts(spec),
+                   period_days(spec), expectations.of(record.doc))
 
 
 def _compare(expected: list[str], running: list[str], rolled_back: set[str], reported: bool) -> tuple[str, str]:
@@ -212,6 +242,7 @@ def compute_status(index: RegistryIndex, config: RegistryConfig, environment: st
             unknown = NotAnEnvironment if names else NotAnEnvironmentNone
             raise unknown(environment=environment, known=", ".join(names))
         names = [environment]
+    expectations = Expectations(index, config)
     grouped: dict[tuple[str, str], list[_Record]] = defaultdict(list)
     for record in _records(index):  # oldest first, and so within each group
         grouped[(record.environment, record.model)].append(record)
@@ -233,6 +264,7 @@ def compute_status(index: RegistryIndex, config: RegistryConfig, environment: st
             rows.append(ModelStatus(
                 env, model, tuple(expected), modes, tuple(sorted(running, key=version_key)), state, detail,
                 str(last.doc.ref) if last else None, last.type if last else None, last.at if last else None,
-                _figures(health, HEALTH_METRICS, "health", now), _figures(outcome, OUTCOME_METRICS, "outcomes", now),
+                _figures(health, HEALTH_METRICS, "health", now, expectations),
+                _figures(outcome, OUTCOME_METRICS, "outcomes", now, expectations),
             ))
     return StatusReport(rows)

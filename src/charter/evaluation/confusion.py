@@ -15,6 +15,19 @@ Z95 = 1.959963984540054
 CI_LEVEL = 0.95
 RATE_DIGITS = 6
 ALERT_DIGITS = 3
+#: Significant digits a threshold is compared and written at: 0.30000000000000004 (0.1 + 0.2) is the threshold 0.3.
+THRESHOLD_DIGITS = 12
+
+
+def canonical_threshold(x: float) -> float:
+    """The threshold `x` rounded to 12 significant digits, the form in which thresholds are matched and written.
+
+    Scores computed in floating point name a threshold as 0.30000000000000004 as often as 0.3; the two must be one
+    row of a threshold table, one operating threshold and one point of a comparison.
+    """
+    if math.isnan(x):
+        raise ValueError("a threshold cannot be NaN")
+    return float(f"{x:.{THRESHOLD_DIGITS}g}")
 
 
 def wilson(successes: int, trials: int, z: float = Z95) -> tuple[float, float] | None:

@@ -25,7 +25,7 @@ from charter.errors import (
     ResultsNotText,
     ResultsNotYaml,
 )
-from charter.evaluation.confusion import Confusion
+from charter.evaluation.confusion import Confusion, canonical_threshold
 from charter.registry.fields import JsonPath, Positions, dotted
 from charter.registry.yamlio import DataUnreadable, decode_text, load_data
 
@@ -41,19 +41,32 @@ INVARIANT_KEYS = {"name", "description", "input", "expected", "result"}
 
 @dataclass(frozen=True)
 class ThresholdCounts:
+    """Counts at one threshold (in its canonical form, `canonical_threshold`), and where the file gives them:
+    `where` as a message prefix, `at` the row's path in the file (a CSV row's is `thresholds[i]` or `subgroups[i]`
+    in the order read, as if the file were a document; `EvaluationResults.positions` has its line)."""
+
     threshold: float
     counts: Confusion
     where: str
+    at: JsonPath = ()
 
 
 @dataclass(frozen=True)
 class SubgroupCounts:
+    """One subgroup's counts and where the file gives them (`at`, as for ThresholdCounts). In a JSON/YAML file,
+    `threshold` is the one they are at (the item's `threshold`, else the file's operatingThreshold; `explicit` says
+    which) and `threshold_where` where the file says so; a CSV row's threshold is beside it in `subgroup_rows`."""
+
     attribute: str
     value: str | int | float | bool
     counts: Confusion
     metrics: dict[str, float]
     where: str
     label: str | None = None
+    at: JsonPath = ()
+    threshold: float | None = None
+    explicit: bool = False
+    threshold_where: str = ""
 
     @property
     def name(self) -> str:
@@ -78,6 +91,8 @@ class EvaluationResults:
     calibration: dict[str, Any] | None = None
     invariants: list[dict[str, Any]] = field(default_factory=list)
     notes: str | None = None
+    #: Where each value of the file is, by its path (a CSV's rows as `thresholds[i]` and `subgroups[i]`).
+    positions: Positions = field(default_factory=Positions)
 
 
 def read_results(path: Path, *, today: date, threshold_range: tuple[float, float] = (0.0, 1.0)) -> EvaluationResults:
@@ -152,7 +167,7 @@ class _CsvReader:
             if len(cells) != len(columns):
                 raise self.fail(line, None, "csv.cells", cells=len(cells), columns=len(columns))
             row = dict(zip(columns, (c.strip() for c in cells), strict=True))
-            threshold = self.threshold(row["threshold"], line)
+            threshold = canonical_threshold(self.threshold(row["threshold"], line))
             counts = Confusion(*(self.count(row[c], line, c) for c in COUNT_COLUMNS))
             subgroup = row.get("subgroup", "")
             key = (subgroup, threshold)
@@ -162,13 +177,17 @@ class _CsvReader:
             seen[key] = line
             where = f"{self.path}:{line}"
             if not subgroup:
-                results.thresholds.append(ThresholdCounts(threshold, counts, where))
+                at: JsonPath = ("thresholds", len(results.thresholds))
+                results.positions.values[at] = (line, 1)
+                results.thresholds.append(ThresholdCounts(threshold, counts, where, at))
                 continue
             attribute, sep, value = subgroup.partition("=")
             if not sep or not attribute.strip() or not value.strip():
                 raise self.fail(line, "subgroup", "csv.subgroup", subgroup=subgroup)
+            at = ("subgroups", len(results.subgroup_rows))
+            results.positions.values[at] = (line, 1)
             results.subgroup_rows.append(
-                (SubgroupCounts(attribute.strip(), value.strip(), counts, {}, where), threshold))
+                (SubgroupCounts(attribute.strip(), value.strip(), counts, {}, where, at=at), threshold))
         if not results.thresholds:
             raise self.fail(1, None, "csv.no_cohort_rows")
         return results
@@ -206,9 +225,12 @@ class _DocumentReader:
         self.positions = Positions()
 
     def fail(self, at: JsonPath, key: str, /, *, key_place: bool = False, **fields: object) -> ResultsError:
+        return ResultsError(self.where(at, key_place=key_place), key, **fields)
+
+    def where(self, at: JsonPath, *, key_place: bool = False) -> str:
+        """`file:line:column: field`, how a message names a place of the file."""
         line, column = self.positions.locate(at, key=key_place)
-        where = f"{self.path}:{line}:{column}: {dotted(at) if at else 'the document'}"
-        return ResultsError(where, key, **fields)
+        return f"{self.path}:{line}:{column}: {dotted(at) if at else 'the document'}"
 
     def parse(self) -> Any:
         try:
@@ -223,13 +245,14 @@ class _DocumentReader:
         if not isinstance(data, dict):
             raise self.fail((), "document.not_a_mapping")
         self.known(data, (), JSON_KEYS)
-        results = EvaluationResults(self.path)
+        results = EvaluationResults(self.path, positions=self.positions)
         results.date = self.day(data, ("date",)) if "date" in data else None
         results.days = self.period(data)
         results.data_snapshot = self.text_at(data, "dataSnapshot")
         results.notes = self.text_at(data, "notes")
         if "operatingThreshold" in data:
-            results.operating_threshold = self.threshold(data["operatingThreshold"], ("operatingThreshold",))
+            results.operating_threshold = canonical_threshold(
+                self.threshold(data["operatingThreshold"], ("operatingThreshold",)))
         results.metrics = self.metrics(data.get("metrics"), ("metrics",)) if "metrics" in data else {}
         results.thresholds = self.thresholds(data.get("thresholds"))
         results.subgroups = self.subgroups(data.get("subgroups"), results.operating_threshold)
@@ -346,12 +369,12 @@ class _DocumentReader:
             self.known(item, at, {"threshold", *COUNT_COLUMNS})
             if "threshold" not in item:
                 raise self.fail(at, "thresholds.missing")
-            threshold = self.threshold(item["threshold"], (*at, "threshold"))
+            threshold = canonical_threshold(self.threshold(item["threshold"], (*at, "threshold")))
             if threshold in seen:
                 raise self.fail((*at, "threshold"), "thresholds.twice", threshold=threshold, item=seen[threshold] + 1)
             seen[threshold] = i
             line, _ = self.positions.locate(at)
-            rows.append(ThresholdCounts(threshold, self.counts(item, at), f"{self.path}:{line}"))
+            rows.append(ThresholdCounts(threshold, self.counts(item, at), f"{self.path}:{line}", at))
         return rows
 
     def subgroups(self, value: Any, operating: float | None) -> list[SubgroupCounts]:
@@ -371,18 +394,21 @@ class _DocumentReader:
                 raise self.fail((*at, "attribute"), "subgroups.attribute")
             if not isinstance(label, str | int | float | bool) or label == "":
                 raise self.fail((*at, "value"), "subgroups.value")
+            # whether the counts are at the operating threshold is decided by `evaluate record`, which knows the
+            # one in use (--operating-threshold overrides the file's)
             if "threshold" in item:
-                self.threshold(item["threshold"], (*at, "threshold"))
-                if operating is not None and _number(item["threshold"]) != operating:
-                    raise self.fail((*at, "threshold"), "subgroups.threshold", threshold=item["threshold"],
-                                    operating=operating)
+                threshold: float | None = canonical_threshold(self.threshold(item["threshold"], (*at, "threshold")))
+                threshold_where = self.where((*at, "threshold"))
             elif operating is None:
                 raise self.fail(at, "subgroups.no_threshold")
+            else:
+                threshold, threshold_where = operating, self.where(at)
             extra = self.metrics(item["metrics"], (*at, "metrics")) if "metrics" in item else {}
             group = SubgroupCounts(attribute.strip(), label, self.counts(item, at),
                                    {k: float(v["value"]) for k, v in extra.items()},
                                    f"{self.path}:{self.positions.locate(at)[0]}",
-                                   item["name"] if isinstance(item.get("name"), str) and item["name"] else None)
+                                   item["name"] if isinstance(item.get("name"), str) and item["name"] else None,
+                                   at, threshold, "threshold" in item, threshold_where)
             if group.name in names:
                 raise self.fail(at, "subgroups.twice", name=group.name, item=names[group.name] + 1)
             names[group.name] = i

@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from charter.errors import CharterError
-from charter.promotion.policy import Check, Promotion, Verdict, check_promotion
+from charter.promotion.check import Check
+from charter.promotion.policy import Promotion, Verdict, check_promotion
 from charter.promotion.promote import contract_differ
 from charter.registry.codeowners import CODEOWNERS_FILE, codeowners_covers
 from charter.registry.config import RegistryConfig
@@ -163,9 +164,15 @@ def run_gate(root: Path, base: str, today: date | None = None, env: Mapping[str,
     top, prefix = repository_top(root)
     codeowners_path = top / CODEOWNERS_FILE
     codeowners = regular_text(codeowners_path)
+    from charter.validation.artifacts import remote_config_trusted
+    from charter.validation.evidence import evidence_verifier
+
+    # the rows are fetched in this checkout; its DVC remote only if .dvc/config is the base's (a pull request must
+    # not send the CI's credentials elsewhere)
+    verify = evidence_verifier(root, trust_remote_config=remote_config_trusted(root, base))
     for promotion in promotions:
         verdict = check_promotion(head.index, rules, promotion, today or date.today(),
-                                  base_index=base_index, contract_diff=contract_differ())
+                                  base_index=base_index, contract_diff=contract_differ(), verify=verify)
         _settle_approvals(verdict, rules, approvals, codeowners, prefix, unreadable, allow_unknown_approvals)
         report.verdicts.append(verdict)
     return report

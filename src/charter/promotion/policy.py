@@ -12,23 +12,16 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from charter.evaluation.comparability import Comparability, comparability
+from charter.evaluation.compare import alerts_per_day, operating_row
+from charter.promotion.check import Check
+from charter.promotion.evidence_policy import Verifier, evidence_checks
 from charter.registry.config import RegistryConfig
 from charter.registry.documents import Document
 from charter.registry.environments import assignments
 from charter.registry.fields import value_at
 from charter.registry.index import RegistryIndex
 from charter.registry.times import parse_day
-
-
-@dataclass(frozen=True)
-class Check:
-    name: str
-    passed: bool
-    detail: str
-    pending: bool = False
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "passed": self.passed, "pending": self.pending, "detail": self.detail}
 
 
 @dataclass(frozen=True)
@@ -53,7 +46,12 @@ class Verdict:
     promotion: Promotion
     checks: list[Check] = field(default_factory=list)
     evaluation: Document | None = None
+    #: The evaluation of the version assigned now that the candidate's is compared with: always a comparable one
+    #: (None when there is none, or nothing is assigned).
     baseline_evaluation: Document | None = None
+    #: The verdict on that pair, or on the closest pair when none is comparable (what the refusal names); None when
+    #: there is nothing to compare (no evaluation, nothing assigned now, or no evaluation of what is assigned).
+    comparability: Comparability | None = None
     contract_changes: list[Any] = field(default_factory=list)
 
     @property
@@ -71,6 +69,7 @@ class Verdict:
             "current": p.current, "allowBreaking": p.allow_breaking, "rollback": p.rollback, "passed": self.passed,
             "evaluation": str(self.evaluation.ref) if self.evaluation else None,
             "baselineEvaluation": str(self.baseline_evaluation.ref) if self.baseline_evaluation else None,
+            "comparability": self.comparability.to_dict() if self.comparability else None,
             "checks": [c.to_dict() for c in self.checks],
         }
 
@@ -81,14 +80,10 @@ def _metric(evaluation: Document, name: str) -> float | None:
     return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
-def _alerts_at_operating_threshold(evaluation: Document) -> float | None:
-    threshold = value_at(evaluation.spec, ("operatingThreshold",))
-    rows = value_at(evaluation.spec, ("thresholds",))
-    for row in rows if isinstance(rows, list) else []:
-        if isinstance(row, dict) and row.get("threshold") == threshold:
-            alerts = row.get("alertsPerDay")
-            return float(alerts) if isinstance(alerts, int | float) else None
-    return None
+def _alerts_at_operating_threshold(evaluation: Document, index: RegistryIndex) -> float | None:
+    """Alerts per day at the evaluation's operating threshold, from its counts and period (unrounded)."""
+    row = operating_row(evaluation)
+    return alerts_per_day(evaluation, row, index) if row is not None else None
 
 
 def _cohort_matches(evaluation: Document, wanted: list[str]) -> bool:
@@ -106,7 +101,8 @@ class PolicyCheck:
 
     def __init__(self, index: RegistryIndex, config: RegistryConfig, promotion: Promotion, today: date,
                  *, base_index: RegistryIndex | None = None,
-                 contract_diff: Callable[[Document, Document], list[Any]] | None = None) -> None:
+                 contract_diff: Callable[[Document, Document], list[Any]] | None = None,
+                 verify: Verifier | None = None) -> None:
         self.index = index
         self.base = base_index or index  # the state before the promotion (previous environment, current version)
         self.config = config
@@ -114,6 +110,7 @@ class PolicyCheck:
         self.rules: dict[str, Any] = config.policy.get(promotion.environment) or {}
         self.today = today
         self.contract_diff = contract_diff
+        self.verify = verify
         self.verdict = Verdict(promotion)
 
     def run(self) -> Verdict:
@@ -128,9 +125,12 @@ class PolicyCheck:
         self._check_previous_environment()
         evaluation = self._check_evaluation()
         if evaluation is not None:
+            self._check_plausible(evaluation)
+            self._select_baseline(evaluation)
             self._check_metric_floors(evaluation)
             self._check_alert_volume(evaluation)
             self._check_invariants(evaluation)
+            self.verdict.checks += evidence_checks(self.rules, evaluation, self.promotion.current, self.verify)
         self._check_contract(candidate)
         self._check_approvals()
         return self.verdict
@@ -187,9 +187,37 @@ class PolicyCheck:
                       "record one (an Evaluation entry whose spec.model is this version)")
         return self.verdict.evaluation
 
+    def _baseline_evaluations(self) -> list[Document]:
+        current = self.promotion.current
+        return self.index.evaluations_of(current) if current is not None else []
+
+    def _select_baseline(self, evaluation: Document) -> None:
+        """The evaluation of the version assigned now to compare with: the newest comparable one. When none is, the
+        verdict keeps the closest pair (fewest differences, newest first) so that what differs can be named."""
+        closest: Comparability | None = None
+        for baseline in self._baseline_evaluations():
+            verdict = comparability(baseline, evaluation, self.index)
+            if verdict.comparable:
+                self.verdict.baseline_evaluation, self.verdict.comparability = baseline, verdict
+                return
+            if closest is None or len(verdict.differences) < len(closest.differences):
+                closest = verdict
+        self.verdict.comparability = closest
+
     def _age(self, evaluation: Document) -> int | None:
         day = parse_day(str(value_at(evaluation.spec, ("date",))))
         return (self.today - day).days if day is not None else None
+
+    def _check_plausible(self, evaluation: Document) -> None:
+        """The floors below read the evaluation's figures: ones that cannot be true (a PPV of 1.7, a sensitivity its
+        own counts do not give, subgroups larger than the cohort) fail the promotion, whatever they pass."""
+        from charter.validation.evidence_plausibility import implausible
+
+        found = implausible(evaluation, self.index)
+        self._add("evidence is plausible", not found,
+                  f"{evaluation.ref}: {found[0].message} (line {found[0].line}"
+                  f"{f', and {len(found) - 1} more' if len(found) > 1 else ''}): run charter validate {evaluation.path}"
+                  if found else f"the figures of {evaluation.ref} hold together")
 
     def _check_metric_floors(self, evaluation: Document) -> None:
         floors = self.rules.get("metricFloors")
@@ -204,21 +232,36 @@ class PolicyCheck:
         current = self.promotion.current
         if not isinstance(limit, int | float) or current is None:
             return
-        baseline_evals = self.index.evaluations_of(current)
-        cohort = value_at(evaluation.spec, ("cohort",))
-        baseline = next((e for e in baseline_evals if value_at(e.spec, ("cohort",)) == cohort),
-                        baseline_evals[0] if baseline_evals else None)
-        self.verdict.baseline_evaluation = baseline
-        new, old = _alerts_at_operating_threshold(evaluation), \
-            _alerts_at_operating_threshold(baseline) if baseline is not None else None
         name = f"alert volume increase ≤ {limit:.0%}"
-        if new is None or old is None:
-            self._add(name, False, "alerts per day at the operating threshold are missing from "
-                      f"{evaluation.ref if new is None else (baseline.ref if baseline else current)}: "
-                      "the increase cannot be measured")
+        paired = value_at(evaluation.spec, ("comparison",))
+        change = value_at(paired, ("atOperatingThreshold", "alertsPerDay")) if isinstance(paired, dict) else None
+        new = _alerts_at_operating_threshold(evaluation, self.index)
+        if isinstance(paired, dict) and paired.get("baseline") == current and isinstance(change, dict) \
+                and isinstance(change.get("delta"), int | float) and new is not None:
+            # both versions scored the same rows: the baseline's alerts per day are known exactly, no other
+            # evaluation (and no question of comparability) is needed
+            old = new - float(change["delta"])
+            increase = (new - old) / old if old else (0.0 if new == 0 else float("inf"))
+            low, high = change.get("ciLower"), change.get("ciUpper")
+            interval = f", 95% CI of the difference {low:+.3g} to {high:+.3g}" \
+                if isinstance(low, int | float) and isinstance(high, int | float) else ""
+            self._add(name, increase <= limit, f"{old:.4g} → {new:.4g} alerts/day ({increase:+.2%}) against {current}, "
+                      f"both scored on the same {paired.get('rows'):,} rows ({evaluation.ref}{interval})")
             return
-        increase = (new - old) / old if old else (0.0 if new == 0 else float("inf"))
-        self._add(name, increase <= limit, f"{old:g} → {new:g} alerts/day ({increase:+.1%}) against {current}")
+        baseline, verdict = self.verdict.baseline_evaluation, self.verdict.comparability
+        if baseline is None:
+            self._add(name, False, f"{current} has no evaluation: the increase cannot be measured" if verdict is None
+                      else f"no evaluation of {current} is comparable with {evaluation.ref} ({verdict.a.ref} differs "
+                      f"in {verdict.summary}): the increase cannot be measured")
+            return
+        before = _alerts_at_operating_threshold(baseline, self.index)
+        if new is None or before is None:
+            self._add(name, False, "alerts per day at the operating threshold are missing from "
+                      f"{evaluation.ref if new is None else baseline.ref}: the increase cannot be measured")
+            return
+        increase = (new - before) / before if before else (0.0 if new == 0 else float("inf"))
+        self._add(name, increase <= limit, f"{before:.4g} → {new:.4g} alerts/day ({increase:+.2%}) against {current} "
+                  f"({baseline.ref})")
 
     def _check_invariants(self, evaluation: Document) -> None:
         if not self.rules.get("requireInvariants"):
@@ -286,5 +329,7 @@ def _invariant_holds(invariant: dict[str, Any]) -> bool:
 
 def check_promotion(index: RegistryIndex, config: RegistryConfig, promotion: Promotion, today: date,
                     *, base_index: RegistryIndex | None = None,
-                    contract_diff: Callable[[Document, Document], list[Any]] | None = None) -> Verdict:
-    return PolicyCheck(index, config, promotion, today, base_index=base_index, contract_diff=contract_diff).run()
+                    contract_diff: Callable[[Document, Document], list[Any]] | None = None,
+                    verify: Verifier | None = None) -> Verdict:
+    return PolicyCheck(index, config, promotion, today, base_index=base_index, contract_diff=contract_diff,
+                       verify=verify).run()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from charter.evaluation.confusion import canonical_threshold
 from charter.promotion.policy import Verdict
 from charter.registry.documents import Document
 from charter.registry.fields import value_at
@@ -69,6 +70,7 @@ def render_body(verdict: Verdict, index: RegistryIndex, reason: str | None) -> s
     lines += ["", f"### Policy verdict: {'passed' if verdict.passed else 'FAILED'}", ""]
     lines += verdict_table(verdict)
     lines += _metrics_section(candidate, current)
+    lines += _comparability_section(verdict)
     lines += _evaluation_section(verdict.evaluation, verdict.baseline_evaluation)
     lines += _comparison_section(index, verdict)
     lines += _contract_section(verdict, candidate, current)
@@ -85,6 +87,25 @@ def _metrics_section(candidate: Document | None, current: Document | None) -> li
     lines += [f"| {markdown_text(str(name))} | {_num(old.get(name))} | {_delta(value, old.get(name))} |"
               for name, value in new.items()]
     return lines
+
+
+def _comparability_section(verdict: Verdict) -> list[str]:
+    """Which evaluations were compared, and whether they may be: the same cohort version, data snapshot, event
+    definition version, units and period (`charter.evaluation.comparability`)."""
+    evaluation, current, verdict_ = verdict.evaluation, verdict.promotion.current, verdict.comparability
+    if evaluation is None or current is None:
+        return []
+    lines = ["", "### Comparability", ""]
+    if verdict_ is None:
+        return [*lines, f"{markdown_code(current)} has no evaluation: {markdown_code(str(evaluation.ref))} is "
+                "compared with nothing."]
+    pair = f"{markdown_code(str(evaluation.ref))} against {markdown_code(str(verdict_.a.ref))} " \
+        f"(of {markdown_code(current)})"
+    if verdict_.comparable:
+        return [*lines, f"{pair}: **comparable**, {markdown_text(verdict_.summary)}."]
+    return [*lines, f"{pair}: **not comparable**, nor is any other evaluation of {markdown_code(current)}; the "
+            f"closest differs in {markdown_text(verdict_.summary)}. No difference is shown, and a policy check that "
+            f"compares with {markdown_code(current)} fails."]
 
 
 def _evaluation_section(evaluation: Document | None, baseline: Document | None) -> list[str]:
@@ -104,9 +125,62 @@ def _evaluation_section(evaluation: Document | None, baseline: Document | None) 
             interval = f"{_num(low)} to {_num(high)}" if low is not None else "-"
             lines.append(f"| {markdown_text(str(name))} | {_delta(point, _metric_value(baseline, name))} | "
                          f"{interval} | {_num(_metric_value(baseline, name))} |")
+    lines += _evidence_lines(spec)
     lines += _threshold_table(spec, baseline)
     lines += _subgroup_table(spec, baseline)
+    lines += _paired_table(spec)
     lines += _invariant_table(spec)
+    return lines
+
+
+def _evidence_lines(spec: dict[str, Any]) -> list[str]:
+    """Where the figures come from: computed from pinned rows (and so verifiable), or counts a team supplied."""
+    found = spec.get("evidence")
+    evidence: dict[str, Any] = found if isinstance(found, dict) else {}
+    pinned = evidence.get("predictions") if isinstance(evidence.get("predictions"), dict) else None
+    if evidence.get("source") == "predictions" and pinned is not None:
+        rows = pinned.get("rows")
+        return ["", f"Computed by Charter {markdown_text(str(evidence.get('charterVersion', '?')))} from "
+                    f"{rows:,} rows pinned by md5 {markdown_code(str(pinned.get('md5')))} "
+                    f"({markdown_code(str(pinned.get('path')))}, bootstrap seed {evidence.get('seed')}): "
+                    "`charter evaluate verify` recomputes every figure."] if isinstance(rows, int) else []
+    if evidence.get("source") == "counts":
+        return ["", "Recorded from pre-aggregated counts: rates recomputed from them; nothing else can be verified."]
+    return []
+
+
+def _difference_cell(found: Any) -> str:
+    if not isinstance(found, dict) or not isinstance(found.get("delta"), int | float):
+        return "-"
+    cell = f"{found['delta']:+.3f}"
+    if isinstance(found.get("ciLower"), int | float) and isinstance(found.get("ciUpper"), int | float):
+        cell += f" ({found['ciLower']:+.3f} to {found['ciUpper']:+.3f})"
+    if isinstance(found.get("pValue"), int | float):
+        cell += f", p = {found['pValue']:.3g}"
+    return cell
+
+
+def _paired_table(spec: dict[str, Any]) -> list[str]:
+    """The paired comparison with the baseline on the same rows: each difference, its interval, p-value and test."""
+    comparison = spec.get("comparison")
+    if not isinstance(comparison, dict):
+        return []
+    found = comparison.get("atOperatingThreshold")
+    at: dict[str, Any] = found if isinstance(found, dict) else {}
+    rows = [("AUROC", comparison.get("auroc"))] + [
+        (f"{label} at {at.get('threshold')}", at.get(key)) for key, label in
+        (("sensitivity", "sensitivity"), ("specificity", "specificity"), ("ppv", "PPV"),
+         ("alertsPerDay", "alerts/day"))]
+    lines = ["", f"#### Paired comparison with {markdown_code(str(comparison.get('baseline')))} on the same "
+                 f"{comparison.get('rows'):,} rows (new - baseline, 95% CI)", "",
+             "| figure | difference | method |", "|---|---|---|"]
+    lines += [f"| {label} | {_difference_cell(shown)} | {markdown_text(str(shown.get('method')))} |"
+              for label, shown in rows if isinstance(shown, dict)]
+    groups = [g for g in comparison.get("subgroups") or [] if isinstance(g, dict)]
+    if groups:
+        lines += ["", "| subgroup | n | ΔAUROC | Δsensitivity |", "|---|---|---|---|"]
+        lines += [f"| {markdown_text(str(g.get('name')))}{' (small)' if g.get('smallSample') else ''} | {g.get('n')} | "
+                  f"{_difference_cell(g.get('auroc'))} | {_difference_cell(g.get('sensitivity'))} |" for g in groups]
     return lines
 
 
@@ -115,21 +189,33 @@ def _rows_by(spec: Any, key: str, field: str) -> dict[Any, dict[str, Any]]:
     return {r.get(field): r for r in rows if isinstance(r, dict)} if isinstance(rows, list) else {}
 
 
+def _thresholds(spec: Any) -> dict[float, dict[str, Any]]:
+    """Threshold rows by canonical threshold, so that 0.30000000000000004 finds 0.3."""
+    rows = value_at(spec, ("thresholds",))
+    found: dict[float, dict[str, Any]] = {}
+    for row in rows if isinstance(rows, list) else []:
+        value = row.get("threshold") if isinstance(row, dict) else None
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            found.setdefault(canonical_threshold(float(value)), row)
+    return found
+
+
 def _threshold_table(spec: dict[str, Any], baseline: Document | None) -> list[str]:
-    rows = _rows_by(spec, "thresholds", "threshold")
+    rows = _thresholds(spec)
     if not rows:
         return []
-    old = _rows_by(baseline.spec, "thresholds", "threshold") if baseline is not None else {}
+    old = _thresholds(baseline.spec) if baseline is not None else {}
     operating = spec.get("operatingThreshold")
+    operating = canonical_threshold(float(operating)) if isinstance(operating, int | float) else None
     lines = ["", "#### Thresholds and alert volume (Δ against the baseline)", "",
              "| threshold | alerts/day | alert rate | sensitivity | PPV | specificity |",
              "|---|---|---|---|---|---|"]
-    for value, row in sorted(rows.items(), key=lambda item: float(item[0] or 0)):
+    for value, row in sorted(rows.items()):
         base = old.get(value, {})
         mark = " ◀ operating" if value == operating else ""
         cells = [_delta(row.get(k), base.get(k)) for k in ("alertsPerDay", "alertRate", "sensitivity", "ppv",
                                                             "specificity")]
-        lines.append(f"| {markdown_text(str(value))}{mark} | " + " | ".join(cells) + " |")
+        lines.append(f"| {markdown_text(f'{value:g}')}{mark} | " + " | ".join(cells) + " |")
     return lines
 
 
@@ -165,18 +251,14 @@ def _invariant_table(spec: dict[str, Any]) -> list[str]:
 
 
 def _comparison_section(index: RegistryIndex, verdict: Verdict) -> list[str]:
-    """The candidate's evaluation against the assigned version's on the same cohort (`charter evaluate compare`)."""
+    """The candidate's evaluation against the assigned version's comparable one (`charter evaluate compare`); when
+    there is none, the Comparability section says why and nothing is compared."""
     from charter.evaluation.compare import compare_documents
 
-    evaluation, current = verdict.evaluation, verdict.promotion.current
-    if evaluation is None or current is None:
+    evaluation, baseline = verdict.evaluation, verdict.baseline_evaluation
+    if evaluation is None or baseline is None:
         return []
-    cohort = value_at(evaluation.spec, ("cohort",))
-    baseline = next((e for e in index.evaluations_of(current) if value_at(e.spec, ("cohort",)) == cohort), None)
-    if baseline is None:
-        return ["", f"### Compared with {markdown_code(current)}", "",
-                f"{markdown_code(current)} has no evaluation on {markdown_code(str(cohort))}."]
-    return ["", *compare_documents(baseline, evaluation).to_markdown("###")]
+    return ["", *compare_documents(baseline, evaluation, index).to_markdown("###")]
 
 
 def _contract_section(verdict: Verdict, candidate: Document | None, current: Document | None) -> list[str]:

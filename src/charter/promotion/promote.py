@@ -34,6 +34,7 @@ from charter.errors import (
     UncommittedChanges,
     UnknownRolloutMode,
 )
+from charter.promotion.evidence_policy import Verifier
 from charter.promotion.policy import Promotion, Verdict, check_promotion
 from charter.promotion.pr_body import render_body, title
 from charter.registry.documents import Document, parse_document, read_raw
@@ -51,6 +52,7 @@ from charter.registry.yamlio import (
     replace_scalars,
 )
 from charter.store.transaction import Journal, repository_lock, write_text_atomic
+from charter.validation.evidence import evidence_verifier
 
 if TYPE_CHECKING:
     from charter.adapters.forge.base import ForgeClient
@@ -248,7 +250,7 @@ def _promote(root: Path, request: PromotionRequest, repo: Repository, journal: J
         with worktree.workspace(root, branch, start) as space:
             pushing = request.push and worktree.has_remote(space.repo)
             for _ in range(REBUILD_ATTEMPTS):
-                result = _build(space, request, branch, base_branch)
+                result = _build(space, request, branch, base_branch, evidence_verifier(root))
                 if not pushing:
                     return result
                 # origin's base may have moved while this was built: then rebuild on it, so that the policy and
@@ -277,7 +279,8 @@ def _promote(root: Path, request: PromotionRequest, repo: Repository, journal: J
         journal.end()
 
 
-def _build(space: Workspace, request: PromotionRequest, branch: str, base_branch: str) -> PromotionResult:
+def _build(space: Workspace, request: PromotionRequest, branch: str, base_branch: str,
+           verify: Verifier) -> PromotionResult:
     """Check the policy on the workspace's state, edit the environment file, validate, commit."""
     from charter.adapters.git import worktree
     from charter.store.loader import load_registry
@@ -296,7 +299,7 @@ def _build(space: Workspace, request: PromotionRequest, branch: str, base_branch
     promotion = Promotion(request.ref, request.environment, request.mode, request.percent, current,
                           request.allow_breaking, request.rollback)
     verdict = check_promotion(loaded.index, loaded.config, promotion, request.today,
-                              contract_diff=contract_differ())
+                              contract_diff=contract_differ(), verify=verify)
     if not verdict.passed:
         failed = "; ".join(f"{c.name}: {c.detail}" for c in verdict.failures)
         raise PolicyRefused(verdict, title=title(verdict), environment=verdict.promotion.environment, failed=failed)

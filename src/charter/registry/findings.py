@@ -32,7 +32,8 @@ E, W = Severity.ERROR, Severity.WARNING
 #: The catalogue of finding codes. 1xx: reading files; 2xx: schema; 3xx: identity and layout;
 #: 4xx: references; 5xx: environments and registry configuration; 6xx: history (`--base`);
 #: 7xx: artifacts (`--check-artifacts`); 80x: evaluation evidence (invariants, threshold table);
-#: 81x: deployment and monitoring records.
+#: 811-814: deployment and monitoring records; 815-819 and 830-834: plausibility of evaluation evidence;
+#: 820-824: evidence recomputed from predictions; 84x: a monitoring record's counts (denominators).
 CODES: dict[str, FindingCode] = _codes(
     FindingCode("CH100", E, "file cannot be read as UTF-8 text"),
     FindingCode("CH101", E, "YAML syntax error"),
@@ -87,6 +88,26 @@ CODES: dict[str, FindingCode] = _codes(
     FindingCode("CH812", E, "record file disagrees with the command line"),
     FindingCode("CH813", W, "report made before its period ends"),
     FindingCode("CH814", E, "record names an undeclared environment"),
+    FindingCode("CH815", E, "metric outside [0, 1]"),
+    FindingCode("CH816", E, "value outside its own confidence interval"),
+    FindingCode("CH817", E, "subgroups larger than the evaluation"),
+    FindingCode("CH818", E, "calibration bins larger than the evaluation"),
+    FindingCode("CH819", W, "given rate disagrees with the counts; the computed one is recorded"),
+    FindingCode("CH830", W, "evaluation counts another number of units than its cohort"),
+    FindingCode("CH831", W, "evaluation's prevalence differs from its cohort's"),
+    FindingCode("CH832", W, "evaluation's period differs from its cohort's"),
+    FindingCode("CH833", E, "overall rate disagrees with the counts at the operating threshold"),
+    FindingCode("CH820", E, "figure differs from its recomputation"),
+    FindingCode("CH821", E, "predictions file cannot be fetched"),
+    FindingCode("CH822", E, "predictions file differs from the one recorded"),
+    FindingCode("CH823", W, "evaluation not computed from predictions"),
+    FindingCode("CH824", E, "predictions file no longer reads as recorded"),
+    FindingCode("CH840", E, "a count is larger than the count it is part of"),
+    FindingCode("CH841", E, "more labelled alerts without the event than labelled units without it"),
+    FindingCode("CH842", E, "alerts per day disagree with the alerts and the period"),
+    FindingCode("CH843", E, "subgroup reported twice"),
+    FindingCode("CH844", W, "counts that give no figure"),
+    FindingCode("CH845", W, "only alerts were labelled: sensitivity cannot be estimated"),
 )
 
 SCHEMA_HINT = "see `charter schema {kind}` for the fields and their meaning"
@@ -94,6 +115,9 @@ RENAME_SAFELY = "rename the file with a-z, 0-9, '-' and '.' only"
 MAJOR_BUMP = ("bump the major version: release it as {major} (move the file to {target} and set metadata.version: "
               "{major}), or undo the change; `charter diff {previous_ref} {ref}` lists every change")
 TOO_BIG = "an entry is a small YAML file: keep data and artifacts out of the registry's YAML"
+AS_FRACTION = "rates, AUROC, AUPRC and Brier scores are fractions: write 0.62, not 62"
+ONE_ATTRIBUTE = "the subgroups of one attribute split the evaluation's units, so they add up to at most all of them"
+GIVEN_RATE = "rates are computed from the counts: remove the given value, or correct the counts"
 
 #: What each finding says, beside its code: `CODE` or `CODE.variant` -> (message template, hint template), filled
 #: by `finding(key, path, place, **fields)` with `str.format`. A finding's message quotes the file, so the fields
@@ -213,9 +237,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
               "every row's tp + fp + tn + fn (and tp + fn) must be the same cohort"),
     "CH807": ("threshold {threshold:g}: {stated:g} alerts per day, but tp + fp = {alerts} over {days:g} days is "
               "{computed:.4g}", "correct alertsPerDay, the counts or periodDays"),
-    "CH808": ("threshold {high:g} has more alerts ({high_alerts}) or true positives ({high_tp}) than the lower "
-              "{low:g} ({low_alerts}, {low_tp})",
+    "CH808": ("threshold {high:g} has more alerts ({high_alerts}) than the lower {low:g} ({low_alerts})",
               "an alert is a score at or above the threshold: counts fall as the threshold rises"),
+    "CH808.tp": ("threshold {high:g} has more true positives ({high_tp}) than the lower {low:g} ({low_tp})",
+                 "an alert is a score at or above the threshold: counts fall as the threshold rises"),
     "CH809": ("the operating threshold {operating:g} is not a row of the threshold table",
               "add its row: alert volume and PPV at the threshold in use are what promotion policy reads"),
     "CH601": ("{ref} is released at {base}: its spec must not change ({field} differs)",
@@ -238,7 +263,83 @@ MESSAGES: dict[str, tuple[str, str]] = {
               "remove `{key}` from the file or make the two agree"),
     "CH813": ("the report (at {at}) was made before its period ends ({end})",
               "set `at` to when the report was made, after the period"),
+    "CH820": ("{field} is {stored}, but the predictions give {computed}",
+              "a recorded figure is never edited by hand: record the evaluation again (charter evaluate record "
+              "--predictions), or restore the field"),
+    "CH820.missing": ("{field} is missing; the predictions give {computed}",
+                      "record the evaluation again rather than removing figures from it"),
+    "CH820.extra": ("{field} ({stored}) is not a figure the predictions give",
+                    "remove it: every figure of an evaluation computed from predictions is computed, not typed"),
+    "CH821": ("cannot fetch the predictions file {path}: {error}",
+              "push it from the machine that recorded the evaluation: dvc push {path}.dvc"),
+    "CH822": ("the predictions file {path} does not have the recorded md5 {md5}",
+              "the rows were changed after the evaluation was recorded: restore them, or record a new evaluation"),
+    "CH823": ("this evaluation was recorded from counts, so there is nothing to recompute",
+              "record it from predictions (charter evaluate record --predictions) to make it verifiable"),
+    "CH824": ("the predictions file {path} no longer reads as recorded: {error}",
+              "restore the file the evaluation pins, or record a new evaluation"),
     "CH814": ("environment {environment!r} is not declared in registry.yaml", "declared environments: {declared}"),
+    "CH815": ("metric {name} is {value:g}, outside [0, 1]: it is a proportion or an area under a curve",
+              f"correct it; {AS_FRACTION}"),
+    "CH815.bound": ("metric {name}: {bound} is {value:g}, outside [0, 1], where {name} lies",
+                    f"correct the interval; {AS_FRACTION}"),
+    "CH815.subgroup": ("subgroup {subgroup}: metric {name} is {value:g}, outside [0, 1]: it is a proportion or an "
+                       "area under a curve", f"correct it; {AS_FRACTION}"),
+    "CH816": ("metric {name} is {value:g}, outside its own interval [{low:g}, {high:g}]",
+              "correct the value or the interval: the point estimate lies inside its confidence interval"),
+    "CH816.order": ("metric {name}: ciLower {low:g} is above ciUpper {high:g}", "swap or correct the bounds"),
+    "CH816.row": ("threshold {threshold:g}: {name} is {value:g}, outside its interval [{low:g}, {high:g}]",
+                  "correct the rate or its interval (charter evaluate record computes both from the counts)"),
+    "CH816.row_order": ("threshold {threshold:g}: the interval of {name} has lower {low:g} above upper {high:g}",
+                        "swap or correct the bounds"),
+    "CH817": ("subgroups by {attribute} count {total:,} units, more than the {units:,} of the threshold table",
+              f"correct the subgroups' n: {ONE_ATTRIBUTE}"),
+    "CH817.cohort": ("subgroups by {attribute} count {total:,} units, more than the {units:,} of {cohort} (its "
+                     "spec.size)", f"correct the subgroups' n: {ONE_ATTRIBUTE}"),
+    "CH817.events": ("subgroups by {attribute} have {events:,.0f} events (n times prevalence), more than the "
+                     "{total_events:,} of the threshold table (tp + fn)",
+                     f"correct the subgroups' n or prevalence: {ONE_ATTRIBUTE}"),
+    "CH818": ("calibration bins count {total:,} units, more than the {units:,} of the threshold table",
+              "correct the bins' n: each unit falls in one bin"),
+    "CH818.cohort": ("calibration bins count {total:,} units, more than the {units:,} of {cohort} (its spec.size)",
+                     "correct the bins' n: each unit falls in one bin"),
+    "CH819": ("{name} is given as {given:g}, but the counts at threshold {threshold:g} give {computed:.4g}; "
+              "the computed value is the one recorded", GIVEN_RATE),
+    "CH819.prevalence": ("prevalence is given as {given:g}, but the counts give {computed:.4g} (tp + fn of "
+                         "tp + fp + tn + fn); the computed value is the one recorded", GIVEN_RATE),
+    "CH819.subgroup": ("subgroup {subgroup}: {name} is given as {given:g}, but its counts give {computed:.4g}; the "
+                       "computed value is the one recorded", GIVEN_RATE),
+    "CH819.undefined": ("{name} is given as {given:g}, but the counts at threshold {threshold:g} leave it "
+                        "undefined (its denominator is 0); it is left out", GIVEN_RATE),
+    "CH819.subgroup_undefined": ("subgroup {subgroup}: {name} is given as {given:g}, but its counts leave it "
+                                 "undefined (its denominator is 0); it is left out", GIVEN_RATE),
+    "CH830": ("the threshold table counts {units:,} units, but {cohort} has {size:,} (spec.size): more than "
+              "{tolerance:.0%} apart", "evaluate on the cohort as recorded, or name the cohort the units are from"),
+    "CH831": ("the evaluation's prevalence is {prevalence:.4g}, {cohort}'s {cohort_prevalence:g} "
+              "(spec.eventPrevalence): more than {tolerance:.2g} apart",
+              "evaluate on the cohort as recorded, with the event definition it was counted by"),
+    "CH832": ("periodDays is {days:g}, but {cohort}'s period {start} to {end} has {cohort_days} days: more than "
+              "{tolerance:g} day apart", "alerts per day divide by periodDays: give the length of the period scored"),
+    "CH833": ("metric {name} is {stated:g}, but the counts at the operating threshold {threshold:g} give "
+              "{computed:.4g}", "correct the metric or the counts: the policy's floors read this value"),
+    "CH833.prevalence": ("metric prevalence is {stated:g}, but the threshold table's counts give {computed:.4g} "
+                         "(tp + fn of tp + fp + tn + fn)", "correct the metric or the counts"),
+    "CH840": ("{part} is {value}, more than {whole} ({limit})",
+              "{part} counts part of what {whole} counts: correct the counts"),
+    "CH841": ("{false_alerts} labelled alerts without the event (alertsLabelled - truePositives), but only "
+              "{negatives} labelled units without it (labelled - events)",
+              "a labelled alert without the event is a labelled unit without it: correct the counts"),
+    "CH842": ("alertsPerDay is {stated:g}, but {alerts} alerts over {days:g} days is {computed:.4g}",
+              "correct alertsPerDay, alerts or the period (or leave alertsPerDay out: status computes it)"),
+    "CH843": ("subgroup {attribute}={value} is reported twice (first at line {first_line})",
+              "report each subgroup once"),
+    "CH844.alerts": ("{field} without a period: alerts per day cannot be computed",
+                     "give the period the alerts were counted over (spec.period)"),
+    "CH844.truePositives": ("{field} without alertsLabelled or events: neither PPV nor sensitivity can be computed",
+                            "give alertsLabelled (for PPV) and events (for sensitivity) beside it"),
+    "CH845": ("{field}: labelled equals alertsLabelled, so only alerts were labelled and every labelled event is an "
+              "alert; sensitivity is not held against expectation",
+              "count events among every unit whose outcome is known, alerted or not (or leave events out)"),
 }
 
 
@@ -298,6 +399,21 @@ def finding(key: str, path: str, place: tuple[int, int], /, **fields: object) ->
     template, hint_template = MESSAGES[key]
     return Finding(code, CODES[code].severity, _safe_text(path), place[0], place[1],
                    _safe_text(template.format(**fields)), _safe_text(hint_template.format(**fields)))
+
+
+#: How a finding on an entry a command built, and did not write, is said at the input file it was built from.
+BUILT_FROM = "{field} of the entry built from this file: {message}"
+BUILT_FROM_ENTRY = "the entry built from this file: {message}"
+
+
+def said_at(found: Finding, path: str, place: tuple[int, int] | None, field: str = "") -> Finding:
+    """`found` reported at `place` of the input file `path` its value came from; with no place (the value came from
+    elsewhere: the command line, the model, the cohort), at the file's start, naming the entry's `field`."""
+    message = found.message if place is not None else \
+        BUILT_FROM.format(field=field, message=found.message) if field else \
+        BUILT_FROM_ENTRY.format(message=found.message)
+    line, column = place or (1, 1)
+    return Finding(found.code, found.severity, _safe_text(path), line, column, _safe_text(message), found.hint)
 
 
 def has_errors(findings: list[Finding]) -> bool:

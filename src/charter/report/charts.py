@@ -281,6 +281,21 @@ class BarGroup:
     notes: tuple[str, ...] = ()
 
 
+def _horizontal_value_axis(ticks: Sequence[float], sx: _Scale, plot: tuple[float, float, float, float], label: str,
+                           height: float) -> list[str]:
+    """The plot area, a vertical grid line and tick label per tick, and the axis label below: the frame of a chart
+    whose rows are categories and whose values run left to right (bars, forest plots)."""
+    left, right, top, bottom = plot
+    body = [f'<rect class="plot" x="{left}" y="{top}" width="{right - left}" height="{bottom - top}"/>']
+    for t in ticks:
+        x = _num(sx(t))
+        body.append(f'<line class="grid" x1="{x}" x2="{x}" y1="{top}" y2="{bottom}"/>'
+                    f'<text class="tick" x="{x}" y="{bottom + 16}" text-anchor="middle">{_esc(format_value(t))}</text>')
+    body.append(f'<text class="axis-label" x="{(left + right) / 2}" y="{height - 8}" text-anchor="middle">'
+                f"{_esc(label)}</text>")
+    return body
+
+
 def bar_chart(title: str, series_names: Sequence[str], groups: Sequence[BarGroup], axis: Axis,
               references: Sequence[tuple[float, str]] = ()) -> str:
     """Horizontal grouped bars: one row per category, one bar per series. `references`: dashed vertical lines."""
@@ -298,15 +313,7 @@ def bar_chart(title: str, series_names: Sequence[str], groups: Sequence[BarGroup
     values = measured + [value for value, _ in references]
     ticks, low, high = _value_range(axis, values, min([0.0, *values]) if axis.low is None else axis.low)
     sx = _Scale(low, high, plot_left, plot_right)
-    body = [f'<rect class="plot" x="{plot_left}" y="{plot_top}" width="{plot_right - plot_left}" '
-            f'height="{plot_bottom - plot_top}"/>']
-    for t in ticks:
-        x = _num(sx(t))
-        body.append(f'<line class="grid" x1="{x}" x2="{x}" y1="{plot_top}" y2="{plot_bottom}"/>'
-                    f'<text class="tick" x="{x}" y="{plot_bottom + 16}" text-anchor="middle">'
-                    f"{_esc(format_value(t))}</text>")
-    body.append(f'<text class="axis-label" x="{(plot_left + plot_right) / 2}" y="{height - 8}" '
-                f'text-anchor="middle">{_esc(axis.label)}</text>')
+    body = _horizontal_value_axis(ticks, sx, (plot_left, plot_right, plot_top, plot_bottom), axis.label, height)
     for i, group in enumerate(groups):
         top = plot_top + i * row + gap / 2
         body.append(f'<text class="tick" x="{plot_left - 6}" y="{_num(top + bar * series_count / 2)}" '
@@ -328,4 +335,53 @@ def bar_chart(title: str, series_names: Sequence[str], groups: Sequence[BarGroup
                     f"<title>{_esc(label)}: {_esc(format_value(value))}</title></line>")
     legend = [(name, PALETTE[j % len(PALETTE)], False) for j, name in enumerate(series_names)]
     return f'<figure class="figure">{_frame(title, body, WIDTH, height)}{_legend(legend)}' \
+           f"<figcaption>{_esc(title)}</figcaption></figure>"
+
+
+@dataclass(frozen=True)
+class IntervalRow:
+    """One estimate with its confidence interval: a subgroup's AUROC, or a difference between two versions."""
+
+    label: str
+    value: float
+    low: float | None = None
+    high: float | None = None
+    note: str = ""  # shown in the tooltip (n, p-value, method)
+    hollow: bool = False  # a small sample: read the interval, not the point
+
+
+def interval_chart(title: str, rows: Sequence[IntervalRow], axis: Axis,
+                   reference: tuple[float, str] | None = None) -> str:
+    """A forest plot: one row per estimate, a dot with its interval as a horizontal line, and a dashed reference
+    line (zero for differences, the overall value for subgroups) to read each interval against."""
+    if not rows:
+        return ""
+    row_height, label_width = 22, 170
+    plot_left, plot_right, plot_top = label_width, WIDTH - MARGIN_RIGHT, MARGIN_TOP
+    plot_bottom = plot_top + row_height * len(rows)
+    height = plot_bottom + MARGIN_BOTTOM
+    values = [v for r in rows for v in (r.value, r.low, r.high) if v is not None] + \
+        ([reference[0]] if reference else [])
+    ticks, low, high = _value_range(axis, values, min(values) if axis.low is None else axis.low)
+    sx = _Scale(low, high, plot_left, plot_right)
+    body = _horizontal_value_axis(ticks, sx, (plot_left, plot_right, plot_top, plot_bottom), axis.label, height)
+    if reference is not None:
+        x = _num(sx(reference[0]))
+        body.append(f'<line class="marker" x1="{x}" x2="{x}" y1="{plot_top}" y2="{plot_bottom}">'
+                    f"<title>{_esc(reference[1])}: {_esc(format_value(reference[0]))}</title></line>")
+    colour = PALETTE[0]
+    for i, row in enumerate(rows):
+        y = _num(plot_top + (i + 0.5) * row_height)
+        body.append(f'<text class="tick" x="{plot_left - 6}" y="{y}" text-anchor="end" dy="0.32em">'
+                    f"{_esc(row.label)}</text>")
+        bounds = f" ({format_value(row.low)} to {format_value(row.high)})" \
+            if row.low is not None and row.high is not None else ""
+        tip = f"{row.label}: {format_value(row.value)}{bounds}" + (f", {row.note}" if row.note else "")
+        if row.low is not None and row.high is not None:
+            body.append(f'<line class="interval" x1="{_num(sx(row.low))}" x2="{_num(sx(row.high))}" y1="{y}" '
+                        f'y2="{y}" stroke="{colour}" stroke-width="2"/>')
+        fill = "white" if row.hollow else colour
+        body.append(f'<circle cx="{_num(sx(row.value))}" cy="{y}" r="4" fill="{fill}" stroke="{colour}" '
+                    f'stroke-width="1.5"><title>{_esc(tip)}</title></circle>')
+    return f'<figure class="figure">{_frame(title, body, WIDTH, height)}' \
            f"<figcaption>{_esc(title)}</figcaption></figure>"

@@ -9,10 +9,22 @@ from typing import TYPE_CHECKING, Any
 from charter.registry.documents import Document
 from charter.registry.fields import value_at
 from charter.registry.versions import version_key
-from charter.report.charts import Axis, BarGroup, Marker, Point, Series, bar_chart, line_chart
+from charter.report.charts import (
+    Axis,
+    BarGroup,
+    IntervalRow,
+    Marker,
+    Point,
+    Series,
+    bar_chart,
+    format_value,
+    interval_chart,
+    line_chart,
+)
 from charter.report.model import metric_estimates, rows_of
 
 if TYPE_CHECKING:
+    from charter.deployment.expectation import Expectation
     from charter.deployment.model_performance import PerformancePoint
 
 RATE = Axis("", 0.0, 1.0, [0.0, 0.2, 0.4, 0.6, 0.8, 1.0])
@@ -157,10 +169,98 @@ def calibration_figure(evaluation: Document) -> str:
         if isinstance(row, dict):
             predicted, observed = _number(row.get("predicted")), _number(row.get("observed"))
             if predicted is not None and observed is not None:
-                points.append(Point(predicted, observed, note=f"n={row.get('n')}"))
+                found = row.get("interval")
+                interval: dict[str, Any] = found if isinstance(found, dict) else {}
+                points.append(Point(predicted, observed, _number(interval.get("lower")),
+                                    _number(interval.get("upper")), note=f"n={row.get('n')}"))
     if not points:
         return ""
     top = max(1e-9, *(max(float(p.x), p.y) for p in points))
     scale = 1.0 if top > 0.5 else top * 1.1
     return line_chart("Calibration: observed against predicted rate", [Series("bins", tuple(points))],
                       Axis("mean predicted", 0.0, scale), Axis("observed rate", 0.0, scale), diagonal=True)
+
+
+#: The differences a paired comparison records, with the words a chart shows for each.
+_DIFFERENCES = (("auroc", ("comparison", "auroc"), "AUROC"),
+                ("sensitivity", ("comparison", "atOperatingThreshold", "sensitivity"), "sensitivity"),
+                ("specificity", ("comparison", "atOperatingThreshold", "specificity"), "specificity"),
+                ("ppv", ("comparison", "atOperatingThreshold", "ppv"), "PPV"))
+
+
+def _interval_row(label: str, found: Any, key: str = "value", note: str = "", hollow: bool = False
+                  ) -> IntervalRow | None:
+    if not isinstance(found, dict) or _number(found.get(key)) is None:
+        return None
+    low, high = _number(found.get("ciLower")), _number(found.get("ciUpper"))
+    p_value = _number(found.get("pValue"))
+    said = ", ".join(x for x in (note, f"p = {p_value:.3g}" if p_value is not None else "",
+                                 str(found.get("method") or "")) if x)
+    return IntervalRow(label, float(_number(found.get(key)) or 0.0), low, high, said, hollow)
+
+
+def comparison_figures(evaluation: Document) -> list[str]:
+    """Paired differences against the baseline (new minus baseline) with their intervals, against zero; alerts
+    per day on their own axis, since their scale is not a rate's."""
+    baseline = value_at(evaluation.spec, ("comparison", "baseline"))
+    if baseline is None:
+        return []
+    rows = [r for _, path, label in _DIFFERENCES
+            if (r := _interval_row(f"Δ {label}", value_at(evaluation.spec, path), "delta")) is not None]
+    alerts = _interval_row("Δ alerts/day", value_at(evaluation.spec, ("comparison", "atOperatingThreshold",
+                                                                      "alertsPerDay")), "delta")
+    title = f"{value_at(evaluation.spec, ('model',))} minus {baseline}, same rows"
+    charts = [interval_chart(title, rows, Axis("difference (new - baseline)"), (0.0, "no difference"))]
+    if alerts is not None:
+        charts.append(interval_chart(f"Alerts per day: {title}", [alerts], Axis("alerts per day"),
+                                     (0.0, "no difference")))
+    return [c for c in charts if c]
+
+
+def subgroup_forest(evaluation: Document, metric: str = "auroc") -> str:
+    """Each subgroup's metric with its interval (a ring where the subgroup is small), against the overall value."""
+    groups = value_at(evaluation.spec, ("subgroups",))
+    rows = []
+    for group in groups if isinstance(groups, list) else []:
+        if isinstance(group, dict):
+            bounds = value_at(group, ("intervals", metric))
+            found = {"value": value_at(group, ("metrics", metric)),
+                     **({"ciLower": bounds.get("lower"), "ciUpper": bounds.get("upper")}
+                        if isinstance(bounds, dict) else {})}
+            row = _interval_row(str(group.get("name")), found, note=f"n = {group.get('n')}",
+                                hollow=group.get("smallSample") is True)
+            if row is not None:
+                rows.append(row)
+    overall = value_at(evaluation.spec, ("metrics", metric, "value"))
+    reference = (float(overall), f"overall {metric}") if isinstance(overall, int | float) else None
+    return interval_chart(f"{metric} by subgroup, with 95% intervals (rings: small subgroups)", rows,
+                          Axis(metric, None, 1.0 if metric in BOUNDED else None), reference)
+
+
+def production_against_expectation(expectations: Sequence[tuple[Document, Expectation]]) -> list[str]:
+    """Per monitored figure, over time: what production showed (rings with their 95% intervals, a line per
+    environment) against what the evaluation led to expect (dashed, flat over the period shown)."""
+    by_figure: dict[str, dict[str, list[Point]]] = defaultdict(lambda: defaultdict(list))
+    expected: dict[str, dict[str, float]] = defaultdict(dict)
+    for record, held in expectations:
+        at = value_at(record.spec, ("period", "end")) or value_at(record.spec, ("at",))
+        environment = str(value_at(record.spec, ("environment",)))
+        for c in held.comparisons:
+            if c.subgroup is not None or not isinstance(at, str):
+                continue
+            note = f"{c.observed.numerator} of {format_value(c.observed.denominator)} {c.observed.of}" + \
+                (", outside expectation" if c.outside else "")
+            by_figure[c.figure][environment].append(Point(at, c.observed.value, c.observed.lower, c.observed.upper,
+                                                          note, hollow=True))
+            if c.evaluated is not None:
+                expected[c.figure][f"{held.model}, evaluated ({held.evaluation})"] = c.evaluated.value
+    charts = []
+    for figure in sorted(by_figure):
+        series = [Series(f"{env} (observed)", tuple(sorted(pts, key=lambda p: str(p.x))))
+                  for env, pts in sorted(by_figure[figure].items())]
+        dates = sorted(str(p.x) for s in series for p in s.points)
+        series += [Series(name, (Point(dates[0], value), Point(dates[-1], value)), dashed=True)
+                   for name, value in sorted(expected[figure].items())]
+        charts.append(line_chart(f"{figure} in production against the evaluated expectation", series,
+                                 Axis("date"), Axis(figure), x_kind="time"))
+    return [c for c in charts if c]

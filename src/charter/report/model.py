@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from charter.deployment.expectation import Expectation, Expectations
 from charter.errors import CharterError
 from charter.registry.documents import Document
 from charter.registry.environments import assignment_items
@@ -146,6 +147,8 @@ class ModelPage:
     records: list[Document]  # oldest first
     performance: list[PerformancePoint]
     changes: list[AssignmentChange]
+    #: Each monitoring record with counts, held against the evaluated expectation (`deployment.expectation`).
+    expectations: list[tuple[Document, Expectation]] = field(default_factory=list)
 
 
 @dataclass
@@ -239,6 +242,7 @@ def build_report_model(index: RegistryIndex, config: RegistryConfig, *, root: Pa
 
     registry_name = config.document.name if config.document is not None and config.document.name else "registry"
     placements = _placements(index, config.environments)
+    expected = Expectations(index, config)
     records_by_model: dict[str, list[Document]] = defaultdict(list)
     for record in index.entries(KINDS["DeploymentRecord"]):
         model = _spec_text(record, "model")
@@ -271,8 +275,9 @@ def build_report_model(index: RegistryIndex, config: RegistryConfig, *, root: Pa
         evaluations = sorted(evaluations_by_model.get(name, []),
                              key=lambda d: (version_key(_spec_text(d, "model").partition("@")[2]),
                                             _spec_text(d, "date"), str(d.ref)))
+        held = [(r, e) for r in records if (e := expected.of(r)) is not None]
         models.append(ModelPage(name, index.get(f"model:{name}"), f"models/{name}.html", versions, evaluations,
-                                records, performance_history(index, name), changes_by_model.get(name, [])))
+                                records, performance_history(index, name), changes_by_model.get(name, []), held))
 
     pages = [_entry_page(index, families, d)
              for kind in PAGE_KINDS for d in index.entries(KINDS[kind]) if d.ref is not None]

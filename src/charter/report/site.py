@@ -111,6 +111,8 @@ class _Renderer:
             if p.kind == "Evaluation":
                 charts = {"thresholds": [safe(c) for c in figures.threshold_figures([p.doc])],
                           "subgroups": [safe(c) for c in figures.subgroup_figures([p.doc])],
+                          "forest": [safe(c) for c in [figures.subgroup_forest(p.doc)] if c],
+                          "comparison": [safe(c) for c in figures.comparison_figures(p.doc)],
                           "calibration": [safe(c) for c in [figures.calibration_figure(p.doc)] if c]}
             yield self.render("entry.html.j2", p.page, p=p, charts=charts)
 
@@ -120,6 +122,7 @@ class _Renderer:
         return {name: [self.markup(c) for c in found] for name, found in (
             ("versions", figures.performance_over_versions(m.performance)),
             ("time", figures.performance_over_time(m.performance)),
+            ("expectation", figures.production_against_expectation(m.expectations)),
             ("thresholds", figures.threshold_figures(m.evaluations)),
             ("subgroups", figures.subgroup_figures(m.evaluations)),
         )}

@@ -10,7 +10,7 @@ from __future__ import annotations
 from itertools import pairwise
 from typing import Any
 
-from charter.evaluation.confusion import Confusion, agrees
+from charter.evaluation.confusion import Confusion, agrees, canonical_threshold
 from charter.evaluation.invariants import declared_invariants, in_range
 from charter.registry.documents import Document
 from charter.registry.fields import value_at
@@ -34,7 +34,7 @@ def _range_text(expected: Any) -> str:
 def check_evaluation(doc: Document, index: RegistryIndex) -> list[Finding]:
     if doc.kind is None or doc.kind.name != "Evaluation" or not isinstance(doc.spec, dict):
         return []
-    return [*_check_invariants(doc, index), *_check_thresholds(doc)]
+    return [*_check_invariants(doc, index), *check_threshold_table(doc)]
 
 
 def _check_invariants(doc: Document, index: RegistryIndex) -> list[Finding]:
@@ -78,7 +78,8 @@ def _counts(row: dict[str, Any]) -> Confusion | None:
     return Confusion(*counts) if len(counts) == 4 else None
 
 
-def _check_thresholds(doc: Document) -> list[Finding]:
+def check_threshold_table(doc: Document) -> list[Finding]:
+    """CH805-CH809: the threshold table's rates, alert volumes and counts against each other."""
     rows = doc.spec.get("thresholds")
     rows = rows if isinstance(rows, list) else []
     findings: list[Finding] = []
@@ -114,11 +115,13 @@ def _check_thresholds(doc: Document) -> list[Finding]:
         ordered = sorted(counted, key=lambda c: c[1])
         for (_, low_t, low), (i, high_t, high) in pairwise(ordered):
             if high.alerts > low.alerts or high.tp > low.tp:
-                findings.append(finding("CH808", doc.path, doc.place(("spec", "thresholds", i)), high=high_t,
+                findings.append(finding("CH808" if high.alerts > low.alerts else "CH808.tp", doc.path,
+                                        doc.place(("spec", "thresholds", i)), high=high_t,
                                         high_alerts=high.alerts, high_tp=high.tp, low=low_t, low_alerts=low.alerts,
                                         low_tp=low.tp))
     operating = _number(doc.spec.get("operatingThreshold"))
-    thresholds = {_number(r.get("threshold")) for r in rows if isinstance(r, dict)}
-    if operating is not None and rows and operating not in thresholds:
+    thresholds = {canonical_threshold(t) for r in rows if isinstance(r, dict)
+                  for t in [_number(r.get("threshold"))] if t is not None}
+    if operating is not None and rows and canonical_threshold(operating) not in thresholds:
         findings.append(finding("CH809", doc.path, doc.place(("spec", "operatingThreshold")), operating=operating))
     return findings

@@ -12,6 +12,7 @@ from charter.registry.documents import Document
 from charter.registry.findings import Finding, finding
 from charter.registry.kinds import KINDS
 from charter.registry.times import parse_instant
+from charter.validation.record_counts import check_record_counts
 
 #: Clocks of deploy systems and of this machine differ a little; more than this ahead is a mistake.
 CLOCK_SKEW = timedelta(minutes=5)
@@ -46,7 +47,7 @@ def check_dates(doc: Document, now: datetime) -> list[Finding]:
 def check_record(doc: Document, config: RegistryConfig, now: datetime | None = None) -> list[Finding]:
     if doc.kind is not KINDS["DeploymentRecord"]:
         return []
-    findings = check_dates(doc, now or datetime.now(UTC))
+    findings = check_dates(doc, now or datetime.now(UTC)) + check_record_counts(doc)
     environment = doc.spec.get("environment") if isinstance(doc.spec, dict) else None
     if config.document is not None and isinstance(environment, str) and environment not in config.environments:
         declared = ", ".join(config.environments) or "none"

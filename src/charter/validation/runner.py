@@ -16,6 +16,7 @@ from charter.store.cache import ParseCache
 from charter.store.loader import LazyRegistry, LoadedRegistry, load_registry
 from charter.validation.environments import check_codeowners, check_environment, check_registry_config
 from charter.validation.evaluations import check_evaluation
+from charter.validation.evidence_plausibility import check_plausibility
 from charter.validation.identity import check_duplicates, check_family, check_identity
 from charter.validation.paths import check_paths, folded
 from charter.validation.records import check_record
@@ -80,12 +81,14 @@ def select_paths(root: Path, files: list[str] | Callable[[], list[str]], paths: 
 def validate_registry(root: Path, paths: Sequence[str | Path] | None = None, base: str | None = None,
                       cwd: Path | None = None, *, check_artifacts: bool = False,
                       trust_remote_config: bool = False, use_cache: bool = True,
-                      all_files: bool = False) -> ValidationReport:
+                      all_files: bool = False, verify_evidence: bool = False) -> ValidationReport:
     """Check the registry (or only PATHS, resolving their references against the whole registry).
 
     With PATHS alone (the pre-commit case) the registry is read lazily: only the given files and the entries their
     references name are parsed. With --base alone, only the changed files and those that refer to them are
     checked, lazily too (`all_files` checks every file); with PATHS or --check-artifacts, everything is read.
+    `verify_evidence` recomputes the evaluations computed from predictions among those checked
+    (`charter.validation.evidence`).
     `use_cache=False` reads and checks every file afresh (see `charter.store.cache`); the findings are the same.
     """
     reader = None
@@ -141,6 +144,13 @@ def validate_registry(root: Path, paths: Sequence[str | Path] | None = None, bas
 
         findings.extend(artifact_findings(root, registry.index, None if whole else selected,
                                           trust_remote_config=trust_remote_config, base=base))
+    if verify_evidence:
+        from charter.validation.artifacts import remote_config_trusted
+        from charter.validation.evidence import verify_evidence as evidence_findings
+
+        findings.extend(evidence_findings(root, registry.index, None if whole else selected,
+                                          trust_remote_config=trust_remote_config or
+                                          remote_config_trusted(root, base)))
     if registry.cache is not None:
         registry.cache.flush()
     findings.sort(key=lambda f: f.sort_key)
@@ -182,6 +192,7 @@ def check_selected(registry: LoadedRegistry | LazyRegistry, selected: set[str], 
         findings.extend(check_naming(doc, config))
         findings.extend(check_risk_tier(doc, index, config))
         findings.extend(check_evaluation(doc, index))
+        findings.extend(check_plausibility(doc, index))
     findings.extend(check_duplicates(index, selected))
     compared = registry.files if isinstance(registry, LoadedRegistry) else \
         registry.files_grouped_like(selected, folded)

@@ -1,0 +1,252 @@
+"""Every figure of an evaluation computed from predictions, in one function: `evaluate record --predictions` writes
+what it returns and `evaluate verify` recomputes it, so the two can never drift apart.
+
+Figures are written with `SIGNIFICANT` significant digits: enough for any decision a reviewer makes, few enough to
+read, and a recomputation rounds the same way, so a hand-edited digit is found by plain equality. The threshold
+rows are the same `confusion.threshold_row` the counts path writes, so both kinds of evaluation read alike.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from charter.errors import PredictionsError
+from charter.evaluation.confusion import CI_LEVEL, threshold_row
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+    from charter.evaluation.predictions import Predictions
+    from charter.evaluation.statistics import Difference, Estimate
+
+#: Significant digits of every computed figure (counts are exact).
+SIGNIFICANT = 6
+#: A subgroup smaller than this, or with fewer events or non-events than `SMALL_SAMPLE_EVENTS`, is flagged: its
+#: figures are too uncertain to be read on their own (the interval says how much).
+SMALL_SAMPLE_UNITS = 100
+SMALL_SAMPLE_EVENTS = 10
+#: Defaults a recomputation must reuse; the evaluation records them (`spec.evidence`).
+REPLICATES = 1000
+PAIRED_REPLICATES = 2000
+BINS = 10
+
+
+@dataclass(frozen=True)
+class FigureSettings:
+    """What the figures depend on besides the rows: every one is recorded, so `verify` repeats them exactly."""
+
+    thresholds: tuple[float, ...]
+    operating: float
+    seed: int
+    level: float = CI_LEVEL
+    replicates: int = REPLICATES
+    paired_replicates: int = PAIRED_REPLICATES
+    bins: int = BINS
+    baseline: str | None = None  # the baseline version's reference, when the rows carry its scores
+
+
+def rounded(value: float) -> float:
+    """`value` to `SIGNIFICANT` significant digits (a float that YAML writes short and reads back the same)."""
+    return float(f"{value:.{SIGNIFICANT}g}") if math.isfinite(value) else value
+
+
+def compute_figures(predictions: Predictions, settings: FigureSettings) -> dict[str, Any]:
+    """The evaluation's computed part of `spec`: metrics, thresholds, calibration, subgroups, comparison, and the
+    `evidence` fields that say how (methods, level, seed, replicates, scored span)."""
+    from charter.evaluation.threshold_counts import counts_at, scored_span_days
+
+    score, label = predictions.score, predictions.label
+    days = scored_span_days(predictions.time)
+    if days <= 0:  # alerts per day need a span of time: said at the file, as every problem of its rows
+        raise PredictionsError(str(predictions.path), "span.zero", time=f"{predictions.time[0]}Z")
+    if len(label) and (label.all() or not label.any()):  # no rate or ranking is defined: said at the file too
+        raise PredictionsError(str(predictions.path), "labels.one_class", label=int(label[0]))
+    methods: dict[str, str] = {}
+    spec: dict[str, Any] = {"metrics": _metrics(score, label, settings, methods)}
+    counts = counts_at(score, label, settings.thresholds)
+    spec["thresholds"] = [threshold_row(t, counts.at(t), days) for t in settings.thresholds]
+    methods["rates"] = "wilson"
+    spec["operatingThreshold"] = settings.operating
+    spec["periodDays"] = rounded(days)
+    spec["calibration"] = _calibration(score, label, settings, methods)
+    subgroups = _subgroups(predictions, settings, days)
+    if subgroups:
+        spec["subgroups"] = subgroups
+    if predictions.baseline is not None and settings.baseline is not None:
+        spec["comparison"] = _comparison(predictions, settings, days, methods)
+    spec["evidence"] = {
+        "level": settings.level, "seed": settings.seed, "replicates": settings.replicates, "methods": methods,
+        "scoredFrom": _instant(predictions.time.min()), "scoredTo": _instant(predictions.time.max()),
+    }
+    return spec
+
+
+def _instant(moment: np.datetime64) -> str:
+    """A scoring time as RFC 3339 in UTC (the reader keeps times as UTC seconds)."""
+    return datetime.fromtimestamp(int(moment.astype("int64")), UTC).isoformat().replace("+00:00", "Z")
+
+
+def _estimate(found: Estimate | None) -> dict[str, Any] | None:
+    if found is None:
+        return None
+    shown: dict[str, Any] = {"value": rounded(found.value)}
+    if found.lower is not None and found.upper is not None:
+        shown.update({"ciLower": rounded(found.lower), "ciUpper": rounded(found.upper), "ciLevel": found.level})
+    shown["method"] = found.method
+    return shown
+
+
+def _difference(found: Difference | None) -> dict[str, Any] | None:
+    if found is None:
+        return None
+    shown: dict[str, Any] = {"delta": rounded(found.delta)}
+    if found.lower is not None and found.upper is not None:
+        shown.update({"ciLower": rounded(found.lower), "ciUpper": rounded(found.upper), "ciLevel": found.level})
+    if found.p_value is not None:
+        shown["pValue"] = rounded(found.p_value)
+    shown["method"] = f"{found.method}; p-value {found.test}" if found.test else found.method
+    return shown
+
+
+def _metrics(score: npt.NDArray[np.float64], label: npt.NDArray[np.int8], settings: FigureSettings,
+             methods: dict[str, str]) -> dict[str, Any]:
+    from charter.evaluation.statistics import auroc_delong, average_precision_bootstrap, brier
+
+    metrics: dict[str, Any] = {}
+    n, events = len(label), int(label.sum())
+    metrics["prevalence"] = {"value": rounded(events / n)} if n else None
+    auroc = _estimate(auroc_delong(score, label, settings.level))
+    auprc = _estimate(average_precision_bootstrap(score, label, settings.level, settings.replicates, settings.seed))
+    for name, shown in (("auroc", auroc), ("auprc", auprc)):
+        if shown is not None:
+            metrics[name] = shown
+            methods[name] = shown["method"]
+    found = brier(score, label)
+    if found is not None:
+        metrics["brier"] = {"value": rounded(found), "method": "brier"}
+        methods["brier"] = "brier"
+    return {k: v for k, v in metrics.items() if v is not None}
+
+
+def _calibration(score: npt.NDArray[np.float64], label: npt.NDArray[np.int8], settings: FigureSettings,
+                 methods: dict[str, str]) -> dict[str, Any]:
+    from charter.evaluation.calibration import (
+        calibration_errors,
+        calibration_intercept,
+        calibration_slope,
+        observed_expected,
+        reliability_bins,
+    )
+    from charter.evaluation.statistics import brier
+
+    shown: dict[str, Any] = {}
+    intervals: dict[str, Any] = {"level": settings.level}
+    for key, found in (("slope", calibration_slope(score, label, settings.level)),
+                       ("intercept", calibration_intercept(score, label, settings.level)),
+                       ("observedExpected", observed_expected(score, label, settings.level))):
+        if found is None:
+            continue
+        shown[key] = rounded(found.value)
+        if found.lower is not None and found.upper is not None:
+            intervals[key] = {"lower": rounded(found.lower), "upper": rounded(found.upper)}
+        methods[f"calibration.{key}"] = found.method
+    if len(intervals) > 1:
+        shown["intervals"] = intervals
+    score_error = brier(score, label)
+    if score_error is not None:
+        shown["brier"] = rounded(score_error)
+    errors = calibration_errors(score, label)
+    if errors is not None:
+        shown["ici"], shown["e50"], shown["e90"] = (rounded(errors.ici), rounded(errors.e50), rounded(errors.e90))
+        methods["calibration.ici"] = errors.method
+    bins = [{"predicted": rounded(b.mean_predicted), "observed": rounded(b.observed), "n": b.n, "events": b.events,
+             "from": rounded(b.lower), "to": rounded(b.upper),
+             "interval": {"lower": rounded(b.observed_lower), "upper": rounded(b.observed_upper)}}
+            for b in reliability_bins(score, label, settings.bins, settings.level)]
+    if bins:
+        shown["bins"] = bins
+        methods["calibration.bins"] = f"equal-count-{settings.bins}"
+    return shown
+
+
+def small_sample(n: int, events: int) -> bool:
+    return n < SMALL_SAMPLE_UNITS or events < SMALL_SAMPLE_EVENTS or n - events < SMALL_SAMPLE_EVENTS
+
+
+def _subgroups(predictions: Predictions, settings: FigureSettings, days: float) -> list[dict[str, Any]]:
+    from charter.evaluation.calibration import observed_expected
+    from charter.evaluation.statistics import auroc_delong
+    from charter.evaluation.threshold_counts import counts_at, subgroup_masks
+
+    found = []
+    for (attribute, value), mask in subgroup_masks(predictions).items():
+        score, label = predictions.score[mask], predictions.label[mask]
+        n, events = int(mask.sum()), int(label.sum())
+        entry: dict[str, Any] = {"name": f"{attribute}={value}", "attribute": attribute, "value": value, "n": n,
+                                 "events": events, "prevalence": rounded(events / n) if n else 0.0}
+        auroc = auroc_delong(score, label, settings.level)
+        entry["metrics"] = {"auroc": rounded(auroc.value)} if auroc is not None else {}
+        if auroc is not None and auroc.lower is not None and auroc.upper is not None:
+            entry["intervals"] = {"level": settings.level, "auroc": {"lower": rounded(auroc.lower),
+                                                                    "upper": rounded(auroc.upper)}}
+        oe = observed_expected(score, label, settings.level)
+        if oe is not None:
+            entry["observedExpected"] = rounded(oe.value)
+        entry["atOperatingThreshold"] = threshold_row(
+            settings.operating, counts_at(score, label, [settings.operating]).at(settings.operating), days)
+        entry["smallSample"] = small_sample(n, events)
+        found.append(entry)
+    return found
+
+
+def _comparison(predictions: Predictions, settings: FigureSettings, days: float,
+                methods: dict[str, str]) -> dict[str, Any]:
+    from charter.evaluation.statistics import paired_auroc_delong
+    from charter.evaluation.threshold_counts import subgroup_masks
+
+    assert predictions.baseline is not None and settings.baseline is not None
+    new, base, label = predictions.score, predictions.baseline, predictions.label
+    shown: dict[str, Any] = {"baseline": settings.baseline, "paired": True, "rows": predictions.rows,
+                             "baselineColumn": predictions.columns.baseline}
+    auroc = _difference(paired_auroc_delong(new, base, label, settings.level))
+    if auroc is not None:
+        shown["auroc"] = auroc
+        methods["comparison.auroc"] = auroc["method"]
+    shown["atOperatingThreshold"] = {"threshold": settings.operating,
+                                     **_rate_differences(new, base, label, days, settings, methods)}
+    groups = []
+    for (attribute, value), mask in subgroup_masks(predictions).items():
+        n, events = int(mask.sum()), int(label[mask].sum())
+        entry: dict[str, Any] = {"name": f"{attribute}={value}", "attribute": attribute, "value": value, "n": n,
+                                 "events": events, "smallSample": small_sample(n, events)}
+        found = _difference(paired_auroc_delong(new[mask], base[mask], label[mask], settings.level))
+        if found is not None:
+            entry["auroc"] = found
+        rates = _rate_differences(new[mask], base[mask], label[mask], days, settings, None)
+        entry.update({k: v for k, v in rates.items() if k in ("sensitivity", "specificity")})
+        groups.append(entry)
+    if groups:
+        shown["subgroups"] = groups
+    return shown
+
+
+def _rate_differences(new: Any, base: Any, label: Any, days: float, settings: FigureSettings,
+                      methods: dict[str, str] | None) -> dict[str, Any]:
+    """Sensitivity, specificity, PPV and alerts per day at the operating threshold: paired bootstrap intervals,
+    McNemar's p-values where the test applies."""
+    from charter.evaluation.statistics import paired_rate_differences
+
+    differences = paired_rate_differences(new >= settings.operating, base >= settings.operating, label, days,
+                                          settings.level, settings.paired_replicates, settings.seed)
+    shown = {}
+    for rate in ("sensitivity", "specificity", "ppv", "alertsPerDay"):
+        found = _difference(differences.get(rate))
+        if found is not None:
+            shown[rate] = found
+            if methods is not None:
+                methods[f"comparison.{rate}"] = found["method"]
+    return shown
