@@ -62,7 +62,8 @@ DEFAULT_OUTPUT = HERE / "results" / "latest.json"
 CHANGED_FILES = 10
 BIN = Path(sys.executable).parent
 
-#: Forks the command, waits for it with wait4 and writes wall seconds and ru_maxrss (KiB) to the file in argv[1].
+#: Forks the command, waits for it with wait4 and writes wall seconds, CPU seconds (user + system, all its threads)
+#: and ru_maxrss (KiB) to the file in argv[1].
 #: Run with `python -S`, so the launcher stays small: a child's ru_maxrss starts at its parent's size at fork.
 LAUNCHER = """\
 import os, sys, time
@@ -77,7 +78,7 @@ if pid == 0:
 _, status, usage = os.wait4(pid, 0)
 wall = time.perf_counter() - start
 with open(out, "w") as fh:
-    fh.write(f"{wall!r} {usage.ru_maxrss}")
+    fh.write(f"{wall!r} {usage.ru_utime + usage.ru_stime!r} {usage.ru_maxrss}")
 sys.exit(os.waitstatus_to_exitcode(status))
 """
 
@@ -193,7 +194,7 @@ def measure(command: Command, env: dict[str, str], scratch: Path) -> tuple[Sampl
         output.seek(0)
         text = output.read().decode("utf-8", "replace")
     try:
-        wall, rss = result_file.read_text().split()
+        wall, _cpu, rss = result_file.read_text().split()
     except (OSError, ValueError) as exc:
         raise BenchError(f"launcher failed for {command.argv[:3]}: {text[-2000:]}") from exc
     return Sample(float(wall), int(rss)), code, text

@@ -108,7 +108,7 @@ def measure(argv: list[str], scratch: Path) -> tuple[dict[str, Any], float, int]
                          capture_output=True, text=True, env=env, check=False)
     if ran.returncode != 0:
         raise SystemExit(f"evidence_read: the measured process failed:\n{ran.stderr[-3000:]}")
-    wall, rss = out.read_text().split()
+    wall, _cpu, rss = out.read_text().split()
     return json.loads(ran.stdout.strip().splitlines()[-1]), float(wall), int(rss)
 
 

@@ -32,7 +32,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench_validate import machine_info, write_json
+from bench_validate import LAUNCHER, machine_info, write_json
 from evidence_read import generate
 
 HERE = Path(__file__).resolve().parent
@@ -40,24 +40,6 @@ SOURCE = HERE.parent / "src"
 DEFAULT_OUTPUT = HERE / "results" / "evidence_record.json"
 SUBGROUPS = ("sex", "age_band", "site")
 TARGET_SECONDS, TARGET_MIB = 15.0, 1536.0
-
-#: Runs argv[2:] as a child and writes its wall seconds, CPU seconds and peak RSS (KiB) to argv[1].
-LAUNCHER = """\
-import os, sys, time
-out, argv = sys.argv[1], sys.argv[2:]
-start = time.perf_counter()
-pid = os.fork()
-if pid == 0:
-    try:
-        os.execvp(argv[0], argv)
-    finally:
-        os._exit(127)
-_, status, usage = os.wait4(pid, 0)
-wall = time.perf_counter() - start
-with open(out, "w") as fh:
-    fh.write(f"{wall!r} {usage.ru_utime + usage.ru_stime!r} {usage.ru_maxrss}")
-sys.exit(os.waitstatus_to_exitcode(status))
-"""
 
 
 def _environment() -> dict[str, str]:
