@@ -45,6 +45,7 @@ import re
 import stat
 import threading
 import zlib
+from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -349,7 +350,7 @@ class _Problem:
     number: float | None = None
 
 
-class _Reader:
+class _Reader(ABC):
     """What CSV and Parquet share: the checks of each role's column, and the choice of which problem to report."""
 
     def __init__(self, source: _Source, columns: ColumnMap) -> None:
@@ -361,17 +362,22 @@ class _Reader:
         self.order = {column: i for i, (_, column) in enumerate(columns.roles())}
 
     # where things are: each format says it its way
+    @abstractmethod
     def at_row(self, row: int, column: str) -> str:
-        raise NotImplementedError
+        """Where a cell is, as a message names it: `file:LINE:COLUMN (name)` in a CSV, `file:row N (name)` in
+        Parquet."""
 
+    @abstractmethod
     def at_column(self, column: str, index: int | None = None) -> str:
-        raise NotImplementedError
+        """Where a column is, as a message names it: its place in a CSV's header, its name in Parquet."""
 
+    @abstractmethod
     def row_words(self, row: int) -> str:
-        raise NotImplementedError
+        """A row as a message names it: "line N" in a CSV, "row N" in Parquet."""
 
+    @abstractmethod
     def read(self) -> dict[str, Any]:
-        raise NotImplementedError
+        """The file's columns, read as the roles need them."""
 
     def number_shown(self, row: int, column: str, value: float) -> str:
         """A number a message is about, as the file has it."""
