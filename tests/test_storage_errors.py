@@ -18,24 +18,14 @@ import pytest
 from charter.adapters.git.repo import commit_failure
 from charter.errors import CommitFailed, DiskFull, IndexLocked, ReadOnlyFileSystem
 from tests.conftest import Charter, git
-from tests.helpers import MODEL, make_training
+from tests.helpers import HEALTH, MODEL, make_training
 
 RESULTS = Path(__file__).parent / "data" / "evaluate" / "sepsis-risk-1.2.0.json"
 WORDS = {errno.ENOSPC: "the disk is full: cannot write", errno.EROFS: "the file system is read-only: cannot write"}
-HEALTH_TEXT = """\
-type: health
-reporter: monitoring/weekly-health
-at: 2026-11-23T06:00:00Z
-period:
-  start: 2026-11-16T00:00:00Z
-  end: 2026-11-23T00:00:00Z
-health:
-  errorRate: 0.001
-"""
 
 
 def commands(registry: Path, tmp_path: Path) -> dict[str, tuple[str | Path, ...]]:
-    (tmp_path / "health.yaml").write_text(HEALTH_TEXT)
+    (tmp_path / "health.yaml").write_text(HEALTH)
     training = make_training(tmp_path / "train")
     return {
         "monitor record": ("-C", registry, "monitor", "record", "model:sepsis-risk@1.0.0", "--env", "production",
@@ -126,7 +116,7 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
 def test_a_real_full_disk_then_a_real_read_only_one(small_disk: Path, registry: Path, tmp_path: Path) -> None:
     copy = small_disk / "registry"
     shutil.copytree(registry, copy, symlinks=True)
-    (tmp_path / "health.yaml").write_text(HEALTH_TEXT)
+    (tmp_path / "health.yaml").write_text(HEALTH)
     args = [sys.executable, "-m", "charter", "-C", str(copy), "monitor", "record", "model:sepsis-risk@1.0.0",
             "--env", "production", "--file", str(tmp_path / "health.yaml")]
     assert subprocess.run(args, capture_output=True, check=False).returncode == 0, "the disk works before it fills"

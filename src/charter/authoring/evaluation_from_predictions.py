@@ -15,15 +15,14 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from charter.authoring.record_evaluation import RecordingRequest
 from charter.errors import (
     BaselineScoreWithoutBaseline,
     EvaluationLeftovers,
-    NoLabelEvent,
     NoOperatingThreshold,
     NotRecorded,
     OperatingThresholdNotListed,
     PredictionsChanged,
-    UnknownMethod,
 )
 from charter.evaluation.confusion import canonical_threshold
 from charter.registry.fields import value_at
@@ -44,28 +43,18 @@ if TYPE_CHECKING:
 EVIDENCE_FOLDER = "evidence"
 
 
-@dataclass
-class PredictionsRequest:
-    """What to record from a predictions file; `columns` maps roles to column names (`score=prob`)."""
+@dataclass(kw_only=True)
+class PredictionsRequest(RecordingRequest):
+    """An evaluation from a predictions file; `columns` maps roles to column names (`score=prob`), `subgroups` names
+    the columns that define subgroups, `baseline_score` the column of the baseline version's scores."""
 
-    model: str
-    cohort: str
     predictions: Path
     columns: list[str] = field(default_factory=list)
     subgroups: list[str] = field(default_factory=list)
-    baseline: str | None = None
     baseline_score: str | None = None
     thresholds: list[float] = field(default_factory=list)
-    operating_threshold: float | None = None
     seed: int | None = None
-    event: str | None = None
-    method: str = "retrospective"
     data_snapshot: str | None = None
-    evaluator: str | None = None
-    name: str | None = None
-    version: str | None = None
-    notes: str | None = None
-    commit: bool = True
     push: bool = True
 
 
@@ -114,24 +103,16 @@ def _record(root: Path, request: PredictionsRequest, today: date, current: Chang
     from charter.adapters import dvc
     from charter.adapters.git.repo import user_config
     from charter.authoring.codeowners import keep_codeowners_in_step
-    from charter.authoring.record_evaluation import METHODS, choose_identity, pinned_entry
+    from charter.authoring.record_evaluation import choose_identity, resolve_subjects
     from charter.evaluation.figures import compute_figures
     from charter.evaluation.predictions import ColumnMap, read_predictions
     from charter.store.loader import load_registry
     from charter.validation.runner import validate_registry
 
-    if request.method not in METHODS:
-        raise UnknownMethod(method=request.method, known=", ".join(METHODS))
     if request.baseline_score and not request.baseline:  # else the column would be silently left unread
         raise BaselineScoreWithoutBaseline(column=request.baseline_score)
     index = load_registry(root).index
-    model = pinned_entry(index, request.model, "model", "model")
-    cohort = pinned_entry(index, request.cohort, "cohort", "--cohort")
-    event_ref = request.event or value_at(model.spec, ("labelEvent",))
-    if not isinstance(event_ref, str):
-        raise NoLabelEvent(model=model.ref)
-    event = pinned_entry(index, event_ref, "event", "--event")
-    baseline = pinned_entry(index, request.baseline, "model", "--baseline") if request.baseline else None
+    model, cohort, event, baseline = resolve_subjects(index, request)
     columns = ColumnMap.from_options([*request.columns, *(f"subgroup={s}" for s in request.subgroups),
                                       *([f"baseline={request.baseline_score}"]
                                         if baseline is not None and request.baseline_score else [])])

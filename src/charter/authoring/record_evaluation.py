@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from itertools import pairwise
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from charter.errors import (
     DaysNotPositive,
@@ -61,23 +61,53 @@ SHORT_METHOD = {"retrospective": "retro"}
 _VERSIONED_KIND = {"model": "ModelVersion", "cohort": "Cohort", "event": "EventDefinition"}
 
 
-@dataclass
-class EvaluationRequest:
-    """What to record. `model`, `cohort` and `results` are needed; the rest has defaults or comes from the model."""
+@dataclass(kw_only=True)
+class RecordingRequest:
+    """What every evaluation to record names, whatever its figures come from: the version and cohort (needed), the
+    event definition (default: the version's labelEvent), how it ran, and who recorded it under which name."""
 
     model: str
     cohort: str
-    results: Path
     event: str | None = None
     method: str = "retrospective"
     baseline: str | None = None
-    days: float | None = None
     operating_threshold: float | None = None
     evaluator: str | None = None
     name: str | None = None
     version: str | None = None
     notes: str | None = None
     commit: bool = True
+
+
+@dataclass(kw_only=True)
+class EvaluationRequest(RecordingRequest):
+    """An evaluation from a results file of counts; `days` is the scored period, when the file does not say."""
+
+    results: Path
+    days: float | None = None
+
+
+class Subjects(NamedTuple):
+    """The entries an evaluation is about, each pinned: the version, the cohort, the event, the baseline if any."""
+
+    model: Document
+    cohort: Document
+    event: Document
+    baseline: Document | None
+
+
+def resolve_subjects(index: RegistryIndex, request: RecordingRequest) -> Subjects:
+    """The entries the request names, each an error at its option when it is not a pinned, existing entry."""
+    if request.method not in METHODS:
+        raise UnknownMethod(method=request.method, known=", ".join(METHODS))
+    model = pinned_entry(index, request.model, "model", "model")
+    cohort = pinned_entry(index, request.cohort, "cohort", "--cohort")
+    event_ref = request.event or value_at(model.spec, ("labelEvent",))
+    if not isinstance(event_ref, str):
+        raise NoLabelEvent(model=model.ref)
+    event = pinned_entry(index, event_ref, "event", "--event")
+    baseline = pinned_entry(index, request.baseline, "model", "--baseline") if request.baseline else None
+    return Subjects(model, cohort, event, baseline)
 
 
 class Sources:
@@ -334,15 +364,7 @@ def _invariants(results: EvaluationResults, declared: dict[str, dict[str, Any]])
 def build_evaluation(index: RegistryIndex, request: EvaluationRequest, today: date,
                      evaluator: str) -> BuiltEvaluation:
     """The Evaluation document for the request, the registry path it belongs at, and where its values came from."""
-    if request.method not in METHODS:
-        raise UnknownMethod(method=request.method, known=", ".join(METHODS))
-    model = pinned_entry(index, request.model, "model", "model")
-    cohort = pinned_entry(index, request.cohort, "cohort", "--cohort")
-    event_ref = request.event or value_at(model.spec, ("labelEvent",))
-    if not isinstance(event_ref, str):
-        raise NoLabelEvent(model=model.ref)
-    event = pinned_entry(index, event_ref, "event", "--event")
-    baseline = pinned_entry(index, request.baseline, "model", "--baseline") if request.baseline else None
+    model, cohort, event, baseline = resolve_subjects(index, request)
     results = read_results(request.results, today=today, threshold_range=_threshold_range(index, model))
     _check_counts(results)
     operating = _operating(request, results)

@@ -14,13 +14,17 @@ import math
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from charter.registry.documents import Document
 from charter.registry.fields import JsonPath, dotted, value_at
 from charter.registry.findings import Finding, Severity, finding
 from charter.registry.index import RegistryIndex
 from charter.registry.kinds import KINDS
+
+if TYPE_CHECKING:
+    from charter.evaluation.figures import FigureSettings
+    from charter.evaluation.predictions import ColumnMap, Predictions
 
 #: The parts of `spec` that `compute_figures` writes, so the parts a recomputation checks.
 COMPUTED = ("metrics", "thresholds", "operatingThreshold", "periodDays", "calibration", "subgroups", "comparison")
@@ -63,20 +67,25 @@ def verify_evaluation(root: Path, doc: Document, *, trust_remote_config: bool = 
     assert isinstance(pinned, dict)  # the schema requires it of source: predictions
     path, md5 = str(pinned.get("path")), str(pinned.get("md5"))
     where = doc.place(("spec", "evidence", "predictions", "path"))
+    columns = ColumnMap.from_recorded(pinned.get("columns") or {}, pinned.get("subgroups") or [])
+    predictions = _work_tree_rows(root, path, md5, columns)
     with tempfile.TemporaryDirectory(prefix=".charter-verify-") as scratch:
+        if predictions is None:  # not in the work tree as recorded: the bytes DVC has under the md5
+            try:
+                local = _fetched(root, path, md5, Path(scratch), trust_remote_config)
+            except CharterError as failure:
+                return [finding("CH821", doc.path, where, path=path, error=failure.message)]
+            if local is None:
+                return [finding("CH822", doc.path, doc.place(("spec", "evidence", "predictions", "md5")),
+                                path=path, md5=md5)]
+            try:
+                predictions = read_predictions(local, columns)
+            except CharterError as failure:
+                return [finding("CH824", doc.path, where, path=path, error=failure.message)]
         try:
-            local = _predictions_file(root, path, md5, Path(scratch), trust_remote_config)
-        except CharterError as failure:
-            return [finding("CH821", doc.path, where, path=path, error=failure.message)]
-        if local is None:
-            return [finding("CH822", doc.path, doc.place(("spec", "evidence", "predictions", "md5")), path=path,
-                            md5=md5)]
-        columns = pinned.get("columns") or {}
-        try:
-            predictions = read_predictions(local, ColumnMap.from_recorded(columns, pinned.get("subgroups") or []))
-        except CharterError as failure:
+            recomputed = compute_figures(predictions, _settings(doc))
+        except CharterError as failure:  # rows that read but give no figures (one class, no time span)
             return [finding("CH824", doc.path, where, path=path, error=failure.message)]
-        recomputed = compute_figures(predictions, _settings(doc))
     recomputed_evidence = recomputed.pop("evidence")
     findings = list(_differences(doc, ("spec",), {k: doc.spec.get(k) for k in COMPUTED if k in doc.spec},
                                  recomputed))
@@ -89,7 +98,7 @@ def verify_evaluation(root: Path, doc: Document, *, trust_remote_config: bool = 
     return findings
 
 
-def _settings(doc: Document) -> Any:
+def _settings(doc: Document) -> FigureSettings:
     """The figure settings the evaluation records: thresholds, operating threshold, seed, level, replicates."""
     from charter.evaluation.figures import BINS, PAIRED_REPLICATES, REPLICATES, FigureSettings
 
@@ -104,14 +113,27 @@ def _settings(doc: Document) -> Any:
                           baseline=value_at(doc.spec, ("comparison", "baseline")))
 
 
-def _predictions_file(root: Path, path: str, md5: str, scratch: Path, trust_remote_config: bool) -> Path | None:
-    """The pinned file: the work tree's copy if it has the recorded md5, else the one DVC fetches; None when the
-    bytes found differ from the recorded md5 (a swapped file)."""
-    from charter.adapters import dvc
+def _work_tree_rows(root: Path, path: str, md5: str, columns: ColumnMap) -> Predictions | None:
+    """The pinned rows from the work tree, read (and hashed as they are read) once; None where the file is not
+    there, is not what the evaluation pins, or does not read."""
+    from charter.errors import CharterError
+    from charter.evaluation.predictions import read_predictions
 
     local = root / path
-    if local.is_file() and not local.is_symlink() and dvc.hash_path(local)[0] == md5:
-        return local
+    if not local.is_file() or local.is_symlink():
+        return None
+    try:
+        rows = read_predictions(local, columns)
+    except CharterError:
+        return None
+    return rows if rows.md5 == md5 else None
+
+
+def _fetched(root: Path, path: str, md5: str, scratch: Path, trust_remote_config: bool) -> Path | None:
+    """The pinned file as DVC has it (cache, then the remote where trusted); None when the bytes found differ from
+    the recorded md5 (a swapped file)."""
+    from charter.adapters import dvc
+
     if not trust_remote_config:
         dvc.object_locations(root, [md5], allow_remote=False)  # raises where only the remote could have it
     fetched = scratch / Path(path).name
