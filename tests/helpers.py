@@ -155,7 +155,7 @@ def md5(path: Path) -> str:
 #: Libraries a run must not import unless it needs them; the last six are the `evidence` extra's (and pandas,
 #: which pyarrow imports), for the commands that compute evaluations from predictions only.
 HEAVY = ("jsonschema", "git", "dvc", "referencing", "jinja2", "yaml", "pydantic", "rich",
-         "numpy", "pyarrow", "pandas", "scipy", "sklearn", "statsmodels")
+         "numpy", "pyarrow", "pandas", "scipy", "sklearn", "statsmodels", "mlflow")
 
 PROBE = """
 import json, sys
