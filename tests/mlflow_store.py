@@ -57,10 +57,11 @@ def log_training_run(uri: str, artifacts: Path | None, *, experiment: str = "sep
     import mlflow
     import numpy as np
     import pandas as pd
+    import sklearn
     from mlflow import MlflowClient
     from sklearn.linear_model import LogisticRegression
 
-    client = MlflowClient(uri)
+    client = MlflowClient(uri, registry_uri=uri)
     experiment_id = _experiment(client, experiment, artifacts)
     rng = np.random.default_rng(seed)
     features = pd.DataFrame({"age": rng.uniform(18, 90, 60), "lactate": rng.uniform(0.5, 6, 60),
@@ -84,7 +85,9 @@ def log_training_run(uri: str, artifacts: Path | None, *, experiment: str = "sep
             if with_model:
                 signature = (mlflow.models.infer_signature(features, model.predict_proba(features)[:, 1])
                              if with_signature else None)
-                info = mlflow.sklearn.log_model(model, name="model", signature=signature)
+                # Pinned requirements: MLflow would otherwise start a Python process to infer them (seconds each).
+                info = mlflow.sklearn.log_model(model, name="model", signature=signature,
+                                                pip_requirements=[f"scikit-learn=={sklearn.__version__}"])
                 model_uri, model_id = info.model_uri, info.model_id
     finally:
         mlflow.set_tracking_uri("")

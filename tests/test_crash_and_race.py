@@ -111,7 +111,7 @@ PROMOTE_STEPS = [
     "charter.adapters.git.worktree:commit_in:after",
     "charter.adapters.git.worktree:push_branch:before",
     "charter.adapters.git.worktree:push_branch:after",
-    "charter.promotion.promote:_open_pull_request:after",
+    "charter.promotion.promote:open_pull_request:after",
 ]
 
 

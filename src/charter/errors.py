@@ -1073,6 +1073,17 @@ class NameRefusedByRules(CharterError):
     hint_template = "rename it there, or import it under another name with --rename {name}=NEW-NAME"
 
 
+class NewModelNeedsEvent(CharterError):
+    template = "MLflow model {model!r} is new to Charter, and its versions need the label event they predict"
+    hint_template = ("pass --event event:NAME@VERSION (the contract is drafted from the model's signature), or "
+                     "--model to import the others first")
+
+
+class RenameMalformed(CharterError):
+    template = "--rename {given!r} is not MLFLOW-NAME=CHARTER-NAME"
+    hint_template = "write e.g. --rename 'Sepsis Risk=sepsis-risk'"
+
+
 class SignatureWithoutColumns(CharterError):
     template = "the model {model_uri} has no column signature to draft a contract from ({problem})"
     hint_template = "log the model with a signature (mlflow.models.infer_signature), or drop --contract-from-signature"

@@ -293,6 +293,7 @@ def register_captured(root: Path, request: Registration, capture: RunCapture) ->
 
 def _register(root: Path, request: Registration, current: Change, capture: RunCapture | None) -> Reference:
     from charter.adapters import dvc
+    from charter.authoring.codeowners import keep_codeowners_in_step
     from charter.store.loader import load_registry
     from charter.validation.runner import validate_registry
 
@@ -330,7 +331,8 @@ def _register(root: Path, request: Registration, current: Change, capture: RunCa
         if datasets:
             provenance["datasets"] = [*provenance.get("datasets", []), *datasets]
     contract = None
-    if capture is not None and capture.signature is not None and "contract" not in references:
+    if capture is not None and request.contract_from_signature and capture.signature is not None \
+            and "contract" not in references:
         contract = _draft_contract(index, model, family.owner, capture)
         references["contract"] = contract.ref
         if (root / contract.relpath).exists():
@@ -382,9 +384,10 @@ def _register(root: Path, request: Registration, current: Change, capture: RunCa
         if request.push:
             dvc.push(root, [artifact_rel], quiet=request.quiet)
         pointer = f"{artifact_rel}.dvc"
+        codeowners = keep_codeowners_in_step(current, contract.relpath, family.owner) if contract else None
         current.commit(_commit_message(model, version, artifact_rel, tracked.hash, request.message, capture),
                        [relpath, pointer, (artifact_dir / ".gitignore").as_posix(),
-                        *([contract.relpath] if contract else [])])
+                        *([contract.relpath] if contract else [])], [codeowners] if codeowners else [])
     except BaseException:
         dvc.restore_cache(root, cache_before)  # the files themselves are the change's to undo
         raise

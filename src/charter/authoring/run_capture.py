@@ -15,7 +15,9 @@ from typing import TYPE_CHECKING, Any
 from charter.errors import SignatureWithoutColumns
 
 if TYPE_CHECKING:
+    from charter.adapters.mlflow.registry import RegisteredVersion
     from charter.adapters.mlflow.runs import LoggedModel, TrackedRun
+    from charter.adapters.mlflow.tracking import Tracking
 
 #: MLflow column types → the contract's value types. `binary` and the nested types have no like in a contract
 #: field; they become `string`, and the field's description names the MLflow type so a reviewer sees it.
@@ -41,12 +43,33 @@ class RunCapture:
 def capture_run(tracking_uri: str | None, run_id: str, scratch: Path, *, model_name: str | None = None,
                 want_signature: bool = False) -> RunCapture:
     """Read run `run_id` and download its logged model into `scratch`; nothing in the registry changes."""
-    from charter.adapters.mlflow.runs import download_model, read_run, signature_columns
+    from charter.adapters.mlflow.runs import read_run
     from charter.adapters.mlflow.tracking import open_tracking, resolve_tracking_uri
 
     tracking = open_tracking(resolve_tracking_uri(tracking_uri))
     run = read_run(tracking, run_id)
-    model = run.model(model_name)
+    return _captured(tracking, run, run.model(model_name), scratch, want_signature)
+
+
+def capture_version(tracking: Tracking, version: RegisteredVersion, scratch: Path) -> RunCapture:
+    """A registered model version and the run behind it: the files are those of exactly this version."""
+    from charter.adapters.mlflow.runs import LoggedModel, read_run, signature_columns
+
+    assert version.run_id is not None  # the import plans versions without a run as skipped
+    run = read_run(tracking, version.run_id)
+    capture = _captured(tracking, run, LoggedModel(uri=version.uri, name="model"), scratch, False)
+    capture.signature = signature_columns(tracking, version.uri)  # a contract may be drafted from it
+    capture.model = LoggedModel(uri=version.source or version.uri, name="model")
+    capture.registered_model = {"name": version.name, "version": version.version}
+    capture.description = version.description.splitlines()[0] if version.description.strip() else None
+    capture.tags = {f"version.{k}": v for k, v in version.tags.items()}
+    return capture
+
+
+def _captured(tracking: Tracking, run: TrackedRun, model: LoggedModel, scratch: Path,
+              want_signature: bool) -> RunCapture:
+    from charter.adapters.mlflow.runs import download_model, signature_columns
+
     folder = download_model(tracking, model, scratch)
     signature = signature_columns(tracking, model.uri) if want_signature else None
     if want_signature and signature is None:

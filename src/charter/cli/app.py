@@ -70,6 +70,8 @@ COMMANDS: dict[str, CommandEntry] = {
     "evaluate": CommandEntry("charter.cli.evaluate", "app",
                              "Example: charter evaluate compare model:sepsis-risk@1.1.0 model:sepsis-risk@1.2.0"),
     "report": CommandEntry("charter.cli.report", "run", "Example: charter report -o ../site --title 'ML registry'"),
+    "import": CommandEntry("charter.cli.importing", "app",
+                           "Example: charter import mlflow --tracking-uri https://mlflow.example.org --dry-run"),
 }
 
 

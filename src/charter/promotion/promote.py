@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from charter.errors import (
     AlreadyAssigned,
@@ -241,7 +241,7 @@ def _promote(root: Path, request: PromotionRequest, repo: Repository, journal: J
     if base_branch is None:
         raise DetachedHead()
     worktree.fetch(repo)
-    start = _starting_point(repo, base_branch)
+    start = starting_point(repo, base_branch)
     branch = branch_name(request)
     if worktree.branch_exists(repo, branch):
         raise PromotionUnderWay(branch=branch)
@@ -256,7 +256,7 @@ def _promote(root: Path, request: PromotionRequest, repo: Repository, journal: J
                 # origin's base may have moved while this was built: then rebuild on it, so that the policy and
                 # the validation see what the pull request will be merged into (a rebase by rebuilding, never forced)
                 worktree.fetch(repo)
-                newest = _starting_point(repo, base_branch)
+                newest = starting_point(repo, base_branch)
                 if newest == start:
                     break
                 start = newest
@@ -270,7 +270,7 @@ def _promote(root: Path, request: PromotionRequest, repo: Repository, journal: J
                 raise PromotionPushedMeanwhile(branch=branch) from exc
             result.pushed = True
             try:
-                _open_pull_request(result, forge, worktree.remote_url(repo), forge_note)
+                open_pull_request(result, forge, worktree.remote_url(repo), forge_note)
             except BaseException:
                 worktree.delete_remote_branch(repo, branch)
                 raise
@@ -291,7 +291,7 @@ def _build(space: Workspace, request: PromotionRequest, branch: str, base_branch
     if not os.path.lexists(space.root / env_path):
         known = ", ".join(loaded.config.environments)
         raise NoEnvironmentFile(environment=request.environment, path=env_path, known=known)
-    environment = _editable(space.root, env_path)
+    environment = editable_environment(space.root, env_path)
     model = request.ref.split(":", 1)[1].split("@", 1)[0]
     current = current_assignment(loaded.index, request.environment, model)
     if current == request.ref and request.mode == "full":
@@ -319,7 +319,7 @@ def _build(space: Workspace, request: PromotionRequest, branch: str, base_branch
     return PromotionResult(verdict, title(verdict), body, branch, base_branch, commit, pushed=False)
 
 
-def _editable(root: Path, env_path: str) -> EditableText:
+def editable_environment(root: Path, env_path: str) -> EditableText:
     """The environment file's text as the line edits need it, or the findings that say why it cannot be edited
     (not UTF-8, not YAML, a refused construct, not what the schema says): each at its file, line and column."""
     from charter.validation.schema_check import check_schema
@@ -332,7 +332,7 @@ def _editable(root: Path, env_path: str) -> EditableText:
     return EditableText.of(raw.decode("utf-8"))  # parsed, so UTF-8; the BOM, if any, stays for `restore`
 
 
-def _starting_point(repo: Repository, base_branch: str) -> str:
+def starting_point(repo: Repository, base_branch: str) -> str:
     """The newest base: the local branch, or origin's when it has moved on (then the policy sees origin's state)."""
     from charter.adapters.git import worktree
     from charter.adapters.git.repo import resolve_commit, work_tree
@@ -346,8 +346,21 @@ def _starting_point(repo: Repository, base_branch: str) -> str:
     raise BaseDiverged(branch=base_branch)
 
 
-def _open_pull_request(result: PromotionResult, forge: ForgeClient | None, origin_url: str | None,
-                       note: str | None) -> None:
+class PullRequestDraft(Protocol):
+    """What opening a pull request reads (branch, base, title, body) and fills in (its URL, or the manual route)."""
+
+    branch: str
+    base_branch: str
+    title: str
+    body: str
+    pull_request_url: str | None
+    pull_request_number: int | None
+    compare_url: str | None
+    forge_note: str | None
+
+
+def open_pull_request(result: PullRequestDraft, forge: ForgeClient | None, origin_url: str | None,
+                      note: str | None) -> None:
     if forge is None:
         result.compare_url = _compare_link(origin_url, result.base_branch, result.branch)
         result.forge_note = f"{note or 'no forge configured'}: open the pull request with the body below"
