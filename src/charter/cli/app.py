@@ -70,6 +70,7 @@ COMMANDS: dict[str, CommandEntry] = {
     "evaluate": CommandEntry("charter.cli.evaluate", "app",
                              "Example: charter evaluate compare model:sepsis-risk@1.1.0 model:sepsis-risk@1.2.0"),
     "report": CommandEntry("charter.cli.report", "run", "Example: charter report -o ../site --title 'ML registry'"),
+    "sync": CommandEntry("charter.cli.sync", "app", "Example: charter sync mlflow --dry-run"),
 }
 
 
