@@ -104,14 +104,19 @@ class Serving:
 
         A tracking server puts its artifacts under its own artifact root. Opened directly (sqlite:, postgresql:,
         ...) a store has no root of its own, and MLflow would write into `./mlruns` of wherever the command runs,
-        the registry's work tree; so the experiment's artifacts go beside the Default experiment's.
+        the registry's work tree: a SQLite store's go beside its database file, another's beside the Default
+        experiment's.
         """
         client = self.tracking.client
         experiment = client.get_experiment_by_name(EXPERIMENT)
         if experiment is not None:
             return str(experiment.experiment_id)
         location = None
-        if urlsplit(self.tracking.uri).scheme not in SERVER_SCHEMES:
+        scheme = urlsplit(self.tracking.uri).scheme
+        if scheme == "sqlite":
+            database = Path(self.tracking.uri.removeprefix("sqlite:///"))
+            location = (database.parent / f"{EXPERIMENT}-artifacts").absolute().as_uri()
+        elif scheme not in SERVER_SCHEMES:
             default = str(client.get_experiment(DEFAULT_EXPERIMENT).artifact_location)
             location = f"{default.rstrip('/').rpartition('/')[0]}/{EXPERIMENT}"
         return str(client.create_experiment(EXPERIMENT, artifact_location=location))
