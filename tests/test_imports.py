@@ -127,3 +127,14 @@ def test_importing_the_api_and_the_evaluation_package_imports_no_evidence_librar
             f"print(sorted({{m.split('.')[0] for m in sys.modules}} & set({sorted(EVIDENCE_LIBRARIES)!r})))")
     ran = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert ran.stdout.strip() == "[]"
+
+
+def test_only_the_mlflow_adapter_imports_mlflow() -> None:
+    """MLflow's import alone takes seconds: every other module reaches it through charter.adapters.mlflow."""
+    outside = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        name = _module_name(path)
+        for line, module in _imports(ast.parse(path.read_text(encoding="utf-8")), top_level_only=False):
+            if module.split(".")[0] == "mlflow" and not name.startswith("charter.adapters.mlflow."):
+                outside.append(f"{name}:{line} imports {module}")
+    assert outside == []

@@ -61,12 +61,13 @@ class Registry:
         return validate_registry(self.root, paths, base, check_artifacts=check_artifacts,
                                  trust_remote_config=trust_remote_config, all_files=all_files)
 
-    def register(self, model: str, artifact: str | Path, **options: Any) -> str:
+    def register(self, model: str, artifact: str | Path | None = None, **options: Any) -> str:
         """Register a trained model from a training script; returns the new reference, e.g. `model:x@1.3.0`.
 
         Options are the fields of `charter.authoring.register.Registration` (version, metrics, params, event, cohorts,
         validation_cohorts, contract, parent, message, code_repo, entry_point, started_at, finished_at, draft,
-        push). Framework versions are recorded for the frameworks this process has imported.
+        push, and instead of `artifact`: mlflow_run, tracking_uri, mlflow_model, contract_from_signature).
+        Framework versions are recorded for the frameworks this process has imported.
         """
         import sys
 
@@ -81,7 +82,8 @@ class Registry:
             if key in options:
                 value = options[key]
                 options[key] = [Path(v) for v in (value if isinstance(value, list | tuple) else [value])]
-        return str(self.register_request(Registration(model=model, artifact=Path(artifact), **options)))
+        return str(self.register_request(Registration(model=model, artifact=None if artifact is None else
+                                                      Path(artifact), **options)))
 
     def register_request(self, request: Registration) -> Reference:
         from charter.authoring.register import register_version

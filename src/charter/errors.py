@@ -26,6 +26,8 @@ class CharterError(Exception):
 
     template: ClassVar[str] = ""
     hint_template: ClassVar[str] = ""
+    #: 2: the command could not run (usage, environment). 1: it ran and refused what it was given by a rule.
+    exit_code: ClassVar[int] = 2
 
     def __init__(self, message: str | None = None, hint: str | None = None, /, **fields: object) -> None:
         message = self.template.format(**fields) if message is None else message
@@ -413,6 +415,11 @@ class ParentNotFound(CharterError):
 class InvalidModelName(CharterError):
     template = "{name!r} is not a valid model name"
     hint_template = "names are 1-63 characters of a-z, 0-9 and '-', starting and ending with a letter or digit"
+
+
+class ArtifactOrRun(CharterError):
+    template = "register needs either --artifact or --mlflow-run, not both and not neither"
+    hint_template = "pass --artifact PATH for a file training wrote, or --mlflow-run RUN_ID for a run MLflow recorded"
 
 
 class ArtifactNotFound(CharterError):
@@ -1006,6 +1013,69 @@ class UntrustedRemote(CharterError):
 class NotTrackedByDvc(CharterError):
     template = "{path} is not tracked by DVC in this registry"
     hint_template = "its {path}.dvc file is missing: was the version registered with `charter register`?"
+
+
+# --- MLflow: the tracking server or store a run or registered model comes from ---------------------------------------
+# Raise sites pass URIs through `redact_uri` and MLflow's words through `Tracking.scrub`: no credential here.
+
+
+class TrackingUriMissing(CharterError):
+    template = "no MLflow tracking URI: neither --tracking-uri nor {variable} is given"
+    hint_template = ("pass --tracking-uri http://HOST:5000 (or set {variable}); the token goes in "
+                     "MLFLOW_TRACKING_TOKEN")
+
+
+class MlflowNotInstalled(CharterError):
+    template = "MLflow is not installed"
+    hint_template = "install Charter with its MLflow support: pip install 'charter[mlflow]'"
+
+
+class MlflowStoreNeedsServerPackage(CharterError):
+    template = "{uri} is a {scheme} store, which only the full mlflow package opens (charter[mlflow] is the client)"
+    hint_template = "pip install mlflow, or point --tracking-uri at the tracking server (http://...) instead"
+
+
+class MlflowUnreachable(CharterError):
+    template = "could not {action}: MLflow at {uri} cannot be reached ({said})"
+    hint_template = "check the tracking URI and that the server is up; MLFLOW_HTTP_REQUEST_TIMEOUT sets the wait"
+
+
+class MlflowNotFound(CharterError):
+    template = "could not {action}: MLflow at {uri} has no such thing ({said})"
+    hint_template = "check the id or name against the MLflow UI of that server"
+
+
+class MlflowFailed(CharterError):
+    template = "could not {action}: MLflow at {uri} said: {said}"
+    hint_template = "check the server's log; an authentication error wants MLFLOW_TRACKING_TOKEN or a user"
+
+
+class RunHasNoModel(CharterError):
+    template = "MLflow run {run_id} at {uri} logged no model"
+    hint_template = "log the model in the run (mlflow.<flavor>.log_model), or register the file with --artifact"
+
+
+class RunHasSeveralModels(CharterError):
+    template = "MLflow run {run_id} at {uri} logged {count} models: {names}"
+    hint_template = "name the one to register with --mlflow-model NAME"
+
+
+class ModelDownloadIncomplete(CharterError):
+    template = "the model {model_uri} came down incomplete from {uri}: {problem}"
+    hint_template = "run the command again; if it persists, check the artifact store's free space and permissions"
+
+
+class NameRefusedByRules(CharterError):
+    """A name from elsewhere (an MLflow registered model) that the registry's naming rules refuse: a finding, exit 1."""
+
+    exit_code = 1
+    template = "{source} name {name!r} is refused: {rule}"
+    hint_template = "rename it there, or import it under another name with --rename {name}=NEW-NAME"
+
+
+class SignatureWithoutColumns(CharterError):
+    template = "the model {model_uri} has no column signature to draft a contract from ({problem})"
+    hint_template = "log the model with a signature (mlflow.models.infer_signature), or drop --contract-from-signature"
 
 
 # --- The report site ---------------------------------------------------------------------------------------------

@@ -212,7 +212,15 @@ def _check_free(root: Path, index: RegistryIndex, kind: Kind, name: str, version
 
 
 def _from_example(kind: Kind, name: str, version: str | None, owner: str | None, relpath: str) -> str:
-    """The kind's first schema example, renamed and reset to a draft."""
+    """The kind's first schema example, renamed and reset to a draft, as text with its schema comment."""
+    document = example_document(kind, name, version, owner)
+    note = (f"# Scaffolded by `charter new` from the example in the {kind.name} schema: replace its values with "
+            f"this entry's own.\n")
+    return f"{schema_comment(kind, relpath)}\n{note}{dump_yaml(document)}"
+
+
+def example_document(kind: Kind, name: str, version: str | None, owner: str | None) -> dict[str, Any]:
+    """The kind's first schema example as a new draft entry: a valid start that every value still has to replace."""
     examples = load_schema(kind.schema_file).get("examples")
     if not isinstance(examples, list) or not examples or not isinstance(examples[0], dict):
         raise SchemaHasNoExample(schema=kind.schema_file)
@@ -225,9 +233,7 @@ def _from_example(kind: Kind, name: str, version: str | None, owner: str | None,
         metadata["owner"] = owner
     metadata["description"] = placeholder_description(kind)
     metadata["status"] = DRAFT
-    note = (f"# Scaffolded by `charter new` from the example in the {kind.name} schema: replace its values with "
-            f"this entry's own.\n")
-    return f"{schema_comment(kind, relpath)}\n{note}{dump_yaml(document)}"
+    return document
 
 
 def _from_source(text: str, kind: Kind, name: str, version: str | None, owner: str | None, relpath: str,

@@ -11,8 +11,9 @@ import math
 import platform
 import shutil
 import sys
+import tempfile
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from charter.errors import (
     ArtifactFolderEmpty,
     ArtifactNotFound,
+    ArtifactOrRun,
     CodeRepositoryMissing,
     CodeRepositoryNotGit,
     InputNotAMapping,
@@ -50,6 +52,7 @@ from charter.store.transaction import write_text_atomic
 
 if TYPE_CHECKING:
     from charter.authoring.change import Change
+    from charter.authoring.run_capture import RunCapture
 
 #: Frameworks whose versions are worth recording when they are installed (import name → distribution name).
 FRAMEWORKS = {
@@ -66,10 +69,10 @@ CARRIED_OVER = ("labelEvent", "trainingCohorts", "validationCohorts", "contract"
 
 @dataclass
 class Registration:
-    """What to register. Only `model` and `artifact` are needed; the rest is captured or carried over."""
+    """What to register: `model` and either `artifact` or `mlflow_run`; the rest is captured or carried over."""
 
     model: str
-    artifact: Path
+    artifact: Path | None = None
     version: str | None = None
     metrics: list[Path] = field(default_factory=list)
     params: list[Path] = field(default_factory=list)
@@ -89,6 +92,12 @@ class Registration:
     quiet: bool = True
     #: Import names in use (the Python API passes sys.modules); None means every installed framework.
     modules_in_use: Iterable[str] | None = None
+    #: An MLflow run to register from instead of an artifact on disk, its store, and which logged model.
+    mlflow_run: str | None = None
+    tracking_uri: str | None = None
+    mlflow_model: str | None = None
+    #: Draft the version's contract from the logged model's signature when no contract comes with it.
+    contract_from_signature: bool = False
 
 
 def choose_version(index: RegistryIndex, model: str, requested: str | None) -> str:
@@ -256,11 +265,33 @@ def register_version(root: Path, request: Registration) -> Reference:
     """
     from charter.authoring.change import change
 
+    model = request.model.removeprefix("model:")
+    if not NAME_RE.match(model):
+        raise InvalidModelName(name=request.model)
+    if (request.artifact is None) == (request.mlflow_run is None):
+        raise ArtifactOrRun()
+    if request.mlflow_run is None:
+        with change(root, "register") as current:
+            return _register(root, request, current, None)
+    from charter.authoring.run_capture import capture_run
+
+    # The run is read and its model downloaded before the registry is locked or touched: a server that fails
+    # part-way leaves nothing behind, and other writers are not held up by a download.
+    with tempfile.TemporaryDirectory(prefix="charter-mlflow-") as scratch:
+        capture = capture_run(request.tracking_uri, request.mlflow_run, Path(scratch), model_name=request.mlflow_model,
+                              want_signature=request.contract_from_signature)
+        return register_captured(root, request, capture)
+
+
+def register_captured(root: Path, request: Registration, capture: RunCapture) -> Reference:
+    """Register a run already read and downloaded (`capture`), as `register_version` does a file."""
+    from charter.authoring.change import change
+
     with change(root, "register") as current:
-        return _register(root, request, current)
+        return _register(root, replace(request, artifact=capture.artifact), current, capture)
 
 
-def _register(root: Path, request: Registration, current: Change) -> Reference:
+def _register(root: Path, request: Registration, current: Change, capture: RunCapture | None) -> Reference:
     from charter.adapters import dvc
     from charter.store.loader import load_registry
     from charter.validation.runner import validate_registry
@@ -268,6 +299,7 @@ def _register(root: Path, request: Registration, current: Change) -> Reference:
     model = request.model.removeprefix("model:")
     if not NAME_RE.match(model):
         raise InvalidModelName(name=request.model)
+    assert request.artifact is not None  # register_version saw to it
     artifact = request.artifact.resolve()
     if not artifact.exists():
         raise ArtifactNotFound(path=request.artifact)
@@ -288,16 +320,27 @@ def _register(root: Path, request: Registration, current: Change) -> Reference:
     latest = [d for d in index.versions(kind, model) if d.status != "draft"]
     parent = request.parent or (str(latest[-1].ref) if latest else None)
     references = _references(index, request, model, parent)
-    provenance = capture_provenance(request, code_root)
+    if capture is None:
+        provenance = capture_provenance(request, code_root)
+        metrics = read_metrics(request, code_root)
+    else:
+        provenance, metrics = _run_provenance_and_metrics(request, capture)
     if provenance is not None and references.get("trainingCohorts"):
         datasets = _cohort_datasets(index, references["trainingCohorts"])
         if datasets:
-            provenance["datasets"] = datasets
-    metrics = read_metrics(request, code_root)
+            provenance["datasets"] = [*provenance.get("datasets", []), *datasets]
+    contract = None
+    if capture is not None and capture.signature is not None and "contract" not in references:
+        contract = _draft_contract(index, model, family.owner, capture)
+        references["contract"] = contract.ref
+        if (root / contract.relpath).exists():
+            raise LeftoversInWorkTree(path=contract.relpath, artifact_dir=artifact_dir)
 
     cache_before = dvc.cache_objects(root)
-    current.begin(relpath, artifact_dir, entry=relpath)
+    current.begin(relpath, artifact_dir, *([contract.relpath] if contract else []), entry=relpath)
     try:
+        if contract is not None:
+            write_text_atomic(root / contract.relpath, contract.text)
         (root / artifact_dir).mkdir(parents=True)
         if artifact.is_dir():
             shutil.copytree(artifact, root / artifact_rel)
@@ -306,7 +349,8 @@ def _register(root: Path, request: Registration, current: Change) -> Reference:
         [tracked] = dvc.track(root, [artifact_rel], quiet=request.quiet)
         spec: dict[str, Any] = {"artifact": {
             "path": artifact_rel, "hash": tracked.hash, "size": tracked.size,
-            "format": request.artifact_format or FORMATS.get(artifact.suffix.lower(), "other"),
+            "format": request.artifact_format or ("mlflow" if capture else FORMATS.get(artifact.suffix.lower(),
+                                                                                           "other")),
         }}
         if provenance is not None:
             spec["provenance"] = provenance
@@ -323,29 +367,82 @@ def _register(root: Path, request: Registration, current: Change) -> Reference:
             "metadata": {
                 "name": model, "version": version, "owner": family.owner,
                 "description": request.message.splitlines()[0] if request.message else
-                f"{model} {version}, registered from {artifact.name}.",
+                (capture.description if capture and capture.description else
+                 f"{model} {version}, registered from {_source_words(artifact, capture)}."),
                 "status": "draft" if request.draft else "active",
-                "annotations": {"charter.dev/registered-by": "charter register"},
+                "annotations": {"charter.dev/registered-by":
+                                "charter register --mlflow-run" if capture else "charter register"},
             },
             "spec": spec,
         }
         write_text_atomic(root / relpath, f"{schema_comment(kind, relpath)}\n{dump_yaml(document)}")
-        report = validate_registry(root, [relpath], cwd=root)
+        report = validate_registry(root, [relpath, *([contract.relpath] if contract else [])], cwd=root)
         if has_errors(report.findings):
             raise NotRegistered(report.findings, model=model, version=version)
         if request.push:
             dvc.push(root, [artifact_rel], quiet=request.quiet)
         pointer = f"{artifact_rel}.dvc"
-        current.commit(_commit_message(model, version, artifact_rel, tracked.hash, request.message),
-                       [relpath, pointer, (artifact_dir / ".gitignore").as_posix()])
+        current.commit(_commit_message(model, version, artifact_rel, tracked.hash, request.message, capture),
+                       [relpath, pointer, (artifact_dir / ".gitignore").as_posix(),
+                        *([contract.relpath] if contract else [])])
     except BaseException:
         dvc.restore_cache(root, cache_before)  # the files themselves are the change's to undo
         raise
     return Reference("model", model, version)
 
 
-def _commit_message(model: str, version: str, artifact: str, digest: str, message: str | None) -> str:
+def _source_words(artifact: Path, capture: RunCapture | None) -> str:
+    return f"MLflow run {capture.run.run_id}" if capture else artifact.name
+
+
+def _commit_message(model: str, version: str, artifact: str, digest: str, message: str | None,
+                    capture: RunCapture | None) -> str:
     lines = [f"Register model:{model}@{version}", "", f"artifact: {artifact} (md5 {digest})"]
+    if capture is not None:
+        lines.append(f"mlflow run: {capture.run.run_id} at {capture.run.tracking_uri} ({capture.model.uri})")
     if message:
         lines += ["", message]
     return "\n".join(lines)
+
+
+def _run_provenance_and_metrics(request: Registration, capture: RunCapture) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The run's provenance and last metrics; params and metrics files given as well are added on top."""
+    from charter.authoring.run_capture import run_provenance
+
+    provenance = run_provenance(capture)
+    for path in request.params:
+        provenance.setdefault("params", {}).update(_flatten(_read_mapping(path, "params"), _is_param, "param", path))
+    metrics: dict[str, Any] = dict(capture.run.metrics)
+    for path in request.metrics:
+        metrics.update(_flatten(_read_mapping(path, "metrics"), _is_metric, "metric", path))
+    return provenance, metrics
+
+
+@dataclass(frozen=True)
+class DraftContract:
+    ref: str
+    relpath: str
+    text: str
+
+
+def _draft_contract(index: RegistryIndex, model: str, owner: str, capture: RunCapture) -> DraftContract:
+    """A draft contract whose input is the model's signature: `MODEL-serving`, its next version if it exists."""
+    from charter.authoring.new_entry import example_document
+    from charter.authoring.run_capture import contract_fields
+
+    assert capture.signature is not None
+    kind = KINDS["Contract"]
+    name = f"{model}-serving"
+    version = next_version([d.version or "" for d in index.versions(kind, name)], "0.1.0")
+    document = example_document(kind, name, version, owner)
+    document["metadata"]["description"] = (f"Draft serving contract of {model}, its input drafted from the signature "
+                                           f"of MLflow model {capture.model.uri}: review every section.")
+    document["spec"]["model"] = f"model:{model}"
+    document["spec"]["input"] = {"description": f"Drafted from the signature of {capture.model.uri}.",
+                                 "fields": contract_fields(capture.signature, capture.model.uri)}
+    document["spec"].pop("invariants", None)
+    relpath = kind.relative_path(name, version)
+    note = ("# Drafted by `charter register --contract-from-signature`: the input fields are the model's signature; "
+            "latency, output,\n# logging and fallback are the schema's example. Replace them before releasing.\n")
+    return DraftContract(f"contract:{name}@{version}", relpath,
+                         f"{schema_comment(kind, relpath)}\n{note}{dump_yaml(document)}")

@@ -115,7 +115,10 @@ class LazyCommands(MutableMapping[str, Any]):
 
 
 class CharterGroup(TyperGroup):
-    """Turns a CharterError into one line and exit 2, and a bug into a short report (never a traceback)."""
+    """Turns a CharterError into one line and its exit code (2; 1 for a refusal by a rule), a bug into a short report.
+
+    Never a traceback.
+    """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -132,7 +135,7 @@ class CharterGroup(TyperGroup):
             return result
         except CharterError as error:
             print_error(error)
-            raise typer.Exit(2) from None
+            raise typer.Exit(error.exit_code) from None
         except (typer.Exit, typer.Abort, typer.TyperException):
             raise
         except BrokenPipeError:

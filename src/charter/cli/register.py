@@ -13,7 +13,9 @@ from charter.cli.console import ReadFormat, escape, out, print_json
 def run(
     ctx: typer.Context,
     model: Annotated[str, typer.Argument(help="The model (family) the new version belongs to.")],
-    artifact: Annotated[Path, typer.Option("--artifact", help="The trained model: a file or a folder.")],
+    artifact: Annotated[
+        Path | None, typer.Option("--artifact", help="The trained model: a file or a folder.")
+    ] = None,
     version: Annotated[
         str | None, typer.Option("--version", help="Semver; default: next minor after the latest.")
     ] = None,
@@ -57,13 +59,30 @@ def run(
         bool, typer.Option("--draft", help="Register as a draft (not assignable until released).")
     ] = False,
     push: Annotated[bool, typer.Option("--push/--no-push", help="Push the artifact to the DVC remote.")] = True,
+    mlflow_run: Annotated[
+        str | None,
+        typer.Option("--mlflow-run", help="Register the model an MLflow run logged (instead of --artifact)."),
+    ] = None,
+    tracking_uri: Annotated[
+        str | None, typer.Option("--tracking-uri", help="MLflow tracking URI; default: $MLFLOW_TRACKING_URI.")
+    ] = None,
+    mlflow_model: Annotated[
+        str | None, typer.Option("--mlflow-model", help="Which logged model, when the run logged several.")
+    ] = None,
+    contract_from_signature: Annotated[
+        bool,
+        typer.Option("--contract-from-signature",
+                     help="Draft the contract's input from the model's signature, if none carries over."),
+    ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars or messages.")] = False,
     output: Annotated[ReadFormat, typer.Option("--format", help="Output format.")] = ReadFormat.text,
 ) -> None:
     """Register a trained model as a new version: artifact through DVC, provenance captured, one git commit.
 
-    References not given (event, cohorts, contract) carry over from the parent version. Paths (artifact, metrics,
-    params, code repository) are read from where the command runs; `-C` only says where the registry is.
+    From an MLflow run (--mlflow-run), the logged model is downloaded through MLflow and its params, metrics, source
+    and datasets recorded. References not given (event, cohorts, contract) carry over from the parent version.
+    Paths (artifact, metrics, params, code repository) are read from where the command runs; `-C` only says where
+    the registry is.
     """
     from charter.api import Registry
     from charter.authoring.register import Registration
@@ -74,7 +93,7 @@ def run(
     registry = Registry(ctx.obj)
     request = Registration(
         model=model,
-        artifact=here / artifact,
+        artifact=None if artifact is None else here / artifact,
         version=version,
         metrics=[here / m for m in metrics or []],
         params=[here / p for p in params or []],
@@ -92,6 +111,10 @@ def run(
         draft=draft,
         push=push,
         quiet=quiet or not out.is_terminal,
+        mlflow_run=mlflow_run,
+        tracking_uri=tracking_uri,
+        mlflow_model=mlflow_model,
+        contract_from_signature=contract_from_signature,
     )
     try:
         ref = registry.register_request(request)
