@@ -222,13 +222,26 @@ def test_a_version_from_a_training_run_is_found_by_its_run_and_tagged(
     assert {v["found"] for v in sync(charter, governed, store)["versions"]} == {"tagged", "register"}
 
 
-def test_a_version_is_found_by_tag_first_then_by_run(template_registry: Path) -> None:
-    doc = Registry(template_registry).index.get(Reference("model", "sepsis-risk", "1.0.0"))
+def test_a_version_is_found_by_tag_first_then_by_run(registry: Path) -> None:
+    path = registry / "models/sepsis-risk/versions/1.0.0.yaml"
+    document = yaml.safe_load(path.read_text())
+    document["spec"]["provenance"]["run"] = {
+        "tracker": "mlflow", "trackingUri": "https://mlflow.example.org", "runId": "r1",
+        "registeredModel": {"name": "sepsis-risk", "version": "5"}}
+    path.write_text(yaml.safe_dump(document, sort_keys=False))
+    doc = Registry(registry).index.get(Reference("model", "sepsis-risk", "1.0.0"))
     assert doc is not None
-    untagged = MlflowVersion("3", run_id="r1", source="models:/m-1")
+    other_run = MlflowVersion("2", run_id="r0", source="models:/m-0")
+    of_run = MlflowVersion("3", run_id="r1", source="models:/m-1")
+    of_run_pinned = MlflowVersion("5", run_id="r1", source="models:/m-1")
+    claimed = MlflowVersion("6", run_id="r1", tags={"charter.ref": "model:sepsis-risk@1.1.0"})
     tagged = MlflowVersion("4", tags={"charter.ref": "model:sepsis-risk@1.0.0"})
-    assert find_version(MlflowModel("sepsis-risk", (untagged, tagged)), doc) == ("tagged", tagged)
-    assert find_version(MlflowModel("sepsis-risk", (untagged,)), doc) == ("register", None)  # no run recorded
+    everything = (other_run, of_run, of_run_pinned, claimed, tagged)
+    assert find_version(MlflowModel("sepsis-risk", everything), doc) == ("tagged", tagged)
+    assert find_version(MlflowModel("sepsis-risk", everything[:4]), doc) == ("run", of_run_pinned)
+    assert find_version(MlflowModel("sepsis-risk", everything[:2]), doc) == ("run", of_run)
+    # a version number alone may be another server's: without the run's id or model it is not this version
+    assert find_version(MlflowModel("sepsis-risk", (MlflowVersion("5"), claimed)), doc) == ("register", None)
     assert find_version(None, doc) == ("register", None)
 
 

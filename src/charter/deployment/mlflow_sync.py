@@ -188,14 +188,14 @@ def find_version(model: MlflowModel | None, doc: Document) -> tuple[How, MlflowV
         return "tagged", tagged[0]
     run = _run_of(doc)
     if run:
-        pinned = str(run.get("modelVersion", "")) or None
-        for v in versions:
-            if REF_TAG in v.tags:
-                continue  # another Charter version's already
-            if (pinned is not None and v.version == pinned) or (
-                    pinned is None and ((run.get("modelUri") and v.source == run["modelUri"])
-                                        or (run.get("runId") and v.run_id == run["runId"]))):
-                return "run", v
+        # the run's own versions, not yet another Charter version's; a number alone could be another server's
+        from_run = [v for v in versions if REF_TAG not in v.tags and (
+            (run.get("runId") and v.run_id == run["runId"]) or (run.get("modelUri") and v.source == run["modelUri"]))]
+        registered = run.get("registeredModel")
+        pinned = [v for v in from_run if isinstance(registered, dict) and registered.get("name") == model.name
+                  and str(registered.get("version")) == v.version]
+        if pinned or from_run:
+            return "run", (pinned or from_run)[0]
     return "register", None
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from charter.adapters.mlflow import tracking
+from charter.errors import MlflowNotFound
 
 #: The tag that ties an MLflow model version to the Charter version it is: `model:NAME@VERSION`.
 REF_TAG = "charter.ref"
@@ -64,7 +65,7 @@ class Serving:
         try:
             with tracking.calling(self.tracking, f"read registered model {name}"):
                 registered = client.get_registered_model(name)
-        except tracking.MlflowNotFound:
+        except MlflowNotFound:
             return None
         versions: list[MlflowVersion] = []
         token: str | None = None
