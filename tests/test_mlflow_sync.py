@@ -18,6 +18,7 @@ import yaml
 from charter import Registry
 from charter.adapters.mlflow.serving import MlflowModel, MlflowVersion
 from charter.deployment.mlflow_sync import find_version
+from charter.errors import MlflowUnreachable
 from charter.registry.references import Reference
 from tests.conftest import Charter, git
 from tests.helpers import no_traceback, object_path, remote_folder
@@ -162,18 +163,22 @@ def test_a_promotion_and_its_rollback_move_the_alias(governed: Path, origin: Pat
 
 
 def test_aliases_set_by_hand_are_moved_back_or_removed_and_unmanaged_ones_are_left(
-        governed: Path, store: str, charter: Charter) -> None:
+        governed: Path, store: str, charter: Charter, tmp_path: Path) -> None:
     sync(charter, governed, store)
     decided = aliases(store, "sepsis-risk")
     mlflow = client(store)
     mlflow.set_registered_model_alias("sepsis-risk", "production", decided["staging"])  # someone "promoted" by hand
     mlflow.set_registered_model_alias("sepsis-risk", "hotfix", decided["staging"])
     mlflow.set_registered_model_alias("sepsis-risk", "challenger", decided["staging"])
+    # a registered model Charter does not know is not governed: its aliases are not Charter's business
+    register_model_version(store, "not-in-charter", log_training_run(store, tmp_path / "runs"), alias="hotfix")
     plan = sync(charter, governed, store)
     assert actions(plan)[("sepsis-risk", "production")] == "move"
     assert actions(plan)[("sepsis-risk", "hotfix")] == "remove"
     assert ("sepsis-risk", "challenger") not in actions(plan)
     assert aliases(store, "sepsis-risk") == {**decided, "challenger": decided["staging"]}
+    assert aliases(store, "not-in-charter") == {"hotfix": "1"}
+    assert "not-in-charter" not in {a["model"] for a in plan["aliases"]}
 
 
 def test_a_model_taken_out_of_an_environment_loses_its_alias(governed: Path, store: str, charter: Charter) -> None:
@@ -186,6 +191,14 @@ def test_a_model_taken_out_of_an_environment_loses_its_alias(governed: Path, sto
     plan = sync(charter, governed, store)
     assert actions(plan)[("card-fraud", "staging")] == "remove"
     assert aliases(store, "card-fraud") == {"production": "1"}
+    # out of every mapped environment: still governed (MLflow has it under a Charter name), so it loses them all
+    production = governed / PRODUCTION
+    text = production.read_text()
+    production.write_text(text.replace(text[text.index("    - model: model:card-fraud@3.2.0"):], ""))
+    git(governed, "commit", "-qam", "card-fraud leaves production")
+    plan = sync(charter, governed, store)
+    assert actions(plan)[("card-fraud", "production")] == "remove"
+    assert aliases(store, "card-fraud") == {} and version_count(store, "card-fraud") == 1
 
 
 def test_dry_run_shows_the_changes_and_makes_none(governed: Path, store: str, charter: Charter) -> None:
@@ -318,13 +331,21 @@ def test_the_configuration_is_validated(governed: Path, charter: Charter) -> Non
 # --- the Python API, and a real tracking server behind a token --------------------------------------------------------
 
 
-def test_the_python_api_returns_the_plan(governed: Path, store: str) -> None:
-    plan = Registry(governed).sync_mlflow(store, dry_run=True)
+def test_the_python_api_returns_the_plan_with_the_uri_of_registry_yaml(governed: Path, store: str,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    config = governed / "registry.yaml"
+    config.write_text(config.read_text().replace("    aliases:\n", f"    trackingUri: {store}\n    aliases:\n"))
+    plan = Registry(governed).sync_mlflow(dry_run=True)
     assert not plan.applied and plan.changes == 9 and plan.tracking_uri == store
     assert {(a.model, a.alias, a.after_ref) for a in plan.aliases} == {
         ("card-fraud", "production", "model:card-fraud@3.2.0"), ("card-fraud", "staging", "model:card-fraud@3.2.0"),
         ("sepsis-risk", "production", "model:sepsis-risk@1.0.0"),
         ("sepsis-risk", "staging", "model:sepsis-risk@1.1.0")}
+    # the environment's URI comes before registry.yaml's, and the command line's before both
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", "http://127.0.0.1:9")
+    assert Registry(governed).sync_mlflow(store, dry_run=True).tracking_uri == store
+    with pytest.raises(MlflowUnreachable):
+        Registry(governed).sync_mlflow(dry_run=True)
 
 
 def test_sync_through_a_tracking_server_with_a_token(governed: Path, tmp_path: Path, run_charter: Any,
