@@ -96,6 +96,8 @@ SLOW: dict[str, str | set[str]] = {
     "test_predictions_file.py": {"test_dvc_add_records_the_same_md5",
                                  "test_any_valid_csv_or_parquet_reads_as_an_independent_parse"},
     "test_threshold_counts.py": {"test_counts_at_every_threshold_match_a_loop"},
+    # a real MLflow store per test (seconds to migrate), and `mlflow server` started and stopped (a minute or more)
+    "test_mlflow_sync.py": ALL,
 }
 
 
