@@ -104,6 +104,8 @@ SLOW: dict[str, str | set[str]] = {
                             "test_dry_run_shows_the_changes_and_makes_none",
                             "test_a_version_from_a_training_run_is_found_by_its_run_and_tagged",
                             "test_a_tagged_version_with_other_bytes_is_refused",
+                            "test_an_artifact_that_cannot_be_fetched_changes_nothing_in_mlflow",
+                            "test_the_python_api_returns_the_plan_with_the_uri_of_registry_yaml",
                             "test_sync_through_a_tracking_server_with_a_token"},
 }
 
