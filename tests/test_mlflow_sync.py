@@ -206,7 +206,7 @@ def test_dry_run_shows_the_changes_and_makes_none(governed: Path, store: str, ch
     assert plan["applied"] is False and plan["changes"] == 9  # 2 models, 3 versions, 4 aliases
     assert client(store).search_registered_models() == []
     result = charter("-C", governed, "sync", "mlflow", "--tracking-uri", store, "--dry-run")
-    assert result.code == 0 and "set (dry run)" in result.stdout and "would change 9" in result.stdout
+    assert result.code == 0 and "set (dry run)" in result.stdout and "would make 9 changes in MLflow" in result.stdout
     sync(charter, governed, store)
     client(store).set_registered_model_alias("sepsis-risk", "production", aliases(store, "sepsis-risk")["staging"])
     moved = aliases(store, "sepsis-risk")
@@ -363,7 +363,7 @@ def test_sync_through_a_tracking_server_with_a_token(governed: Path, tmp_path: P
         refused = run_charter("sync", "mlflow", cwd=governed)
         assert server.refused != []  # the gateway did check the token
     assert first.returncode == 0, first
-    assert "changed 9 thing(s) in MLflow at " + url in first.stdout
+    assert "made 9 changes in MLflow at " + url in first.stdout
     assert json.loads(again.stdout)["changes"] == 0
     assert set(served) == {"production", "staging"}
     assert production.tags["charter.ref"] == "model:sepsis-risk@1.0.0"

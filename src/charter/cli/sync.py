@@ -38,7 +38,7 @@ def mlflow(
     if output is TableFormat.json:
         print_json(plan.to_dict())
         return
-    verb = "would change" if dry_run else "changed"
+    verb = "would make" if dry_run else "made"
     if plan.aliases:
         table = new_table("model", "environment", "alias", "from", "to", "action", box=None, pad_edge=False)
         for a in plan.aliases:
@@ -57,7 +57,8 @@ def mlflow(
     if plan.changes == 0:
         out.print(f"[green]✓[/] MLflow at {escape(plan.tracking_uri)} already serves what was decided: no changes")
     else:
-        out.print(f"[green]✓[/] {verb} {plan.changes} thing(s) in MLflow at {escape(plan.tracking_uri)}")
+        changes = f"{plan.changes} change{'' if plan.changes == 1 else 's'}"
+        out.print(f"[green]✓[/] {verb} {changes} in MLflow at {escape(plan.tracking_uri)}")
 
 
 def _version(number: str | None, ref: str | None) -> str:
