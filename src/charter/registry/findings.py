@@ -217,8 +217,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
               "declared environments: {declared}"),
     "CH510": ("spec.mlflow.trackingUri carries credentials; this file is committed",
               "write the URI without them and give the token in MLFLOW_TRACKING_TOKEN (or the user and password in "
-              "MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD), then remove the secret from git history and "
-              "revoke it"),
+              "MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD); if the secret was ever committed, revoke it"),
     "CH511": ("alias {alias!r} is mapped from environment {environment!r} and also listed in "
               "spec.mlflow.unmanagedAliases", "an alias is either Charter's to set or left alone: remove one of them"),
     "CH507": ("policy for {environment!r} asks for evidence on cohort {name!r}, which does not exist",
