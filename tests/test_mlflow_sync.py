@@ -17,7 +17,8 @@ import yaml
 
 from charter import Registry
 from charter.adapters.mlflow.serving import MlflowModel, MlflowVersion
-from charter.deployment.mlflow_sync import find_version
+from charter.deployment.mlflow_sync import Wanted, find_version, plan_sync
+from charter.deployment.resolve import Resolution
 from charter.errors import MlflowUnreachable
 from charter.registry.references import Reference
 from tests.conftest import Charter, git
@@ -256,6 +257,28 @@ def test_a_version_is_found_by_tag_first_then_by_run(registry: Path) -> None:
     # a version number alone may be another server's: without the run's id or model it is not this version
     assert find_version(MlflowModel("sepsis-risk", (MlflowVersion("5"), claimed)), doc) == ("register", None)
     assert find_version(None, doc) == ("register", None)
+
+
+def test_the_plan_of_two_versions_of_one_run_and_of_aliases_nobody_decided(registry: Path) -> None:
+    """Pure planning: one MLflow version is never claimed by two Charter versions; undecided aliases go."""
+    for version in ("1.0.0", "1.1.0"):
+        path = registry / f"models/sepsis-risk/versions/{version}.yaml"
+        document = yaml.safe_load(path.read_text())
+        document["spec"]["provenance"]["run"] = {"tracker": "mlflow", "trackingUri": "https://mlflow.example.org",
+                                                 "runId": "r1"}
+        path.write_text(yaml.safe_dump(document, sort_keys=False))
+    index = Registry(registry).index
+    wanted = [Wanted("sepsis-risk", env, env, Resolution(doc, env, "full", None))
+              for env, doc in (("production", index.get("model:sepsis-risk@1.0.0")),
+                               ("staging", index.get("model:sepsis-risk@1.1.0"))) if doc is not None]
+    mlflow = MlflowModel("sepsis-risk", (MlflowVersion("3", run_id="r1"),),
+                         {"production": "3", "hotfix": "3", "challenger": "3"})
+    plan = plan_sync(wanted, {"sepsis-risk": mlflow}, ["challenger"], "https://mlflow.example.org")
+    assert [(s.ref, s.how, s.mlflow_version, s.tag) for s in plan.versions] == [
+        ("model:sepsis-risk@1.0.0", "run", "3", True), ("model:sepsis-risk@1.1.0", "register", None, False)]
+    assert [(a.alias, a.action, a.before, a.after) for a in plan.aliases] == [
+        ("hotfix", "remove", "3", None), ("production", "unchanged", "3", "3"), ("staging", "set", None, None)]
+    assert plan.create_models == () and plan.changes == 4  # tag, register, remove, set
 
 
 def test_a_tagged_version_with_other_bytes_is_refused(governed: Path, store: str, charter: Charter) -> None:

@@ -210,11 +210,16 @@ def plan_sync(wanted: Iterable[Wanted], state: dict[str, MlflowModel | None], un
     keep = set(unmanaged)
     wanted = sorted(wanted, key=lambda w: (w.model, w.alias))
     steps: dict[str, VersionStep] = {}
+    claimed: set[tuple[str, str]] = set()
     for w in wanted:
         if w.ref in steps:
             continue
         model = state.get(w.model)
         how, found = find_version(model, w.resolution.version)
+        if found is not None and how == "run" and (w.model, found.version) in claimed:
+            how, found = "register", None  # two Charter versions of one run: the first one found takes it
+        if found is not None:
+            claimed.add((w.model, found.version))
         if found is not None and how == "tagged":
             _check_md5(w, found)
         steps[w.ref] = VersionStep(w.model, w.ref, how, found.version if found else None,
