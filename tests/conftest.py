@@ -96,6 +96,17 @@ SLOW: dict[str, str | set[str]] = {
     "test_predictions_file.py": {"test_dvc_add_records_the_same_md5",
                                  "test_any_valid_csv_or_parquet_reads_as_an_independent_parse"},
     "test_threshold_counts.py": {"test_counts_at_every_threshold_match_a_loop"},
+    # a real MLflow store per test (seconds to migrate), and `mlflow server` started and stopped (a minute or more)
+    "test_mlflow_sync.py": {"test_first_sync_registers_each_decided_version_and_serves_it_under_its_alias",
+                            "test_a_second_sync_changes_nothing", "test_a_promotion_and_its_rollback_move_the_alias",
+                            "test_aliases_set_by_hand_are_moved_back_or_removed_and_unmanaged_ones_are_left",
+                            "test_a_model_taken_out_of_an_environment_loses_its_alias",
+                            "test_dry_run_shows_the_changes_and_makes_none",
+                            "test_a_version_from_a_training_run_is_found_by_its_run_and_tagged",
+                            "test_a_tagged_version_with_other_bytes_is_refused",
+                            "test_an_artifact_that_cannot_be_fetched_changes_nothing_in_mlflow",
+                            "test_the_python_api_returns_the_plan_with_the_uri_of_registry_yaml",
+                            "test_sync_through_a_tracking_server_with_a_token"},
 }
 
 

@@ -152,8 +152,8 @@ def md5(path: Path) -> str:
 
 # --- what a run imports (import-cost tests) ------------------------------------------------------------------------
 
-#: Libraries a run must not import unless it needs them; the last six are the `evidence` extra's (and pandas,
-#: which pyarrow imports), for the commands that compute evaluations from predictions only.
+#: Libraries a run must not import unless it needs them; six are the `evidence` extra's (and pandas, which pyarrow
+#: imports), for the commands that compute evaluations from predictions only; mlflow is for its commands only.
 HEAVY = ("jsonschema", "git", "dvc", "referencing", "jinja2", "yaml", "pydantic", "rich",
          "numpy", "pyarrow", "pandas", "scipy", "sklearn", "statsmodels", "mlflow")
 

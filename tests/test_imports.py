@@ -46,6 +46,14 @@ def test_validating_one_file_needs_no_git_or_dvc(template_registry: Path) -> Non
     assert imported("validate", one, cwd=template_registry) == []
 
 
+def test_only_a_sync_imports_mlflow(template_registry: Path, tmp_path: Path) -> None:
+    assert "mlflow" not in imported("sync", "mlflow", "--help", cwd=template_registry)
+    assert "mlflow" not in imported("pull", "sepsis-risk", "--env", "production", "-o", str(tmp_path / "m.onnx"),
+                                    cwd=template_registry)
+    # the example registry maps no alias, so the sync stops before MLflow is needed
+    assert "mlflow" not in imported("sync", "mlflow", "--tracking-uri", "http://127.0.0.1:9", cwd=template_registry)
+
+
 def test_only_the_report_imports_jinja(template_registry: Path, tmp_path: Path) -> None:
     assert "jinja2" not in imported("list", cwd=template_registry)
     assert "jinja2" in imported("report", "-o", str(tmp_path / "site"), cwd=template_registry)

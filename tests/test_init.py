@@ -117,7 +117,7 @@ def test_github_workflow_gates_again_when_a_review_arrives(template_registry: Pa
     triggers = workflow.get("on", workflow.get(True))  # YAML 1.1 reads a bare `on` as true
     assert triggers["pull_request_review"] == {"types": ["submitted", "dismissed"]}
     assert "pull_request" in triggers
-    [job] = workflow["jobs"].values()
+    job = workflow["jobs"]["validate"]
     [gate] = [step for step in job["steps"] if "charter gate" in step.get("run", "")]
     for event in ("pull_request", "pull_request_review"):
         assert f"github.event_name == '{event}'" in gate["if"]
@@ -125,6 +125,19 @@ def test_github_workflow_gates_again_when_a_review_arrives(template_registry: Pa
     assert gate["env"]["BASE_REF"] == "${{ github.event.pull_request.base.ref }}" and "$BASE_REF" in gate["run"]
     assert gate["env"]["GITHUB_TOKEN"] == "${{ secrets.GITHUB_TOKEN }}"
     assert "pull-requests: read" in (template_registry / ".github" / "workflows" / "charter.yml").read_text()
+
+
+def test_ci_syncs_mlflow_after_a_change_lands_on_main_only_when_its_secret_is_set(template_registry: Path) -> None:
+    workflow = yaml.safe_load((template_registry / ".github" / "workflows" / "charter.yml").read_text())
+    job = workflow["jobs"]["sync-mlflow"]
+    assert job["needs"] == "validate" and job["if"] == "github.event_name == 'push' && github.ref == 'refs/heads/main'"
+    assert job["env"] == {"MLFLOW_TRACKING_URI": "${{ secrets.MLFLOW_TRACKING_URI }}"}
+    assert all(step["if"] == "${{ env.MLFLOW_TRACKING_URI != '' }}" for step in job["steps"])
+    [sync] = [step for step in job["steps"] if "charter sync mlflow" in step.get("run", "")]
+    assert sync["env"] == {"MLFLOW_TRACKING_TOKEN": "${{ secrets.MLFLOW_TRACKING_TOKEN }}"}
+    gitlab = yaml.safe_load((template_registry / ".gitlab-ci.yml").read_text())["sync-mlflow"]
+    assert gitlab["rules"] == [{"if": "$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH && $MLFLOW_TRACKING_URI"}]
+    assert gitlab["script"] == ["charter sync mlflow"] and gitlab["needs"] == ["validate"]
 
 
 def test_gitlab_ci_says_how_approvals_reach_the_gate(template_registry: Path) -> None:

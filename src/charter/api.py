@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from charter.authoring.evaluation_from_predictions import PredictionsRequest
     from charter.authoring.record_evaluation import EvaluationRequest
     from charter.authoring.register import Registration
+    from charter.deployment.mlflow_sync import SyncPlan
     from charter.deployment.model_performance import PerformancePoint
     from charter.deployment.status import StatusReport
     from charter.evaluation.compare import Comparison
@@ -148,6 +149,14 @@ class Registry:
             return resolve(self.index, self.config, model, env)
         lazy = LazyRegistry(self.root)  # reads the model's entries and the environment, not the whole registry
         return resolve(lazy.index, lazy.config, model, env)
+
+    def sync_mlflow(self, tracking_uri: str | None = None, *, dry_run: bool = False,
+                    model: str | None = None) -> SyncPlan:
+        """Point MLflow's aliases at what each mapped environment resolves to (docs/mlflow.md); the plan, applied
+        unless `dry_run`. `tracking_uri` defaults to MLFLOW_TRACKING_URI, then registry.yaml's spec.mlflow."""
+        from charter.deployment.mlflow_sync import sync_mlflow
+
+        return sync_mlflow(self.root, self.index, self.config, tracking_uri, dry_run=dry_run, model=model)
 
     def pull(self, model: str, output: str | Path, env: str | None = None, *, force: bool = False,
              quiet: bool = True) -> Path:

@@ -1376,3 +1376,38 @@ class CiEventUnreadable(CharterError):
 
     template = "cannot tell the pull request from {path} ({variable}): {problem}"
     hint_template = "{variable} must name the JSON event file the CI wrote for this job"
+
+
+# --- charter sync mlflow: serving what was decided -----------------------------------------------------------------
+# Raise sites pass URIs already redacted; no template has a place for a token.
+
+
+class MlflowSyncNotConfigured(CharterError):
+    template = "{registry_file} maps no environment to an MLflow alias (spec.mlflow.aliases): nothing to sync"
+    hint_template = "add spec.mlflow.aliases, e.g. `production: production` (see docs/mlflow.md)"
+
+
+class MlflowSyncUnknownModel(CharterError):
+    template = "{model!r} is not a model of this registry"
+    hint_template = "models of this registry: {known}"
+
+
+class MlflowSyncArtifactUnavailable(CharterError):
+    """A version must be registered in MLflow but its bytes cannot be had; nothing was changed in MLflow."""
+
+    template = "cannot register {ref} in MLflow: {problem}"
+    hint_template = "push the artifact to the DVC remote (`dvc push`) or check the remote; MLflow was not changed"
+
+
+class MlflowSyncVersionDiffers(CharterError):
+    """An MLflow version claims to be a Charter version but was uploaded with other bytes."""
+
+    template = ("MLflow version {version} of {model} is tagged {ref} but holds md5 {actual}, not the recorded "
+                "{expected}")
+    hint_template = ("remove the tag charter.ref from that MLflow version (or the version), then run "
+                     "`charter sync mlflow` again to register the recorded artifact")
+
+
+class MlflowSyncAmbiguousAlias(CharterError):
+    template = "alias {alias!r} is mapped from two environments, {first} and {second}"
+    hint_template = "give each environment its own alias in spec.mlflow.aliases"

@@ -72,6 +72,7 @@ COMMANDS: dict[str, CommandEntry] = {
     "report": CommandEntry("charter.cli.report", "run", "Example: charter report -o ../site --title 'ML registry'"),
     "import": CommandEntry("charter.cli.importing", "app",
                            "Example: charter import mlflow --tracking-uri https://mlflow.example.org --dry-run"),
+    "sync": CommandEntry("charter.cli.sync", "app", "Example: charter sync mlflow --dry-run"),
 }
 
 

@@ -22,6 +22,7 @@ class RegistryConfig:
     policy: dict[str, Any] = field(default_factory=dict)
     naming: dict[str, Any] = field(default_factory=dict)
     risk_tiers: dict[str, Any] = field(default_factory=dict)
+    mlflow: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def from_document(cls, doc: Document | None) -> RegistryConfig:
@@ -30,11 +31,33 @@ class RegistryConfig:
         names = [e["name"] for e in envs if isinstance(e, dict) and isinstance(e.get("name"), str)] \
             if isinstance(envs, list) else []
         return cls(doc, names, _mapping(spec.get("policy")), _mapping(spec.get("naming")),
-                   _mapping(spec.get("riskTiers")))
+                   _mapping(spec.get("riskTiers")), _mapping(spec.get("mlflow")))
+
+    @property
+    def mlflow_aliases(self) -> dict[str, str]:
+        """`spec.mlflow.aliases`: environment -> MLflow alias, the well-formed pairs only."""
+        aliases = _mapping(self.mlflow.get("aliases"))
+        return {env: alias for env, alias in aliases.items() if isinstance(alias, str)}
+
+    @property
+    def mlflow_unmanaged(self) -> list[str]:
+        """`spec.mlflow.unmanagedAliases`: aliases `charter sync mlflow` never sets or removes."""
+        given = self.mlflow.get("unmanagedAliases")
+        return [a for a in given if isinstance(a, str)] if isinstance(given, list) else []
 
 
 def _mapping(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
+
+
+#: The parts of a URI that carry credentials: `user:password@` before the host, or a secret-looking query parameter.
+_URI_USERINFO = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://[^/?#]*@")
+_URI_SECRET_PARAMETER = re.compile(r"[?&](?:[^=&#]*(?:token|password|secret|key|auth)[^=&#]*)=", re.IGNORECASE)
+
+
+def uri_has_credentials(uri: str) -> bool:
+    """Whether a URI written in a committed file carries a secret (a user and password, or a token parameter)."""
+    return bool(_URI_USERINFO.match(uri) or _URI_SECRET_PARAMETER.search(uri))
 
 
 def find_registry_root(start: Path) -> Path:

@@ -69,6 +69,9 @@ CODES: dict[str, FindingCode] = _codes(
     FindingCode("CH506", E, "policy names an undeclared environment"),
     FindingCode("CH507", E, "policy names a cohort that does not exist"),
     FindingCode("CH508", W, "CODEOWNERS is missing or out of date"),
+    FindingCode("CH509", E, "MLflow alias mapped from an undeclared environment"),
+    FindingCode("CH510", E, "MLflow tracking URI carries credentials"),
+    FindingCode("CH511", E, "MLflow alias both mapped and unmanaged"),
     FindingCode("CH601", E, "released entry changed"),
     FindingCode("CH602", E, "released entry deleted"),
     FindingCode("CH603", E, "breaking change without a major version bump"),
@@ -210,6 +213,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
               "create it with an empty list: spec.assignments: []"),
     "CH504": ("{model} is assigned twice (also at assignment {first})", "keep one assignment per model version"),
     "CH506": ("policy for {environment!r}, which is not a declared environment", "declared environments: {declared}"),
+    "CH509": ("spec.mlflow.aliases maps {environment!r}, which is not a declared environment",
+              "declared environments: {declared}"),
+    "CH510": ("spec.mlflow.trackingUri carries credentials; this file is committed",
+              "write the URI without them and give the token in MLFLOW_TRACKING_TOKEN (or the user and password in "
+              "MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD); if the secret was ever committed, revoke it"),
+    "CH511": ("alias {alias!r} is mapped from environment {environment!r} and also listed in "
+              "spec.mlflow.unmanagedAliases", "an alias is either Charter's to set or left alone: remove one of them"),
     "CH507": ("policy for {environment!r} asks for evidence on cohort {name!r}, which does not exist",
               "create the cohort, or correct the name (NAME means any version, cohort:NAME@VERSION pins one)"),
     "CH508": ("{codeowners} is missing: the forge cannot enforce the approvers this policy names",

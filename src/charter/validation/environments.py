@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from charter.registry.config import RegistryConfig
+from charter.registry.config import RegistryConfig, uri_has_credentials
 from charter.registry.documents import Document
 from charter.registry.fields import value_at
 from charter.registry.findings import Finding, finding
@@ -51,12 +51,30 @@ def check_registry_config(doc: Document, config: RegistryConfig, index: Registry
             findings.append(finding("CH506", doc.path, doc.place(("spec", "policy", env), key=True),
                                     environment=env, declared=", ".join(config.environments) or "none"))
     findings.extend(_policy_cohorts(doc, config, index))
+    findings.extend(_mlflow_config(doc, config))
     if whole_registry:
         present = {d.name for d in index.entries(KINDS["Environment"])}
         for i, env in enumerate(config.environments):
             if env not in present:
                 findings.append(finding("CH503", doc.path, doc.place(("spec", "environments", i)),
                                         environment=env))
+    return findings
+
+
+def _mlflow_config(doc: Document, config: RegistryConfig) -> list[Finding]:
+    """`spec.mlflow`: aliases of declared environments, no alias both Charter's and not, no secret in the URI."""
+    findings: list[Finding] = []
+    unmanaged = set(config.mlflow_unmanaged)
+    for env, alias in config.mlflow_aliases.items():
+        if env not in config.environments:
+            findings.append(finding("CH509", doc.path, doc.place(("spec", "mlflow", "aliases", env), key=True),
+                                    environment=env, declared=", ".join(config.environments) or "none"))
+        if alias in unmanaged:
+            findings.append(finding("CH511", doc.path, doc.place(("spec", "mlflow", "aliases", env)),
+                                    environment=env, alias=alias))
+    uri = config.mlflow.get("trackingUri")
+    if isinstance(uri, str) and uri_has_credentials(uri):
+        findings.append(finding("CH510", doc.path, doc.place(("spec", "mlflow", "trackingUri"))))
     return findings
 
 
