@@ -24,7 +24,6 @@ import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from bench_validate import machine_info, write_json
 from evidence_record import _environment, charter_argv, measure

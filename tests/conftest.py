@@ -107,6 +107,8 @@ SLOW: dict[str, str | set[str]] = {
                             "test_an_artifact_that_cannot_be_fetched_changes_nothing_in_mlflow",
                             "test_the_python_api_returns_the_plan_with_the_uri_of_registry_yaml",
                             "test_sync_through_a_tracking_server_with_a_token"},
+    "test_mlflow_register.py": ALL,
+    "test_mlflow_import.py": ALL,
 }
 
 

@@ -184,10 +184,9 @@ def plan_import(models: list[RegisteredModel], index: RegistryIndex, config: Reg
 def alias_environments(config: RegistryConfig) -> dict[str, str]:
     """MLflow alias → environment: `spec.mlflow.aliases` (environment → alias) read backwards, else each
     environment's own name."""
-    spec = config.document.spec if config.document is not None and isinstance(config.document.spec, dict) else {}
-    mapping = value_at(spec, ("mlflow", "aliases"))
-    if isinstance(mapping, dict) and mapping:
-        return {str(alias): str(env) for env, alias in mapping.items() if env in config.environments}
+    mapping = config.mlflow_aliases
+    if mapping:
+        return {alias: env for env, alias in mapping.items() if env in config.environments}
     return {env: env for env in config.environments}
 
 
