@@ -288,3 +288,21 @@ def write_predictions(path: Path, rows: int = 6000, seed: int = 14, *, prevalenc
         lines += [",".join(str(columns[c][i]) for c in columns) for i in range(rows)]
         path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
+
+
+# --- a registry's state, as a refused command must leave it ---------------------------------------------------------
+
+
+def load_entry(root: Path, relpath: str) -> dict[str, Any]:
+    """An entry file of the registry, parsed."""
+    import yaml
+
+    data = yaml.safe_load((root / relpath).read_text(encoding="utf-8"))
+    assert isinstance(data, dict)
+    return data
+
+
+def repository_state(root: Path) -> dict[str, str]:
+    """HEAD, the branches and every file's status (ignored ones too): what a refused command must leave as it was."""
+    return {"head": git(root, "rev-parse", "HEAD"), "branches": git(root, "branch", "-a"),
+            "status": git(root, "status", "--porcelain", "--ignored", "--untracked-files=all")}

@@ -8,27 +8,15 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 import yaml
 
 from tests.conftest import Charter, git
-from tests.helpers import no_traceback
+from tests.helpers import load_entry, no_traceback, repository_state
 from tests.mlflow_store import log_training_run, register_model_version, sqlite_store
 
 pytestmark = pytest.mark.filterwarnings("ignore")
-
-
-def load(root: Path, relpath: str) -> dict[str, Any]:
-    data = yaml.safe_load((root / relpath).read_text(encoding="utf-8"))
-    assert isinstance(data, dict)
-    return data
-
-
-def state(root: Path) -> dict[str, str]:
-    return {"head": git(root, "rev-parse", "HEAD"), "branches": git(root, "branch", "-a"),
-            "status": git(root, "status", "--porcelain", "--ignored", "--untracked-files=all")}
 
 
 @pytest.fixture
@@ -49,7 +37,7 @@ def store(tmp_path: Path) -> str:
 
 def test_dry_run_prints_the_plan_and_changes_nothing(registry: Path, origin: Path, store: str,
                                                     charter: Charter) -> None:
-    before = state(registry)
+    before = repository_state(registry)
     result = charter("-C", registry, "import", "mlflow", "--tracking-uri", store, "--dry-run", "--format", "json")
     no_traceback(result)
     assert result.code == 0, result
@@ -60,34 +48,34 @@ def test_dry_run_prints_the_plan_and_changes_nothing(registry: Path, origin: Pat
     assert [(a["environment"], a["model"], a["from"], a["mlflowVersion"]) for a in plan["assignments"]] == [
         ("staging", "sepsis-risk", "alias staging", "2"), ("production", "sepsis-risk", "alias production", "1"),
         ("staging", "triage-score", "stage Staging", "1")]
-    assert state(registry) == before
+    assert repository_state(registry) == before
 
 
 def test_import_registers_versions_and_opens_the_aliases_as_one_proposal(
         registry: Path, origin: Path, store: str, charter: Charter) -> None:
-    event = load(registry, "models/sepsis-risk/versions/1.1.0.yaml")["spec"]["labelEvent"]
+    event = load_entry(registry, "models/sepsis-risk/versions/1.1.0.yaml")["spec"]["labelEvent"]
     result = charter("-C", registry, "import", "mlflow", "--tracking-uri", store, "--event", event)
     no_traceback(result)
     assert result.code == 0, result
     assert "registered 3 version(s); proposed 3 assignment(s)" in result.stdout
 
-    model = load(registry, "models/triage-score/model.yaml")
+    model = load_entry(registry, "models/triage-score/model.yaml")
     assert model["spec"]["riskTier"] == "low" and model["metadata"]["status"] == "active"
-    first = load(registry, "models/sepsis-risk/versions/1.2.0.yaml")
-    second = load(registry, "models/sepsis-risk/versions/1.3.0.yaml")
+    first = load_entry(registry, "models/sepsis-risk/versions/1.2.0.yaml")
+    second = load_entry(registry, "models/sepsis-risk/versions/1.3.0.yaml")
     assert first["spec"]["provenance"]["run"]["registeredModel"] == {"name": "sepsis-risk", "version": "1"}
     assert second["spec"]["provenance"]["run"]["registeredModel"] == {"name": "sepsis-risk", "version": "2"}
     assert first["metadata"]["description"] == "Retrained on 2025 data."
     assert second["spec"]["provenance"]["run"]["tags"]["version.validated"] == "yes"
     assert first["spec"]["contract"] == "contract:sepsis-risk-serving@1.0.0"  # carried over from 1.1.0
-    triage = load(registry, "models/triage-score/versions/0.1.0.yaml")
+    triage = load_entry(registry, "models/triage-score/versions/0.1.0.yaml")
     assert triage["spec"]["provenance"]["run"]["registeredModel"] == {"name": "triage-score", "version": "1"}
     assert triage["spec"]["labelEvent"] == event
     assert triage["spec"]["contract"] == "contract:triage-score-serving@0.1.0"  # drafted from the signature
-    assert load(registry, "contracts/triage-score-serving/0.1.0.yaml")["metadata"]["status"] == "draft"
+    assert load_entry(registry, "contracts/triage-score-serving/0.1.0.yaml")["metadata"]["status"] == "draft"
 
     # the versions are on main, one commit each (and one for the new model); the assignments are not
-    assert load(registry, "environments/production.yaml")["spec"]["assignments"][0]["model"] == \
+    assert load_entry(registry, "environments/production.yaml")["spec"]["assignments"][0]["model"] == \
         "model:sepsis-risk@1.0.0"
     assert git(registry, "status", "--porcelain", "--untracked-files=all") == ""
     branches = git(origin, "branch", "--format=%(refname:short)").split()
@@ -134,12 +122,12 @@ def test_a_name_the_rules_refuse_is_exit_1_with_the_rule_and_rename_imports_it(
     uri = sqlite_store(tmp_path)
     run = log_training_run(uri, tmp_path / "mlartifacts")
     register_model_version(uri, "Sepsis Risk", run)
-    before = state(registry)
+    before = repository_state(registry)
     refused = charter("-C", registry, "import", "mlflow", "--tracking-uri", uri)
     no_traceback(refused)
     assert refused.code == 1, refused
     assert "MLflow model name 'Sepsis Risk' is refused" in refused.stderr and "a-z, 0-9" in refused.stderr
-    assert state(registry) == before
+    assert repository_state(registry) == before
     renamed = charter("-C", registry, "import", "mlflow", "--tracking-uri", uri, "--rename",
                       "Sepsis Risk=sepsis-risk", "--no-push", "--format", "json")
     assert renamed.code == 0, renamed
@@ -147,16 +135,16 @@ def test_a_name_the_rules_refuse_is_exit_1_with_the_rule_and_rename_imports_it(
 
 
 def test_a_new_model_needs_its_label_event(registry: Path, store: str, charter: Charter) -> None:
-    before = state(registry)
+    before = repository_state(registry)
     result = charter("-C", registry, "import", "mlflow", "--tracking-uri", store)
     no_traceback(result)
     assert result.code == 2 and "'triage-score' is new to Charter" in result.stderr, result
-    assert state(registry) == before
+    assert repository_state(registry) == before
 
 
 def test_an_unknown_model_is_refused_and_nothing_is_written(registry: Path, store: str, charter: Charter) -> None:
-    before = state(registry)
+    before = repository_state(registry)
     result = charter("-C", registry, "import", "mlflow", "--tracking-uri", store, "--model", "no-such-model")
     no_traceback(result)
     assert result.code == 2 and "has no such thing" in result.stderr, result
-    assert state(registry) == before
+    assert repository_state(registry) == before

@@ -11,15 +11,13 @@ import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-import yaml
 
 from charter.adapters.mlflow.runs import typed_param
 from charter.adapters.mlflow.tracking import redact_uri
 from tests.conftest import Charter, git
-from tests.helpers import md5, no_traceback, object_path, remote_folder
+from tests.helpers import load_entry, md5, no_traceback, object_path, remote_folder, repository_state
 from tests.mlflow_store import (
     SOURCE_COMMIT,
     LoggedRun,
@@ -33,18 +31,6 @@ from tests.mlflow_store import (
 pytestmark = pytest.mark.filterwarnings("ignore")
 SERVER_TOKEN = "mlflow-tok-7f3a9c21"
 NEXT = "models/sepsis-risk/versions/1.2.0.yaml"
-
-
-def load(root: Path, relpath: str) -> dict[str, Any]:
-    data = yaml.safe_load((root / relpath).read_text(encoding="utf-8"))
-    assert isinstance(data, dict)
-    return data
-
-
-def state(root: Path) -> dict[str, str]:
-    """What a failed registration must leave as it found it."""
-    return {"head": git(root, "rev-parse", "HEAD"), "status": git(root, "status", "--porcelain", "--ignored",
-                                                                   "--untracked-files=all")}
 
 
 def everything_in(root: Path) -> str:
@@ -74,7 +60,7 @@ def test_a_run_becomes_a_version_with_its_params_metrics_source_datasets_and_mod
     assert result.code == 0, result
     assert "registered model:sepsis-risk@1.2.0" in result.stdout
 
-    spec = load(registry, NEXT)["spec"]
+    spec = load_entry(registry, NEXT)["spec"]
     assert spec["artifact"]["format"] == "mlflow"
     assert spec["artifact"]["path"] == "artifacts/sepsis-risk/1.2.0/model"
     model_folder = registry / "artifacts/sepsis-risk/1.2.0/model"
@@ -97,7 +83,7 @@ def test_a_run_becomes_a_version_with_its_params_metrics_source_datasets_and_mod
     assert re.fullmatch(r"[0-9a-f]{8,}", provenance["datasets"][0]["version"])  # MLflow's digest of the data
     assert provenance["datasets"][1]["name"] == "sepsis-adult-inpatients-train"  # the carried-over cohort's too
     assert provenance["environment"]["packages"]["scikit-learn"]  # from the model's requirements, not this machine
-    assert spec["contract"] == load(registry, "models/sepsis-risk/versions/1.1.0.yaml")["spec"]["contract"]
+    assert spec["contract"] == load_entry(registry, "models/sepsis-risk/versions/1.1.0.yaml")["spec"]["contract"]
 
     # one commit: version, pointer, .gitignore; the files pushed to the DVC remote
     assert git(registry, "rev-parse", "HEAD~1").strip() == before
@@ -118,7 +104,7 @@ def test_the_python_api_registers_from_a_run(registry: Path, store: str, run: Lo
     reference = charter.Registry(registry).register("sepsis-risk", mlflow_run=run.run_id, tracking_uri=store,
                                                     version="2.0.0")
     assert reference == "model:sepsis-risk@2.0.0"
-    assert load(registry, "models/sepsis-risk/versions/2.0.0.yaml")["spec"]["provenance"]["run"]["runId"] == \
+    assert load_entry(registry, "models/sepsis-risk/versions/2.0.0.yaml")["spec"]["provenance"]["run"]["runId"] == \
         run.run_id
 
 
@@ -128,16 +114,16 @@ def test_the_signature_drafts_the_contract_of_a_version_without_one(
     assert created.code == 0, created
     git(registry, "add", "-A")
     git(registry, "commit", "-q", "-m", "New model triage-score")
-    parent = load(registry, "models/sepsis-risk/versions/1.1.0.yaml")["spec"]  # a high-risk model needs cohorts
+    parent = load_entry(registry, "models/sepsis-risk/versions/1.1.0.yaml")["spec"]  # a high-risk model needs cohorts
     result = charter("-C", registry, "register", "triage-score", "--mlflow-run", run.run_id, "--tracking-uri", store,
                      "--contract-from-signature", "--event", parent["labelEvent"],
                      "--cohort", parent["trainingCohorts"][0], "--validation-cohort", parent["validationCohorts"][0])
     no_traceback(result)
     assert "Downloading" not in result.stdout + result.stderr  # MLflow's progress bars stay out of the output
     assert result.code == 0, result
-    version = load(registry, "models/triage-score/versions/0.1.0.yaml")
+    version = load_entry(registry, "models/triage-score/versions/0.1.0.yaml")
     assert version["spec"]["contract"] == "contract:triage-score-serving@0.1.0"
-    contract = load(registry, "contracts/triage-score-serving/0.1.0.yaml")
+    contract = load_entry(registry, "contracts/triage-score-serving/0.1.0.yaml")
     assert contract["metadata"]["status"] == "draft"
     assert contract["spec"]["model"] == "model:triage-score"
     assert [(f["name"], f["type"], f["required"]) for f in contract["spec"]["input"]["fields"]] == [
@@ -151,7 +137,7 @@ def test_a_carried_over_contract_is_kept_and_no_draft_is_written(
     result = charter("-C", registry, "register", "sepsis-risk", "--mlflow-run", run.run_id, "--tracking-uri", store,
                      "--contract-from-signature")
     assert result.code == 0, result
-    assert load(registry, NEXT)["spec"]["contract"] == "contract:sepsis-risk-serving@1.0.0"
+    assert load_entry(registry, NEXT)["spec"]["contract"] == "contract:sepsis-risk-serving@1.0.0"
     assert not (registry / "contracts/sepsis-risk-serving/sepsis-risk-serving").exists()
     assert git(registry, "show", "--name-only", "--format=", "HEAD").count("contracts/") == 0
 
@@ -160,11 +146,11 @@ def test_a_carried_over_contract_is_kept_and_no_draft_is_written(
 
 
 def refused(charter: Charter, registry: Path, *args: str | Path, code: int = 2) -> str:
-    before = state(registry)
+    before = repository_state(registry)
     result = charter("-C", registry, "register", "sepsis-risk", *args)
     no_traceback(result)
     assert result.code == code, result
-    assert state(registry) == before
+    assert repository_state(registry) == before
     assert not (registry / NEXT).exists()
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert lines and lines[0].startswith("error:"), result
@@ -190,11 +176,11 @@ def test_a_signature_is_needed_to_draft_a_contract(registry: Path, store: str, t
     git(registry, "add", "-A")
     git(registry, "commit", "-q", "-m", "New model triage-score")
     unsigned = log_training_run(store, tmp_path / "mlartifacts", with_signature=False)
-    before = state(registry)
+    before = repository_state(registry)
     result = charter("-C", registry, "register", "triage-score", "--mlflow-run", unsigned.run_id,
                      "--tracking-uri", store, "--contract-from-signature")
     assert result.code == 2 and "no column signature" in result.stderr, result
-    assert state(registry) == before
+    assert repository_state(registry) == before
 
 
 def test_an_unreachable_server_is_one_line_without_the_password(registry: Path, charter: Charter) -> None:
@@ -244,7 +230,7 @@ def test_through_mlflow_server_with_a_token(registry: Path, server: Server, serv
                      "--tracking-uri", server.url)
     no_traceback(result)
     assert result.code == 0, result
-    run_block = load(registry, NEXT)["spec"]["provenance"]["run"]
+    run_block = load_entry(registry, NEXT)["spec"]["provenance"]["run"]
     assert run_block["trackingUri"] == server.url and run_block["runId"] == served_run.run_id
     assert SERVER_TOKEN not in everything_in(registry) + result.stdout + result.stderr
 

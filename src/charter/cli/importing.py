@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from charter.cli.console import ReadFormat, escape, new_table, out, print_json
+from charter.cli.render import print_pull_request
 from charter.errors import RenameMalformed
 
 app = typer.Typer(
@@ -85,17 +86,20 @@ def _print_plan(plan: object, dry_run: bool) -> None:
               f"{len({v.mlflow_name for v in plan.versions})} registered model(s)")
     if plan.new_models:
         out.print(f"  new models: {escape(', '.join(plan.new_models))}")
-    versions = new_table("MLflow model", "version", "action", "Charter version", "note")
+    # References are never cut short (they are what a reader copies): at 80 columns a cell folds instead.
+    versions = new_table("MLflow version", "action", "Charter version")
     for v in plan.versions:
-        versions.add_row(escape(v.mlflow_name), v.mlflow_version, v.action, escape(v.ref or "-"), escape(v.note))
-    if plan.versions:
-        out.print(versions)
-    assignments = new_table("environment", "model", "from", "MLflow version", "Charter version", "assigned now")
+        action = f"{v.action} ({v.note})" if v.note else v.action
+        versions.add_row(escape(f"{v.mlflow_name} v{v.mlflow_version}"), action, escape(v.ref or "-"))
+    assignments = new_table("environment", "MLflow", "Charter version", "assigned now")
     for a in plan.assignments:
-        assignments.add_row(a.environment, escape(a.model), escape(a.source), a.mlflow_version, escape(a.ref or "-"),
-                            escape(a.current or "-"))
-    if plan.assignments:
-        out.print(assignments)
+        assignments.add_row(a.environment, escape(f"{a.model} {a.source} → v{a.mlflow_version}"),
+                            escape(a.ref or "-"), escape(a.current or "-"))
+    for table, rows in ((versions, plan.versions), (assignments, plan.assignments)):
+        for column in table.columns:
+            column.overflow = "fold"
+        if rows:
+            out.print(table)
     registered = sum(1 for v in plan.versions if v.action == "register")
     if dry_run:
         out.print(f"would register {registered} version(s) and propose {len(plan.changes)} assignment(s)")
@@ -104,18 +108,5 @@ def _print_plan(plan: object, dry_run: bool) -> None:
     if plan.pending_branch:
         out.print(f"  the aliases were proposed today already, on branch {escape(plan.pending_branch)}: merge or "
                   "close it, then run the import again to propose what changed since")
-    result = plan.proposal
-    if result is None:
-        return
-    out.print(f"[green]✓[/] {escape(result.title)}")
-    out.print(f"  branch {escape(result.branch)} → {escape(result.base_branch)} (commit {result.commit[:10]})"
-              + ("" if result.pushed else " [yellow]not pushed: no origin remote[/]"))
-    if result.pull_request_url:
-        out.print(f"  pull request #{result.pull_request_number}: {escape(result.pull_request_url)}")
-    else:
-        if result.forge_note:
-            out.print(f"  [dim]{escape(result.forge_note)}[/]")
-        if result.compare_url:
-            out.print(f"  open it at: {escape(result.compare_url)}")
-        out.print()
-        print(result.body)
+    if plan.proposal is not None:
+        print_pull_request(plan.proposal)

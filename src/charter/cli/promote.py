@@ -6,7 +6,8 @@ from typing import Annotated
 
 import typer
 
-from charter.cli.console import ReadFormat, err, escape, out, print_json
+from charter.cli.console import ReadFormat, err, escape, print_json
+from charter.cli.render import print_pull_request
 from charter.errors import CanaryOrShadow, NoEarlierAssignment
 
 
@@ -17,18 +18,7 @@ def _report(result: object, output: ReadFormat) -> None:
     if output is ReadFormat.json:
         print_json(result.to_dict())
         return
-    out.print(f"[green]✓[/] {escape(result.title)}")
-    out.print(f"  branch {escape(result.branch)} → {escape(result.base_branch)} (commit {result.commit[:10]})"
-              + ("" if result.pushed else " [yellow]not pushed: no origin remote[/]"))
-    if result.pull_request_url:
-        out.print(f"  pull request #{result.pull_request_number}: {escape(result.pull_request_url)}")
-    else:
-        if result.forge_note:
-            out.print(f"  [dim]{escape(result.forge_note)}[/]")
-        if result.compare_url:
-            out.print(f"  open it at: {escape(result.compare_url)}")
-        out.print()
-        print(result.body)
+    print_pull_request(result)
 
 
 def _run(ctx: typer.Context, request: object, output: ReadFormat) -> None:

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from charter.deployment.expectation import Comparison
     from charter.errors import FindingsError
     from charter.history.environment_items import Assignment
+    from charter.promotion.promote import PullRequestDraft
     from charter.registry.summary import EntrySummary
 
 NOTHING = "-"
@@ -55,6 +56,22 @@ def refuse_entry(root: Path, error: FindingsError, as_json: bool, done_key: str)
         print_findings(root, error.findings)
         out.print(f"[red]✗[/] {escape(error.message)}")
     return typer.Exit(1)
+
+
+def print_pull_request(result: PullRequestDraft) -> None:
+    """A branch pushed for review: the pull request opened, or how to open it by hand with the body to paste."""
+    out.print(f"[green]✓[/] {escape(result.title)}")
+    out.print(f"  branch {escape(result.branch)} → {escape(result.base_branch)} (commit {result.commit[:10]})"
+              + ("" if result.pushed else " [yellow]not pushed: no origin remote[/]"))
+    if result.pull_request_url:
+        out.print(f"  pull request #{result.pull_request_number}: {escape(result.pull_request_url)}")
+        return
+    if result.forge_note:
+        out.print(f"  [dim]{escape(result.forge_note)}[/]")
+    if result.compare_url:
+        out.print(f"  open it at: {escape(result.compare_url)}")
+    out.print()
+    print(result.body)
 
 
 def print_findings(root: Path, findings: list[Finding]) -> None:

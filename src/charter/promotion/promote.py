@@ -353,6 +353,8 @@ class PullRequestDraft(Protocol):
     base_branch: str
     title: str
     body: str
+    commit: str
+    pushed: bool
     pull_request_url: str | None
     pull_request_number: int | None
     compare_url: str | None
