@@ -142,6 +142,36 @@ def test_a_new_model_needs_its_label_event(registry: Path, store: str, charter: 
     assert repository_state(registry) == before
 
 
+def test_a_missing_event_or_an_unusable_signature_is_refused_before_anything_is_written(
+        registry: Path, store: str, tmp_path: Path, charter: Charter) -> None:
+    before = repository_state(registry)
+    unknown = charter("-C", registry, "import", "mlflow", "--tracking-uri", store, "--event", "event:nope@1.0.0")
+    no_traceback(unknown)
+    assert unknown.code == 2 and "no such event definition" in unknown.stderr, unknown
+    assert repository_state(registry) == before
+
+    unsigned = log_training_run(store, tmp_path / "mlartifacts", experiment="other", with_signature=False)
+    register_model_version(store, "unsigned-score", unsigned)
+    event = load_entry(registry, "models/sepsis-risk/versions/1.1.0.yaml")["spec"]["labelEvent"]
+    refused = charter("-C", registry, "import", "mlflow", "--tracking-uri", store, "--event", event)
+    no_traceback(refused)
+    assert refused.code == 2 and "no signature with named input columns" in refused.stderr, refused
+    assert repository_state(registry) == before  # not even the models before it were imported
+
+
+def test_the_newest_version_in_a_stage_is_the_one_assigned(registry: Path, store: str, tmp_path: Path,
+                                                          charter: Charter) -> None:
+    from mlflow import MlflowClient
+
+    later = register_model_version(store, "triage-score", log_training_run(store, tmp_path / "mlartifacts", seed=4))
+    MlflowClient(store, registry_uri=store).transition_model_version_stage("triage-score", later, "Staging")
+    result = charter("-C", registry, "import", "mlflow", "--tracking-uri", store, "--model", "triage-score",
+                     "--dry-run", "--format", "json")
+    assert result.code == 0, result
+    [staging] = json.loads(result.stdout)["assignments"]
+    assert (staging["from"], staging["mlflowVersion"]) == ("stage Staging", later)
+
+
 def test_an_unknown_model_is_refused_and_nothing_is_written(registry: Path, store: str, charter: Charter) -> None:
     before = repository_state(registry)
     result = charter("-C", registry, "import", "mlflow", "--tracking-uri", store, "--model", "no-such-model")

@@ -179,7 +179,7 @@ def test_a_signature_is_needed_to_draft_a_contract(registry: Path, store: str, t
     before = repository_state(registry)
     result = charter("-C", registry, "register", "triage-score", "--mlflow-run", unsigned.run_id,
                      "--tracking-uri", store, "--contract-from-signature")
-    assert result.code == 2 and "no column signature" in result.stderr, result
+    assert result.code == 2 and "no signature with named input columns" in result.stderr, result
     assert repository_state(registry) == before
 
 
@@ -207,6 +207,36 @@ def test_the_tracking_uri_comes_from_the_environment(registry: Path, store: str,
     monkeypatch.setenv("MLFLOW_TRACKING_URI", store)
     result = charter("-C", registry, "register", "sepsis-risk", "--mlflow-run", run.run_id)
     assert result.code == 0, result
+
+
+def test_a_model_logged_as_run_artifacts_comes_down_whole_with_its_folders(
+        registry: Path, store: str, tmp_path: Path, charter: Charter) -> None:
+    """Runs from before MLflow 3 keep the model as run artifacts (`runs:/ID/model`), named by a history tag."""
+    import json
+
+    import mlflow
+
+    files = tmp_path / "legacy" / "model"
+    (files / "weights").mkdir(parents=True)
+    (files / "MLmodel").write_text("flavors:\n  python_function:\n    python_version: 3.11.7\n")
+    (files / "weights" / "layer0.bin").write_bytes(b"\x01" * 2048)
+    mlflow.set_tracking_uri(store)
+    try:
+        experiment = mlflow.create_experiment("legacy", artifact_location=(tmp_path / "legacy-art").as_uri())
+        with mlflow.start_run(experiment_id=experiment) as run:
+            mlflow.log_artifacts(str(files), artifact_path="model")
+            mlflow.set_tag("mlflow.log-model.history", json.dumps([{"artifact_path": "model"}]))
+    finally:
+        mlflow.set_tracking_uri("")
+    result = charter("-C", registry, "register", "sepsis-risk", "--mlflow-run", run.info.run_id,
+                     "--tracking-uri", store)
+    no_traceback(result)
+    assert result.code == 0, result
+    copied = registry / "artifacts/sepsis-risk/1.2.0/model/weights/layer0.bin"
+    assert copied.read_bytes() == b"\x01" * 2048
+    spec = load_entry(registry, NEXT)["spec"]
+    assert spec["provenance"]["run"]["modelUri"] == f"runs:/{run.info.run_id}/model"
+    assert spec["provenance"]["environment"]["python"] == "3.11.7"
 
 
 # --- the REST path: mlflow server behind a token ------------------------------------------------------------------
@@ -273,6 +303,10 @@ def test_params_are_typed_only_where_they_read_one_way(text: str, typed: object)
     ("databricks", "databricks"),
     ("http://[::1]:5000", "http://[::1]:5000"),
     ("http://u:p@[::1]:5000", "http://[::1]:5000"),
+    ("https://b.s3.amazonaws.com/d.parquet?X-Amz-Credential=AKIA&X-Amz-Signature=ab12&X-Amz-Security-Token=t&v=2",
+     "https://b.s3.amazonaws.com/d.parquet?v=2"),
+    ("https://acct.blob.core.windows.net/c/f?sas_token=zz", "https://acct.blob.core.windows.net/c/f"),
+    ("http://host:notaport/x?token=1", "(a URI that does not parse)"),
 ])
 def test_redacted_uris_keep_no_credential(uri: str, shown: str) -> None:
     assert redact_uri(uri) == shown

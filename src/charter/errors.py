@@ -442,6 +442,10 @@ class LeftoversInWorkTree(CharterError):
     hint_template = "remove the leftovers of an earlier attempt, or register another version"
 
 
+class ModelNotImported(InvalidEntry):
+    template = "model:{model} would not be valid; it was not imported"
+
+
 class NotRegistered(InvalidEntry):
     template = "model:{model}@{version} would not be valid; nothing was registered"
 
@@ -1079,14 +1083,31 @@ class NewModelNeedsEvent(CharterError):
                      "--model to import the others first")
 
 
+class NoSuchEvent(CharterError):
+    template = "--event {event}: the registry has no such event definition"
+    hint_template = "name one `charter list event` shows, as event:NAME@VERSION"
+
+
+class TwoModelsOneName(CharterError):
+    template = "MLflow models {first!r} and {second!r} would both be imported as {name!r}"
+    hint_template = "give one of them another name with --rename, or import them one at a time with --model"
+
+
 class RenameMalformed(CharterError):
     template = "--rename {given!r} is not MLFLOW-NAME=CHARTER-NAME"
     hint_template = "write e.g. --rename 'Sepsis Risk=sepsis-risk'"
 
 
 class SignatureWithoutColumns(CharterError):
-    template = "the model {model_uri} has no column signature to draft a contract from ({problem})"
-    hint_template = "log the model with a signature (mlflow.models.infer_signature), or drop --contract-from-signature"
+    template = "the model {model_uri} has no signature with named input columns to draft a contract from"
+    hint_template = ("log the model with a signature (mlflow.models.infer_signature), or give the version a contract "
+                     "(--contract)")
+
+
+class SignatureColumnUnnamed(CharterError):
+    template = "the signature of {model_uri} has a column {column!r}, which cannot be a contract field's name"
+    hint_template = ("field names are letters, digits, '_', '.' and '-': rename the column in training, or give the "
+                     "version a contract (--contract)")
 
 
 # --- The report site ---------------------------------------------------------------------------------------------

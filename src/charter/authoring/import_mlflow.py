@@ -12,6 +12,7 @@ registered version, or tagged `charter.ref` by `charter sync mlflow`, is recogni
 
 from __future__ import annotations
 
+import hashlib
 import re
 import tempfile
 from dataclasses import dataclass, field
@@ -19,8 +20,9 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from charter.errors import NameRefusedByRules, NewModelNeedsEvent
+from charter.errors import ModelNotImported, NameRefusedByRules, NewModelNeedsEvent, NoSuchEvent, TwoModelsOneName
 from charter.registry.fields import value_at
+from charter.registry.findings import has_errors
 from charter.registry.kinds import KINDS, NAME_RE
 from charter.registry.references import Reference
 
@@ -31,6 +33,7 @@ if TYPE_CHECKING:
     from charter.registry.config import RegistryConfig
     from charter.registry.index import RegistryIndex
 
+NAME_RULE = "Charter names are 1-63 characters of a-z, 0-9 and '-', starting and ending with a letter or digit"
 #: MLflow's deprecated stages, read as the environments of the same name.
 STAGES = ("Production", "Staging")
 DEFAULT_TASK = "other"
@@ -104,46 +107,91 @@ class ImportPlan:
 
 def import_mlflow(root: Path, request: ImportRequest, *, forge: ForgeClient | None = None,
                   forge_note: str | None = None) -> ImportPlan:
-    """Plan, and unless `dry_run`, register what is new and propose the aliases; returns the plan as carried out."""
+    """Plan, and unless `dry_run`, register what is new and propose the aliases; returns the plan as carried out.
+
+    Everything that can be checked before writing is: names, the label event, the first signature of each model
+    new to Charter, and that a proposal branch can be made (clean tree, a branch checked out). Models and versions
+    are then committed one at a time, so a server failing part-way keeps what was imported, and a re-run goes on.
+    """
     from charter.adapters.mlflow.registry import registered_models
     from charter.adapters.mlflow.tracking import open_tracking, resolve_tracking_uri
     from charter.store.loader import load_registry
 
     tracking = open_tracking(resolve_tracking_uri(request.tracking_uri))
-    models = registered_models(tracking, request.models or None)
+    models = registered_models(tracking, list(dict.fromkeys(request.models)) or None)
     loaded = load_registry(root)
     plan = plan_import(models, loaded.index, loaded.config, request, tracking.shown_uri)
     if request.dry_run:
         return plan
     by_name = {m.name: m for m in models}
-    for name in plan.new_models:
-        _create_model(root, name, by_name, request)
-    with tempfile.TemporaryDirectory(prefix="charter-import-") as scratch:
-        for number, planned in enumerate(plan.versions):
-            if planned.action != "register":
-                continue
-            version = next(v for v in by_name[planned.mlflow_name].versions
-                           if v.version == planned.mlflow_version)
-            planned.ref = str(_register_version(root, tracking, version, planned.model,
-                                                Path(scratch) / str(number), request))
-    refs = {(v.mlflow_name, v.mlflow_version): v.ref for v in plan.versions}
+    _check_before_writing(root, plan, by_name, tracking, loaded.index, request)
+    created: set[str] = set()
+    for number, planned in enumerate(plan.versions):
+        if planned.action != "register":
+            continue
+        if planned.mlflow_name in plan.new_models and planned.mlflow_name not in created:
+            _create_model(root, planned.mlflow_name, by_name, request)
+            created.add(planned.mlflow_name)
+        version = next(v for v in by_name[planned.mlflow_name].versions if v.version == planned.mlflow_version)
+        with tempfile.TemporaryDirectory(prefix=f"charter-import-{number}-") as scratch:  # one model on disk at a time
+            planned.ref = str(_register_version(root, tracking, version, planned.model, Path(scratch), request))
+    for name in plan.new_models:  # a new model none of whose versions could be registered (all skipped)
+        if name not in created:
+            _create_model(root, name, by_name, request)
+    refs = {(v.model, v.mlflow_version): v.ref for v in plan.versions}
     for assignment in plan.assignments:
-        mlflow_name = next(m for m in by_name if _charter_name(m, request) == assignment.model)
-        assignment.ref = refs.get((mlflow_name, assignment.mlflow_version))
+        assignment.ref = refs.get((assignment.model, assignment.mlflow_version))
     changes = [a for a in plan.changes if a.ref is not None]
-    branch = f"charter/import-mlflow-{request.today.isoformat()}"
-    if changes and _branch_exists(root, branch):
-        plan.pending_branch = branch  # proposed already today: the re-run adds versions, not a second proposal
-    elif changes:
-        from charter.promotion.proposal import Proposal, propose_assignments
+    if not changes:
+        return plan
+    branch = _proposal_branch(request, changes)
+    if _branch_exists(root, branch):
+        plan.pending_branch = branch  # this very proposal is on that branch already: not a second one
+        return plan
+    from charter.promotion.proposal import Proposal, propose_assignments
 
-        plan.proposal = propose_assignments(root, Proposal(
-            title=f"Import MLflow aliases from {plan.tracking_uri}",
-            assignments=[(a.environment, a.ref or "", f"Imported from MLflow {a.source} (version {a.mlflow_version})"
-                          f" at {plan.tracking_uri}") for a in changes],
-            branch=branch, push=request.push,
-            summary=_summary(plan)), forge=forge, forge_note=forge_note)
+    plan.proposal = propose_assignments(root, Proposal(
+        title=f"Import MLflow aliases from {plan.tracking_uri}",
+        assignments=[(a.environment, a.ref or "", f"Imported from MLflow {a.source} (version {a.mlflow_version})"
+                      f" at {plan.tracking_uri}") for a in changes],
+        branch=branch, push=request.push, summary=_summary(plan, changes)), forge=forge, forge_note=forge_note)
     return plan
+
+
+def _proposal_branch(request: ImportRequest, changes: list[PlannedAssignment]) -> str:
+    """The day and a digest of what is proposed: the same proposal twice is one branch, another one a new branch."""
+    digest = hashlib.sha1("\n".join(sorted(f"{a.environment} {a.ref}" for a in changes)).encode(),
+                          usedforsecurity=False).hexdigest()[:8]
+    return f"charter/import-mlflow-{request.today.isoformat()}-{digest}"
+
+
+def _check_before_writing(root: Path, plan: ImportPlan, models: dict[str, RegisteredModel], tracking: Tracking,
+                          index: RegistryIndex, request: ImportRequest) -> None:
+    """Refuse now what would otherwise stop the import after its first commit."""
+    from charter.adapters.mlflow.runs import signature_columns
+    from charter.authoring.run_capture import contract_fields
+    from charter.registry.references import parse_reference
+
+    if request.event is not None and index.get(parse_reference(request.event)) is None:
+        raise NoSuchEvent(event=request.event)
+    for name in {v.mlflow_name for v in plan.versions if v.action == "register"}:
+        model = _charter_name(name, request)
+        if _has_parent(index, model):
+            continue
+        if request.event is None:
+            raise NewModelNeedsEvent(model=name)
+        first = next(v for v in plan.versions if v.mlflow_name == name and v.action == "register")
+        version = next(v for v in models[name].versions if v.version == first.mlflow_version)
+        contract_fields(signature_columns(tracking, version.uri), version.uri)  # the contract can be drafted
+    if plan.changes:
+        from charter.promotion.proposal import check_can_propose
+
+        check_can_propose(root)
+
+
+def _has_parent(index: RegistryIndex, model: str) -> bool:
+    """Whether a version of `model` exists to carry event, cohorts and contract over from."""
+    return any(d.status != "draft" for d in index.versions(KINDS["ModelVersion"], model))
 
 
 def _branch_exists(root: Path, branch: str) -> bool:
@@ -159,17 +207,18 @@ def plan_import(models: list[RegisteredModel], index: RegistryIndex, config: Reg
     plan = ImportPlan(tracking_uri=shown_uri)
     aliases = alias_environments(config)
     pattern = config.naming.get("modelPattern")
+    taken: dict[str, str] = {}
     for model in models:
         name = _charter_name(model.name, request)
         _check_name(model.name, name, pattern)
+        if taken.setdefault(name, model.name) != model.name:
+            raise TwoModelsOneName(first=taken[name], second=model.name, name=name)
         if index.get(Reference("model", name)) is None:
             plan.new_models.append(model.name)
-            if request.event is None and model.versions and not request.dry_run:
-                raise NewModelNeedsEvent(model=model.name)
         known = _known_versions(index, name)
         for version in model.versions:
-            ref = known.get(("registered", version.name, version.version)) or known.get(("run", version.run_id or "")) \
-                or _tagged_ref(version, index)
+            ref = known.get(("registered", version.name, version.version)) \
+                or known.get(("run", version.run_id or "", version.source)) or _tagged_ref(version, index)
             if ref is not None:
                 plan.versions.append(PlannedVersion(model.name, version.version, name, "known", ref))
             elif version.run_id is None:
@@ -196,16 +245,17 @@ def _charter_name(mlflow_name: str, request: ImportRequest) -> str:
 
 def _check_name(mlflow_name: str, name: str, pattern: Any) -> None:
     if not NAME_RE.match(name):
-        raise NameRefusedByRules(source="MLflow model", name=mlflow_name,
-                                 rule="Charter names are 1-63 characters of a-z, 0-9 and '-', starting and ending "
-                                      "with a letter or digit")
+        raise NameRefusedByRules(source="MLflow model", name=mlflow_name, rule=NAME_RULE)
     if isinstance(pattern, str) and re.search(pattern, name) is None:
         raise NameRefusedByRules(source="MLflow model", name=mlflow_name,
                                  rule=f"registry.yaml's naming.modelPattern {pattern}")
 
 
 def _known_versions(index: RegistryIndex, name: str) -> dict[tuple[str, ...], str]:
-    """Each version of `name` by the run and registered version it came from."""
+    """Each version of `name` by the registered version, and by the run and logged model, it came from.
+
+    A run may log several models, so the run alone does not say which version: the model's URI goes with it.
+    """
     known: dict[tuple[str, ...], str] = {}
     for doc in index.versions(KINDS["ModelVersion"], name):
         run = value_at(doc.spec, ("provenance", "run"))
@@ -214,8 +264,8 @@ def _known_versions(index: RegistryIndex, name: str) -> dict[tuple[str, ...], st
         registered = run.get("registeredModel")
         if isinstance(registered, dict):
             known[("registered", str(registered.get("name")), str(registered.get("version")))] = str(doc.ref)
-        elif isinstance(run.get("runId"), str):
-            known[("run", run["runId"])] = str(doc.ref)
+        if isinstance(run.get("runId"), str) and isinstance(run.get("modelUri"), str):
+            known.setdefault(("run", run["runId"], run["modelUri"]), str(doc.ref))
     return known
 
 
@@ -243,7 +293,7 @@ def _assignments(model: RegisteredModel, name: str, aliases: dict[str, str], con
         environment = aliases.get(alias)
         if environment is not None:
             chosen[environment] = PlannedAssignment(environment, name, f"alias {alias}", number)
-    for version in model.versions:
+    for version in reversed(model.versions):  # as MLflow resolves models:/NAME/Production: the newest in the stage
         stage = version.stage.lower() if version.stage in STAGES else None
         if stage is not None and stage in config.environments and stage not in chosen:
             chosen[stage] = PlannedAssignment(stage, name, f"stage {version.stage}", version.version)
@@ -262,6 +312,7 @@ def _create_model(root: Path, mlflow_name: str, models: dict[str, RegisteredMode
     from charter.registry.yamlio import dump_yaml
     from charter.store.loader import load_registry
     from charter.store.transaction import write_text_atomic
+    from charter.validation.runner import validate_registry
 
     model = models[mlflow_name]
     name = _charter_name(mlflow_name, request)
@@ -285,6 +336,9 @@ def _create_model(root: Path, mlflow_name: str, models: dict[str, RegisteredMode
         note = "# Imported by `charter import mlflow`: review its task, risk tier and intended use.\n"
         current.begin(relpath, entry=relpath)
         write_text_atomic(root / relpath, f"{schema_comment(kind, relpath)}\n{note}{dump_yaml(document)}")
+        report = validate_registry(root, [relpath], cwd=root)  # --task, --risk-tier, --owner as given
+        if has_errors(report.findings):
+            raise ModelNotImported(report.findings, model=name)
         codeowners = keep_codeowners_in_step(current, relpath, owner)
         current.commit(f"Import model:{name} from MLflow\n\nregistered model: {mlflow_name}", [relpath],
                        [codeowners] if codeowners else [])
@@ -299,11 +353,10 @@ def _register_version(root: Path, tracking: Tracking, version: RegisteredVersion
     from charter.authoring.register import Registration, register_captured
     from charter.authoring.run_capture import capture_version
 
-    scratch.mkdir(parents=True)
     capture = capture_version(tracking, version, scratch)
     from charter.store.loader import load_registry
 
-    first = not load_registry(root).index.versions(KINDS["ModelVersion"], model)
+    first = not _has_parent(load_registry(root).index, model)
     # The first version of a model new to Charter has no parent to carry its event and contract over from: the
     # event is the one given, the contract a draft from the model's signature. Later versions carry them over.
     registration = Registration(model=model, push=request.push, quiet=request.quiet, mlflow_run=version.run_id,
@@ -311,12 +364,12 @@ def _register_version(root: Path, tracking: Tracking, version: RegisteredVersion
     return register_captured(root, registration, capture)
 
 
-def _summary(plan: ImportPlan) -> str:
+def _summary(plan: ImportPlan, changes: list[PlannedAssignment]) -> str:
     registered = sum(1 for v in plan.versions if v.action == "register")
     lines = [f"Aliases of the MLflow registry at {plan.tracking_uri}, imported as the starting assignments.", "",
              f"Imported with it: {len(plan.new_models)} new model(s), {registered} new version(s).", "",
              "| environment | model | MLflow | Charter version | assigned now |", "|---|---|---|---|---|"]
-    for a in plan.changes:
+    for a in changes:
         lines.append(f"| {a.environment} | {a.model} | {a.source} → v{a.mlflow_version} | {a.ref or '-'} | "
                      f"{a.current or '-'} |")
     return "\n".join(lines)

@@ -331,8 +331,7 @@ def _register(root: Path, request: Registration, current: Change, capture: RunCa
         if datasets:
             provenance["datasets"] = [*provenance.get("datasets", []), *datasets]
     contract = None
-    if capture is not None and request.contract_from_signature and capture.signature is not None \
-            and "contract" not in references:
+    if capture is not None and request.contract_from_signature and "contract" not in references:
         contract = _draft_contract(index, model, family.owner, capture)
         references["contract"] = contract.ref
         if (root / contract.relpath).exists():
@@ -433,7 +432,6 @@ def _draft_contract(index: RegistryIndex, model: str, owner: str, capture: RunCa
     from charter.authoring.new_entry import example_document
     from charter.authoring.run_capture import contract_fields
 
-    assert capture.signature is not None
     kind = KINDS["Contract"]
     name = f"{model}-serving"
     version = next_version([d.version or "" for d in index.versions(kind, name)], "0.1.0")

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from charter.errors import SignatureWithoutColumns
+from charter.errors import SignatureColumnUnnamed, SignatureWithoutColumns
 
 if TYPE_CHECKING:
     from charter.adapters.mlflow.registry import RegisteredVersion
@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 #: field; they become `string`, and the field's description names the MLflow type so a reviewer sees it.
 CONTRACT_TYPES = {"double": "number", "float": "number", "integer": "integer", "long": "integer",
                   "string": "string", "boolean": "boolean", "datetime": "datetime"}
+#: contract.json's field name: a signature column named otherwise (`sepal length (cm)`) cannot be a contract field.
+FIELD_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
 _REQUIREMENT = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])?==([^\s;#]+)")
 
 
@@ -57,12 +59,15 @@ def capture_version(tracking: Tracking, version: RegisteredVersion, scratch: Pat
 
     assert version.run_id is not None  # the import plans versions without a run as skipped
     run = read_run(tracking, version.run_id)
+    from charter.adapters.mlflow.tracking import redact_uri
+
     capture = _captured(tracking, run, LoggedModel(uri=version.uri, name="model"), scratch, False)
     capture.signature = signature_columns(tracking, version.uri)  # a contract may be drafted from it
-    capture.model = LoggedModel(uri=version.source or version.uri, name="model")
+    capture.model = LoggedModel(uri=tracking.scrub(redact_uri(version.source or version.uri)), name="model")
     capture.registered_model = {"name": version.name, "version": version.version}
-    capture.description = version.description.splitlines()[0] if version.description.strip() else None
-    capture.tags = {f"version.{k}": v for k, v in version.tags.items()}
+    description = version.description.strip()
+    capture.description = tracking.scrub(description.splitlines()[0]) if description else None
+    capture.tags = {f"version.{k}": tracking.scrub(v) for k, v in version.tags.items()}
     return capture
 
 
@@ -72,8 +77,6 @@ def _captured(tracking: Tracking, run: TrackedRun, model: LoggedModel, scratch: 
 
     folder = download_model(tracking, model, scratch)
     signature = signature_columns(tracking, model.uri) if want_signature else None
-    if want_signature and signature is None:
-        raise SignatureWithoutColumns(model_uri=model.uri, problem="no input signature with named columns")
     return RunCapture(run=run, model=model, artifact=folder, signature=signature,
                       environment=model_environment(folder))
 
@@ -145,10 +148,14 @@ def run_provenance(capture: RunCapture) -> dict[str, Any]:
     return provenance
 
 
-def contract_fields(signature: list[dict[str, Any]], model_uri: str) -> list[dict[str, Any]]:
+def contract_fields(signature: list[dict[str, Any]] | None, model_uri: str) -> list[dict[str, Any]]:
     """The contract's input fields from the signature: name, type and required as the model declared them."""
+    if signature is None:
+        raise SignatureWithoutColumns(model_uri=model_uri)
     fields = []
     for column in signature:
+        if not FIELD_NAME.match(column["name"]):
+            raise SignatureColumnUnnamed(model_uri=model_uri, column=column["name"])
         mlflow_type = column["type"]
         value_type = CONTRACT_TYPES.get(mlflow_type, "string")
         described = f"From the signature of {model_uri} ({mlflow_type}): say what it is, its unit and its source."

@@ -48,9 +48,11 @@ def mlflow_command(
 ) -> None:
     """Import an MLflow model registry: versions registered from their runs, aliases proposed as a pull request.
 
-    Versions already in Charter (same run, same registered version, or tagged by `sync mlflow`) are recognised,
-    so a re-run imports only what is new. Exit codes: 0 done, 1 a name the naming rules refuse, 2 usage or
-    environment error (nothing written).
+    Versions already in Charter (same registered version, same run and model, or tagged by `sync mlflow`) are
+    recognised, so a re-run imports only what is new. What can be checked is checked before the first write; then
+    models and versions are committed one at a time, so a failure part-way keeps them and a re-run goes on. Exit
+    codes: 0 done, 1 a name the naming rules refuse or an entry that would not be valid, 2 usage or environment
+    error.
     """
     from charter.api import Registry
     from charter.authoring.import_mlflow import ImportRequest, import_mlflow

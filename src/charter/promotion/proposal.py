@@ -68,6 +68,21 @@ class ProposalResult:
                 "compareUrl": self.compare_url, "forgeNote": self.forge_note, "files": self.files}
 
 
+def check_can_propose(root: Path) -> str:
+    """The branch a proposal would start from; refused now if the work tree is not clean or no branch is checked
+    out, so a command that writes before proposing (`import mlflow`) finds out before its first commit."""
+    from charter.adapters.git import worktree
+    from charter.adapters.git.repo import open_repository
+
+    repo = open_repository(root)
+    if not worktree.is_clean(repo):
+        raise UncommittedChanges()
+    base_branch = worktree.current_branch(repo)
+    if base_branch is None:
+        raise DetachedHead()
+    return base_branch
+
+
 def propose_assignments(root: Path, proposal: Proposal, *, forge: ForgeClient | None = None,
                         forge_note: str | None = None) -> ProposalResult:
     """Edit every environment file named, validate, commit on `proposal.branch`, push, open the pull request."""
@@ -76,11 +91,7 @@ def propose_assignments(root: Path, proposal: Proposal, *, forge: ForgeClient | 
 
     repo = open_repository(root)
     with repository_lock(git_directory(repo), "propose"):
-        if not worktree.is_clean(repo):
-            raise UncommittedChanges()
-        base_branch = worktree.current_branch(repo)
-        if base_branch is None:
-            raise DetachedHead()
+        base_branch = check_can_propose(root)
         if worktree.has_remote(repo):
             worktree.fetch(repo)
         if worktree.branch_exists(repo, proposal.branch):

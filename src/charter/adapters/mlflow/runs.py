@@ -26,6 +26,8 @@ _INTEGER = re.compile(r"^-?(0|[1-9][0-9]*)$")
 _DECIMAL = re.compile(r"^-?(0|[1-9][0-9]*)\.[0-9]+$")
 _BOOLEAN = {"true": True, "false": False}
 _COMMIT = re.compile(r"^[0-9a-f]{40}$")
+#: definitions.json's metricName: MLflow allows more (`val loss`, `_x`), and those stay in MLflow.
+METRIC_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_.@/:-]*$")
 
 
 def typed_param(text: str) -> str | int | float | bool:
@@ -103,7 +105,7 @@ def read_run(tracking: Tracking, run_id: str) -> TrackedRun:
         if not history:
             continue
         last = max(history, key=lambda m: (m.step, m.timestamp))
-        if math.isfinite(last.value):
+        if math.isfinite(last.value) and METRIC_NAME.match(key):  # a name the schema refuses is left in MLflow
             found.metrics[key] = last.value
             found.metric_steps[key] = int(last.step)
     tags = run.data.tags
@@ -112,19 +114,20 @@ def read_run(tracking: Tracking, run_id: str) -> TrackedRun:
     found.commit = commit if _COMMIT.match(commit) else None
     repository = tags.get("mlflow.source.git.repoURL") or tags.get("mlflow.gitRepoURL")
     found.repository = redact_uri(repository) if repository else None
-    found.entry_point = tags.get("mlflow.source.name") or None
+    entry_point = tags.get("mlflow.source.name")  # a project's git URI, for MLflow Projects: it may carry a token
+    found.entry_point = tracking.scrub(redact_uri(entry_point)) if entry_point else None
     found.started_at, found.finished_at = _instant(run.info.start_time), _instant(run.info.end_time)
-    found.datasets = [_dataset(d) for d in (run.inputs.dataset_inputs if run.inputs else [])]
+    found.datasets = [_dataset(d, tracking) for d in (run.inputs.dataset_inputs if run.inputs else [])]
     found.models = models
     return found
 
 
-def _dataset(dataset_input: Any) -> dict[str, str]:
+def _dataset(dataset_input: Any, tracking: Tracking) -> dict[str, str]:
     dataset = dataset_input.dataset
     entry = {"name": dataset.name, "version": dataset.digest}
     uri = _source_uri(dataset.source)
     if uri:
-        entry["uri"] = redact_uri(uri)
+        entry["uri"] = tracking.scrub(redact_uri(uri))
     context = next((t.value for t in dataset_input.tags if t.key == "mlflow.data.context"), None)
     if context:
         entry["context"] = context
@@ -212,7 +215,10 @@ def _listing(artifacts: Any, uri: str, tracking_uri: str) -> dict[str, int | Non
         folder = pending.pop()
         for item in artifacts.list_artifacts(artifact_uri=f"{uri}/{folder}" if folder else uri,
                                              tracking_uri=tracking_uri):
-            relative = item.path if not folder or item.path.startswith(f"{folder}/") else f"{folder}/{item.path}"
+            # A listing holds the folder's direct children, but names them from the run's root (`runs:/ID/model`
+            # lists `model/MLmodel`) or from the folder (`models:/...`), by store: the last part is what is sure.
+            name = item.path.rstrip("/").rsplit("/", 1)[-1]
+            relative = f"{folder}/{name}" if folder else name
             if item.is_dir:
                 pending.append(relative)
             else:

@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import parse_qsl, quote, quote_plus, urlencode, urlsplit, urlunsplit
 
 from charter.errors import (
+    CharterError,
     MlflowFailed,
     MlflowNotFound,
     MlflowNotInstalled,
@@ -27,8 +28,14 @@ from charter.errors import (
 URI_VARIABLE = "MLFLOW_TRACKING_URI"
 #: Environment variables MLflow sends as credentials; their values are scrubbed from every message.
 SECRET_VARIABLES = ("MLFLOW_TRACKING_TOKEN", "MLFLOW_TRACKING_PASSWORD", "MLFLOW_TRACKING_CLIENT_CERT_PATH")
-#: Query parameters that carry credentials in some deployments' URIs.
-SECRET_PARAMETERS = frozenset({"token", "access_token", "password", "key", "api_key", "apikey", "secret", "sig"})
+#: Words that mark a query parameter as a credential, anywhere in its name and in any case: `token`,
+#: `X-Amz-Security-Token`, `X-Amz-Signature`, `X-Amz-Credential`, `sas_token`, `api_key`, `password`, ...
+SECRET_PARAMETER_WORDS = ("token", "secret", "sig", "credential", "password", "passwd", "key", "auth")
+
+
+def _secret_parameter(name: str) -> bool:
+    lowered = name.lower()
+    return any(word in lowered for word in SECRET_PARAMETER_WORDS)
 #: MLflow retries a failing HTTP request 7 times with back-off (minutes in all) and waits 120 s per request; a
 #: command someone waits on says "unreachable" sooner. Values the user set win.
 #: A governance tool sends nothing anywhere unasked: MLflow's usage telemetry is off unless the user turned it on.
@@ -50,23 +57,29 @@ def resolve_tracking_uri(given: str | None) -> str:
 
 def redact_uri(uri: str) -> str:
     """`uri` without a user, password or secret query parameter: the form Charter prints and records."""
-    parts = urlsplit(uri)
-    pairs = parse_qsl(parts.query, keep_blank_values=True)
-    if "@" not in parts.netloc and not any(k.lower() in SECRET_PARAMETERS for k, _ in pairs):
-        return uri  # nothing to hide: keep it byte for byte (`sqlite:////abs/path` has an empty host)
-    netloc = parts.hostname or ""
-    if ":" in netloc:  # an IPv6 literal
-        netloc = f"[{netloc}]"
-    if parts.port is not None:
-        netloc = f"{netloc}:{parts.port}"
-    query = urlencode([(k, v) for k, v in pairs if k.lower() not in SECRET_PARAMETERS])
+    try:
+        parts = urlsplit(uri)
+        pairs = parse_qsl(parts.query, keep_blank_values=True)
+        if "@" not in parts.netloc and not any(_secret_parameter(k) for k, _ in pairs):
+            return uri  # nothing to hide: keep it byte for byte (`sqlite:////abs/path` has an empty host)
+        netloc = parts.hostname or ""
+        if ":" in netloc:  # an IPv6 literal
+            netloc = f"[{netloc}]"
+        if parts.port is not None:
+            netloc = f"{netloc}:{parts.port}"
+    except ValueError:  # a port that is no number, a broken IPv6 literal: nothing of it is safe to show
+        return "(a URI that does not parse)"
+    query = urlencode([(k, v) for k, v in pairs if not _secret_parameter(k)])
     return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
 
 
 def _secrets(uri: str) -> list[str]:
-    parts = urlsplit(uri)
-    found = {parts.password or "", parts.username or "" if parts.password else ""}
-    found |= {v for k, v in parse_qsl(parts.query) if k.lower() in SECRET_PARAMETERS}
+    try:
+        parts = urlsplit(uri)
+        found = {parts.password or "", parts.username or "" if parts.password else ""}
+    except ValueError:
+        parts, found = urlsplit(""), set()
+    found |= {v for k, v in parse_qsl(urlsplit(uri).query) if _secret_parameter(k)}
     found |= {os.environ.get(name, "") for name in SECRET_VARIABLES}
     forms = {f for s in found if len(s) >= 3 for f in (s, quote(s, safe=""), quote_plus(s))}
     return sorted(forms, key=len, reverse=True)
@@ -119,8 +132,6 @@ def open_tracking(uri: str) -> Tracking:
 @contextmanager
 def calling(tracking: Tracking, action: str) -> Iterator[None]:
     """Turn what MLflow or its HTTP layer raises while doing `action` into one Charter error, credentials scrubbed."""
-    from charter.errors import CharterError
-
     try:
         yield
     except CharterError:
@@ -141,8 +152,9 @@ def _translated(tracking: Tracking, action: str, exc: Exception) -> Exception:
 
 
 def _unreachable(exc: BaseException, said: str) -> bool:
+    # Not "API request to ... failed": MLflow says that of a 401 or 500 as well, which is an answer, not silence.
     markers = ("Max retries exceeded", "Connection refused", "Failed to establish a new connection",
-               "Name or service not known", "timed out", "API request to", "unable to open database file")
+               "Name or service not known", "timed out", "unable to open database file")
     seen: BaseException | None = exc
     while seen is not None:
         if isinstance(seen, ConnectionError | TimeoutError):
