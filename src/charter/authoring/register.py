@@ -274,7 +274,10 @@ def register_version(root: Path, request: Registration) -> Reference:
         with change(root, "register") as current:
             return _register(root, request, current, None)
     from charter.authoring.run_capture import capture_run
+    from charter.store.loader import load_registry
 
+    if load_registry(root).index.get(Reference("model", model)) is None:  # before a download that would be wasted
+        raise NoSuchModel(model=model)
     # The run is read and its model downloaded before the registry is locked or touched: a server that fails
     # part-way leaves nothing behind, and other writers are not held up by a download.
     with tempfile.TemporaryDirectory(prefix="charter-mlflow-") as scratch:
