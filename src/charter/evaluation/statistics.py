@@ -23,6 +23,7 @@ from scipy.special import bdtr, chdtrc, ndtr, ndtri
 
 from charter.evaluation import confusion
 from charter.evaluation.poisson_resampling import draw, poisson_cells
+from charter.evaluation.ranking import Ranking
 
 Floats = npt.NDArray[np.float64]
 Bools = npt.NDArray[np.bool_]
@@ -112,7 +113,7 @@ def _midranks(ascending: Floats) -> Floats:
 
 
 @dataclass(frozen=True)
-class _Placements:
+class Placements:
     """DeLong's structural components, in row order within each class.
 
     events[i]: the share of non-events an event scores above (ties 1/2), V10 in DeLong's notation;
@@ -134,14 +135,17 @@ class _Placements:
                      + self.non_events.var(ddof=1) / self.non_events.size)
 
 
-def _placements(score: Floats, event: Bools) -> _Placements | None:
-    """Placements in O(n log n): a midrank in the whole sample minus the midrank within the row's class counts the
-    rows of the other class below it (Sun & Xu 2014). None when a class is absent."""
+def placements(ranking: Ranking) -> Placements | None:
+    """Placements in O(n) from a ranking: a midrank in the whole sample minus the midrank within the row's class
+    counts the rows of the other class below it (Sun & Xu 2014). None when a class is absent.
+
+    A figure computed for many subsets of the same rows (subgroups) or twice (alone, and paired with the baseline)
+    takes them from one `Ranking` and keeps them, instead of sorting again."""
+    score, event, order = ranking.score, ranking.event, ranking.order
     events = int(event.sum())
     non_events = event.size - events
     if events == 0 or non_events == 0:
         return None
-    order = np.argsort(score, kind="stable")
     ascending = score[order]
     sorted_event = event[order]
     overall = _midranks(ascending)
@@ -149,18 +153,27 @@ def _placements(score: Floats, event: Bools) -> _Placements | None:
     # Each class's scores, taken in the overall order, are themselves in ascending order.
     placed[order[sorted_event]] = (overall[sorted_event] - _midranks(ascending[sorted_event])) / non_events
     placed[order[~sorted_event]] = 1.0 - (overall[~sorted_event] - _midranks(ascending[~sorted_event])) / events
-    return _Placements(events=placed[event], non_events=placed[~event])
+    return Placements(events=placed[event], non_events=placed[~event])
+
+
+def _placements(score: Floats, event: Bools) -> Placements | None:
+    return placements(Ranking.of(score, event))
 
 
 def auroc_delong(scores: npt.ArrayLike, labels: npt.ArrayLike, level: float = 0.95) -> Estimate | None:
     """AUROC (ties count 1/2, as sklearn's roc_auc_score) with DeLong's interval, AUC +- z * SE clipped to [0, 1]
     (as pROC does). No interval with a single event or a single non-event; None when a class is absent."""
+    z_value(level)
+    return delong(_placements(*scores_and_events(scores, labels)), level)
+
+
+def delong(found: Placements | None, level: float = 0.95) -> Estimate | None:
+    """`auroc_delong` from placements already computed (None: a class is absent)."""
     z = z_value(level)
-    placements = _placements(*scores_and_events(scores, labels))
-    if placements is None:
+    if found is None:
         return None
-    auroc = placements.auroc
-    variance = placements.variance()
+    auroc = found.auroc
+    variance = found.variance()
     if variance is None:
         return Estimate(auroc, None, None, level, "delong")
     half = z * math.sqrt(variance)
@@ -187,11 +200,18 @@ def paired_auroc_delong(new: npt.ArrayLike, baseline: npt.ArrayLike, labels: npt
     base_score, _ = scores_and_events(baseline, labels)
     if base_score.size != new_score.size:
         raise ValueError(f"{new_score.size} new scores but {base_score.size} baseline scores")
-    first, second = _placements(new_score, event), _placements(base_score, event)
+    return paired_delong(_placements(new_score, event), _placements(base_score, event), level)
+
+
+def paired_delong(first: Placements | None, second: Placements | None, level: float = 0.95) -> Difference | None:
+    """`paired_auroc_delong` from the placements of the new and the baseline scores of the same rows (the same
+    events, in the same order)."""
     if first is None or second is None:
         return None
+    if first.events.size != second.events.size or first.non_events.size != second.non_events.size:
+        raise ValueError("paired placements come from the same rows")
     delta = first.auroc - second.auroc
-    difference = _Placements(first.events - second.events, first.non_events - second.non_events)
+    difference = Placements(first.events - second.events, first.non_events - second.non_events)
     variance = difference.variance()
     if variance is None:
         return Difference(delta, None, None, None, level, "delong-paired")
@@ -216,14 +236,16 @@ def unpaired_auroc(new_scores: npt.ArrayLike, new_labels: npt.ArrayLike, base_sc
 # AUPRC: average precision with a Poisson bootstrap over cells of rows
 # ---------------------------------------------------------------------------------------------------------------
 
-def precision_recall_cells(score: Floats, event: Bools) -> tuple[Ints, int]:
+def precision_recall_cells(score: Floats, event: Bools, order: Ints | None = None) -> tuple[Ints, int]:
     """Each row's cell, and the number of cells K, such that average precision depends only on counts per cell.
 
     Distinct scores are taken from the highest down (one step per distinct score, as sklearn). Cell k (0..K-1) holds
     the events of the k-th distinct score that has any, and the non-events scored below the previous such score but
     at or above this one; non-events below the lowest scored event fall in cell K, where they change nothing.
+    `order` is the rows in ascending order of score when it is known (`Ranking.order`): a row's cell depends only
+    on its score, so how tied rows are ordered changes nothing.
     """
-    order = np.argsort(-score, kind="stable")
+    order = np.argsort(-score, kind="stable") if order is None else order[::-1]
     descending = score[order]
     sorted_event = event[order]
     group = np.cumsum(np.concatenate(([True], descending[1:] != descending[:-1]))) - 1
@@ -290,7 +312,17 @@ def average_precision_bootstrap(scores: npt.ArrayLike, labels: npt.ArrayLike, le
     score, event = scores_and_events(scores, labels)
     if event.all() or not event.any():
         return None
-    cell, cells = precision_recall_cells(score, event)
+    return average_precision(Ranking.of(score, event), level, replicates, seed)
+
+
+def average_precision(ranking: Ranking, level: float = 0.95, replicates: int = 1000,
+                      seed: int = DEFAULT_SEED) -> Estimate | None:
+    """`average_precision_bootstrap` of rows already ranked."""
+    z_value(level)
+    event = ranking.event
+    if event.all() or not event.any():
+        return None
+    cell, cells = precision_recall_cells(ranking.score, event, ranking.order)
     observed_events = np.bincount(cell[event], minlength=cells)
     observed_non_events = np.bincount(cell[~event], minlength=cells + 1)[:cells]
     value = float(average_precision_of_cells(observed_events, observed_non_events))
