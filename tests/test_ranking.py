@@ -45,6 +45,20 @@ def test_a_subset_ranks_as_a_sort_of_the_subset_would() -> None:
         ranking.subset(np.ones(score.size, dtype=np.int8))
 
 
+def test_a_split_ranks_each_code_as_its_subset_would() -> None:
+    score, event = _tied(5000, 11)
+    ranking = Ranking.of(score, event)
+    codes = np.random.default_rng(12).choice(4, score.size, p=[0.5, 0.3, 0.2, 0.0])  # code 3: no rows
+    parts = ranking.split(codes, 4)
+    assert len(parts) == 4 and parts[3].size == 0
+    for code, part in enumerate(parts):
+        alone = ranking.subset(codes == code)
+        assert np.array_equal(part.order, alone.order)
+        assert np.array_equal(part.score, alone.score) and np.array_equal(part.event, alone.event)
+    with pytest.raises(ValueError, match=r"0 \.\. 1"):
+        ranking.split(codes, 2)  # a code 2 with only two codes
+
+
 def test_placements_cells_and_bins_from_a_ranking_are_bit_for_bit_those_from_a_sort() -> None:
     score, event = _tied(4000, 5)
     ranking = Ranking.of(score, event)

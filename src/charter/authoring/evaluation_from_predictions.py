@@ -37,6 +37,7 @@ from charter.store.transaction import write_text_atomic
 if TYPE_CHECKING:
     from charter.authoring.change import Change
     from charter.evaluation.figures import FigureSettings
+    from charter.evaluation.predictions import Predictions
     from charter.registry.documents import Document
 
 #: Where predictions files live in a registry: `evidence/EVALUATION/VERSION/FILE` (their `.dvc` files beside them).
@@ -98,13 +99,29 @@ def record_from_predictions(root: Path, request: PredictionsRequest, today: date
         return _record(root, request, today or date.today(), current)
 
 
+def _figures_while_dvc_imports(predictions: Predictions, settings: FigureSettings) -> dict[str, Any]:
+    """`compute_figures` in a thread while this one imports what DVC's add and push need: over a second of Python,
+    spent while the figures' numpy work runs without the GIL. The figures' own modules are imported first, so no
+    module is imported by both threads at once."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from charter.adapters import dvc
+    from charter.evaluation.figures import compute_figures, import_numerics
+
+    import_numerics()
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="charter-figures") as pool:
+        computing = pool.submit(compute_figures, predictions, settings)
+        dvc.import_ahead()
+        return computing.result()
+
+
 def _record(root: Path, request: PredictionsRequest, today: date, current: Change) -> Reference:
     from charter._version import __version__
     from charter.adapters import dvc
     from charter.adapters.git.repo import user_config
     from charter.authoring.codeowners import keep_codeowners_in_step
     from charter.authoring.record_evaluation import choose_identity, resolve_subjects
-    from charter.evaluation.figures import compute_figures
+    from charter.evaluation.figures import import_numerics_meanwhile
     from charter.evaluation.predictions import ColumnMap, read_predictions
     from charter.store.loader import load_registry
     from charter.validation.runner import validate_registry
@@ -116,9 +133,11 @@ def _record(root: Path, request: PredictionsRequest, today: date, current: Chang
     columns = ColumnMap.from_options([*request.columns, *(f"subgroup={s}" for s in request.subgroups),
                                       *([f"baseline={request.baseline_score}"]
                                         if baseline is not None and request.baseline_score else [])])
+    importing = import_numerics_meanwhile()
     predictions = read_predictions(request.predictions, columns)
     settings = figure_settings(index, model, request, baseline)
-    figures = compute_figures(predictions, settings)
+    importing.join()
+    figures = _figures_while_dvc_imports(predictions, settings)
     name, version = choose_identity(index, request.name, request.version, model, request.method)
 
     relpath = KINDS["Evaluation"].relative_path(name, version)

@@ -8,7 +8,9 @@ rows are the same `confusion.threshold_row` the counts path writes, so both kind
 
 from __future__ import annotations
 
+import contextlib
 import math
+import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -51,6 +53,28 @@ class FigureSettings:
     baseline: str | None = None  # the baseline version's reference, when the rows carry its scores
 
 
+def import_numerics() -> None:
+    """Import every module `compute_figures` uses (scipy's and statsmodels' imports take most of a second)."""
+    import charter.evaluation.calibration
+    import charter.evaluation.ranking
+    import charter.evaluation.statistics
+    import charter.evaluation.threshold_counts  # noqa: F401
+
+
+def import_numerics_meanwhile() -> threading.Thread:
+    """Start `import_numerics` in a thread, for a caller about to read the predictions: pyarrow parses them without
+    the GIL, so the import's Python runs meanwhile. Join the thread before computing. A failed import is left to
+    fail again, with its message, where the module is used."""
+
+    def run() -> None:
+        with contextlib.suppress(Exception):
+            import_numerics()
+
+    thread = threading.Thread(target=run, name="charter-numerics-import", daemon=True)
+    thread.start()
+    return thread
+
+
 def rounded(value: float) -> float:
     """`value` to `SIGNIFICANT` significant digits (a float that YAML writes short and reads back the same)."""
     return float(f"{value:.{SIGNIFICANT}g}") if math.isfinite(value) else value
@@ -73,13 +97,24 @@ class _Ranked:
         self._placements: dict[tuple[str, tuple[str, str] | None], Placements | None] = {}
 
     def placements(self, column: str, subgroup: tuple[str, str] | None = None) -> Placements | None:
-        """The placements of the `column` scores ("score" or "baseline") of all rows or of one subgroup's."""
+        """The placements of the `column` scores ("score" or "baseline") of all rows or of one subgroup's (those of
+        every value of the subgroup's column are computed together, from one split of the ranking)."""
+        import numpy as np
+
         from charter.evaluation.statistics import placements
 
         key = (column, subgroup)
         if key not in self._placements:
             ranking = self.rankings[column]
-            self._placements[key] = placements(ranking if subgroup is None else ranking.subset(self.masks[subgroup]))
+            if subgroup is None:
+                self._placements[key] = placements(ranking)
+            else:
+                values = [value for attribute, value in self.masks if attribute == subgroup[0]]
+                codes = np.zeros(ranking.size, dtype=np.int32)
+                for i, value in enumerate(values):
+                    codes[self.masks[(subgroup[0], value)]] = i
+                for value, part in zip(values, ranking.split(codes, len(values)), strict=True):
+                    self._placements[(column, (subgroup[0], value))] = placements(part)
         return self._placements[key]
 
 

@@ -290,7 +290,7 @@ def _average_precision_of_counts(events: npt.NDArray[np.integer], non_events: np
     np.maximum(alerts, 1, out=alerts)  # no alerts yet means no events yet: the term is 0 either way
     true_positives = np.cumsum(events, axis=-1, dtype=kind)
     total = true_positives[..., -1].astype(np.float64)
-    true_positives *= events
+    np.multiply(true_positives, events, out=true_positives)
     terms = np.divide(true_positives, alerts, dtype=np.float64)
     result: Floats = terms.sum(axis=-1) / total
     return result
