@@ -17,6 +17,7 @@ from charter.evaluation.statistics import (
     average_precision,
     average_precision_bootstrap,
     paired_auroc_delong,
+    paired_rate_differences,
     placements,
     precision_recall_cells,
 )
@@ -77,8 +78,9 @@ def test_placements_cells_and_bins_from_a_ranking_are_bit_for_bit_those_from_a_s
 
 
 def test_each_subgroup_figure_comes_from_its_own_rows(tmp_path: Path) -> None:
-    """The figures keep placements per (score column, subgroup): each subgroup's AUROC and paired difference must
-    be what its own rows give, not another subgroup's or the whole cohort's."""
+    """The figures keep placements per (score column, subgroup) and each row's paired cell: each subgroup's AUROC,
+    paired difference and rate differences must be what its own rows give, not another subgroup's or the whole
+    cohort's."""
     score, event = _tied(6000, 7)
     rng = np.random.default_rng(8)
     baseline = np.clip(np.round(score + rng.normal(0.0, 0.08, score.size), 2), 0.0, 1.0)
@@ -105,6 +107,11 @@ def test_each_subgroup_figure_comes_from_its_own_rows(tmp_path: Path) -> None:
         assert entry["intervals"]["auroc"]["lower"] == rounded(alone.lower)
         assert comparison["auroc"]["delta"] == rounded(paired.delta)
         assert comparison["auroc"]["ciLower"] == rounded(paired.lower)
+        rates = paired_rate_differences(new >= 0.2, base >= 0.2, label, None, replicates=2000, seed=14)
+        for rate in ("sensitivity", "specificity"):
+            assert comparison[rate]["delta"] == rounded(rates[rate].delta)
+            assert comparison[rate]["pValue"] == rounded(rates[rate].p_value or 0.0)
+        assert (comparison["n"], comparison["events"]) == (int(mask.sum()), int(label.sum()))
         aurocs.add(entry["metrics"]["auroc"])
     assert len(aurocs) == 5  # the subgroups differ, so a figure taken from the wrong rows would show
     whole = auroc_delong(predictions.score, predictions.label)

@@ -289,7 +289,7 @@ def _subgroups(predictions: Predictions, ranked: _Ranked, settings: FigureSettin
 
 def _comparison(predictions: Predictions, ranked: _Ranked, settings: FigureSettings, days: float,
                 methods: dict[str, str]) -> dict[str, Any]:
-    from charter.evaluation.statistics import paired_delong
+    from charter.evaluation.statistics import paired_cells, paired_codes, paired_delong
 
     assert predictions.baseline is not None and settings.baseline is not None
     new, base, label = predictions.score, predictions.baseline, predictions.label
@@ -299,18 +299,20 @@ def _comparison(predictions: Predictions, ranked: _Ranked, settings: FigureSetti
     if auroc is not None:
         shown["auroc"] = auroc
         methods["comparison.auroc"] = auroc["method"]
+    codes = paired_codes(new >= settings.operating, base >= settings.operating, label)
     shown["atOperatingThreshold"] = {"threshold": settings.operating,
-                                     **_rate_differences(new, base, label, days, settings, methods)}
+                                     **_rate_differences(paired_cells(codes), days, settings, methods)}
     groups = []
     for (attribute, value), mask in ranked.masks.items():
-        n, events = int(mask.sum()), int(label[mask].sum())
+        cells = paired_cells(codes[mask])
+        n, events = int(cells.sum()), int(cells[1::2].sum())  # odd cells: the events
         entry: dict[str, Any] = {"name": f"{attribute}={value}", "attribute": attribute, "value": value, "n": n,
                                  "events": events, "smallSample": small_sample(n, events)}
         found = _difference(paired_delong(ranked.placements("score", (attribute, value)),
                                           ranked.placements("baseline", (attribute, value)), settings.level))
         if found is not None:
             entry["auroc"] = found
-        rates = _rate_differences(new[mask], base[mask], label[mask], days, settings, None)
+        rates = _rate_differences(cells, days, settings, None)
         entry.update({k: v for k, v in rates.items() if k in ("sensitivity", "specificity")})
         groups.append(entry)
     if groups:
@@ -318,14 +320,14 @@ def _comparison(predictions: Predictions, ranked: _Ranked, settings: FigureSetti
     return shown
 
 
-def _rate_differences(new: Any, base: Any, label: Any, days: float, settings: FigureSettings,
+def _rate_differences(cells: npt.NDArray[np.int64], days: float, settings: FigureSettings,
                       methods: dict[str, str] | None) -> dict[str, Any]:
-    """Sensitivity, specificity, PPV and alerts per day at the operating threshold: paired bootstrap intervals,
-    McNemar's p-values where the test applies."""
-    from charter.evaluation.statistics import paired_rate_differences
+    """Sensitivity, specificity, PPV and alerts per day at the operating threshold, from the rows' paired cells:
+    paired bootstrap intervals, McNemar's p-values where the test applies."""
+    from charter.evaluation.statistics import paired_rate_differences_of_cells
 
-    differences = paired_rate_differences(new >= settings.operating, base >= settings.operating, label, days,
-                                          settings.level, settings.paired_replicates, settings.seed)
+    differences = paired_rate_differences_of_cells(cells, days, settings.level, settings.paired_replicates,
+                                                   settings.seed)
     shown = {}
     for rate in ("sensitivity", "specificity", "ppv", "alertsPerDay"):
         found = _difference(differences.get(rate))

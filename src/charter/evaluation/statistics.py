@@ -434,13 +434,28 @@ def _rate(counts: Floats, cells: tuple[list[int], list[int]]) -> Floats:
     return result
 
 
-def _paired_cells(new_alert: npt.ArrayLike, base_alert: npt.ArrayLike, labels: npt.ArrayLike) -> Ints:
+def paired_codes(new_alert: npt.ArrayLike, base_alert: npt.ArrayLike, labels: npt.ArrayLike) -> npt.NDArray[np.int8]:
+    """Each row's cell (0-7) of a paired threshold comparison; `paired_cells` counts them, of all rows or of a
+    subgroup's (`codes[mask]`), without comparing scores with the threshold again."""
     new = np.asarray(new_alert).reshape(-1) != 0
     base = np.asarray(base_alert).reshape(-1) != 0
     event = np.asarray(labels).reshape(-1) != 0
     if not new.size == base.size == event.size:
         raise ValueError(f"{new.size} new alerts, {base.size} baseline alerts, {event.size} labels")
-    return np.bincount(_NEW * new + _BASE * base + _EVENT * event, minlength=8).astype(np.int64)
+    codes: npt.NDArray[np.int8] = new.astype(np.int8)
+    codes *= _NEW
+    codes += _BASE * base
+    codes += event
+    return codes
+
+
+def paired_cells(codes: npt.NDArray[np.int8]) -> Ints:
+    """How many rows fall in each of the 8 cells (`paired_codes`)."""
+    return np.bincount(codes, minlength=8).astype(np.int64)
+
+
+def _paired_cells(new_alert: npt.ArrayLike, base_alert: npt.ArrayLike, labels: npt.ArrayLike) -> Ints:
+    return paired_cells(paired_codes(new_alert, base_alert, labels))
 
 
 def paired_threshold_tests(new_alert: npt.ArrayLike, base_alert: npt.ArrayLike,
@@ -471,8 +486,14 @@ def paired_rate_differences(new_alert: npt.ArrayLike, base_alert: npt.ArrayLike,
     A rate undefined for either model (no alerts: PPV) is left out; its interval is None when some replicate has
     it undefined (too few rows behind it for a bootstrap). Alerts per day needs `span_days` > 0.
     """
+    return paired_rate_differences_of_cells(_paired_cells(new_alert, base_alert, labels), span_days, level,
+                                            replicates, seed)
+
+
+def paired_rate_differences_of_cells(cells: Ints, span_days: float | None, level: float = 0.95,
+                                     replicates: int = 2000, seed: int = DEFAULT_SEED) -> dict[str, Difference]:
+    """`paired_rate_differences` from the rows' counts in the 8 cells (`paired_cells`)."""
     z_value(level)
-    cells = _paired_cells(new_alert, base_alert, labels)
     total = int(cells.sum())
     if total == 0:
         return {}
