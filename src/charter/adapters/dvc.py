@@ -8,7 +8,6 @@ captured, and its stderr (progress bars on a terminal) is passed through unless 
 from __future__ import annotations
 
 import contextlib
-import importlib
 import io
 import logging
 import tempfile
@@ -29,16 +28,6 @@ from charter.errors import (
 
 if TYPE_CHECKING:
     from dvc.repo import Repo
-
-
-#: The modules `track` and `push` import on first use (DVC's own, networkx, dulwich, its rich and YAML
-#: output): a second and more of Python, which `import_ahead` lets a caller spend while it has other work running.
-_TRACKING_MODULES = ("dvc.repo", "dvc.repo.add", "dvc.repo.push", "dvc.repo.index", "dvc.repo.graph", "dvc.scm",
-                     "dvc.dvcfile", "dvc.lock", "dvc.rwlock", "dvc.cachemgr", "dvc.data_cloud", "dvc.repo.brancher",
-                     "dvc.repo.worktree", "dvc.repo.plots", "dvc.repo.metrics", "dvc.repo.params",
-                     "dvc.repo.artifacts", "dvc.repo.datasets", "dvc.utils.strictyaml", "dvc_data.index.push",
-                     "dvc_data.index.checkout", "dvc_render", "networkx", "dulwich.repo", "dulwich.index",
-                     "dulwich.client", "flufl.lock", "ruamel.yaml", "rich.console", "rich.status")
 
 
 @dataclass(frozen=True)
@@ -67,15 +56,6 @@ def _dvc_output(quiet: bool) -> Iterator[None]:
                 yield
     finally:
         logger.setLevel(level)
-
-
-def import_ahead() -> None:
-    """Import what `track` and `push` will need, for a caller whose other threads are busy meanwhile (the figures
-    of an evaluation, in numpy, which lets go of the GIL). Nothing else is done; a module missing (no DVC, another
-    DVC version) is left for `track` to report."""
-    for name in _TRACKING_MODULES:
-        with contextlib.suppress(Exception):
-            importlib.import_module(name)
 
 
 def _repo_class() -> type[Repo]:
