@@ -77,6 +77,31 @@ def test_placements_cells_and_bins_from_a_ranking_are_bit_for_bit_those_from_a_s
     assert reliability_bins(score, event, order=ranking.order) == reliability_bins(score, event)
 
 
+def _midranks(ascending: np.ndarray) -> np.ndarray:
+    starts = np.flatnonzero(np.concatenate(([True], ascending[1:] != ascending[:-1])))
+    ends = np.append(starts[1:], ascending.size)
+    return np.repeat((starts + ends + 1) / 2.0, ends - starts)
+
+
+def test_placements_are_bit_for_bit_the_midrank_differences_of_sun_and_xu() -> None:
+    """Placements count the other class below each row (ties 1/2); Sun & Xu's midrank in the whole sample minus
+    the midrank within the class is the same exact half-integer, so the two agree to the bit (recorded figures
+    were computed the second way)."""
+    for score, event in (_tied(3000, 13), (np.random.default_rng(14).random(2000),
+                                           np.random.default_rng(15).random(2000) < 0.2)):
+        order = np.argsort(score, kind="stable")
+        ascending, sorted_event = score[order], event[order]
+        overall = _midranks(ascending)
+        expected = np.empty(score.size)
+        expected[order[sorted_event]] = ((overall[sorted_event] - _midranks(ascending[sorted_event]))
+                                         / int((~event).sum()))
+        expected[order[~sorted_event]] = 1.0 - ((overall[~sorted_event] - _midranks(ascending[~sorted_event]))
+                                                / int(event.sum()))
+        found = placements(Ranking.of(score, event))
+        assert found is not None
+        assert np.array_equal(found.events, expected[event]) and np.array_equal(found.non_events, expected[~event])
+
+
 def test_each_subgroup_figure_comes_from_its_own_rows(tmp_path: Path) -> None:
     """The figures keep placements per (score column, subgroup) and each row's paired cell: each subgroup's AUROC,
     paired difference and rate differences must be what its own rows give, not another subgroup's or the whole

@@ -104,14 +104,6 @@ def scores_and_events(scores: npt.ArrayLike, labels: npt.ArrayLike) -> tuple[Flo
 # AUROC: DeLong's variance from placements, computed from midranks (Sun & Xu 2014)
 # ---------------------------------------------------------------------------------------------------------------
 
-def _midranks(ascending: Floats) -> Floats:
-    """The 1-based rank of each value of an ascending array, tied values sharing the mean of their ranks."""
-    size = ascending.size
-    starts = np.flatnonzero(np.concatenate(([True], ascending[1:] != ascending[:-1])))
-    ends = np.append(starts[1:], size)
-    return np.repeat((starts + ends + 1) / 2.0, ends - starts)
-
-
 @dataclass(frozen=True)
 class Placements:
     """DeLong's structural components, in row order within each class.
@@ -136,23 +128,32 @@ class Placements:
 
 
 def placements(ranking: Ranking) -> Placements | None:
-    """Placements in O(n) from a ranking: a midrank in the whole sample minus the midrank within the row's class
-    counts the rows of the other class below it (Sun & Xu 2014). None when a class is absent.
+    """Placements in O(n) from a ranking: for each row, the rows of the other class scored below it, plus half of
+    those tied with it, over the size of that class. (Sun & Xu 2014 get the same count as the row's midrank in the
+    whole sample minus its midrank within its class; both are exact halves, so the placements are the same to the
+    bit.) None when a class is absent.
 
     A figure computed for many subsets of the same rows (subgroups) or twice (alone, and paired with the baseline)
     takes them from one `Ranking` and keeps them, instead of sorting again."""
     score, event, order = ranking.score, ranking.event, ranking.order
+    size = score.size
     events = int(event.sum())
-    non_events = event.size - events
+    non_events = size - events
     if events == 0 or non_events == 0:
         return None
     ascending = score[order]
     sorted_event = event[order]
-    overall = _midranks(ascending)
-    placed = np.empty(score.size)
-    # Each class's scores, taken in the overall order, are themselves in ascending order.
-    placed[order[sorted_event]] = (overall[sorted_event] - _midranks(ascending[sorted_event])) / non_events
-    placed[order[~sorted_event]] = 1.0 - (overall[~sorted_event] - _midranks(ascending[~sorted_event])) / events
+    starts = np.flatnonzero(np.concatenate(([True], ascending[1:] != ascending[:-1])))  # of each run of ties
+    ends = np.append(starts[1:], size)
+    non_events_before = np.zeros(size + 1, dtype=np.int64)
+    np.cumsum(~sorted_event, out=non_events_before[1:])
+    tied_non_events = non_events_before[ends] - non_events_before[starts]
+    below_an_event = non_events_before[starts] + 0.5 * tied_non_events
+    below_a_non_event = (starts - non_events_before[starts]) + 0.5 * ((ends - starts) - tied_non_events)
+    run = np.repeat(np.arange(starts.size), ends - starts)
+    share = np.where(sorted_event, below_an_event[run] / non_events, 1.0 - below_a_non_event[run] / events)
+    placed = np.empty(size)
+    placed[order] = share
     return Placements(events=placed[event], non_events=placed[~event])
 
 
