@@ -267,6 +267,17 @@ def test_average_precision_of_integer_counts_is_bit_for_bit_that_of_float_counts
             assert np.array_equal(found, expected, equal_nan=True) and np.isnan(found[2])
 
 
+def test_poisson_cells_know_the_largest_count_each_cell_can_draw() -> None:
+    """The bootstrap sizes its integers from `largest`: no draw may exceed it, and it is where the CDF reaches 1."""
+    sizes = [0, 1, 2, 7, 300, 40_000]
+    tables = poisson_cells(sizes)
+    largest = tables.largest()
+    counts = draw(tables, np.random.Generator(np.random.PCG64(8)), 20_000)
+    assert (counts <= largest).all() and largest[0] == 0
+    for size, top in zip(sizes, largest, strict=True):
+        assert stats.poisson.cdf(top - 1, size) < 1.0 and (size == 0 or stats.poisson.sf(top, size) < 1e-15)
+
+
 def test_poisson_cells_draw_poisson_counts() -> None:
     """Each cell's draws follow Poisson(its size): chi-square goodness of fit against scipy's pmf (fixed seed)."""
     sizes = [0, 1, 2, 7, 16, 300, 40_000]

@@ -279,13 +279,15 @@ def average_precision_of_cells(events: npt.ArrayLike, non_events: npt.ArrayLike)
 _INT32_LIMIT = 2**31 - 1
 
 
-def _average_precision_of_counts(events: npt.NDArray[np.integer], non_events: npt.NDArray[np.integer]) -> Floats:
+def _average_precision_of_counts(events: npt.NDArray[np.integer], non_events: npt.NDArray[np.integer],
+                                 kind: type[np.int32] | type[np.int64] | None = None) -> Floats:
     """`average_precision_of_cells` of integer counts, bit for bit: TP_k, TP_k + FP_k and e_k * TP_k are exact
     integers either way (below 2^53 as floats), so they are formed in integers, a quarter faster in the bootstrap,
-    and the one division that rounds is the same."""
-    counts = int(np.sum(events, dtype=np.int64)) + int(np.sum(non_events, dtype=np.int64))
-    largest = int(events.max(initial=0))
-    kind = np.int32 if max(counts, 1) * max(largest, 1) <= _INT32_LIMIT else np.int64
+    and the one division that rounds is the same. `kind`: int32 when no sum or product can pass 2^31 (found from
+    the counts when not given)."""
+    if kind is None:
+        counts = int(np.sum(events, dtype=np.int64)) + int(np.sum(non_events, dtype=np.int64))
+        kind = _integers_for(counts, int(events.max(initial=0)))
     alerts = np.add(events, non_events, dtype=kind)
     np.cumsum(alerts, axis=-1, out=alerts)
     np.maximum(alerts, 1, out=alerts)  # no alerts yet means no events yet: the term is 0 either way
@@ -297,6 +299,11 @@ def _average_precision_of_counts(events: npt.NDArray[np.integer], non_events: np
     return result
 
 
+def _integers_for(total: int, largest_event: int) -> type[np.int32] | type[np.int64]:
+    """int32 for counts whose every sum is at most `total` and every cell's events at most `largest_event`."""
+    return np.int32 if max(total, 1) * max(largest_event, 1) <= _INT32_LIMIT else np.int64
+
+
 def _average_precision_replicates(events: Ints, non_events: Ints, replicates: int, seed: int) -> Floats:
     """Average precision of `replicates` Poisson bootstrap samples of the cells (a sample without any event is
     drawn again). Replicates go in chunks of a fixed size, chunk i drawn from the i-th child of
@@ -306,15 +313,17 @@ def _average_precision_replicates(events: Ints, non_events: Ints, replicates: in
     per_chunk = max(1, _DRAWS_PER_CHUNK // (2 * cells))
     sizes = [min(per_chunk, replicates - start) for start in range(0, replicates, per_chunk)]
     streams = np.random.SeedSequence(seed).spawn(len(sizes))
+    largest = tables.largest()  # no draw exceeds these: one bound for every chunk's integers
+    kind = _integers_for(int(largest.sum()), int(largest[:cells].max(initial=0)))
 
     def chunk(number: int) -> Floats:
         rng = np.random.Generator(np.random.PCG64(streams[number]))
         counts = draw(tables, rng, sizes[number])
         with np.errstate(invalid="ignore"):  # no event drawn: 0/0
-            result = average_precision_of_cells(counts[:, :cells], counts[:, cells:])
+            result = _average_precision_of_counts(counts[:, :cells], counts[:, cells:], kind)
             while (empty := np.flatnonzero(np.isnan(result))).size:
                 again = draw(tables, rng, empty.size)
-                result[empty] = average_precision_of_cells(again[:, :cells], again[:, cells:])
+                result[empty] = _average_precision_of_counts(again[:, :cells], again[:, cells:], kind)
         return result
 
     if len(sizes) == 1:
