@@ -84,16 +84,18 @@ class _Ranked:
     """What the figures share: each score column sorted once (`Ranking`), the subgroups' row masks, and DeLong's
     placements of each (column, subgroup), computed once and used alone and paired with the baseline."""
 
-    def __init__(self, predictions: Predictions) -> None:
+    def __init__(self, predictions: Predictions, event: npt.NDArray[np.bool_], pool: ThreadPoolExecutor) -> None:
         from charter.evaluation.ranking import Ranking
         from charter.evaluation.threshold_counts import subgroup_masks
 
-        self.event: npt.NDArray[np.bool_] = predictions.label != 0
+        self.event = event
         self.score = predictions.score
+        # the two sorts at once: numpy sorts without the GIL
+        baseline = None if predictions.baseline is None else pool.submit(Ranking.of, predictions.baseline, event)
+        self.rankings = {"score": Ranking.of(predictions.score, event)}
         self.masks = subgroup_masks(predictions)
-        self.rankings = {"score": Ranking.of(predictions.score, self.event)}
-        if predictions.baseline is not None:
-            self.rankings["baseline"] = Ranking.of(predictions.baseline, self.event)
+        if baseline is not None:
+            self.rankings["baseline"] = baseline.result()
         self._placements: dict[tuple[str, tuple[str, str] | None], Placements | None] = {}
 
     def placements(self, column: str, subgroup: tuple[str, str] | None = None) -> Placements | None:
@@ -131,16 +133,17 @@ def compute_figures(predictions: Predictions, settings: FigureSettings) -> dict[
         raise PredictionsError(str(predictions.path), "span.zero", time=f"{predictions.time[0]}Z")
     if len(label) and (label.all() or not label.any()):  # no rate or ranking is defined: said at the file too
         raise PredictionsError(str(predictions.path), "labels.one_class", label=int(label[0]))
-    ranked = _Ranked(predictions)
-    ranking = ranked.rankings["score"]
     methods: dict[str, str] = {}
     calibration_methods: dict[str, str] = {}
     comparison_methods: dict[str, str] = {}
-    # The bootstrap and the calibration curve need nothing else computed: they run beside the rest (numpy lets go
+    # The calibration curve and the bootstrap need nothing else computed: they run beside the rest (numpy lets go
     # of the GIL for most of their work), which is computed meanwhile; the figures are the same in any order.
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="charter-figures") as pool:
+        event = label != 0
+        curve = pool.submit(calibration_errors, score, event)
+        ranked = _Ranked(predictions, event, pool)
+        ranking = ranked.rankings["score"]
         auprc = pool.submit(average_precision, ranking, settings.level, settings.replicates, settings.seed)
-        curve = pool.submit(calibration_errors, ranking.score, ranking.event)
         counts = counts_at(score, label, settings.thresholds)
         thresholds = [threshold_row(t, counts.at(t), days) for t in settings.thresholds]
         subgroups = _subgroups(predictions, ranked, settings, days)
