@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
 
+    from charter.evaluation.calibration import CalibrationErrors
     from charter.evaluation.predictions import Predictions
     from charter.evaluation.statistics import Difference, Estimate, Placements
 
@@ -122,6 +123,7 @@ class _Ranked:
 def compute_figures(predictions: Predictions, settings: FigureSettings) -> dict[str, Any]:
     """The evaluation's computed part of `spec`: metrics, thresholds, calibration, subgroups, comparison, and the
     `evidence` fields that say how (methods, level, seed, replicates, scored span)."""
+    from charter.evaluation.calibration import calibration_errors
     from charter.evaluation.statistics import average_precision
     from charter.evaluation.threshold_counts import counts_at, scored_span_days
 
@@ -135,20 +137,21 @@ def compute_figures(predictions: Predictions, settings: FigureSettings) -> dict[
     calibration_methods: dict[str, str] = {}
     comparison_methods: dict[str, str] = {}
     # The bootstrap needs nothing else computed: it runs beside the rest (numpy lets go of the GIL for nearly all
-    # its work), which is computed meanwhile; the figures are the same in any order. The calibration curve stays
-    # in this thread: statsmodels' lowess holds the GIL for most of its work, so a thread of its own only adds
-    # hand-overs of the GIL (measured: more CPU, no less wall time).
+    # its work), which is computed meanwhile; the figures are the same in any order. The calibration curve comes
+    # first, before the bootstrap starts: statsmodels' lowess holds the GIL for most of its work, so beside it the
+    # bootstrap's threads would mostly wait for the GIL (measured: more CPU, no less wall time).
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="charter-figures") as pool:
         event = label != 0
         ranked = _Ranked(predictions, event, pool)
         ranking = ranked.rankings["score"]
+        curve = calibration_errors(score, event)
         auprc = pool.submit(average_precision, ranking, settings.level, settings.replicates, settings.seed)
         counts = counts_at(score, label, settings.thresholds)
         thresholds = [threshold_row(t, counts.at(t), days) for t in settings.thresholds]
         subgroups = _subgroups(predictions, ranked, settings, days)
         comparison = (_comparison(predictions, ranked, settings, days, comparison_methods)
                       if predictions.baseline is not None and settings.baseline is not None else None)
-        calibration = _calibration(ranked, settings, calibration_methods)
+        calibration = _calibration(ranked, settings, calibration_methods, curve)
         spec: dict[str, Any] = {"metrics": _metrics(ranked, settings, methods, auprc.result())}
     spec["thresholds"] = thresholds
     methods["rates"] = "wilson"
@@ -216,9 +219,9 @@ def _metrics(ranked: _Ranked, settings: FigureSettings, methods: dict[str, str],
     return {k: v for k, v in metrics.items() if v is not None}
 
 
-def _calibration(ranked: _Ranked, settings: FigureSettings, methods: dict[str, str]) -> dict[str, Any]:
+def _calibration(ranked: _Ranked, settings: FigureSettings, methods: dict[str, str],
+                 errors: CalibrationErrors | None) -> dict[str, Any]:
     from charter.evaluation.calibration import (
-        calibration_errors,
         calibration_intercept,
         calibration_slope,
         observed_expected,
@@ -244,7 +247,6 @@ def _calibration(ranked: _Ranked, settings: FigureSettings, methods: dict[str, s
     score_error = brier(score, label)
     if score_error is not None:
         shown["brier"] = rounded(score_error)
-    errors = calibration_errors(score, label)
     if errors is not None:
         shown["ici"], shown["e50"], shown["e90"] = (rounded(errors.ici), rounded(errors.e50), rounded(errors.e90))
         methods["calibration.ici"] = errors.method
