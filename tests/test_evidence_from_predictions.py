@@ -341,6 +341,25 @@ def test_a_bad_predictions_file_is_one_line_at_its_place_and_nothing_is_written(
     assert git(registry, "rev-parse", "HEAD") == head
 
 
+def test_rows_that_give_no_figures_leave_no_copy_in_the_cache_or_the_remote(
+        registry: Path, charter: Charter, tmp_path: Path) -> None:
+    """The figures are computed while the file is copied and tracked by DVC, so a file that reads but gives no
+    figures (no events) fails after DVC has cached its copy: the copy, its cache object and its pointer all go."""
+    rows = [line.split(",") for line in write_predictions(tmp_path / "good.csv", rows=500, seed=3).read_text()
+            .splitlines()]
+    _every(3, "0")(rows)
+    bad = tmp_path / "no-events.csv"
+    bad.write_text("\n".join(",".join(r) for r in rows) + "\n")
+    cache = registry / ".dvc" / "cache"
+    before = {p for p in cache.rglob("*") if p.is_file()} if cache.is_dir() else set()
+    result = record(charter, registry, bad)
+    assert result.code == 2 and "every label is 0" in result.stderr, result
+    assert {p for p in cache.rglob("*") if p.is_file()} == before if cache.is_dir() else not before
+    assert not object_path(cache, md5(bad)).exists() and not object_path(remote_folder(registry), md5(bad)).exists()
+    assert git(registry, "status", "--porcelain", "--ignored", str(Path(EVIDENCE).parent)) == ""
+    assert not (registry / EVIDENCE).exists()
+
+
 def test_an_empty_file_or_results_and_predictions_together_are_refused(
         registry: Path, charter: Charter, tmp_path: Path) -> None:
     empty = tmp_path / "empty.csv"

@@ -19,7 +19,8 @@ EVIDENCE_LIBRARIES = {"numpy", "pyarrow", "pandas", "scipy", "sklearn", "statsmo
 #: function that needs them, so nothing that only reads a registry pays for them (or needs them installed).
 EVIDENCE_MODULES = {"charter.evaluation.predictions", "charter.evaluation.threshold_counts",
                     "charter.evaluation.statistics", "charter.evaluation.calibration",
-                    "charter.evaluation.poisson_resampling", "charter.evaluation.figures"}
+                    "charter.evaluation.poisson_resampling", "charter.evaluation.figures",
+                    "charter.evaluation.ranking"}
 
 
 

@@ -250,6 +250,34 @@ def test_average_precision_of_weighted_cells_equals_sklearn_with_sample_weights(
                 average_precision_score(event, scores, sample_weight=weight), rel=1e-12)
 
 
+def test_average_precision_of_integer_counts_is_bit_for_bit_that_of_float_counts() -> None:
+    """Whole-number counts take an integer path (int32, or int64 where a sum could pass 2^31): it must give exactly
+    the float path's figure, so a bootstrap's replicates do not move, nor a replicate without events (NaN)."""
+    rng = np.random.Generator(np.random.PCG64(9))
+    for scale in (1, 3_000):  # the second: sums past 2^31, so int64
+        events = rng.poisson(1.0, (6, 5000)) * scale
+        non_events = rng.poisson(7.0, (6, 5000)) * scale
+        events[2] = 0  # no event drawn: 0/0
+        for kind in (np.int32, np.int64):
+            if scale > 1 and kind is np.int32:
+                continue
+            with np.errstate(invalid="ignore"):
+                found = average_precision_of_cells(events.astype(kind), non_events.astype(kind))
+                expected = average_precision_of_cells(events.astype(np.float64), non_events.astype(np.float64))
+            assert np.array_equal(found, expected, equal_nan=True) and np.isnan(found[2])
+
+
+def test_poisson_cells_know_the_largest_count_each_cell_can_draw() -> None:
+    """The bootstrap sizes its integers from `largest`: no draw may exceed it, and it is where the CDF reaches 1."""
+    sizes = [0, 1, 2, 7, 300, 40_000]
+    tables = poisson_cells(sizes)
+    largest = tables.largest()
+    counts = draw(tables, np.random.Generator(np.random.PCG64(8)), 20_000)
+    assert (counts <= largest).all() and largest[0] == 0
+    for size, top in zip(sizes, largest, strict=True):
+        assert stats.poisson.cdf(top - 1, size) < 1.0 and (size == 0 or stats.poisson.sf(top, size) < 1e-15)
+
+
 def test_poisson_cells_draw_poisson_counts() -> None:
     """Each cell's draws follow Poisson(its size): chi-square goodness of fit against scipy's pmf (fixed seed)."""
     sizes = [0, 1, 2, 7, 16, 300, 40_000]

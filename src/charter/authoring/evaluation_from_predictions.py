@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import secrets
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -104,7 +105,7 @@ def _record(root: Path, request: PredictionsRequest, today: date, current: Chang
     from charter.adapters.git.repo import user_config
     from charter.authoring.codeowners import keep_codeowners_in_step
     from charter.authoring.record_evaluation import choose_identity, resolve_subjects
-    from charter.evaluation.figures import compute_figures
+    from charter.evaluation.figures import compute_figures, import_numerics, import_numerics_meanwhile
     from charter.evaluation.predictions import ColumnMap, read_predictions
     from charter.store.loader import load_registry
     from charter.validation.runner import validate_registry
@@ -116,9 +117,9 @@ def _record(root: Path, request: PredictionsRequest, today: date, current: Chang
     columns = ColumnMap.from_options([*request.columns, *(f"subgroup={s}" for s in request.subgroups),
                                       *([f"baseline={request.baseline_score}"]
                                         if baseline is not None and request.baseline_score else [])])
+    importing = import_numerics_meanwhile()
     predictions = read_predictions(request.predictions, columns)
     settings = figure_settings(index, model, request, baseline)
-    figures = compute_figures(predictions, settings)
     name, version = choose_identity(index, request.name, request.version, model, request.method)
 
     relpath = KINDS["Evaluation"].relative_path(name, version)
@@ -128,43 +129,51 @@ def _record(root: Path, request: PredictionsRequest, today: date, current: Chang
         if (root / taken).exists():
             raise EvaluationLeftovers(path=taken)
     evaluator = request.evaluator or user_config(current.repo, "email") or "charter evaluate record"
-    spec: dict[str, Any] = {"model": str(model.ref), "cohort": str(cohort.ref), "event": str(event.ref)}
-    if request.data_snapshot:
-        spec["dataSnapshot"] = request.data_snapshot
-    spec["method"] = request.method
-    evidence = figures.pop("evidence")
-    spec.update(figures)
-    if baseline is not None:
-        spec["baseline"] = str(baseline.ref)
-    spec["evaluator"] = evaluator
-    spec["date"] = today.isoformat()
-    if request.notes:
-        spec["notes"] = request.notes
-    spec["evidence"] = {
-        "source": "predictions",
-        "predictions": {"path": stored, "md5": predictions.md5, "rows": predictions.rows,
-                        "format": predictions.format, "columns": predictions.columns.recorded(),
-                        **({"subgroups": list(predictions.columns.subgroups)} if predictions.columns.subgroups
-                           else {})},
-        "charterVersion": __version__, **evidence,
-    }
-    document = {
-        "apiVersion": "charter/v1", "kind": "Evaluation",
-        "metadata": {"name": name, "version": version, "owner": model.owner,
-                     "description": f"{request.method.capitalize()} evaluation of {model.ref} on {cohort.ref}, "
-                                    f"computed from {predictions.rows:,} predictions.",
-                     "status": "active",
-                     "annotations": {"charter.dev/recorded-by": "charter evaluate record --predictions"}},
-        "spec": spec,
-    }
+    importing.join()
+    import_numerics()  # all of them, before the figures' thread starts: no module is imported by two threads
     cache_before = dvc.cache_objects(root)
     current.begin(relpath, evidence_dir, entry=relpath)
     try:
-        (root / evidence_dir).mkdir(parents=True)
-        shutil.copyfile(request.predictions, root / stored)
-        [tracked] = dvc.track(root, [stored])
+        # The figures (numpy, mostly without the GIL) are computed while this thread copies the file and DVC
+        # tracks it (over a second of importing DVC, then hashing and caching the copy); a failure of either
+        # undoes both, as any failure after `begin` does.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="charter-figures") as pool:
+            computing = pool.submit(compute_figures, predictions, settings)
+            (root / evidence_dir).mkdir(parents=True)
+            shutil.copyfile(request.predictions, root / stored)
+            [tracked] = dvc.track(root, [stored])
+            figures = computing.result()
         if tracked.hash != predictions.md5:  # the file changed between reading and copying
             raise PredictionsChanged(path=request.predictions)
+        spec: dict[str, Any] = {"model": str(model.ref), "cohort": str(cohort.ref), "event": str(event.ref)}
+        if request.data_snapshot:
+            spec["dataSnapshot"] = request.data_snapshot
+        spec["method"] = request.method
+        evidence = figures.pop("evidence")
+        spec.update(figures)
+        if baseline is not None:
+            spec["baseline"] = str(baseline.ref)
+        spec["evaluator"] = evaluator
+        spec["date"] = today.isoformat()
+        if request.notes:
+            spec["notes"] = request.notes
+        spec["evidence"] = {
+            "source": "predictions",
+            "predictions": {"path": stored, "md5": predictions.md5, "rows": predictions.rows,
+                            "format": predictions.format, "columns": predictions.columns.recorded(),
+                            **({"subgroups": list(predictions.columns.subgroups)} if predictions.columns.subgroups
+                               else {})},
+            "charterVersion": __version__, **evidence,
+        }
+        document = {
+            "apiVersion": "charter/v1", "kind": "Evaluation",
+            "metadata": {"name": name, "version": version, "owner": model.owner,
+                         "description": f"{request.method.capitalize()} evaluation of {model.ref} on {cohort.ref}, "
+                                        f"computed from {predictions.rows:,} predictions.",
+                         "status": "active",
+                         "annotations": {"charter.dev/recorded-by": "charter evaluate record --predictions"}},
+            "spec": spec,
+        }
         kind = KINDS["Evaluation"]
         write_text_atomic(root / relpath, f"{schema_comment(kind, relpath)}\n{dump_yaml(document)}")
         report = validate_registry(root, [relpath], cwd=root)

@@ -152,17 +152,19 @@ class ReliabilityBin:
     observed_upper: float
 
 
-def reliability_bins(scores: npt.ArrayLike, labels: npt.ArrayLike, bins: int = 10,
-                     level: float = 0.95) -> list[ReliabilityBin]:
+def reliability_bins(scores: npt.ArrayLike, labels: npt.ArrayLike, bins: int = 10, level: float = 0.95,
+                     order: npt.NDArray[np.int64] | None = None) -> list[ReliabilityBin]:
     """Equal-count bins of predicted risk (deciles by default). Rows with one score stay in one bin: a cut that
-    would split them moves to the nearer end of the tie, and cuts that meet merge, so heavy ties give fewer bins."""
+    would split them moves to the nearer end of the tie, and cuts that meet merge, so heavy ties give fewer bins.
+    `order`: the rows in ascending order of score, ties in row order, when already known (`Ranking.order`)."""
     if bins < 1:
         raise ValueError(f"bins must be at least 1, not {bins}")
     score, event = scores_and_events(scores, labels)
     size = score.size
     if not size:
         return []
-    order = np.argsort(score, kind="stable")
+    if order is None:
+        order = np.argsort(score, kind="stable")
     ascending, sorted_event = score[order], event[order]
     nominal = np.round(np.arange(1, bins) * size / bins).astype(np.int64)
     nominal = nominal[(nominal > 0) & (nominal < size)]

@@ -53,6 +53,12 @@ class PoissonCells:
     def cells(self) -> int:
         return int(self.guide_start.size)
 
+    def largest(self) -> npt.NDArray[np.int64]:
+        """The largest count each cell can be drawn: the high edge of the last bin of its table's guide."""
+        last = self.guide_start + np.left_shift(1, 32 - self.shift.astype(np.int64)) - 1
+        found: npt.NDArray[np.int64] = self.high[last].astype(np.int64)
+        return found
+
 
 def _cdf(size: int) -> npt.NDArray[np.float64]:
     """The Poisson(size) CDF from 0 up to the first count where it rounds to 1."""

@@ -23,6 +23,7 @@ from scipy.special import bdtr, chdtrc, ndtr, ndtri
 
 from charter.evaluation import confusion
 from charter.evaluation.poisson_resampling import draw, poisson_cells
+from charter.evaluation.ranking import Ranking
 
 Floats = npt.NDArray[np.float64]
 Bools = npt.NDArray[np.bool_]
@@ -103,16 +104,8 @@ def scores_and_events(scores: npt.ArrayLike, labels: npt.ArrayLike) -> tuple[Flo
 # AUROC: DeLong's variance from placements, computed from midranks (Sun & Xu 2014)
 # ---------------------------------------------------------------------------------------------------------------
 
-def _midranks(ascending: Floats) -> Floats:
-    """The 1-based rank of each value of an ascending array, tied values sharing the mean of their ranks."""
-    size = ascending.size
-    starts = np.flatnonzero(np.concatenate(([True], ascending[1:] != ascending[:-1])))
-    ends = np.append(starts[1:], size)
-    return np.repeat((starts + ends + 1) / 2.0, ends - starts)
-
-
 @dataclass(frozen=True)
-class _Placements:
+class Placements:
     """DeLong's structural components, in row order within each class.
 
     events[i]: the share of non-events an event scores above (ties 1/2), V10 in DeLong's notation;
@@ -134,33 +127,54 @@ class _Placements:
                      + self.non_events.var(ddof=1) / self.non_events.size)
 
 
-def _placements(score: Floats, event: Bools) -> _Placements | None:
-    """Placements in O(n log n): a midrank in the whole sample minus the midrank within the row's class counts the
-    rows of the other class below it (Sun & Xu 2014). None when a class is absent."""
+def placements(ranking: Ranking) -> Placements | None:
+    """Placements in O(n) from a ranking: for each row, the rows of the other class scored below it, plus half of
+    those tied with it, over the size of that class. (Sun & Xu 2014 get the same count as the row's midrank in the
+    whole sample minus its midrank within its class; both are exact halves, so the placements are the same to the
+    bit.) None when a class is absent.
+
+    A figure computed for many subsets of the same rows (subgroups) or twice (alone, and paired with the baseline)
+    takes them from one `Ranking` and keeps them, instead of sorting again."""
+    score, event, order = ranking.score, ranking.event, ranking.order
+    size = score.size
     events = int(event.sum())
-    non_events = event.size - events
+    non_events = size - events
     if events == 0 or non_events == 0:
         return None
-    order = np.argsort(score, kind="stable")
     ascending = score[order]
     sorted_event = event[order]
-    overall = _midranks(ascending)
-    placed = np.empty(score.size)
-    # Each class's scores, taken in the overall order, are themselves in ascending order.
-    placed[order[sorted_event]] = (overall[sorted_event] - _midranks(ascending[sorted_event])) / non_events
-    placed[order[~sorted_event]] = 1.0 - (overall[~sorted_event] - _midranks(ascending[~sorted_event])) / events
-    return _Placements(events=placed[event], non_events=placed[~event])
+    starts = np.flatnonzero(np.concatenate(([True], ascending[1:] != ascending[:-1])))  # of each run of ties
+    ends = np.append(starts[1:], size)
+    non_events_before = np.zeros(size + 1, dtype=np.int64)
+    np.cumsum(~sorted_event, out=non_events_before[1:])
+    tied_non_events = non_events_before[ends] - non_events_before[starts]
+    below_an_event = non_events_before[starts] + 0.5 * tied_non_events
+    below_a_non_event = (starts - non_events_before[starts]) + 0.5 * ((ends - starts) - tied_non_events)
+    run = np.repeat(np.arange(starts.size), ends - starts)
+    share = np.where(sorted_event, below_an_event[run] / non_events, 1.0 - below_a_non_event[run] / events)
+    placed = np.empty(size)
+    placed[order] = share
+    return Placements(events=placed[event], non_events=placed[~event])
+
+
+def _placements(score: Floats, event: Bools) -> Placements | None:
+    return placements(Ranking.of(score, event))
 
 
 def auroc_delong(scores: npt.ArrayLike, labels: npt.ArrayLike, level: float = 0.95) -> Estimate | None:
     """AUROC (ties count 1/2, as sklearn's roc_auc_score) with DeLong's interval, AUC +- z * SE clipped to [0, 1]
     (as pROC does). No interval with a single event or a single non-event; None when a class is absent."""
+    z_value(level)
+    return delong(_placements(*scores_and_events(scores, labels)), level)
+
+
+def delong(found: Placements | None, level: float = 0.95) -> Estimate | None:
+    """`auroc_delong` from placements already computed (None: a class is absent)."""
     z = z_value(level)
-    placements = _placements(*scores_and_events(scores, labels))
-    if placements is None:
+    if found is None:
         return None
-    auroc = placements.auroc
-    variance = placements.variance()
+    auroc = found.auroc
+    variance = found.variance()
     if variance is None:
         return Estimate(auroc, None, None, level, "delong")
     half = z * math.sqrt(variance)
@@ -187,11 +201,18 @@ def paired_auroc_delong(new: npt.ArrayLike, baseline: npt.ArrayLike, labels: npt
     base_score, _ = scores_and_events(baseline, labels)
     if base_score.size != new_score.size:
         raise ValueError(f"{new_score.size} new scores but {base_score.size} baseline scores")
-    first, second = _placements(new_score, event), _placements(base_score, event)
+    return paired_delong(_placements(new_score, event), _placements(base_score, event), level)
+
+
+def paired_delong(first: Placements | None, second: Placements | None, level: float = 0.95) -> Difference | None:
+    """`paired_auroc_delong` from the placements of the new and the baseline scores of the same rows (the same
+    events, in the same order)."""
     if first is None or second is None:
         return None
+    if first.events.size != second.events.size or first.non_events.size != second.non_events.size:
+        raise ValueError("paired placements come from the same rows")
     delta = first.auroc - second.auroc
-    difference = _Placements(first.events - second.events, first.non_events - second.non_events)
+    difference = Placements(first.events - second.events, first.non_events - second.non_events)
     variance = difference.variance()
     if variance is None:
         return Difference(delta, None, None, None, level, "delong-paired")
@@ -216,14 +237,16 @@ def unpaired_auroc(new_scores: npt.ArrayLike, new_labels: npt.ArrayLike, base_sc
 # AUPRC: average precision with a Poisson bootstrap over cells of rows
 # ---------------------------------------------------------------------------------------------------------------
 
-def precision_recall_cells(score: Floats, event: Bools) -> tuple[Ints, int]:
+def precision_recall_cells(score: Floats, event: Bools, order: Ints | None = None) -> tuple[Ints, int]:
     """Each row's cell, and the number of cells K, such that average precision depends only on counts per cell.
 
     Distinct scores are taken from the highest down (one step per distinct score, as sklearn). Cell k (0..K-1) holds
     the events of the k-th distinct score that has any, and the non-events scored below the previous such score but
     at or above this one; non-events below the lowest scored event fall in cell K, where they change nothing.
+    `order` is the rows in ascending order of score when it is known (`Ranking.order`): a row's cell depends only
+    on its score, so how tied rows are ordered changes nothing.
     """
-    order = np.argsort(-score, kind="stable")
+    order = np.argsort(-score, kind="stable") if order is None else order[::-1]
     descending = score[order]
     sorted_event = event[order]
     group = np.cumsum(np.concatenate(([True], descending[1:] != descending[:-1]))) - 1
@@ -239,6 +262,8 @@ def average_precision_of_cells(events: npt.ArrayLike, non_events: npt.ArrayLike)
     """Average precision from (possibly weighted) counts per cell, along the last axis: the mean, over events, of
     the precision at the event's score, sum_k e_k * TP_k / (TP_k + FP_k) / TP_K."""
     weights = np.asarray(events)
+    if weights.dtype.kind in "iu" and np.asarray(non_events).dtype.kind in "iu":
+        return _average_precision_of_counts(weights, np.asarray(non_events))
     true_positives = np.cumsum(weights, axis=-1, dtype=np.float64)
     total = true_positives[..., -1].copy()
     alerts = np.cumsum(non_events, axis=-1, dtype=np.float64)
@@ -250,6 +275,35 @@ def average_precision_of_cells(events: npt.ArrayLike, non_events: npt.ArrayLike)
     return result
 
 
+#: Integer counts are summed in int32 while every sum and product stays below this (else in int64).
+_INT32_LIMIT = 2**31 - 1
+
+
+def _average_precision_of_counts(events: npt.NDArray[np.integer], non_events: npt.NDArray[np.integer],
+                                 kind: type[np.int32] | type[np.int64] | None = None) -> Floats:
+    """`average_precision_of_cells` of integer counts, bit for bit: TP_k, TP_k + FP_k and e_k * TP_k are exact
+    integers either way (below 2^53 as floats), so they are formed in integers, a quarter faster in the bootstrap,
+    and the one division that rounds is the same. `kind`: int32 when no sum or product can pass 2^31 (found from
+    the counts when not given)."""
+    if kind is None:
+        counts = int(np.sum(events, dtype=np.int64)) + int(np.sum(non_events, dtype=np.int64))
+        kind = _integers_for(counts, int(events.max(initial=0)))
+    alerts = np.add(events, non_events, dtype=kind)
+    np.cumsum(alerts, axis=-1, out=alerts)
+    np.maximum(alerts, 1, out=alerts)  # no alerts yet means no events yet: the term is 0 either way
+    true_positives = np.cumsum(events, axis=-1, dtype=kind)
+    total = true_positives[..., -1].astype(np.float64)
+    np.multiply(true_positives, events, out=true_positives)
+    terms = np.divide(true_positives, alerts, dtype=np.float64)
+    result: Floats = terms.sum(axis=-1) / total
+    return result
+
+
+def _integers_for(total: int, largest_event: int) -> type[np.int32] | type[np.int64]:
+    """int32 for counts whose every sum is at most `total` and every cell's events at most `largest_event`."""
+    return np.int32 if max(total, 1) * max(largest_event, 1) <= _INT32_LIMIT else np.int64
+
+
 def _average_precision_replicates(events: Ints, non_events: Ints, replicates: int, seed: int) -> Floats:
     """Average precision of `replicates` Poisson bootstrap samples of the cells (a sample without any event is
     drawn again). Replicates go in chunks of a fixed size, chunk i drawn from the i-th child of
@@ -259,15 +313,17 @@ def _average_precision_replicates(events: Ints, non_events: Ints, replicates: in
     per_chunk = max(1, _DRAWS_PER_CHUNK // (2 * cells))
     sizes = [min(per_chunk, replicates - start) for start in range(0, replicates, per_chunk)]
     streams = np.random.SeedSequence(seed).spawn(len(sizes))
+    largest = tables.largest()  # no draw exceeds these: one bound for every chunk's integers
+    kind = _integers_for(int(largest.sum()), int(largest[:cells].max(initial=0)))
 
     def chunk(number: int) -> Floats:
         rng = np.random.Generator(np.random.PCG64(streams[number]))
         counts = draw(tables, rng, sizes[number])
         with np.errstate(invalid="ignore"):  # no event drawn: 0/0
-            result = average_precision_of_cells(counts[:, :cells], counts[:, cells:])
+            result = _average_precision_of_counts(counts[:, :cells], counts[:, cells:], kind)
             while (empty := np.flatnonzero(np.isnan(result))).size:
                 again = draw(tables, rng, empty.size)
-                result[empty] = average_precision_of_cells(again[:, :cells], again[:, cells:])
+                result[empty] = _average_precision_of_counts(again[:, :cells], again[:, cells:], kind)
         return result
 
     if len(sizes) == 1:
@@ -290,7 +346,17 @@ def average_precision_bootstrap(scores: npt.ArrayLike, labels: npt.ArrayLike, le
     score, event = scores_and_events(scores, labels)
     if event.all() or not event.any():
         return None
-    cell, cells = precision_recall_cells(score, event)
+    return average_precision(Ranking.of(score, event), level, replicates, seed)
+
+
+def average_precision(ranking: Ranking, level: float = 0.95, replicates: int = 1000,
+                      seed: int = DEFAULT_SEED) -> Estimate | None:
+    """`average_precision_bootstrap` of rows already ranked."""
+    z_value(level)
+    event = ranking.event
+    if event.all() or not event.any():
+        return None
+    cell, cells = precision_recall_cells(ranking.score, event, ranking.order)
     observed_events = np.bincount(cell[event], minlength=cells)
     observed_non_events = np.bincount(cell[~event], minlength=cells + 1)[:cells]
     value = float(average_precision_of_cells(observed_events, observed_non_events))
@@ -378,13 +444,28 @@ def _rate(counts: Floats, cells: tuple[list[int], list[int]]) -> Floats:
     return result
 
 
-def _paired_cells(new_alert: npt.ArrayLike, base_alert: npt.ArrayLike, labels: npt.ArrayLike) -> Ints:
+def paired_codes(new_alert: npt.ArrayLike, base_alert: npt.ArrayLike, labels: npt.ArrayLike) -> npt.NDArray[np.int8]:
+    """Each row's cell (0-7) of a paired threshold comparison; `paired_cells` counts them, of all rows or of a
+    subgroup's (`codes[mask]`), without comparing scores with the threshold again."""
     new = np.asarray(new_alert).reshape(-1) != 0
     base = np.asarray(base_alert).reshape(-1) != 0
     event = np.asarray(labels).reshape(-1) != 0
     if not new.size == base.size == event.size:
         raise ValueError(f"{new.size} new alerts, {base.size} baseline alerts, {event.size} labels")
-    return np.bincount(_NEW * new + _BASE * base + _EVENT * event, minlength=8).astype(np.int64)
+    codes: npt.NDArray[np.int8] = new.astype(np.int8)
+    codes *= _NEW
+    codes += _BASE * base
+    codes += event
+    return codes
+
+
+def paired_cells(codes: npt.NDArray[np.int8]) -> Ints:
+    """How many rows fall in each of the 8 cells (`paired_codes`)."""
+    return np.bincount(codes, minlength=8).astype(np.int64)
+
+
+def _paired_cells(new_alert: npt.ArrayLike, base_alert: npt.ArrayLike, labels: npt.ArrayLike) -> Ints:
+    return paired_cells(paired_codes(new_alert, base_alert, labels))
 
 
 def paired_threshold_tests(new_alert: npt.ArrayLike, base_alert: npt.ArrayLike,
@@ -415,8 +496,14 @@ def paired_rate_differences(new_alert: npt.ArrayLike, base_alert: npt.ArrayLike,
     A rate undefined for either model (no alerts: PPV) is left out; its interval is None when some replicate has
     it undefined (too few rows behind it for a bootstrap). Alerts per day needs `span_days` > 0.
     """
+    return paired_rate_differences_of_cells(_paired_cells(new_alert, base_alert, labels), span_days, level,
+                                            replicates, seed)
+
+
+def paired_rate_differences_of_cells(cells: Ints, span_days: float | None, level: float = 0.95,
+                                     replicates: int = 2000, seed: int = DEFAULT_SEED) -> dict[str, Difference]:
+    """`paired_rate_differences` from the rows' counts in the 8 cells (`paired_cells`)."""
     z_value(level)
-    cells = _paired_cells(new_alert, base_alert, labels)
     total = int(cells.sum())
     if total == 0:
         return {}

@@ -58,7 +58,7 @@ def evidence_verifier(root: Path, *, trust_remote_config: bool = True) -> Callab
 def verify_evaluation(root: Path, doc: Document, *, trust_remote_config: bool = True) -> list[Finding]:
     """The findings of recomputing one evaluation: none when every figure is what the predictions give."""
     from charter.errors import CharterError
-    from charter.evaluation.figures import compute_figures
+    from charter.evaluation.figures import compute_figures, import_numerics_meanwhile
     from charter.evaluation.predictions import ColumnMap, read_predictions
 
     if not computed_from_predictions(doc):
@@ -68,6 +68,7 @@ def verify_evaluation(root: Path, doc: Document, *, trust_remote_config: bool = 
     path, md5 = str(pinned.get("path")), str(pinned.get("md5"))
     where = doc.place(("spec", "evidence", "predictions", "path"))
     columns = ColumnMap.from_recorded(pinned.get("columns") or {}, pinned.get("subgroups") or [])
+    importing = import_numerics_meanwhile()  # while the rows are read
     predictions = _work_tree_rows(root, path, md5, columns)
     with tempfile.TemporaryDirectory(prefix=".charter-verify-") as scratch:
         if predictions is None:  # not in the work tree as recorded: the bytes DVC has under the md5
@@ -82,6 +83,7 @@ def verify_evaluation(root: Path, doc: Document, *, trust_remote_config: bool = 
                 predictions = read_predictions(local, columns)
             except CharterError as failure:
                 return [finding("CH824", doc.path, where, path=path, error=failure.message)]
+        importing.join()
         try:
             recomputed = compute_figures(predictions, _settings(doc))
         except CharterError as failure:  # rows that read but give no figures (one class, no time span)
