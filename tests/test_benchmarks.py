@@ -154,3 +154,17 @@ def test_evidence_record_benchmark_runs_at_small_scale(tmp_path: Path) -> None:
         assert "15 s" in found["target"]
     assert "every figure is what its predictions give" in data["results"]["verify"]["output_tail"][0]
     assert "| charter evaluate record |" in result.stdout and "| charter evaluate verify |" in result.stdout
+
+
+def test_mlflow_import_benchmark_runs_at_small_scale(tmp_path: Path) -> None:
+    output = tmp_path / "import.json"
+    result = subprocess.run([sys.executable, str(BENCHMARKS / "mlflow_import.py"), "--versions", "4",
+                             "--output", str(output)], capture_output=True, text=True, timeout=900,
+                            cwd=BENCHMARKS)
+    assert result.returncode == 0, result.stderr
+    data = json.loads(output.read_text(encoding="utf-8"))
+    assert data["settings"]["versions"] == 4 and data["settings"]["commits_after"] > 4
+    assert set(data["results"]) == {"import", "re-run"}
+    for found in data["results"].values():
+        assert found["wall_s"] > 0 and found["cpu_s"] > 0 and found["peak_rss_mib"] > 0
+    assert "| import |" in result.stdout and "| re-run |" in result.stdout
