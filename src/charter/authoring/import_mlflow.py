@@ -18,7 +18,7 @@ import tempfile
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from charter.errors import ModelNotImported, NameRefusedByRules, NewModelNeedsEvent, NoSuchEvent, TwoModelsOneName
 from charter.registry.fields import value_at
@@ -30,10 +30,13 @@ if TYPE_CHECKING:
     from charter.adapters.forge.base import ForgeClient
     from charter.adapters.mlflow.registry import RegisteredModel, RegisteredVersion
     from charter.adapters.mlflow.tracking import Tracking
+    from charter.promotion.proposal import ProposalResult
     from charter.registry.config import RegistryConfig
     from charter.registry.index import RegistryIndex
 
 NAME_RULE = "Charter names are 1-63 characters of a-z, 0-9 and '-', starting and ending with a letter or digit"
+#: What an import does with an MLflow version: register it, know it already, or skip it (no run to register from).
+Action = Literal["register", "known", "skip"]
 #: MLflow's deprecated stages, read as the environments of the same name.
 STAGES = ("Production", "Staging")
 DEFAULT_TASK = "other"
@@ -60,7 +63,7 @@ class PlannedVersion:
     mlflow_name: str
     mlflow_version: str
     model: str
-    action: str  # "register", "known" (already in Charter), "skip" (no run to register from)
+    action: Action
     ref: str | None = None
     note: str = ""
 
@@ -89,7 +92,7 @@ class ImportPlan:
     new_models: list[str] = field(default_factory=list)
     versions: list[PlannedVersion] = field(default_factory=list)
     assignments: list[PlannedAssignment] = field(default_factory=list)
-    proposal: Any = None  # the promotion.proposal.ProposalResult, once opened
+    proposal: ProposalResult | None = None  # once opened
     pending_branch: str | None = None  # a proposal of the same day is already on this branch
 
     @property

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from charter.cli.console import ReadFormat, escape, new_table, out, print_json
 from charter.cli.render import print_pull_request
 from charter.errors import RenameMalformed
+
+if TYPE_CHECKING:
+    from charter.authoring.import_mlflow import ImportPlan
 
 app = typer.Typer(
     help="Bring models, versions and their deployment state from another registry into Charter.",
@@ -80,10 +83,7 @@ def mlflow_command(
     _print_plan(plan, dry_run)
 
 
-def _print_plan(plan: object, dry_run: bool) -> None:
-    from charter.authoring.import_mlflow import ImportPlan
-
-    assert isinstance(plan, ImportPlan)
+def _print_plan(plan: ImportPlan, dry_run: bool) -> None:
     out.print(f"MLflow at {escape(plan.tracking_uri)}: {len(plan.versions)} version(s) of "
               f"{len({v.mlflow_name for v in plan.versions})} registered model(s)")
     if plan.new_models:

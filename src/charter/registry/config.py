@@ -50,16 +50,6 @@ def _mapping(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-#: The parts of a URI that carry credentials: `user:password@` before the host, or a secret-looking query parameter.
-_URI_USERINFO = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://[^/?#]*@")
-_URI_SECRET_PARAMETER = re.compile(r"[?&](?:[^=&#]*(?:token|password|secret|key|auth)[^=&#]*)=", re.IGNORECASE)
-
-
-def uri_has_credentials(uri: str) -> bool:
-    """Whether a URI written in a committed file carries a secret (a user and password, or a token parameter)."""
-    return bool(_URI_USERINFO.match(uri) or _URI_SECRET_PARAMETER.search(uri))
-
-
 def find_registry_root(start: Path) -> Path:
     """The nearest folder at or above `start` that holds registry.yaml (as git finds .git)."""
     start = start.resolve()

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from charter.registry.config import RegistryConfig, uri_has_credentials
+from charter.registry.config import RegistryConfig
 from charter.registry.documents import Document
 from charter.registry.fields import value_at
 from charter.registry.findings import Finding, finding
 from charter.registry.index import RegistryIndex
 from charter.registry.kinds import KINDS, REGISTRY_KIND
+from charter.registry.uris import uri_has_credentials
 
 
 def check_environment(doc: Document, index: RegistryIndex, config: RegistryConfig) -> list[Finding]:

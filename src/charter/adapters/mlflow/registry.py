@@ -40,21 +40,35 @@ class RegisteredModel:
 def registered_models(tracking: Tracking, names: list[str] | None = None) -> list[RegisteredModel]:
     """Every registered model (or the ones named), with all its versions in ascending order."""
     client = tracking.client
-    found: list[RegisteredModel] = []
     with calling(tracking, "list the registered models"):
         if names:
             listed = [client.get_registered_model(name) for name in names]
         else:
             listed = _all_pages(lambda token: client.search_registered_models(max_results=PAGE, page_token=token))
-        for model in sorted(listed, key=lambda m: m.name):
-            entry = RegisteredModel(model.name, model.description or "", dict(model.tags or {}),
-                                    _aliases(model.aliases))
-            versions = _all_pages(lambda token, name=model.name: client.search_model_versions(
-                f"name = '{_quoted(name)}'", max_results=PAGE, page_token=token))
-            entry.versions = sorted((_version(v) for v in versions if v.status in (None, "", "READY")),
-                                    key=lambda v: int(v.version) if v.version.isdigit() else 0)
-            found.append(entry)
-    return found
+        return [_with_versions(client, model) for model in sorted(listed, key=lambda m: m.name)]
+
+
+def registered_model(tracking: Tracking, name: str) -> RegisteredModel | None:
+    """The registered model `name` with its versions, or None when MLflow has none of that name."""
+    from charter.errors import MlflowNotFound
+
+    try:
+        with calling(tracking, f"read registered model {name}"):
+            model = tracking.client.get_registered_model(name)
+    except MlflowNotFound:
+        return None
+    with calling(tracking, f"list the versions of {name}"):
+        return _with_versions(tracking.client, model)
+
+
+def _with_versions(client: Any, model: Any) -> RegisteredModel:
+    entry = RegisteredModel(model.name, model.description or "", dict(model.tags or {}), _aliases(model.aliases))
+    versions = _all_pages(lambda token: client.search_model_versions(
+        f"name = '{_quoted(model.name)}'", max_results=PAGE, page_token=token))
+    entry.versions = sorted((_version(v) for v in versions if v.name == model.name
+                             and v.status in (None, "", "READY")),
+                            key=lambda v: int(v.version) if v.version.isdigit() else 0)
+    return entry
 
 
 def _all_pages(fetch: Any) -> list[Any]:

@@ -13,7 +13,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from charter.adapters.mlflow import tracking
-from charter.errors import MlflowNotFound
+from charter.adapters.mlflow.registry import registered_model
 
 #: The tag that ties an MLflow model version to the Charter version it is: `model:NAME@VERSION`.
 REF_TAG = "charter.ref"
@@ -26,8 +26,6 @@ EXPERIMENT = "charter-sync"
 DEFAULT_EXPERIMENT = "0"
 #: URI schemes of tracking servers, which choose where artifacts go; any other scheme is a store opened directly.
 SERVER_SCHEMES = frozenset({"http", "https", "databricks", "databricks-uc"})
-#: Versions of one registered model listed per request.
-PAGE = 1000
 
 
 @dataclass(frozen=True)
@@ -61,26 +59,11 @@ class Serving:
 
     def read_model(self, name: str) -> MlflowModel | None:
         """The registered model `name` with its versions and aliases; None when MLflow has no such model."""
-        client = self.tracking.client
-        try:
-            with tracking.calling(self.tracking, f"read registered model {name}"):
-                registered = client.get_registered_model(name)
-        except MlflowNotFound:
+        found = registered_model(self.tracking, name)
+        if found is None:
             return None
-        versions: list[MlflowVersion] = []
-        token: str | None = None
-        with tracking.calling(self.tracking, f"list the versions of {name}"):
-            while True:
-                page = client.search_model_versions(f"name = '{_quoted(name)}'", max_results=PAGE,
-                                                    page_token=token)
-                versions.extend(MlflowVersion(str(v.version), v.run_id or None, str(v.source or ""),
-                                              {str(k): str(t) for k, t in (v.tags or {}).items()})
-                                for v in page if v.name == name)
-                token = page.token
-                if not token:
-                    break
-        aliases = {str(alias): str(version) for alias, version in (registered.aliases or {}).items()}
-        return MlflowModel(name, tuple(versions), aliases)
+        versions = tuple(MlflowVersion(v.version, v.run_id, v.source, v.tags) for v in found.versions)
+        return MlflowModel(name, versions, found.aliases)
 
     def create_model(self, name: str) -> None:
         with tracking.calling(self.tracking, f"create registered model {name}"):
@@ -133,11 +116,6 @@ class Serving:
     def remove_alias(self, name: str, alias: str) -> None:
         with tracking.calling(self.tracking, f"remove alias {alias} of {name}"):
             self.tracking.client.delete_registered_model_alias(name, alias)
-
-
-def _quoted(name: str) -> str:
-    """A name inside MLflow's filter syntax (Charter names are [a-z0-9-], so this is a guard, not an escape)."""
-    return name.replace("'", "")
 
 
 def open_serving(given: str | None, configured: str | None) -> Serving:

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qsl, quote, quote_plus, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, quote_plus, urlsplit
 
 from charter.errors import (
     CharterError,
@@ -24,18 +24,13 @@ from charter.errors import (
     MlflowUnreachable,
     TrackingUriMissing,
 )
+from charter.registry.uris import redact_uri, secret_parameter
+
+__all__ = ["Tracking", "calling", "open_tracking", "redact_uri", "resolve_tracking_uri"]
 
 URI_VARIABLE = "MLFLOW_TRACKING_URI"
 #: Environment variables MLflow sends as credentials; their values are scrubbed from every message.
 SECRET_VARIABLES = ("MLFLOW_TRACKING_TOKEN", "MLFLOW_TRACKING_PASSWORD", "MLFLOW_TRACKING_CLIENT_CERT_PATH")
-#: Words that mark a query parameter as a credential, anywhere in its name and in any case: `token`,
-#: `X-Amz-Security-Token`, `X-Amz-Signature`, `X-Amz-Credential`, `sas_token`, `api_key`, `password`, ...
-SECRET_PARAMETER_WORDS = ("token", "secret", "sig", "credential", "password", "passwd", "key", "auth")
-
-
-def _secret_parameter(name: str) -> bool:
-    lowered = name.lower()
-    return any(word in lowered for word in SECRET_PARAMETER_WORDS)
 #: MLflow retries a failing HTTP request 7 times with back-off (minutes in all) and waits 120 s per request; a
 #: command someone waits on says "unreachable" sooner. Values the user set win.
 #: A governance tool sends nothing anywhere unasked: MLflow's usage telemetry is off unless the user turned it on.
@@ -55,31 +50,13 @@ def resolve_tracking_uri(given: str | None) -> str:
     return uri
 
 
-def redact_uri(uri: str) -> str:
-    """`uri` without a user, password or secret query parameter: the form Charter prints and records."""
-    try:
-        parts = urlsplit(uri)
-        pairs = parse_qsl(parts.query, keep_blank_values=True)
-        if "@" not in parts.netloc and not any(_secret_parameter(k) for k, _ in pairs):
-            return uri  # nothing to hide: keep it byte for byte (`sqlite:////abs/path` has an empty host)
-        netloc = parts.hostname or ""
-        if ":" in netloc:  # an IPv6 literal
-            netloc = f"[{netloc}]"
-        if parts.port is not None:
-            netloc = f"{netloc}:{parts.port}"
-    except ValueError:  # a port that is no number, a broken IPv6 literal: nothing of it is safe to show
-        return "(a URI that does not parse)"
-    query = urlencode([(k, v) for k, v in pairs if not _secret_parameter(k)])
-    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
-
-
 def _secrets(uri: str) -> list[str]:
     try:
         parts = urlsplit(uri)
         found = {parts.password or "", parts.username or "" if parts.password else ""}
     except ValueError:
         parts, found = urlsplit(""), set()
-    found |= {v for k, v in parse_qsl(urlsplit(uri).query) if _secret_parameter(k)}
+    found |= {v for k, v in parse_qsl(urlsplit(uri).query) if secret_parameter(k)}
     found |= {os.environ.get(name, "") for name in SECRET_VARIABLES}
     forms = {f for s in found if len(s) >= 3 for f in (s, quote(s, safe=""), quote_plus(s))}
     return sorted(forms, key=len, reverse=True)
